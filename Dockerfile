@@ -1,0 +1,65 @@
+# syntax=docker/dockerfile:1
+#
+# netpol-exporter image: three stages so that the runtime image holds only the compiled JavaScript, the production
+# dependencies and a Node 24 runtime, with no shell, no package manager and no TypeScript toolchain.
+#
+# test/integration/docker-image.test.ts replays the build and prod-deps stages (COPY and `RUN npm ...` lines) without a
+# Docker engine and runs the exporter from the result; keep every RUN an npm command so that replay stays possible.
+
+# The build image's Node version is the one package-lock.json pins for the `node` devDependency, so what the tests run
+# on is what the image compiles with; bump both together.
+ARG BUILD_IMAGE=node:24.9.0-bookworm-slim
+# Distroless tags carry no Node patch version; pin a digest (`...:nonroot@sha256:...`) in your registry mirror.
+ARG RUNTIME_IMAGE=gcr.io/distroless/nodejs24-debian12:nonroot
+
+# --- build: compile TypeScript to dist/ --------------------------------------------------------------------------------
+FROM ${BUILD_IMAGE} AS build
+WORKDIR /src
+# Lockfile first: the dependency layer is reused until package*.json change.
+COPY package.json package-lock.json ./
+# --ignore-scripts: the `prepare` script would build before the sources are here, and the `node` devDependency's
+# install script would download a second Node 24 that this image already has. Nothing the compiler needs has a script.
+RUN --mount=type=cache,target=/root/.npm npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
+# --- prod-deps: production dependencies only, from the same lockfile --------------------------------------------------
+FROM ${BUILD_IMAGE} AS prod-deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+# --omit=dev leaves out the compiler, test tools and the `node` binary package; --ignore-scripts keeps `prepare` (a
+# build that would need those devDependencies) from running. No production dependency needs an install script.
+RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+
+# --- runtime ------------------------------------------------------------------------------------------------------------
+FROM ${RUNTIME_IMAGE}
+# Re-declared so the label below can name it (an ARG before the first FROM is not visible inside a stage).
+ARG RUNTIME_IMAGE
+ARG VERSION=0.1.0
+ARG REVISION=unknown
+ARG CREATED=unknown
+LABEL org.opencontainers.image.title="netpol-exporter" \
+      org.opencontainers.image.description="Prometheus exporter: per-namespace NetworkPolicy coverage (CIS 5.3.2)" \
+      org.opencontainers.image.source="https://github.com/netpol-exporter/netpol-exporter" \
+      org.opencontainers.image.url="https://github.com/netpol-exporter/netpol-exporter" \
+      org.opencontainers.image.documentation="https://github.com/netpol-exporter/netpol-exporter#readme" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.created="${CREATED}" \
+      org.opencontainers.image.base.name="${RUNTIME_IMAGE}"
+WORKDIR /app
+# Files stay owned by root and read-only to the process: it can read its code, never change it.
+# package.json is needed at run time: it makes dist/*.js ES modules ("type": "module").
+COPY package.json ./
+COPY --from=prod-deps /app/node_modules ./node_modules
+COPY --from=build /src/dist ./dist
+ENV NODE_ENV=production
+# The distroless "nonroot" user, by number so that Kubernetes' runAsNonRoot can verify it without /etc/passwd.
+USER 65532:65532
+EXPOSE 10111
+# Node 24 runs dist/ directly; bin/netpol-exporter.js only exists to re-exec an old system Node. `serve` is the
+# default command, so `docker run IMAGE` serves and `docker run IMAGE --help` prints the flags.
+# No HEALTHCHECK: there is no shell or curl here, and Kubernetes uses its own probes (/healthz, /readyz).
+ENTRYPOINT ["/nodejs/bin/node", "/app/dist/cli/main.js"]
