@@ -1,0 +1,73 @@
+// The cluster as the verdicts see it: namespaces and their policies, recomputing only the namespace an
+// event touches and telling listeners which verdict changed. Events may arrive in any order (a policy
+// before its namespace, from two independent watches), so policies are kept even without their namespace.
+import type { NamespaceFacts, PolicyFacts } from './facts.ts';
+import { type NamespaceVerdict, namespaceVerdict } from './verdict.ts';
+
+export type VerdictListener = (name: string, verdict: NamespaceVerdict | undefined) => void;
+
+export class CoverageState {
+  private readonly namespaces = new Map<string, NamespaceFacts>();
+  private readonly policies = new Map<string, Map<string, PolicyFacts>>();
+  private readonly verdicts = new Map<string, NamespaceVerdict>();
+  private readonly listeners: VerdictListener[] = [];
+
+  onChange(listener: VerdictListener): void {
+    this.listeners.push(listener);
+  }
+
+  upsertNamespace(facts: NamespaceFacts): void {
+    this.namespaces.set(facts.name, facts);
+    this.recompute(facts.name);
+  }
+
+  deleteNamespace(name: string): void {
+    this.namespaces.delete(name);
+    this.recompute(name);
+  }
+
+  upsertPolicy(facts: PolicyFacts): void {
+    let inNamespace = this.policies.get(facts.namespace);
+    if (!inNamespace) {
+      inNamespace = new Map();
+      this.policies.set(facts.namespace, inNamespace);
+    }
+    inNamespace.set(facts.name, facts);
+    this.recompute(facts.namespace);
+  }
+
+  deletePolicy(namespace: string, name: string): void {
+    const inNamespace = this.policies.get(namespace);
+    if (!inNamespace?.delete(name)) return;
+    if (inNamespace.size === 0) this.policies.delete(namespace);
+    this.recompute(namespace);
+  }
+
+  verdict(name: string): NamespaceVerdict | undefined {
+    return this.verdicts.get(name);
+  }
+
+  allVerdicts(): IterableIterator<NamespaceVerdict> {
+    return this.verdicts.values();
+  }
+
+  namespaceFacts(name: string): NamespaceFacts | undefined {
+    return this.namespaces.get(name);
+  }
+
+  policiesIn(namespace: string): Iterable<PolicyFacts> {
+    return this.policies.get(namespace)?.values() ?? [];
+  }
+
+  get namespaceCount(): number {
+    return this.namespaces.size;
+  }
+
+  private recompute(name: string): void {
+    const ns = this.namespaces.get(name);
+    const verdict = ns ? namespaceVerdict(ns, this.policiesIn(name)) : undefined;
+    if (verdict) this.verdicts.set(name, verdict);
+    else if (!this.verdicts.delete(name)) return;
+    for (const listener of this.listeners) listener(name, verdict);
+  }
+}

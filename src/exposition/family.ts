@@ -1,0 +1,24 @@
+// A metric family declared as data next to the function that fills it (the kube-state-metrics way).
+import { familyHeader, type Labels, sampleLine } from './text.ts';
+
+export interface Sample {
+  labels: Labels;
+  value: number;
+}
+
+export interface Family<T> {
+  name: string;
+  help: string;
+  type: 'gauge' | 'counter';
+  samples(subject: T): Sample[];
+}
+
+export function renderHeader(family: Family<unknown>): string {
+  return familyHeader(family.name, family.help, family.type);
+}
+
+export function renderSamples<T>(family: Family<T>, subject: T): string {
+  let out = '';
+  for (const sample of family.samples(subject)) out += sampleLine(family.name, sample.labels, sample.value);
+  return out;
+}

@@ -1,0 +1,170 @@
+import { expect } from 'chai';
+import { CoverageState } from '../../src/core/coverage-state.ts';
+import { namespaceFacts, policyFacts } from '../../src/core/facts.ts';
+import { namespaceVerdict } from '../../src/core/verdict.ts';
+
+const ns = (name: string, extra: Record<string, unknown> = {}) => ({
+  metadata: { name, creationTimestamp: '2026-01-02T03:04:05Z', ...extra },
+  status: { phase: 'Active' },
+});
+const netpol = (name: string, spec: Record<string, unknown>, namespace = 'team-a') => ({
+  metadata: { name, namespace },
+  spec,
+});
+
+function verdictOf(spec: Record<string, unknown>) {
+  const facts = policyFacts(netpol('p', spec));
+  if (!facts) throw new Error('no facts');
+  const nsFacts = namespaceFacts(ns('team-a'));
+  if (!nsFacts) throw new Error('no namespace facts');
+  return namespaceVerdict(nsFacts, [facts]);
+}
+
+describe('namespace verdicts', () => {
+  const cases: { title: string; spec: Record<string, unknown>; ingress: boolean; egress: boolean }[] = [
+    {
+      title: 'empty podSelector, no policyTypes: default deny ingress only',
+      spec: { podSelector: {} },
+      ingress: true,
+      egress: false,
+    },
+    {
+      title: 'policyTypes Ingress and Egress, no rules: deny both',
+      spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
+      ingress: true,
+      egress: true,
+    },
+    {
+      title: 'policyTypes Egress only: deny egress only',
+      spec: { podSelector: {}, policyTypes: ['Egress'] },
+      ingress: false,
+      egress: true,
+    },
+    {
+      title: 'ingress: [{}] allows all: not a deny',
+      spec: { podSelector: {}, ingress: [{}] },
+      ingress: false,
+      egress: false,
+    },
+    {
+      title: 'egress rules without policyTypes: egress applies but has rules; ingress denied',
+      spec: { podSelector: {}, egress: [{ to: [{ podSelector: {} }] }] },
+      ingress: true,
+      egress: false,
+    },
+    {
+      title: 'non-empty podSelector is never a namespace default deny',
+      spec: { podSelector: { matchLabels: { app: 'web' } }, policyTypes: ['Ingress', 'Egress'] },
+      ingress: false,
+      egress: false,
+    },
+    {
+      title: 'matchExpressions make the selector non-empty',
+      spec: {
+        podSelector: { matchExpressions: [{ key: 'app', operator: 'Exists' }] },
+        policyTypes: ['Ingress'],
+      },
+      ingress: false,
+      egress: false,
+    },
+    {
+      title: 'unknown policyTypes are ignored',
+      spec: { podSelector: {}, policyTypes: ['Sideways', 'Egress'] },
+      ingress: false,
+      egress: true,
+    },
+    {
+      title: 'missing spec: ingress default deny as the API defaults it',
+      spec: {},
+      ingress: true,
+      egress: false,
+    },
+    { title: 'null podSelector counts as empty', spec: { podSelector: null }, ingress: true, egress: false },
+    {
+      title: 'empty egress list with Egress type is a deny',
+      spec: { podSelector: {}, policyTypes: ['Egress'], egress: [] },
+      ingress: false,
+      egress: true,
+    },
+  ];
+  for (const c of cases) {
+    it(c.title, () => {
+      const v = verdictOf(c.spec);
+      expect(v.covered).to.equal(true);
+      expect(v.policies).to.equal(1);
+      expect(v.defaultDeny).to.deep.equal({ ingress: c.ingress, egress: c.egress });
+    });
+  }
+
+  it('a namespace with no policies is uncovered', () => {
+    const nsFacts = namespaceFacts(ns('empty'));
+    if (!nsFacts) throw new Error('no facts');
+    const v = namespaceVerdict(nsFacts, []);
+    expect(v).to.deep.include({
+      covered: false,
+      policies: 0,
+      defaultDeny: { ingress: false, egress: false },
+    });
+  });
+
+  it('reads phase and creation time, tolerating their absence', () => {
+    expect(namespaceFacts(ns('a'))?.createdSeconds).to.equal(Date.parse('2026-01-02T03:04:05Z') / 1000);
+    expect(
+      namespaceFacts({ metadata: { name: 'b', creationTimestamp: new Date(5000) } })?.createdSeconds,
+    ).to.equal(5);
+    const bare = namespaceFacts({ metadata: { name: 'c' } });
+    expect(bare?.phase).to.equal('Active');
+    expect(Number.isNaN(bare?.createdSeconds)).to.equal(true);
+    expect(namespaceFacts({ metadata: { name: 'd' }, status: { phase: 'Terminating' } })?.phase).to.equal(
+      'Terminating',
+    );
+  });
+
+  it('rejects objects without a name, and keeps only the annotations asked for', () => {
+    expect(namespaceFacts({})).to.equal(undefined);
+    expect(namespaceFacts({ metadata: { name: '' } })).to.equal(undefined);
+    expect(policyFacts(null)).to.equal(undefined);
+    const facts = namespaceFacts(
+      ns('x', {
+        annotations: {
+          'kubectl.kubernetes.io/last-applied-configuration': 'x'.repeat(10000),
+          'keep/me': 'y',
+        },
+      }),
+      { keepAnnotation: (k) => k.startsWith('keep/') },
+    );
+    expect(facts?.annotations).to.deep.equal({ 'keep/me': 'y' });
+  });
+});
+
+describe('CoverageState', () => {
+  it('recomputes only the namespace an event touches and reports each change', () => {
+    const state = new CoverageState();
+    const changes: string[] = [];
+    state.onChange((name, v) => changes.push(`${name}:${v ? v.policies : 'gone'}`));
+    const a = namespaceFacts(ns('a'));
+    const b = namespaceFacts(ns('b'));
+    if (!a || !b) throw new Error('no facts');
+    state.upsertNamespace(a);
+    state.upsertNamespace(b);
+    state.upsertPolicy({
+      ...(policyFacts(netpol('p1', {}, 'a')) as NonNullable<ReturnType<typeof policyFacts>>),
+    });
+    state.deletePolicy('a', 'p1');
+    state.deletePolicy('a', 'never-existed');
+    state.deleteNamespace('b');
+    expect(changes).to.deep.equal(['a:0', 'b:0', 'a:1', 'a:0', 'b:gone']);
+  });
+
+  it('keeps a policy that arrives before its namespace', () => {
+    const state = new CoverageState();
+    const policy = policyFacts(netpol('early', { podSelector: {} }, 'late-ns'));
+    const lateNs = namespaceFacts(ns('late-ns'));
+    if (!policy || !lateNs) throw new Error('no facts');
+    state.upsertPolicy(policy);
+    expect(state.verdict('late-ns')).to.equal(undefined);
+    state.upsertNamespace(lateNs);
+    expect(state.verdict('late-ns')).to.deep.include({ covered: true, policies: 1 });
+    expect(state.verdict('late-ns')?.defaultDeny.ingress).to.equal(true);
+  });
+});
