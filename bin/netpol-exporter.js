@@ -11,11 +11,15 @@ if (major < 22 || (major === 22 && minor < 19)) {
   const root = join(dirname(fileURLToPath(import.meta.url)), '..');
   const bundled = join(root, 'node_modules', 'node', 'bin', 'node');
   if (existsSync(bundled)) {
-    const child = spawn(bundled, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+    const child = spawn(bundled, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+      stdio: 'inherit',
+    });
     for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => child.kill(signal));
     child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
   } else {
-    console.error(`netpol-exporter needs Node.js >= 22.19 (found ${process.version}); run it with Node 22 or 24.`);
+    console.error(
+      `netpol-exporter needs Node.js >= 22.19 (found ${process.version}); run it with Node 22 or 24.`,
+    );
     process.exit(2);
   }
 } else {

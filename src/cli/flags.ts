@@ -1,0 +1,210 @@
+// Prometheus-style flags (`--web.listen-address=:10111` or `--web.listen-address :10111`), each with an
+// environment variable. Flags are data, so `--help`, the README check and the deploy tests read one table.
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export interface Flag<T> {
+  name: string;
+  env: string;
+  help: string;
+  default: string;
+  /** Placeholder for --help, e.g. ADDRESS. Boolean flags have none. */
+  value?: string;
+  parse: (raw: string, name: string) => T;
+}
+
+export type FlagSpec = Record<string, Flag<unknown>>;
+export type FlagValues<S extends FlagSpec> = { [K in keyof S]: S[K] extends Flag<infer T> ? T : never };
+
+export function envName(flagName: string): string {
+  return `NETPOL_EXPORTER_${flagName.replace(/[.-]/g, '_').toUpperCase()}`;
+}
+
+export function flag<T>(spec: Omit<Flag<T>, 'env'> & { env?: string }): Flag<T> {
+  return { ...spec, env: spec.env ?? envName(spec.name) };
+}
+
+export const parsers = {
+  string: (raw: string) => raw,
+  nonEmpty: (raw: string, name: string) => {
+    if (raw.trim() === '') throw new UsageError(`--${name} must not be empty`);
+    return raw;
+  },
+  bool: (raw: string, name: string) => {
+    if (raw === 'true' || raw === '') return true;
+    if (raw === 'false') return false;
+    throw new UsageError(`--${name} takes true or false, not ${JSON.stringify(raw)}`);
+  },
+  positiveInt: (raw: string, name: string) => {
+    const n = Number(raw);
+    if (!/^\d+$/.test(raw) || n < 1)
+      throw new UsageError(`--${name} takes a whole number > 0, not ${JSON.stringify(raw)}`);
+    return n;
+  },
+  oneOf:
+    <T extends string>(...choices: T[]) =>
+    (raw: string, name: string): T => {
+      if (!(choices as string[]).includes(raw))
+        throw new UsageError(`--${name} takes one of ${choices.join(', ')}, not ${JSON.stringify(raw)}`);
+      return raw as T;
+    },
+  /** Durations as Prometheus writes them (`90s`, `5m`, `1h30m`, `500ms`), in milliseconds. */
+  duration: (raw: string, name: string) => {
+    const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+    const parts = [...raw.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g)];
+    if (parts.length === 0 || parts.map((p) => p[0]).join('') !== raw)
+      throw new UsageError(`--${name} takes a duration such as 90s, 5m or 1h, not ${JSON.stringify(raw)}`);
+    return parts.reduce((ms, p) => ms + Number(p[1]) * (units[p[2] ?? 's'] ?? 0), 0);
+  },
+  path: (raw: string, name: string) => {
+    if (!raw.startsWith('/')) throw new UsageError(`--${name} must start with /, not ${JSON.stringify(raw)}`);
+    return raw;
+  },
+};
+
+/** `host:port`, `:port` or `[v6]:port`; host '' means every interface. */
+export function listenAddress(raw: string, name: string): { host: string; port: number } {
+  const match = /^(\[[^\]]*\]|[^:]*):(\d{1,5})$/.exec(raw);
+  const port = Number(match?.[2]);
+  if (!match || port > 65535)
+    throw new UsageError(`--${name} takes host:port or :port, not ${JSON.stringify(raw)}`);
+  return { host: (match[1] ?? '').replace(/^\[|\]$/g, ''), port };
+}
+
+export const serveFlags = {
+  kubeconfig: flag({
+    name: 'kubeconfig',
+    env: 'KUBECONFIG',
+    value: 'PATH',
+    help: 'kubeconfig file; empty means in-cluster config, else ~/.kube/config',
+    default: '',
+    parse: parsers.string,
+  }),
+  context: flag({
+    name: 'context',
+    value: 'NAME',
+    help: 'kubeconfig context to use',
+    default: '',
+    parse: parsers.string,
+  }),
+  listenAddress: flag({
+    name: 'web.listen-address',
+    value: 'ADDRESS',
+    help: 'address to serve metrics, probes and the status page on',
+    default: ':10111',
+    parse: listenAddress,
+  }),
+  telemetryPath: flag({
+    name: 'web.telemetry-path',
+    value: 'PATH',
+    help: 'path under which to expose metrics',
+    default: '/metrics',
+    parse: parsers.path,
+  }),
+  logLevel: flag({
+    name: 'log.level',
+    value: 'LEVEL',
+    help: 'debug, info, warn or error',
+    default: 'info',
+    parse: parsers.oneOf('debug', 'info', 'warn', 'error'),
+  }),
+  logFormat: flag({
+    name: 'log.format',
+    value: 'FORMAT',
+    help: 'logfmt or json',
+    default: 'logfmt',
+    parse: parsers.oneOf('logfmt', 'json'),
+  }),
+  pageSize: flag({
+    name: 'watch.page-size',
+    value: 'N',
+    help: 'objects per page when listing',
+    default: '500',
+    parse: parsers.positiveInt,
+  }),
+  stallTimeout: flag({
+    name: 'watch.stall-timeout',
+    value: 'DURATION',
+    help: 'reopen a watch that sends nothing (not even a bookmark) for this long',
+    default: '90s',
+    parse: parsers.duration,
+  }),
+};
+
+export type ServeConfig = FlagValues<typeof serveFlags>;
+
+export interface ParsedArgs<S extends FlagSpec> {
+  values: FlagValues<S>;
+  help: boolean;
+  positional: string[];
+}
+
+/** Flags win over environment variables, which win over defaults. Unknown flags and bad values throw UsageError. */
+export function parseFlags<S extends FlagSpec>(
+  spec: S,
+  argv: string[],
+  env: Record<string, string | undefined>,
+): FlagValues<S> {
+  return parseArgs(spec, argv, env).values;
+}
+
+export function parseArgs<S extends FlagSpec>(
+  spec: S,
+  argv: string[],
+  env: Record<string, string | undefined>,
+): ParsedArgs<S> {
+  const byName = new Map(Object.entries(spec).map(([key, f]) => [f.name, key]));
+  const raw = new Map<string, string>();
+  const positional: string[] = [];
+  let help = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (arg === '--help' || arg === '-h') {
+      help = true;
+      continue;
+    }
+    if (!arg.startsWith('--')) {
+      positional.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const name = arg.slice(2, eq < 0 ? undefined : eq);
+    const key = byName.get(name);
+    const definition = key === undefined ? undefined : spec[key];
+    if (key === undefined || !definition) throw new UsageError(`unknown flag --${name} (see --help)`);
+    let value: string;
+    if (eq >= 0) value = arg.slice(eq + 1);
+    else if (definition.value === undefined) value = 'true';
+    else {
+      const next = argv[i + 1];
+      if (next === undefined) throw new UsageError(`--${name} needs a value`);
+      value = next;
+      i++;
+    }
+    raw.set(key, value);
+  }
+  const values: Record<string, unknown> = {};
+  for (const [key, definition] of Object.entries(spec)) {
+    const fromEnv = env[definition.env];
+    const source = raw.get(key) ?? (fromEnv !== undefined && fromEnv !== '' ? fromEnv : definition.default);
+    const where = raw.has(key)
+      ? definition.name
+      : fromEnv
+        ? `${definition.name} (from ${definition.env})`
+        : definition.name;
+    values[key] = definition.parse(source, where);
+  }
+  return { values: values as FlagValues<S>, help, positional };
+}
+
+export function flagsHelp(spec: FlagSpec): string {
+  return Object.values(spec)
+    .map((f) => {
+      const left = `  --${f.name}${f.value ? `=${f.value}` : ''}`;
+      const def = f.default !== '' ? ` (default ${f.default})` : '';
+      return `${left.padEnd(36)} ${f.help}${def} [$${f.env}]`;
+    })
+    .join('\n');
+}

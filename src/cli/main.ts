@@ -1,0 +1,78 @@
+// Command-line entry: `netpol-exporter [serve|demo|simulate] [flags]`. Usage errors exit 2 with one line.
+import { createLogger } from '../log.ts';
+import { buildInfo } from '../version.ts';
+import { flagsHelp, parseArgs, type ServeConfig, serveFlags, UsageError } from './flags.ts';
+import { loadKubeConfig } from './kubeconfig.ts';
+import { startExporter, stopOnSignals } from './serve.ts';
+
+const COMMANDS: Record<string, string> = {
+  serve: 'watch the cluster and serve metrics (the default)',
+  demo: 'run the exporter against a built-in simulated cluster with churn',
+  simulate: 'run the simulated Kubernetes API server alone',
+};
+
+function usage(): string {
+  const commands = Object.entries(COMMANDS)
+    .map(([name, text]) => `  ${name.padEnd(10)} ${text}`)
+    .join('\n');
+  return `Usage: netpol-exporter [command] [flags]
+
+Prometheus exporter for Kubernetes NetworkPolicy coverage (CIS 5.3.2).
+
+Commands:
+${commands}
+
+Flags (serve and demo; each has the environment variable shown):
+${flagsHelp(serveFlags)}
+  --help                               show this help
+  --version                            show the version
+`;
+}
+
+async function serve(config: ServeConfig): Promise<void> {
+  const log = createLogger(config.logLevel, config.logFormat);
+  const kc = loadKubeConfig(config.kubeconfig, config.context);
+  const running = await startExporter(config, kc, log);
+  stopOnSignals(running.stop, log);
+}
+
+export async function main(argv: string[], env: Record<string, string | undefined>): Promise<void> {
+  if (argv.includes('--version')) {
+    process.stdout.write(
+      `netpol-exporter ${buildInfo.version} (revision ${buildInfo.revision}, node ${process.version})\n`,
+    );
+    return;
+  }
+  const first = argv[0];
+  const command = first !== undefined && !first.startsWith('-') ? first : 'serve';
+  const rest = command === first ? argv.slice(1) : argv;
+  if (command === 'help') {
+    process.stdout.write(usage());
+    return;
+  }
+  if (!(command in COMMANDS)) throw new UsageError(`unknown command ${JSON.stringify(command)} (see --help)`);
+  if (command === 'simulate') {
+    const { simulateMain } = await import('./simulate-main.ts');
+    return simulateMain(rest, env);
+  }
+  const { values, help, positional } = parseArgs(serveFlags, rest, env);
+  if (help) {
+    process.stdout.write(usage());
+    return;
+  }
+  if (positional.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positional[0])}`);
+  if (command === 'demo') {
+    const { runDemo } = await import('./demo.ts');
+    return runDemo(values);
+  }
+  return serve(values);
+}
+
+main(process.argv.slice(2), process.env).catch((err: unknown) => {
+  if (err instanceof UsageError) {
+    process.stderr.write(`netpol-exporter: ${err.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`netpol-exporter: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,67 @@
+// `netpol-exporter serve`: the exporter and its HTTP server, until SIGTERM or SIGINT.
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { Exporter } from '../exporter.ts';
+import { createApp, type Listening, listen } from '../http/server.ts';
+import { buildInfo } from '../version.ts';
+import type { ServeConfig } from './flags.ts';
+
+export interface RunningExporter {
+  exporter: Exporter;
+  http: Listening;
+  stop(): Promise<void>;
+}
+
+export async function startExporter(
+  config: ServeConfig,
+  kc: KubeConfig,
+  log: Logger,
+): Promise<RunningExporter> {
+  const exporter = new Exporter({
+    kc,
+    log,
+    build: buildInfo,
+    pageSize: config.pageSize,
+    stallTimeoutMs: config.stallTimeout,
+  });
+  const http = await listen(
+    createApp(exporter, { telemetryPath: config.telemetryPath, log }),
+    config.listenAddress.host,
+    config.listenAddress.port,
+  );
+  exporter.start();
+  log.info(
+    { version: buildInfo.version, url: http.url, server: kc.getCurrentCluster()?.server },
+    'netpol-exporter listening',
+  );
+  return {
+    exporter,
+    http,
+    stop: async () => {
+      await Promise.all([exporter.stop(), http.close()]);
+    },
+  };
+}
+
+/** Stops cleanly on SIGTERM/SIGINT with exit code 0; a stop that hangs is cut off after 5 seconds. */
+export function stopOnSignals(stop: () => Promise<void>, log: Logger): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    setTimeout(() => {
+      log.warn('shutdown took longer than 5 s; exiting');
+      process.exit(0);
+    }, 4_500).unref();
+    stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, 'error while shutting down');
+        process.exit(0);
+      },
+    );
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+}

@@ -1,0 +1,60 @@
+// The exporter assembled: watches feed the pure core, verdict changes re-render their namespace's
+// exposition text, and a scrape concatenates what is already rendered.
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { CoverageState } from './core/coverage-state.ts';
+import type { NamespaceVerdict } from './core/verdict.ts';
+import { type BuildInfo, exporterFamilies } from './exposition/exporter-families.ts';
+import { type Family, renderHeader, renderSamples } from './exposition/family.ts';
+import { namespaceFamilies } from './exposition/namespace-families.ts';
+import { RenderedStore } from './exposition/rendered-store.ts';
+import { ClusterWatch } from './watch/cluster-watch.ts';
+import type { WatchStatus } from './watch/watch-status.ts';
+
+export interface ExporterOptions {
+  kc: KubeConfig;
+  log: Logger;
+  build: BuildInfo;
+  pageSize: number;
+  stallTimeoutMs: number;
+  backoff?: { initialMs: number; maxMs: number };
+}
+
+export class Exporter {
+  readonly state = new CoverageState();
+  readonly store = new RenderedStore<NamespaceVerdict>(namespaceFamilies);
+  readonly watch: ClusterWatch;
+  private readonly selfFamilies: Family<WatchStatus[]>[];
+  private readonly processRegistry = new Registry();
+
+  constructor(options: ExporterOptions) {
+    this.state.onChange((name, verdict) => {
+      if (verdict) this.store.set(name, verdict);
+      else this.store.delete(name);
+    });
+    this.watch = new ClusterWatch(this.state, options);
+    this.selfFamilies = exporterFamilies(options.build);
+    collectDefaultMetrics({ register: this.processRegistry });
+  }
+
+  start(): void {
+    this.watch.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.watch.stop();
+  }
+
+  readiness(): { ready: boolean; reason: string } {
+    return this.watch.readiness();
+  }
+
+  /** The whole exposition: per-namespace families, the exporter's own, then process and Node.js metrics. */
+  async metrics(): Promise<string> {
+    let own = '';
+    for (const family of this.selfFamilies)
+      own += renderHeader(family) + renderSamples(family, this.watch.statuses);
+    return this.store.text() + own + (await this.processRegistry.metrics());
+  }
+}

@@ -1,0 +1,123 @@
+// HTTP edge: landing page, metrics, probes. Knows nothing of Kubernetes; it asks a MetricsSource.
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Logger } from 'pino';
+import { CONTENT_TYPE } from '../exposition/text.ts';
+
+const gzipAsync = promisify(gzip);
+
+export interface MetricsSource {
+  metrics(): Promise<string>;
+  readiness(): { ready: boolean; reason: string };
+}
+
+export interface HttpOptions {
+  telemetryPath: string;
+  log: Logger;
+}
+
+const SECURITY_HEADERS = {
+  'Content-Security-Policy':
+    "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'",
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'no-referrer',
+};
+
+function landingPage(telemetryPath: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>netpol-exporter</title></head>
+<body><h1>netpol-exporter</h1>
+<p>Per-namespace NetworkPolicy coverage for Prometheus (CIS Kubernetes Benchmark 5.3.2).</p>
+<ul>
+<li><a href="${telemetryPath}">Metrics</a></li>
+<li><a href="/healthz">Health</a></li>
+<li><a href="/readyz">Readiness</a></li>
+</ul></body></html>
+`;
+}
+
+export function createApp(source: MetricsSource, options: HttpOptions): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use((_req, res, next) => {
+    res.set(SECURITY_HEADERS);
+    next();
+  });
+  // Everything here is read-only: other methods get 405 rather than a misleading 404.
+  app.use((req, res, next) => {
+    if (req.method === 'GET' || req.method === 'HEAD') return next();
+    res.set('Allow', 'GET, HEAD').status(405).type('text/plain').send('method not allowed\n');
+  });
+
+  app.get('/', (_req, res) => {
+    res.type('html').send(landingPage(options.telemetryPath));
+  });
+  app.get('/healthz', (_req, res) => {
+    res.type('text/plain').send('ok\n');
+  });
+  app.get('/readyz', (_req, res) => {
+    const { ready, reason } = source.readiness();
+    res
+      .status(ready ? 200 : 503)
+      .type('text/plain')
+      .send(ready ? 'ok\n' : `not ready: ${reason}\n`);
+  });
+  app.get(options.telemetryPath, async (req, res) => {
+    const body = await source.metrics();
+    res.set('Content-Type', CONTENT_TYPE).set('Vary', 'Accept-Encoding');
+    if (req.acceptsEncodings('gzip', 'identity') === 'gzip') {
+      res.set('Content-Encoding', 'gzip').send(await gzipAsync(body));
+    } else {
+      res.send(body);
+    }
+  });
+  app.use((_req, res) => {
+    res.status(404).type('text/plain').send('not found\n');
+  });
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    options.log.error({ err }, 'request failed');
+    if (!res.headersSent) res.status(500).type('text/plain').send('internal error\n');
+  });
+  return app;
+}
+
+export interface Listening {
+  server: Server;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function listen(app: express.Express, host: string, port: number): Promise<Listening> {
+  const server = await new Promise<Server>((resolve, reject) => {
+    const done = (err?: Error) => (err ? reject(err) : resolve(s));
+    // An empty host listens on every interface (`:10111`), as Go exporters do.
+    const s = host ? app.listen(port, host, done) : app.listen(port, done);
+    s.once('error', reject);
+  });
+  // Bounded time for slow clients: a scrape of 10k namespaces is well under these.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  server.keepAliveTimeout = 65_000;
+  const address = server.address() as AddressInfo;
+  const shownHost = !host
+    ? '127.0.0.1'
+    : address.family === 'IPv6'
+      ? `[${address.address}]`
+      : address.address;
+  return {
+    server,
+    url: `http://${shownHost}:${address.port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        setTimeout(() => server.closeAllConnections(), 1000).unref();
+      }),
+  };
+}

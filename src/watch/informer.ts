@@ -1,0 +1,149 @@
+// A client-node ListWatch that never gives up. client-node 2.x stops an informer for good on any error
+// but 410 (and raises an AbortError on our own stop()), so this restarts it with jittered exponential
+// backoff, honouring Retry-After, and ignores the errors its own stop() causes.
+import { ListWatch } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { ApiError, type KubeApi } from './kube-api.ts';
+import { StreamWatch } from './stream-watch.ts';
+import type { RestartReason, WatchStatus } from './watch-status.ts';
+
+/** What the cache keeps of an object: its identity and the slim facts made from it. */
+export interface Slim<F> {
+  metadata: { name: string; namespace?: string; resourceVersion?: string };
+  facts: F;
+}
+
+export interface InformerOptions<F> {
+  api: KubeApi;
+  status: WatchStatus;
+  log: Logger;
+  /** API path of the collection, e.g. /api/v1/namespaces. */
+  path: string;
+  pageSize: number;
+  stallTimeoutMs: number;
+  accept?: { list: string; watch: string };
+  /** Facts from an API object; undefined when the object is malformed (it is logged and skipped). */
+  facts: (obj: unknown) => F | undefined;
+  onUpsert: (slim: Slim<F>) => void;
+  onDelete: (slim: Slim<F>) => void;
+  backoff?: { initialMs: number; maxMs: number };
+  random?: () => number;
+}
+
+export function restartReason(err: unknown): RestartReason {
+  const code = err instanceof ApiError ? err.statusCode : (err as { statusCode?: number } | null)?.statusCode;
+  if (code === 401) return 'unauthorized';
+  if (code === 403) return 'forbidden';
+  if (code === 429) return 'throttled';
+  if (code === 410) return 'gone';
+  if (code !== undefined && code >= 500) return 'server_error';
+  if (err instanceof TypeError || (err as { code?: unknown } | null)?.code === 'ECONNREFUSED')
+    return 'connection';
+  return 'other';
+}
+
+export class ResilientInformer<F> {
+  private readonly listWatch: ListWatch<Slim<F>>;
+  private stopped = true;
+  private failures = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: InformerOptions<F>) {
+    const { api, status, log, path } = options;
+    const slim = (obj: unknown): Slim<F> | undefined => {
+      const facts = options.facts(obj);
+      const metadata = (obj as { metadata?: Slim<F>['metadata'] } | null)?.metadata;
+      if (facts === undefined || !metadata) return undefined;
+      const { name, namespace, resourceVersion } = metadata;
+      return { metadata: { name, namespace, resourceVersion }, facts };
+    };
+    const onMalformed = (detail: string): void => log.warn({ resource: status.resource }, detail);
+    const watch = new StreamWatch({
+      api,
+      status,
+      stallTimeoutMs: options.stallTimeoutMs,
+      ...(options.accept ? { accept: options.accept.watch } : {}),
+      timeoutSeconds: () => 300 * (1 + this.random()),
+      slim,
+      onRestart: (reason) => status.countRestart(reason),
+      onMalformed,
+    });
+    const list = async () => {
+      const result = await api.listAll(path, options.pageSize, options.accept?.list);
+      const items: Slim<F>[] = [];
+      for (const item of result.items) {
+        const s = slim(item);
+        if (s) items.push(s);
+        else onMalformed(`malformed object in list: ${JSON.stringify(item).slice(0, 200)}`);
+      }
+      log.debug({ resource: status.resource, items: items.length }, 'listed');
+      return { items, metadata: { resourceVersion: result.resourceVersion } };
+    };
+    this.listWatch = new ListWatch<Slim<F>>(
+      path,
+      watch as unknown as ConstructorParameters<typeof ListWatch>[1],
+      list as unknown as ConstructorParameters<typeof ListWatch<Slim<F>>>[2],
+      false,
+    );
+    this.listWatch.on('add', options.onUpsert);
+    this.listWatch.on('update', options.onUpsert);
+    this.listWatch.on('delete', options.onDelete);
+    this.listWatch.on('connect', () => {
+      // A clean reconnect after a successful watch means the API server is healthy again.
+      if (status.up) this.failures = 0;
+    });
+    this.listWatch.on('error', (err: unknown) => this.onError(err));
+  }
+
+  private random(): number {
+    return (this.options.random ?? Math.random)();
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    await this.listWatch.stop();
+    this.options.status.markDown();
+  }
+
+  private run(): void {
+    this.listWatch.start().catch((err: unknown) => this.onError(err));
+  }
+
+  private onError(err: unknown): void {
+    if (this.stopped) return; // our own stop() aborts the watch and client-node reports that as an error
+    const { status, log } = this.options;
+    const reason = restartReason(err);
+    const message = err instanceof Error ? err.message : String(err);
+    status.countRestart(reason);
+    status.markDown(message);
+    this.failures++;
+    const delay = this.backoffMs(err);
+    const hint =
+      reason === 'forbidden' || reason === 'unauthorized'
+        ? ' (the exporter needs list and watch on this resource: see deploy/base)'
+        : '';
+    log.warn(
+      { resource: status.resource, reason, attempt: this.failures, retryInMs: Math.round(delay) },
+      `watch failed: ${message}${hint}`,
+    );
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => {
+      if (!this.stopped) this.run();
+    }, delay);
+  }
+
+  private backoffMs(err: unknown): number {
+    const { initialMs, maxMs } = this.options.backoff ?? { initialMs: 500, maxMs: 60_000 };
+    const exponential = Math.min(maxMs, initialMs * 2 ** Math.min(this.failures - 1, 20));
+    // Full jitter between half and the whole delay keeps restarts of many exporters from synchronising.
+    const jittered = exponential * (0.5 + this.random() / 2);
+    const retryAfterMs = err instanceof ApiError && err.retryAfterSeconds ? err.retryAfterSeconds * 1000 : 0;
+    return Math.max(jittered, retryAfterMs);
+  }
+}

@@ -1,0 +1,65 @@
+import { expect } from 'chai';
+import { envName, flagsHelp, parseArgs, parseFlags, serveFlags, UsageError } from '../../src/cli/flags.ts';
+
+describe('flags', () => {
+  it('has Prometheus-style defaults', () => {
+    const c = parseFlags(serveFlags, [], {});
+    expect(c.listenAddress).to.deep.equal({ host: '', port: 10111 });
+    expect(c.telemetryPath).to.equal('/metrics');
+    expect(c.logLevel).to.equal('info');
+    expect(c.logFormat).to.equal('logfmt');
+    expect(c.stallTimeout).to.equal(90_000);
+    expect(c.pageSize).to.equal(500);
+  });
+
+  it('takes --flag=value and --flag value; flags beat environment variables, which beat defaults', () => {
+    const c = parseFlags(serveFlags, ['--web.listen-address=127.0.0.1:9999', '--log.level', 'debug'], {
+      NETPOL_EXPORTER_LOG_LEVEL: 'warn',
+      NETPOL_EXPORTER_WEB_TELEMETRY_PATH: '/m',
+      KUBECONFIG: '/tmp/kc',
+    });
+    expect(c.listenAddress).to.deep.equal({ host: '127.0.0.1', port: 9999 });
+    expect(c.logLevel).to.equal('debug');
+    expect(c.telemetryPath).to.equal('/m');
+    expect(c.kubeconfig).to.equal('/tmp/kc');
+    expect(parseFlags(serveFlags, ['--web.listen-address=[::1]:80'], {}).listenAddress).to.deep.equal({
+      host: '::1',
+      port: 80,
+    });
+  });
+
+  const bad: [string[], Record<string, string>, RegExp][] = [
+    [['--nope'], {}, /unknown flag --nope/],
+    [['--web.listen-address=10111'], {}, /host:port/],
+    [['--web.listen-address=:99999'], {}, /host:port/],
+    [['--web.telemetry-path=metrics'], {}, /must start with \//],
+    [['--log.level=loud'], {}, /one of debug, info, warn, error/],
+    [['--watch.page-size=0'], {}, /whole number/],
+    [['--watch.stall-timeout=soon'], {}, /duration/],
+    [['--log.format'], {}, /needs a value/],
+    [[], { NETPOL_EXPORTER_LOG_FORMAT: 'xml' }, /from NETPOL_EXPORTER_LOG_FORMAT/],
+  ];
+  for (const [argv, env, message] of bad) {
+    it(`rejects ${JSON.stringify(argv)} ${JSON.stringify(env)} with a one-line reason`, () => {
+      expect(() => parseFlags(serveFlags, argv, env))
+        .to.throw(UsageError, message)
+        .with.property('message')
+        .that.does.not.include('\n');
+    });
+  }
+
+  it('parses durations as Prometheus writes them', () => {
+    expect(parseFlags(serveFlags, ['--watch.stall-timeout=1m30s'], {}).stallTimeout).to.equal(90_000);
+    expect(parseFlags(serveFlags, ['--watch.stall-timeout=500ms'], {}).stallTimeout).to.equal(500);
+  });
+
+  it('lists every flag and its environment variable in --help', () => {
+    const help = flagsHelp(serveFlags);
+    for (const f of Object.values(serveFlags)) {
+      expect(help).to.contain(`--${f.name}`);
+      expect(help).to.contain(`$${f.env}`);
+    }
+    expect(envName('web.listen-address')).to.equal('NETPOL_EXPORTER_WEB_LISTEN_ADDRESS');
+    expect(parseArgs(serveFlags, ['--help'], {}).help).to.equal(true);
+  });
+});
