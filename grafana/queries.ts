@@ -1,0 +1,47 @@
+// The dashboard's PromQL, kept apart from the layout so tests can parse and run every query on its own.
+//
+// Every selector carries the cluster, job and instance matchers (grafana/dashboard-linter's target-job and
+// target-instance rules), so the dashboard reads raw exporter series rather than the recording rules, whose
+// output has no job or instance. Per-namespace series are reduced with `max by (cluster, namespace)` first, as
+// in the rules, so two exporter replicas never count a namespace twice.
+
+/** The matchers every selector gets; `$cluster` is `.*` when the variable is hidden (single cluster). */
+const m = 'cluster=~"$cluster", job=~"$job", instance=~"$instance"';
+
+const active = `max by (cluster, namespace) (netpol_namespace_status_phase{phase="Active", ${m}})`;
+const covered = `max by (cluster, namespace) (netpol_namespace_covered{${m}})`;
+
+export const queries = {
+  coverageRatio: `sum by (cluster) (${covered} * on (cluster, namespace) ${active})
+/
+(sum by (cluster) (${active}) > 0)`,
+
+  uncoveredCount: `sum by (cluster) ((1 - ${covered}) * on (cluster, namespace) ${active})`,
+
+  defaultDenyByDirection: `sum by (cluster, direction) (
+  max by (cluster, namespace, direction) (netpol_namespace_default_deny{${m}})
+  * on (cluster, namespace) group_left ()
+  ${active}
+)`,
+
+  // Age of each Active namespace without a policy: how long it has gone unprotected at most.
+  uncoveredNamespaceAge: `time() - max by (cluster, namespace) (netpol_namespace_created_timestamp_seconds{${m}})
+and on (cluster, namespace) (${covered} == 0)
+and on (cluster, namespace) (${active} == 1)`,
+
+  policiesPerNamespace: `max by (cluster, namespace) (netpol_namespace_network_policies{${m}})
+and on (cluster, namespace) (${active} == 1)`,
+
+  targetsUp: `sum by (cluster, job) (up{${m}})`,
+  cacheSynced: `min by (cluster, instance, resource) (netpol_exporter_cache_synced{${m}})`,
+  watchUp: `min by (cluster, instance, resource) (netpol_exporter_watch_up{${m}})`,
+  watchRestarts: `sum by (cluster, resource, reason) (rate(netpol_exporter_watch_restarts_total{${m}}[$__rate_interval]))`,
+  cacheStaleness: `max by (cluster, instance, resource) (netpol_exporter_cache_stale_seconds{${m}})`,
+} as const;
+
+/** Template variable queries (label_values over the exporter's build info, present once per target). */
+export const variableQueries = {
+  cluster: 'label_values(netpol_exporter_build_info, cluster)',
+  job: 'label_values(netpol_exporter_build_info{cluster=~"$cluster"}, job)',
+  instance: 'label_values(netpol_exporter_build_info{cluster=~"$cluster", job=~"$job"}, instance)',
+} as const;
