@@ -1,0 +1,168 @@
+// metav1.Status bodies exactly as kube-apiserver writes them, so clients' error handling (client-go, kubectl,
+// client-node's ApiException) sees what it would see in production.
+
+import type { KindDef } from './kinds.ts';
+import { kindKey } from './kinds.ts';
+
+export interface StatusDetails {
+  name?: string;
+  group?: string;
+  kind?: string;
+  uid?: string;
+  causes?: { reason: string; message: string; field?: string }[];
+  retryAfterSeconds?: number;
+}
+
+export interface StatusBody {
+  kind: 'Status';
+  apiVersion: 'v1';
+  metadata: Record<string, never>;
+  status: 'Failure' | 'Success';
+  message?: string;
+  reason?: string;
+  details?: StatusDetails;
+  code: number;
+}
+
+/** An API failure carrying its Status; thrown by the store so HTTP and programmatic callers fail identically. */
+export class ApiError extends Error {
+  readonly status: StatusBody;
+  /** Extra response headers (Retry-After). */
+  readonly headers: Record<string, string>;
+
+  constructor(
+    code: number,
+    reason: string,
+    message: string,
+    details?: StatusDetails,
+    headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message,
+      reason,
+      ...(details ? { details } : {}),
+      code,
+    };
+    this.headers = headers;
+  }
+
+  get code(): number {
+    return this.status.code;
+  }
+  get reason(): string {
+    return this.status.reason ?? '';
+  }
+}
+
+function detailsFor(k: KindDef, name: string): StatusDetails {
+  return k.group === '' ? { name, kind: k.resource } : { name, group: k.group, kind: k.resource };
+}
+
+export const errors = {
+  notFound(k: KindDef, name: string): ApiError {
+    return new ApiError(404, 'NotFound', `${kindKey(k)} "${name}" not found`, detailsFor(k, name));
+  },
+  namespaceNotFound(name: string): ApiError {
+    return new ApiError(404, 'NotFound', `namespaces "${name}" not found`, { name, kind: 'namespaces' });
+  },
+  pathNotFound(): ApiError {
+    return new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
+  },
+  alreadyExists(k: KindDef, name: string): ApiError {
+    return new ApiError(409, 'AlreadyExists', `${kindKey(k)} "${name}" already exists`, detailsFor(k, name));
+  },
+  conflict(k: KindDef, name: string): ApiError {
+    return new ApiError(
+      409,
+      'Conflict',
+      `Operation cannot be fulfilled on ${kindKey(k)} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+      detailsFor(k, name),
+    );
+  },
+  invalid(k: KindDef, name: string, causes: { field: string; message: string; reason: string }[]): ApiError {
+    const what = k.group === '' ? k.kind : `${k.kind}.${k.group}`;
+    const list = causes.map((c) => `${c.field}: ${c.message}`);
+    const message = `${what} "${name}" is invalid: ${list.length === 1 ? list[0] : `[${list.join(', ')}]`}`;
+    return new ApiError(422, 'Invalid', message, {
+      name,
+      ...(k.group === '' ? {} : { group: k.group }),
+      kind: k.kind,
+      causes: causes.map((c) => ({ reason: c.reason, message: c.message, field: c.field })),
+    });
+  },
+  namespaceTerminating(k: KindDef, name: string, namespace: string): ApiError {
+    return new ApiError(
+      403,
+      'Forbidden',
+      `${kindKey(k)} "${name}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`,
+      {
+        ...detailsFor(k, name),
+        causes: [
+          {
+            reason: 'NamespaceTerminating',
+            message: `namespace ${namespace} is being terminated`,
+            field: 'metadata.namespace',
+          },
+        ],
+      },
+    );
+  },
+  badRequest(message: string): ApiError {
+    return new ApiError(400, 'BadRequest', message);
+  },
+  unauthorized(): ApiError {
+    return new ApiError(401, 'Unauthorized', 'Unauthorized');
+  },
+  forbidden(
+    user: string,
+    verb: string,
+    k: KindDef,
+    namespace: string | undefined,
+    name: string | undefined,
+  ): ApiError {
+    const subject = name ? `${kindKey(k)} "${name}"` : kindKey(k);
+    const scope = namespace ? `in the namespace "${namespace}"` : 'at the cluster scope';
+    return new ApiError(
+      403,
+      'Forbidden',
+      `${subject} is forbidden: User "${user}" cannot ${verb} resource "${k.resource}" in API group "${k.group}" ${scope}`,
+      { ...(name ? { name } : {}), ...(k.group === '' ? {} : { group: k.group }), kind: k.resource },
+    );
+  },
+  methodNotAllowed(): ApiError {
+    return new ApiError(
+      405,
+      'MethodNotAllowed',
+      'the server does not allow this method on the requested resource',
+      {},
+    );
+  },
+  unsupportedMediaType(contentType: string): ApiError {
+    return new ApiError(
+      415,
+      'UnsupportedMediaType',
+      `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json (got "${contentType}")`,
+    );
+  },
+  expired(message: string): ApiError {
+    return new ApiError(410, 'Expired', message);
+  },
+  internal(message = 'Internal error occurred: simulated failure'): ApiError {
+    return new ApiError(500, 'InternalError', message, { causes: [{ reason: '', message }] });
+  },
+  tooManyRequests(retryAfterSeconds: number): ApiError {
+    return new ApiError(
+      429,
+      'TooManyRequests',
+      'Too many requests, please try again later.',
+      { retryAfterSeconds },
+      { 'Retry-After': String(retryAfterSeconds) },
+    );
+  },
+};
