@@ -36,6 +36,13 @@ export class Exporter {
     this.watch = new ClusterWatch(this.state, options);
     this.selfFamilies = exporterFamilies(options.build);
     collectDefaultMetrics({ register: this.processRegistry });
+    // prom-client names these gauges with a counter's `_total` suffix, which promtool (rightly) rejects.
+    for (const name of [
+      'nodejs_active_handles_total',
+      'nodejs_active_requests_total',
+      'nodejs_active_resources_total',
+    ])
+      this.processRegistry.removeSingleMetric(name);
   }
 
   start(): void {

@@ -2,8 +2,6 @@
 import { createLogger } from '../log.ts';
 import { buildInfo } from '../version.ts';
 import { flagsHelp, parseArgs, type ServeConfig, serveFlags, UsageError } from './flags.ts';
-import { loadKubeConfig } from './kubeconfig.ts';
-import { startExporter, stopOnSignals } from './serve.ts';
 
 const COMMANDS: Record<string, string> = {
   serve: 'watch the cluster and serve metrics (the default)',
@@ -30,6 +28,9 @@ ${flagsHelp(serveFlags)}
 }
 
 async function serve(config: ServeConfig): Promise<void> {
+  // Loaded on demand so that --help and usage errors answer without loading the Kubernetes client.
+  const { loadKubeConfig } = await import('./kubeconfig.ts');
+  const { startExporter, stopOnSignals } = await import('./serve.ts');
   const log = createLogger(config.logLevel, config.logFormat);
   const kc = loadKubeConfig(config.kubeconfig, config.context);
   const running = await startExporter(config, kc, log);

@@ -1,7 +1,7 @@
 // `netpol-exporter serve`: the exporter and its HTTP server, until SIGTERM or SIGINT.
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { Exporter } from '../exporter.ts';
+import { Exporter, type ExporterOptions } from '../exporter.ts';
 import { createApp, type Listening, listen } from '../http/server.ts';
 import { buildInfo } from '../version.ts';
 import type { ServeConfig } from './flags.ts';
@@ -16,6 +16,7 @@ export async function startExporter(
   config: ServeConfig,
   kc: KubeConfig,
   log: Logger,
+  tuning: Pick<ExporterOptions, 'backoff'> = {},
 ): Promise<RunningExporter> {
   const exporter = new Exporter({
     kc,
@@ -23,6 +24,7 @@ export async function startExporter(
     build: buildInfo,
     pageSize: config.pageSize,
     stallTimeoutMs: config.stallTimeout,
+    ...tuning,
   });
   const http = await listen(
     createApp(exporter, { telemetryPath: config.telemetryPath, log }),

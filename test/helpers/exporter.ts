@@ -1,0 +1,112 @@
+// Starting the exporter for tests: in-process against a simulator (fast, inspectable), or as a real process.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { EXPORTER_PERMISSIONS } from '../../src/cli/demo.ts';
+import { parseFlags, serveFlags } from '../../src/cli/flags.ts';
+import { loadKubeConfig } from '../../src/cli/kubeconfig.ts';
+import { type RunningExporter, startExporter } from '../../src/cli/serve.ts';
+import { namespaceFacts, type PolicyFacts, policyFacts } from '../../src/core/facts.ts';
+import { type NamespaceVerdict, namespaceVerdict } from '../../src/core/verdict.ts';
+import { namespaceFamilies } from '../../src/exposition/namespace-families.ts';
+import { RenderedStore } from '../../src/exposition/rendered-store.ts';
+import { createLogger } from '../../src/log.ts';
+import type { SimulatedCluster } from '../../src/simulator/index.ts';
+import { seriesWithPrefix } from './exposition.ts';
+
+export const ROOT = new URL('../../', import.meta.url).pathname;
+export const NODE = join(ROOT, 'node_modules/.bin/node');
+export const MAIN = join(ROOT, 'src/cli/main.ts');
+
+export interface TestExporter extends RunningExporter {
+  logs: string[];
+  scrape(): Promise<string>;
+  dispose(): Promise<void>;
+}
+
+/** An exporter in this process, talking HTTPS with a token to the simulator, with short test backoffs. */
+export async function exporterFor(
+  sim: SimulatedCluster,
+  options: { token?: string; args?: string[] } = {},
+): Promise<TestExporter> {
+  const dir = await mkdtemp(join(tmpdir(), 'netpol-test-'));
+  const token = options.token ?? `exporter-${Math.random().toString(36).slice(2)}`;
+  if (!options.token) sim.addToken(token, EXPORTER_PERMISSIONS);
+  const kubeconfig = join(dir, 'kubeconfig');
+  await sim.writeKubeconfig(kubeconfig, { token });
+  const logs: string[] = [];
+  const log: Logger = createLogger('debug', 'json', { write: (line: string) => logs.push(line) });
+  const config = parseFlags(
+    serveFlags,
+    ['--web.listen-address=127.0.0.1:0', '--watch.stall-timeout=2s', ...(options.args ?? [])],
+    {},
+  );
+  const running = await startExporter(config, loadKubeConfig(kubeconfig, ''), log, {
+    backoff: { initialMs: 50, maxMs: 400 },
+  });
+  return {
+    ...running,
+    logs,
+    scrape: async () => {
+      const res = await fetch(`${running.http.url}/metrics`);
+      if (res.status !== 200) throw new Error(`scrape: ${res.status}`);
+      return res.text();
+    },
+    dispose: async () => {
+      await running.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** What the per-namespace series must be, computed from the simulator's own objects. */
+export function truth(sim: SimulatedCluster): Record<string, number> {
+  const byNamespace = new Map<string, PolicyFacts[]>();
+  for (const obj of sim.list('networkpolicies')) {
+    const facts = policyFacts(obj);
+    if (!facts) continue;
+    byNamespace.set(facts.namespace, [...(byNamespace.get(facts.namespace) ?? []), facts]);
+  }
+  const store = new RenderedStore<NamespaceVerdict>(namespaceFamilies);
+  for (const obj of sim.list('namespaces')) {
+    const facts = namespaceFacts(obj);
+    if (facts) store.set(facts.name, namespaceVerdict(facts, byNamespace.get(facts.name) ?? []));
+  }
+  return sorted(seriesWithPrefix(store.text(), 'netpol_namespace_'));
+}
+
+export function sorted(series: Map<string, number>): Record<string, number> {
+  return Object.fromEntries([...series].sort(([a], [b]) => a.localeCompare(b)));
+}
+
+export async function namespaceSeries(exporter: TestExporter): Promise<Record<string, number>> {
+  return sorted(seriesWithPrefix(await exporter.scrape(), 'netpol_namespace_'));
+}
+
+/** A real exporter process (the CLI), for signals, exit codes and logs. */
+export function spawnExporter(
+  args: string[],
+  env: Record<string, string> = {},
+): ChildProcess & { output: () => string } {
+  const child = spawn(NODE, ['--import', 'tsx', MAIN, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (d) => {
+    output += d;
+  });
+  child.stderr?.on('data', (d) => {
+    output += d;
+  });
+  return Object.assign(child, { output: () => output });
+}
+
+export function exitOf(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  if (child.exitCode !== null || child.signalCode !== null)
+    return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+}
