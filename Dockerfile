@@ -3,14 +3,18 @@
 # netpol-exporter image: three stages so that the runtime image holds only the compiled JavaScript, the production
 # dependencies and a Node 24 runtime, with no shell, no package manager and no TypeScript toolchain.
 #
-# test/integration/docker-image.test.ts replays the build and prod-deps stages (COPY and `RUN npm ...` lines) without a
-# Docker engine and runs the exporter from the result; keep every RUN an npm command so that replay stays possible.
+# test/integration/docker-image.test.ts replays the build and prod-deps stages (their COPY and RUN lines) without a
+# Docker engine and runs the exporter from the result: keep RUN lines to npm and plain POSIX sh.
+#
+#   docker build --build-arg REVISION="$(git rev-parse HEAD)" --build-arg CREATED="$(date -u +%FT%TZ)" -t IMAGE .
 
 # The build image's Node version is the one package-lock.json pins for the `node` devDependency, so what the tests run
 # on is what the image compiles with; bump both together.
 ARG BUILD_IMAGE=node:24.9.0-bookworm-slim
 # Distroless tags carry no Node patch version; pin a digest (`...:nonroot@sha256:...`) in your registry mirror.
 ARG RUNTIME_IMAGE=gcr.io/distroless/nodejs24-debian12:nonroot
+# The git commit, reported as netpol_exporter_build_info{revision=...}.
+ARG REVISION=unknown
 
 # --- build: compile TypeScript to dist/ --------------------------------------------------------------------------------
 FROM ${BUILD_IMAGE} AS build
@@ -23,6 +27,9 @@ RUN --mount=type=cache,target=/root/.npm npm ci --ignore-scripts --no-audit --no
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build
+# Last, so a new commit reuses every layer above. src/version.ts reads REVISION beside package.json.
+ARG REVISION
+RUN printf '%s\n' "$REVISION" > REVISION
 
 # --- prod-deps: production dependencies only, from the same lockfile --------------------------------------------------
 FROM ${BUILD_IMAGE} AS prod-deps
@@ -36,8 +43,8 @@ RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --ignore-scripts --no
 FROM ${RUNTIME_IMAGE}
 # Re-declared so the label below can name it (an ARG before the first FROM is not visible inside a stage).
 ARG RUNTIME_IMAGE
+ARG REVISION
 ARG VERSION=0.1.0
-ARG REVISION=unknown
 ARG CREATED=unknown
 LABEL org.opencontainers.image.title="netpol-exporter" \
       org.opencontainers.image.description="Prometheus exporter: per-namespace NetworkPolicy coverage (CIS 5.3.2)" \
@@ -53,6 +60,7 @@ WORKDIR /app
 # Files stay owned by root and read-only to the process: it can read its code, never change it.
 # package.json is needed at run time: it makes dist/*.js ES modules ("type": "module").
 COPY package.json ./
+COPY --from=build /src/REVISION ./REVISION
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
 ENV NODE_ENV=production
