@@ -131,6 +131,14 @@ describe('simulator fidelity: kubectl', function () {
     );
   });
 
+  it('create namespace (a typed command, protobuf body) works, with labels kept and 422 for a bad name', async () => {
+    let r = await kubectl('create', 'namespace', 'typed-ns');
+    expect(r.stdout.trim()).to.equal('namespace/typed-ns created');
+    expect(sim.get('namespaces', undefined, 'typed-ns')?.status).to.deep.equal({ phase: 'Active' });
+    r = await kubectl('create', 'ns', 'Bad_Name');
+    expect(r.stderr).to.contain('The Namespace "Bad_Name" is invalid');
+  });
+
   it('delete ns waits through Terminating until the namespace and its policies are gone', async () => {
     sim.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'doomed' } });
     sim.create({
