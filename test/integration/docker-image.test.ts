@@ -470,7 +470,18 @@ describe('Docker image (Dockerfile replayed without a Docker engine)', function 
       }
       expect(ready, `ready within 30 s; output:\n${child.output()}`).to.equal(200);
       expect((await fetch(`${base}/healthz`)).status).to.equal(200);
-      const metrics = await (await fetch(`${base}/metrics`)).text();
+      // Ready means listed; the watches must be up too, or the ClusterRole lacks `watch`.
+      let metrics = '';
+      const watchesUp = /^netpol_exporter_watch_up\{resource="(namespaces|networkpolicies)"\} 1$/gm;
+      while (Date.now() < deadline) {
+        metrics = await (await fetch(`${base}/metrics`)).text();
+        if ((metrics.match(watchesUp) ?? []).length === 2) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(metrics.match(watchesUp), 'both watches up').to.have.length(2);
+      expect(metrics, 'no request was refused').to.not.match(
+        /^netpol_exporter_api_requests_total\{[^}]*code="40[13]"/m,
+      );
       expect(metrics).to.match(/^netpol_namespace_covered\{namespace="kube-system"\} 0$/m);
       expect(metrics).to.match(new RegExp(`^netpol_exporter_build_info\\{[^}]*revision="${REVISION}"`, 'm'));
       // --log.format=json from the Deployment: every log line is JSON.
