@@ -1,7 +1,9 @@
 // The cluster as the verdicts see it: namespaces and their policies, recomputing only the namespace an
 // event touches and telling listeners which verdict changed. Events may arrive in any order (a policy
 // before its namespace, from two independent watches), so policies are kept even without their namespace.
+import type { ExtraSource, Source, SourcePolicyFacts } from './cluster-policies.ts';
 import type { NamespaceFacts, PolicyFacts } from './facts.ts';
+import { ProtectionIndex } from './protection.ts';
 import { type NamespaceVerdict, namespaceVerdict } from './verdict.ts';
 
 export type VerdictListener = (name: string, verdict: NamespaceVerdict | undefined) => void;
@@ -11,6 +13,11 @@ export class CoverageState {
   private readonly policies = new Map<string, Map<string, PolicyFacts>>();
   private readonly verdicts = new Map<string, NamespaceVerdict>();
   private readonly listeners: VerdictListener[] = [];
+  /** Policies of sources other than NetworkPolicy (cluster-scoped and CNI kinds). */
+  private readonly otherSources = new ProtectionIndex();
+
+  /** `coverageSources`: the sources that count toward `covered` (--coverage-sources); all when omitted. */
+  constructor(private readonly options: { coverageSources?: ReadonlySet<Source> } = {}) {}
 
   onChange(listener: VerdictListener): void {
     this.listeners.push(listener);
@@ -43,6 +50,16 @@ export class CoverageState {
     this.recompute(namespace);
   }
 
+  upsertSourcePolicy(facts: SourcePolicyFacts): void {
+    const previous = this.otherSources.upsert(facts);
+    this.recomputeReach(previous, facts);
+  }
+
+  deleteSourcePolicy(source: ExtraSource, namespace: string, name: string): void {
+    const previous = this.otherSources.delete(source, namespace, name);
+    if (previous) this.recomputeReach(previous, undefined);
+  }
+
   verdict(name: string): NamespaceVerdict | undefined {
     return this.verdicts.get(name);
   }
@@ -63,9 +80,29 @@ export class CoverageState {
     return this.namespaces.size;
   }
 
+  /**
+   * A namespaced policy touches its namespace only; a cluster-scoped one every namespace whose answer changed, so
+   * editing one GlobalNetworkPolicy re-renders the namespaces it gains or loses, not all 10,000.
+   */
+  private recomputeReach(before: SourcePolicyFacts | undefined, after: SourcePolicyFacts | undefined): void {
+    const namespace = (after ?? before)?.namespace ?? '';
+    if (namespace !== '') {
+      this.recompute(namespace);
+      return;
+    }
+    for (const ns of this.namespaces.values()) {
+      if (before?.protects(ns) !== after?.protects(ns)) this.recompute(ns.name);
+    }
+  }
+
   private recompute(name: string): void {
     const ns = this.namespaces.get(name);
-    const verdict = ns ? namespaceVerdict(ns, this.policiesIn(name)) : undefined;
+    const verdict = ns
+      ? namespaceVerdict(ns, this.policiesIn(name), {
+          ...(this.otherSources.size > 0 ? { other: this.otherSources.evaluate(ns) } : {}),
+          ...(this.options.coverageSources ? { coverageSources: this.options.coverageSources } : {}),
+        })
+      : undefined;
     if (verdict) this.verdicts.set(name, verdict);
     else if (!this.verdicts.delete(name)) return;
     for (const listener of this.listeners) listener(name, verdict);

@@ -1,5 +1,7 @@
 // Per-namespace verdicts from slim facts. Pure: no I/O, no clock, no Kubernetes client, no Prometheus.
+import type { Source } from './cluster-policies.ts';
 import { isEmptySelector, type NamespaceFacts, type PolicyFacts } from './facts.ts';
+import { combineProtection, type ProtectionContext } from './protection.ts';
 
 export type Direction = 'ingress' | 'egress';
 export const DIRECTIONS: readonly Direction[] = ['ingress', 'egress'];
@@ -10,9 +12,13 @@ export interface NamespaceVerdict {
   createdSeconds: number;
   /** NetworkPolicies in the namespace. */
   policies: number;
-  /** CIS 5.3.2: at least one NetworkPolicy in the namespace. */
+  /** Protected by at least one source that counts (--coverage-sources; NetworkPolicy alone is CIS 5.3.2's reading). */
   covered: boolean;
   defaultDeny: Record<Direction, boolean>;
+  /** Sources that protect the namespace (`networkpolicy` when it has at least one NetworkPolicy). */
+  protectedBy: Source[];
+  /** Sources whose policies could not be evaluated for the namespace. */
+  protectionUnknown: Source[];
 }
 
 /**
@@ -24,7 +30,11 @@ export function isDefaultDeny(policy: PolicyFacts, direction: Direction): boolea
   return facts.applies && facts.rules === 0 && isEmptySelector(policy.podSelector);
 }
 
-export function namespaceVerdict(ns: NamespaceFacts, policies: Iterable<PolicyFacts>): NamespaceVerdict {
+export function namespaceVerdict(
+  ns: NamespaceFacts,
+  policies: Iterable<PolicyFacts>,
+  protection: ProtectionContext = {},
+): NamespaceVerdict {
   let count = 0;
   const defaultDeny: Record<Direction, boolean> = { ingress: false, egress: false };
   for (const policy of policies) {
@@ -33,12 +43,15 @@ export function namespaceVerdict(ns: NamespaceFacts, policies: Iterable<PolicyFa
       if (isDefaultDeny(policy, direction)) defaultDeny[direction] = true;
     }
   }
+  const { covered, protectedBy, unknown } = combineProtection(count, protection);
   return {
     name: ns.name,
     phase: ns.phase,
     createdSeconds: ns.createdSeconds,
     policies: count,
-    covered: count > 0,
+    covered,
     defaultDeny,
+    protectedBy,
+    protectionUnknown: unknown,
   };
 }

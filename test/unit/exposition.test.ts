@@ -11,6 +11,8 @@ const verdict = (name: string, over: Partial<NamespaceVerdict> = {}): NamespaceV
   policies: 2,
   covered: true,
   defaultDeny: { ingress: true, egress: false },
+  protectedBy: ['networkpolicy'],
+  protectionUnknown: [],
   ...over,
 });
 
