@@ -1,306 +1,70 @@
-// Real Prometheus and Alertmanager for end-to-end tests, as plain child processes on loopback: free ports, temporary
-// directories, readiness via /-/ready, and stop() that kills exactly the process it started and removes its files.
-// The scrape target is a parameter, so the static exposition server below can be swapped for the real exporter.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// End-to-end test helpers around a real Prometheus and Alertmanager. The processes themselves are started by
+// scripts/prometheus.ts (shared with `npm run stack`); this file adds what only tests need: a webhook receiver that
+// records Alertmanager's notifications, a static scrape target, and checks that every recording rule and every
+// dashboard query returns data.
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { parse, stringify } from 'yaml';
+import { rulesPath } from '../../deploy/rules/generate.ts';
+import { queries, variableQueries } from '../../grafana/queries.ts';
+import { expandVariables } from '../../grafana/variables.ts';
+import { type Prometheus, type Sample, type Stoppable, waitFor } from '../../scripts/prometheus.ts';
+
+export {
+  Alertmanager,
+  type AlertmanagerAlert,
+  freePort,
+  Prometheus,
+  type PrometheusAlert,
+  type PrometheusOptions,
+  type Sample,
+  type Stoppable,
+  waitFor,
+  withAlertFor,
+} from '../../scripts/prometheus.ts';
 
 const host = '127.0.0.1';
 
-export interface Stoppable {
-  stop(): Promise<void>;
-}
+// ---------------------------------------------------------------------------------------------------------------
+// What the rules and the dashboard return
 
-/** A port the kernel just handed out on loopback (tiny race until the child binds it; fine for tests). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, host, resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/** Polls `check` until it returns a value other than undefined, or throws after `timeoutMs` with `what`. */
-export async function waitFor<T>(
-  what: string,
-  check: () => Promise<T | undefined>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (err) {
-      lastError = err;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(
-    `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`,
+/** Waits until every recording rule of the bundled rules file returns at least one series; returns them by name. */
+export async function recordingRuleResults(prometheus: Prometheus): Promise<Map<string, Sample[]>> {
+  const records = [...readFileSync(rulesPath, 'utf8').matchAll(/- record: (\S+)/g)].map(
+    (m) => m[1] as string,
   );
+  if (records.length === 0) throw new Error(`no recording rule found in ${rulesPath}`);
+  const results = new Map<string, Sample[]>();
+  for (const record of records) results.set(record, await nonEmpty(prometheus, record));
+  return results;
 }
 
-/** A child process with its output kept for error messages, stopped by its own PID. */
-class Child implements Stoppable {
-  private output = '';
-  private readonly exited: Promise<void>;
-
-  constructor(
-    readonly name: string,
-    private readonly proc: ChildProcess,
-    private readonly dir: string,
-  ) {
-    proc.stdout?.on('data', (b: Buffer) => this.keep(b));
-    proc.stderr?.on('data', (b: Buffer) => this.keep(b));
-    this.exited = new Promise((resolve) => proc.once('exit', () => resolve()));
+/**
+ * Waits until every dashboard query (variables expanded as Grafana's "All" would) returns at least one series,
+ * and every template variable finds values; returns the query results by panel query name.
+ */
+export async function dashboardQueryResults(prometheus: Prometheus): Promise<Map<string, Sample[]>> {
+  const results = new Map<string, Sample[]>();
+  for (const [name, expr] of Object.entries(queries)) {
+    results.set(name, await nonEmpty(prometheus, expandVariables(expr), `dashboard query ${name}`));
   }
-
-  get logs(): string {
-    return this.output;
-  }
-
-  get running(): boolean {
-    return this.proc.exitCode === null && this.proc.signalCode === null;
-  }
-
-  private keep(b: Buffer): void {
-    // The tail is what explains a failure; cap memory for long runs.
-    this.output = (this.output + b.toString()).slice(-20_000);
-  }
-
-  async waitReady(url: string): Promise<void> {
-    await waitFor(
-      `${this.name} ready at ${url}`,
-      async () => {
-        if (!this.running) throw new Error(`${this.name} exited early:\n${this.output}`);
-        const res = await fetch(url);
-        await res.arrayBuffer();
-        return res.ok ? true : undefined;
-      },
-      20_000,
-    ).catch((err: Error) => {
-      throw new Error(`${err.message}\n--- ${this.name} output ---\n${this.output}`);
+  for (const [name, q] of Object.entries(variableQueries)) {
+    const selector = /^label_values\((.*),\s*(\w+)\)$/.exec(q);
+    if (!selector) throw new Error(`variable ${name}: not label_values(selector, label): ${q}`);
+    const [, series, label] = selector as unknown as [string, string, string];
+    await waitFor(`values of dashboard variable ${name}`, async () => {
+      const r = await prometheus.query(expandVariables(series));
+      return r.some((s) => s.metric[label] !== undefined) ? true : undefined;
     });
   }
-
-  async stop(): Promise<void> {
-    const pid = this.proc.pid;
-    if (pid !== undefined && this.running) {
-      process.kill(pid, 'SIGTERM');
-      const killed = setTimeout(() => this.running && process.kill(pid, 'SIGKILL'), 5_000);
-      await this.exited;
-      clearTimeout(killed);
-    }
-    rmSync(this.dir, { recursive: true, force: true });
-  }
+  return results;
 }
 
-function startChild(name: string, command: string, args: string[], dir: string): Child {
-  const proc = spawn(command, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  proc.once('error', () => {}); // ENOENT surfaces through waitReady as "exited early"
-  return new Child(name, proc, dir);
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Prometheus
-
-export interface PrometheusOptions {
-  /** host:port targets of the exporter job (the real exporter, the simulator, or a static server). */
-  targets: string[];
-  /** Job name; the rules' convention is `netpol-exporter`. */
-  job?: string;
-  /** Labels added to every target (e.g. `cluster`, as a global view would see them). */
-  targetLabels?: Record<string, string>;
-  /** Rules files' contents (YAML text), written into the temporary directory. */
-  rules?: string[];
-  /** host:port of an Alertmanager to send alerts to. */
-  alertmanager?: string;
-  scrapeInterval?: string;
-  evaluationInterval?: string;
-}
-
-export interface Sample {
-  metric: Record<string, string>;
-  value: [number, string];
-}
-
-export interface PrometheusAlert {
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  state: 'pending' | 'firing';
-  value: string;
-}
-
-export class Prometheus implements Stoppable {
-  private constructor(
-    readonly url: string,
-    private readonly child: Child,
-  ) {}
-
-  static async start(opts: PrometheusOptions): Promise<Prometheus> {
-    const dir = mkdtempSync(join(tmpdir(), 'netpol-prometheus-'));
-    const ruleFiles = (opts.rules ?? []).map((text, i) => {
-      const file = join(dir, `rules-${i}.yaml`);
-      writeFileSync(file, text);
-      return file;
-    });
-    const config = {
-      global: {
-        scrape_interval: opts.scrapeInterval ?? '1s',
-        scrape_timeout: '1s',
-        evaluation_interval: opts.evaluationInterval ?? '1s',
-      },
-      rule_files: ruleFiles,
-      ...(opts.alertmanager
-        ? { alerting: { alertmanagers: [{ static_configs: [{ targets: [opts.alertmanager] }] }] } }
-        : {}),
-      scrape_configs: [
-        {
-          job_name: opts.job ?? 'netpol-exporter',
-          // As in the ServiceMonitor: the exporter's `namespace` label is the audited namespace.
-          honor_labels: true,
-          static_configs: [{ targets: opts.targets, labels: opts.targetLabels ?? {} }],
-        },
-      ],
-    };
-    const configFile = join(dir, 'prometheus.yml');
-    writeFileSync(configFile, stringify(config));
-    const port = await freePort();
-    const child = startChild(
-      'prometheus',
-      'prometheus',
-      [
-        `--config.file=${configFile}`,
-        `--storage.tsdb.path=${join(dir, 'data')}`,
-        `--web.listen-address=${host}:${port}`,
-        '--web.enable-lifecycle',
-        // The default (1m) would make the first notification wait a minute if Alertmanager was not known yet.
-        '--rules.alert.resend-delay=2s',
-      ],
-      dir,
-    );
-    const url = `http://${host}:${port}`;
-    try {
-      await child.waitReady(`${url}/-/ready`);
-    } catch (err) {
-      await child.stop();
-      throw err;
-    }
-    return new Prometheus(url, child);
-  }
-
-  get logs(): string {
-    return this.child.logs;
-  }
-
-  private async api<T>(path: string): Promise<T> {
-    const res = await fetch(`${this.url}${path}`);
-    const body = (await res.json()) as { status: string; data: T; error?: string };
-    if (body.status !== 'success') throw new Error(`Prometheus ${path}: ${body.error ?? res.status}`);
-    return body.data;
-  }
-
-  /** Instant query; returns the vector (throws on a PromQL error). */
-  async query(promql: string): Promise<Sample[]> {
-    const data = await this.api<{ resultType: string; result: Sample[] }>(
-      `/api/v1/query?query=${encodeURIComponent(promql)}`,
-    );
-    return data.resultType === 'vector' ? data.result : [];
-  }
-
-  async alerts(): Promise<PrometheusAlert[]> {
-    return (await this.api<{ alerts: PrometheusAlert[] }>('/api/v1/alerts')).alerts;
-  }
-
-  async targetsUp(): Promise<boolean> {
-    const data = await this.api<{ activeTargets: { health: string }[] }>('/api/v1/targets');
-    return data.activeTargets.length > 0 && data.activeTargets.every((t) => t.health === 'up');
-  }
-
-  stop(): Promise<void> {
-    return this.child.stop();
-  }
-}
-
-/** The rules text with every alert's `for` replaced, so an end-to-end test need not wait 15 minutes. */
-export function withAlertFor(rulesYaml: string, duration: string): string {
-  const doc = parse(rulesYaml) as { groups: { rules: { alert?: string; for?: string }[] }[] };
-  for (const group of doc.groups) {
-    for (const rule of group.rules) if (rule.alert !== undefined) rule.for = duration;
-  }
-  return stringify(doc);
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Alertmanager
-
-export interface AlertmanagerOptions {
-  /** URL every notification is posted to (e.g. a WebhookReceiver). */
-  webhookUrl: string;
-}
-
-export class Alertmanager implements Stoppable {
-  private constructor(
-    readonly url: string,
-    readonly address: string,
-    private readonly child: Child,
-  ) {}
-
-  static async start(opts: AlertmanagerOptions): Promise<Alertmanager> {
-    const dir = mkdtempSync(join(tmpdir(), 'netpol-alertmanager-'));
-    const config = {
-      route: {
-        receiver: 'webhook',
-        group_by: ['alertname', 'cluster', 'namespace'],
-        group_wait: '1s',
-        group_interval: '1s',
-        repeat_interval: '1h',
-      },
-      receivers: [{ name: 'webhook', webhook_configs: [{ url: opts.webhookUrl, send_resolved: true }] }],
-    };
-    const configFile = join(dir, 'alertmanager.yml');
-    writeFileSync(configFile, stringify(config));
-    const port = await freePort();
-    const child = startChild(
-      'alertmanager',
-      'prometheus-alertmanager',
-      [
-        `--config.file=${configFile}`,
-        `--storage.path=${join(dir, 'data')}`,
-        `--web.listen-address=${host}:${port}`,
-        // Empty: no clustering (the default listens on 0.0.0.0:9094).
-        '--cluster.listen-address=',
-      ],
-      dir,
-    );
-    const address = `${host}:${port}`;
-    try {
-      await child.waitReady(`http://${address}/-/ready`);
-    } catch (err) {
-      await child.stop();
-      throw err;
-    }
-    return new Alertmanager(`http://${address}`, address, child);
-  }
-
-  get logs(): string {
-    return this.child.logs;
-  }
-
-  async alerts(): Promise<{ labels: Record<string, string>; annotations: Record<string, string> }[]> {
-    const res = await fetch(`${this.url}/api/v2/alerts`);
-    return (await res.json()) as { labels: Record<string, string>; annotations: Record<string, string> }[];
-  }
-
-  stop(): Promise<void> {
-    return this.child.stop();
-  }
+async function nonEmpty(prometheus: Prometheus, promql: string, what = promql): Promise<Sample[]> {
+  return waitFor(`${what}: ${promql}`, async () => {
+    const r = await prometheus.query(promql);
+    return r.length > 0 ? r : undefined;
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -1,15 +1,15 @@
 // Proves the Prometheus/Alertmanager harness end to end with the real rules and dashboard queries: a static target
 // serves one uncovered namespace, NetpolNamespaceUncovered travels Prometheus -> Alertmanager -> webhook with its
-// labels and annotations, and every recording rule and dashboard query returns data. Replace StaticExporter with the
-// real exporter (or the simulator) by passing its address as the target.
+// labels and annotations, and every recording rule and dashboard query returns data. The same
+// helpers prove the real simulator -> exporter -> Prometheus -> Alertmanager chain in pipeline.test.ts.
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { rulesPath } from '../../deploy/rules/generate.ts';
-import { queries, variableQueries } from '../../grafana/queries.ts';
-import { expandVariables } from '../../grafana/variables.ts';
 import {
   Alertmanager,
+  dashboardQueryResults,
   Prometheus,
+  recordingRuleResults,
   StaticExporter,
   type Stoppable,
   WebhookReceiver,
@@ -118,36 +118,14 @@ describe('Prometheus + Alertmanager harness with the real rules', function () {
   });
 
   it('returns data for every recording rule', async () => {
-    const rules = readFileSync(rulesPath, 'utf8');
-    const records = [...rules.matchAll(/- record: (\S+)/g)].map((m) => m[1] as string);
-    expect(records).to.not.be.empty;
-    for (const record of records) {
-      const result = await waitFor(record, async () => {
-        const r = await prometheus.query(record);
-        return r.length > 0 ? r : undefined;
-      });
-      for (const s of result) expect(s.metric.cluster, record).to.equal('e2e');
+    const results = await recordingRuleResults(prometheus);
+    for (const [record, samples] of results) {
+      for (const s of samples) expect(s.metric.cluster, record).to.equal('e2e');
     }
-    const [ratio] = await prometheus.query('cluster:netpol_namespace_coverage:ratio');
-    expect(ratio?.value[1]).to.equal('0.5');
+    expect(results.get('cluster:netpol_namespace_coverage:ratio')?.[0]?.value[1]).to.equal('0.5');
   });
 
   it('returns data for every dashboard query and variable', async () => {
-    for (const [name, expr] of Object.entries(queries)) {
-      const promql = expandVariables(expr);
-      await waitFor(`dashboard query ${name}: ${promql}`, async () => {
-        const r = await prometheus.query(promql);
-        return r.length > 0 ? r : undefined;
-      });
-    }
-    for (const [name, q] of Object.entries(variableQueries)) {
-      const selector = /^label_values\((.*),\s*(\w+)\)$/.exec(q);
-      expect(selector, name).to.not.equal(null);
-      const r = await prometheus.query(expandVariables(selector?.[1] as string));
-      expect(
-        r.some((s) => s.metric[selector?.[2] as string] !== undefined),
-        `variable ${name}`,
-      ).to.equal(true);
-    }
+    await dashboardQueryResults(prometheus);
   });
 });

@@ -1,0 +1,268 @@
+// The whole pipeline with real parts on loopback: the simulated API server seeded with the demo cluster, the
+// exporter as its own process (HTTPS, a token with exactly the ClusterRole's permissions), a real Prometheus scraping
+// it with the bundled rules (`for:` shortened) and a real Alertmanager notifying a webhook run by this test.
+// What a user would notice: the right namespaces page someone, fixing one stops its alert, Terminating namespaces
+// stay quiet, a dead exporter is reported, and every dashboard panel and recording rule has data.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { rulesPath } from '../../deploy/rules/generate.ts';
+import { EXPORTER_PERMISSIONS } from '../../src/cli/demo.ts';
+import { demoCluster } from '../../src/cli/demo-cluster.ts';
+import { SimulatedCluster } from '../../src/simulator/index.ts';
+import { exitOf, spawnExporter } from '../helpers/exporter.ts';
+import {
+  Alertmanager,
+  dashboardQueryResults,
+  type NotifiedAlert,
+  Prometheus,
+  type PrometheusAlert,
+  recordingRuleResults,
+  type Stoppable,
+  WebhookReceiver,
+  waitFor,
+  withAlertFor,
+} from '../helpers/prometheus.ts';
+
+const CLUSTER = 'e2e';
+const JOB = 'netpol-exporter';
+const UNCOVERED = 'NetpolNamespaceUncovered';
+// Uncovered in the demo cluster: one is deleted (and stays Terminating), one gets a policy.
+const TERMINATING = 'experiments';
+const FIXED = 'sandbox-alice';
+
+type Obj = { metadata?: { name?: string; namespace?: string; deletionTimestamp?: string }; status?: unknown };
+
+/**
+ * The literal CIS 5.3.2 answer from the simulator's own objects: Active namespaces holding no NetworkPolicy.
+ * Deliberately not the exporter's core, so the pipeline is checked against an independent truth.
+ */
+function uncoveredActiveNamespaces(sim: SimulatedCluster): string[] {
+  const withPolicy = new Set((sim.list('networkpolicies') as Obj[]).map((p) => p.metadata?.namespace));
+  return (sim.list('namespaces') as Obj[])
+    .filter(
+      (ns) => !ns.metadata?.deletionTimestamp && (ns.status as { phase?: string })?.phase !== 'Terminating',
+    )
+    .map((ns) => ns.metadata?.name as string)
+    .filter((name) => !withPolicy.has(name))
+    .sort();
+}
+
+const firing = (alerts: PrometheusAlert[], name: string) =>
+  alerts.filter((a) => a.labels.alertname === name && a.state === 'firing');
+
+describe('pipeline: simulator -> exporter -> Prometheus -> Alertmanager', function () {
+  // Each stage takes a few seconds (1 s scrape and evaluation, `for: 2s`, 2 s resend delay); the whole file ~30 s.
+  this.timeout(90_000);
+  const started: Stoppable[] = [];
+  let dir: string;
+  let sim: SimulatedCluster;
+  let exporter: ReturnType<typeof spawnExporter>;
+  let exporterAddress: string;
+  let webhook: WebhookReceiver;
+  let alertmanager: Alertmanager;
+  let prometheus: Prometheus;
+
+  /** Adds Prometheus' and Alertmanager's view to a timeout, so a failure explains itself. */
+  const explain = async (err: Error): Promise<never> => {
+    const alerts = await prometheus.alerts().catch(() => []);
+    throw new Error(
+      `${err.message}\nPrometheus alerts: ${JSON.stringify(alerts)}\n` +
+        `Webhook: ${JSON.stringify(webhook.alerts.map((a) => [a.status, a.labels]))}\n` +
+        `--- prometheus ---\n${prometheus.logs.slice(-3000)}\n--- exporter ---\n${exporter.output().slice(-3000)}`,
+    );
+  };
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'netpol-pipeline-'));
+    // Deleted namespaces stay Terminating for the whole test, as one with a stuck finalizer does.
+    sim = await SimulatedCluster.start({ namespaceDeletionDelayMs: 10 * 60_000 });
+    for (const obj of demoCluster()) sim.create(obj);
+    sim.delete('namespaces', undefined, TERMINATING);
+    sim.addToken('pipeline-exporter', EXPORTER_PERMISSIONS);
+    const kubeconfig = join(dir, 'kubeconfig');
+    await sim.writeKubeconfig(kubeconfig, { token: 'pipeline-exporter' });
+
+    exporter = spawnExporter(['--web.listen-address=127.0.0.1:0'], { KUBECONFIG: kubeconfig });
+    const url = await waitFor(
+      'the exporter to log its URL',
+      async () => {
+        if (exporter.exitCode !== null) throw new Error(`exporter exited: ${exporter.output()}`);
+        return /url=http:\/\/(127\.0\.0\.1:\d+)/.exec(exporter.output())?.[1];
+      },
+      20_000,
+    );
+    exporterAddress = url;
+    await waitFor('the exporter ready', async () =>
+      (await fetch(`http://${url}/readyz`)).ok ? true : undefined,
+    );
+    // One watch restart, so netpol_exporter_watch_restarts_total has a series for the dashboard's restart panel.
+    sim.faults.closeWatches();
+
+    webhook = await WebhookReceiver.start();
+    started.push(webhook);
+    alertmanager = await Alertmanager.start({ webhookUrl: webhook.url });
+    started.push(alertmanager);
+    prometheus = await Prometheus.start({
+      job: JOB,
+      targets: [exporterAddress],
+      // As a Thanos/Mimir global view sees it: every series carries `cluster`, so the rules' joins are exercised.
+      targetLabels: { cluster: CLUSTER },
+      rules: [withAlertFor(await readFile(rulesPath, 'utf8'), '2s')],
+      alertmanager: alertmanager.address,
+      scrapeInterval: '1s',
+      evaluationInterval: '1s',
+    });
+    started.push(prometheus);
+  });
+
+  after(async () => {
+    // Prometheus stops sending before Alertmanager and the receiver go; the exporter and simulator last.
+    for (const s of started.reverse()) await s.stop();
+    if (exporter?.pid !== undefined && exporter.exitCode === null && exporter.signalCode === null) {
+      process.kill(exporter.pid, 'SIGKILL');
+      await exitOf(exporter);
+    }
+    await sim?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('fires NetpolNamespaceUncovered for exactly the uncovered Active namespaces, up to Alertmanager', async () => {
+    const expected = uncoveredActiveNamespaces(sim);
+    expect(expected).to.include(FIXED).and.not.include(TERMINATING);
+    expect(expected).to.include.members(['default', 'kube-system']); // CIS 5.3.2 spares no namespace
+
+    const inPrometheus = await waitFor('the uncovered namespaces to fire in Prometheus', async () => {
+      const names = firing(await prometheus.alerts(), UNCOVERED)
+        .map((a) => a.labels.namespace as string)
+        .sort();
+      return JSON.stringify(names) === JSON.stringify(expected) ? names : undefined;
+    }).catch(explain);
+    expect(inPrometheus).to.deep.equal(expected);
+
+    const notified = (ns: string) => (a: NotifiedAlert) =>
+      a.labels.alertname === UNCOVERED && a.labels.namespace === ns && a.status === 'firing';
+    await waitFor('a notification per uncovered namespace at the webhook', async () =>
+      expected.every((ns) => webhook.alerts.some(notified(ns))) ? true : undefined,
+    ).catch(explain);
+    const legacy = webhook.alerts.find(notified('legacy-billing'));
+    expect(legacy?.labels).to.deep.equal({
+      alertname: UNCOVERED,
+      cluster: CLUSTER,
+      namespace: 'legacy-billing',
+      severity: 'warning',
+    });
+    expect(legacy?.annotations).to.deep.equal({
+      summary: 'A namespace has no NetworkPolicy (CIS 5.3.2).',
+      description:
+        'Namespace legacy-billing in cluster e2e is Active and has had no NetworkPolicy for longer than its ' +
+        'grace period: all traffic into and out of its pods is allowed.',
+      runbook_url:
+        'https://github.com/netpol-exporter/netpol-exporter/blob/main/docs/runbooks/netpolnamespaceuncovered.md',
+    });
+    // Nothing else was notified for this alert: no namespace outside the truth.
+    const notifiedNamespaces = new Set(
+      webhook.alerts.filter((a) => a.labels.alertname === UNCOVERED).map((a) => a.labels.namespace),
+    );
+    expect([...notifiedNamespaces].sort()).to.deep.equal(expected);
+
+    const inAlertmanager = (await alertmanager.alerts())
+      .filter((a) => a.labels.alertname === UNCOVERED)
+      .map((a) => a.labels.namespace)
+      .sort();
+    expect(inAlertmanager).to.deep.equal(expected);
+  });
+
+  it('stays quiet for a Terminating namespace without policies', async () => {
+    const [phase] = await prometheus.query(
+      `netpol_namespace_status_phase{namespace="${TERMINATING}", phase="Terminating"} == 1`,
+    );
+    expect(phase?.metric, 'the exporter reports the namespace as Terminating').to.include({
+      cluster: CLUSTER,
+    });
+    const [covered] = await prometheus.query(`netpol_namespace_covered{namespace="${TERMINATING}"}`);
+    expect(covered?.value[1], 'it is uncovered').to.equal('0');
+    // Checked after the alert above fired for every Active namespace: pending or firing would both be wrong.
+    const alerts = (await prometheus.alerts()).filter((a) => a.labels.namespace === TERMINATING);
+    expect(alerts).to.deep.equal([]);
+    expect(webhook.alerts.filter((a) => a.labels.namespace === TERMINATING)).to.deep.equal([]);
+  });
+
+  it('returns data for every recording rule and every dashboard query, matching the cluster', async () => {
+    const expected = uncoveredActiveNamespaces(sim);
+    const active = (sim.list('namespaces') as Obj[]).filter((ns) => !ns.metadata?.deletionTimestamp).length;
+
+    const records = await recordingRuleResults(prometheus);
+    for (const [record, samples] of records) {
+      for (const s of samples) expect(s.metric.cluster, record).to.equal(CLUSTER);
+    }
+    const value = (record: string) => Number(records.get(record)?.[0]?.value[1]);
+    expect(value('cluster:netpol_namespaces:count')).to.equal(active);
+    expect(value('cluster:netpol_namespaces_uncovered:count')).to.equal(expected.length);
+    expect(value('cluster:netpol_namespaces_covered:count')).to.equal(active - expected.length);
+    expect(value('cluster:netpol_namespace_coverage:ratio')).to.be.closeTo(
+      (active - expected.length) / active,
+      1e-9,
+    );
+
+    const panels = await dashboardQueryResults(prometheus);
+    const table = (panels.get('uncoveredNamespaceAge') ?? []).map((s) => s.metric.namespace).sort();
+    expect(table, 'the "uncovered namespaces" table').to.deep.equal(expected);
+    expect(Number(panels.get('uncoveredCount')?.[0]?.value[1])).to.equal(expected.length);
+  });
+
+  it('resolves the alert of a namespace once it gets a NetworkPolicy', async () => {
+    sim.create({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'default-deny-ingress', namespace: FIXED },
+      spec: { podSelector: {}, policyTypes: ['Ingress'] },
+    });
+    await waitFor('a resolved notification at the webhook', async () =>
+      webhook.alerts.find(
+        (a) => a.labels.alertname === UNCOVERED && a.labels.namespace === FIXED && a.status === 'resolved',
+      ),
+    ).catch(explain);
+    const stillInPrometheus = (await prometheus.alerts()).filter(
+      (a) => a.labels.alertname === UNCOVERED && a.labels.namespace === FIXED,
+    );
+    expect(stillInPrometheus).to.deep.equal([]);
+    await waitFor('Alertmanager to drop the resolved alert', async () =>
+      (await alertmanager.alerts()).some(
+        (a) => a.labels.alertname === UNCOVERED && a.labels.namespace === FIXED,
+      )
+        ? undefined
+        : true,
+    );
+    // The others keep firing.
+    const rest = firing(await prometheus.alerts(), UNCOVERED).map((a) => a.labels.namespace);
+    expect(rest.sort()).to.deep.equal(uncoveredActiveNamespaces(sim));
+  });
+
+  it('fires NetpolExporterDown when the exporter process stops', async () => {
+    const down = (a: { labels: Record<string, string> }) => a.labels.alertname === 'NetpolExporterDown';
+    expect((await prometheus.alerts()).filter(down), 'not before it stops').to.deep.equal([]);
+
+    process.kill(exporter.pid as number, 'SIGTERM');
+    expect((await exitOf(exporter)).code, 'a clean exit on SIGTERM').to.equal(0);
+
+    const alert = await waitFor('NetpolExporterDown at the webhook', async () =>
+      webhook.alerts.find((a) => down(a) && a.status === 'firing'),
+    ).catch(explain);
+    expect(alert.labels).to.deep.equal({
+      alertname: 'NetpolExporterDown',
+      cluster: CLUSTER,
+      instance: exporterAddress,
+      job: JOB,
+      severity: 'warning',
+    });
+    expect(alert.annotations.description).to.equal(
+      `Target ${exporterAddress} of job ${JOB} in cluster ${CLUSTER} has failed its scrapes for 15 minutes ` +
+        '(a 5xx means its data is stale; a timeout or refusal means it is not running).',
+    );
+    expect(alert.annotations.runbook_url).to.match(/docs\/runbooks\/netpolexporterdown\.md$/);
+    // The target is still configured, so this is "down", not "absent".
+    expect(firing(await prometheus.alerts(), 'NetpolExporterAbsent')).to.deep.equal([]);
+  });
+});
