@@ -4,11 +4,16 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { CoverageState } from './core/coverage-state.ts';
+import { DEFAULT_ANNOTATION_PREFIX, isExemptionAnnotation } from './core/exemption.ts';
+import type { NamespaceContextOptions } from './core/namespace-context.ts';
+import { EMPTY_SCOPE } from './core/namespace-scope.ts';
 import type { NamespaceVerdict } from './core/verdict.ts';
+import type { Clock } from './deadline-timer.ts';
 import { type BuildInfo, exporterFamilies } from './exposition/exporter-families.ts';
 import { type Family, renderHeader, renderSamples } from './exposition/family.ts';
 import { namespaceFamilies } from './exposition/namespace-families.ts';
 import { RenderedStore } from './exposition/rendered-store.ts';
+import { NamespaceContextTracker } from './namespace-context-tracker.ts';
 import { ClusterWatch } from './watch/cluster-watch.ts';
 import type { WatchStatus } from './watch/watch-status.ts';
 
@@ -19,12 +24,23 @@ export interface ExporterOptions {
   pageSize: number;
   stallTimeoutMs: number;
   backoff?: { initialMs: number; maxMs: number };
+  /** Exemptions, scope and routing labels; by default: the standard prefix, nothing excluded, no labels. */
+  namespaceContext?: NamespaceContextOptions;
+  /** Injected in tests that move time by hand. */
+  clock?: Clock;
 }
+
+export const DEFAULT_NAMESPACE_CONTEXT: NamespaceContextOptions = {
+  exemption: { prefix: DEFAULT_ANNOTATION_PREFIX, maxDurationSeconds: 365 * 86_400 },
+  scope: EMPTY_SCOPE,
+  labelAllowlist: [],
+};
 
 export class Exporter {
   readonly state = new CoverageState();
   readonly store = new RenderedStore<NamespaceVerdict>(namespaceFamilies);
   readonly watch: ClusterWatch;
+  readonly context: NamespaceContextTracker;
   private readonly selfFamilies: Family<WatchStatus[]>[];
   private readonly processRegistry = new Registry();
 
@@ -33,7 +49,12 @@ export class Exporter {
       if (verdict) this.store.set(name, verdict);
       else this.store.delete(name);
     });
-    this.watch = new ClusterWatch(this.state, options);
+    const context = options.namespaceContext ?? DEFAULT_NAMESPACE_CONTEXT;
+    this.context = new NamespaceContextTracker(this.state, context, options.log, options.clock);
+    this.watch = new ClusterWatch(this.state, {
+      ...options,
+      factOptions: { keepAnnotation: isExemptionAnnotation(context.exemption.prefix) },
+    });
     this.selfFamilies = exporterFamilies(options.build);
     collectDefaultMetrics({ register: this.processRegistry });
     // prom-client names these gauges with a counter's `_total` suffix, which promtool (rightly) rejects.
@@ -50,6 +71,7 @@ export class Exporter {
   }
 
   async stop(): Promise<void> {
+    this.context.stop();
     await this.watch.stop();
   }
 
@@ -62,6 +84,6 @@ export class Exporter {
     let own = '';
     for (const family of this.selfFamilies)
       own += renderHeader(family) + renderSamples(family, this.watch.statuses);
-    return this.store.text() + own + (await this.processRegistry.metrics());
+    return this.store.text() + this.context.store.text() + own + (await this.processRegistry.metrics());
   }
 }
