@@ -1,6 +1,9 @@
 // Prometheus-style flags (`--web.listen-address=:10111` or `--web.listen-address :10111`), each with an
 // environment variable. Flags are data, so `--help`, the README check and the deploy tests read one table.
 
+import { DEFAULT_ANNOTATION_PREFIX } from '../core/exemption.ts';
+import { parseLabelSelector, type SelectorRequirement } from '../core/namespace-scope.ts';
+
 export class UsageError extends Error {
   override name = 'UsageError';
 }
@@ -63,6 +66,31 @@ export const parsers = {
     return raw;
   },
 };
+
+/** `a, b,,c` is [a, b, c]. */
+function commaList(raw: string): string[] {
+  return raw
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+function labelSelector(raw: string, name: string): SelectorRequirement[] {
+  try {
+    return parseLabelSelector(raw);
+  } catch (err) {
+    throw new UsageError(`--${name}: ${(err as Error).message}`);
+  }
+}
+
+/** An annotation key prefix such as `netpol-exporter.io/` or `example.com/netpol-`. */
+function annotationPrefix(raw: string, name: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(raw) || raw.split('/').length > 2)
+    throw new UsageError(
+      `--${name} takes an annotation key prefix such as netpol-exporter.io/, not ${JSON.stringify(raw)}`,
+    );
+  return raw;
+}
 
 /** `host:port`, `:port` or `[v6]:port`; host '' means every interface. */
 export function listenAddress(raw: string, name: string): { host: string; port: number } {
@@ -130,6 +158,49 @@ export const serveFlags = {
     help: 'reopen a watch that sends nothing (not even a bookmark) for this long',
     default: '90s',
     parse: parsers.duration,
+  }),
+  // Exemptions, scope and routing labels (README "Exemptions, scope and routing labels").
+  exemptionAnnotationPrefix: flag({
+    name: 'exemption.annotation-prefix',
+    value: 'PREFIX',
+    help: 'prefix of the namespace annotations that grant an exemption (<prefix>exempt, owner, reason, expires)',
+    default: DEFAULT_ANNOTATION_PREFIX,
+    parse: annotationPrefix,
+  }),
+  exemptionMaxDuration: flag({
+    name: 'exemption.max-duration',
+    value: 'DURATION',
+    help: 'an exemption expiring further ahead than this (from its granted date, else from now) is malformed',
+    default: '365d',
+    parse: parsers.duration,
+  }),
+  namespacesInclude: flag({
+    name: 'namespaces.include',
+    value: 'NAMES',
+    help: 'comma-separated names or globs (kube-*) in scope; empty means every namespace',
+    default: '',
+    parse: commaList,
+  }),
+  namespacesExclude: flag({
+    name: 'namespaces.exclude',
+    value: 'NAMES',
+    help: 'comma-separated names or globs excluded from scope (still exported, marked excluded)',
+    default: '',
+    parse: commaList,
+  }),
+  namespacesExcludeSelector: flag({
+    name: 'namespaces.exclude-selector',
+    value: 'SELECTOR',
+    help: 'label selector (k=v,k!=v,k in (a,b),!k); matching namespaces are excluded from scope',
+    default: '',
+    parse: labelSelector,
+  }),
+  metricLabelsAllowlist: flag({
+    name: 'metric-labels-allowlist',
+    value: 'KEYS',
+    help: 'comma-separated namespace label keys (or *) exported on netpol_namespace_labels',
+    default: '',
+    parse: commaList,
   }),
 };
 

@@ -24,6 +24,18 @@ export async function startExporter(
     build: buildInfo,
     pageSize: config.pageSize,
     stallTimeoutMs: config.stallTimeout,
+    namespaceContext: {
+      exemption: {
+        prefix: config.exemptionAnnotationPrefix,
+        maxDurationSeconds: config.exemptionMaxDuration / 1000,
+      },
+      scope: {
+        include: config.namespacesInclude,
+        exclude: config.namespacesExclude,
+        excludeSelector: config.namespacesExcludeSelector,
+      },
+      labelAllowlist: config.metricLabelsAllowlist,
+    },
     ...tuning,
   });
   const http = await listen(
