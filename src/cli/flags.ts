@@ -131,6 +131,13 @@ export const serveFlags = {
     default: '/metrics',
     parse: parsers.path,
   }),
+  webConfigFile: flag({
+    name: 'web.config.file',
+    value: 'PATH',
+    help: 'exporter-toolkit web config (TLS, client certificates, basic auth); reloaded when it changes',
+    default: '',
+    parse: parsers.string,
+  }),
   logLevel: flag({
     name: 'log.level',
     value: 'LEVEL',

@@ -3,8 +3,9 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { Exporter, type ExporterOptions } from '../exporter.ts';
 import { createApp, type Listening, listen } from '../http/server.ts';
+import { WebConfigError, WebConfigGuard } from '../http/web-config.ts';
 import { buildInfo } from '../version.ts';
-import type { ServeConfig } from './flags.ts';
+import { type ServeConfig, UsageError } from './flags.ts';
 
 export interface RunningExporter {
   exporter: Exporter;
@@ -16,8 +17,17 @@ export async function startExporter(
   config: ServeConfig,
   kc: KubeConfig,
   log: Logger,
-  tuning: Pick<ExporterOptions, 'backoff'> = {},
+  tuning: Pick<ExporterOptions, 'backoff'> & { webConfigReloadMs?: number } = {},
 ): Promise<RunningExporter> {
+  // Checked before anything starts: a bad web config is a usage error (exit 2), never an open endpoint.
+  const webConfig = config.webConfigFile
+    ? await WebConfigGuard.load(config.webConfigFile, {
+        log,
+        ...(tuning.webConfigReloadMs ? { reloadIntervalMs: tuning.webConfigReloadMs } : {}),
+      }).catch((err: unknown) => {
+        throw err instanceof WebConfigError ? new UsageError(`--web.config.file: ${err.message}`) : err;
+      })
+    : undefined;
   const exporter = new Exporter({
     kc,
     log,
@@ -36,16 +46,23 @@ export async function startExporter(
       },
       labelAllowlist: config.metricLabelsAllowlist,
     },
-    ...tuning,
+    ...(tuning.backoff ? { backoff: tuning.backoff } : {}),
   });
   const http = await listen(
     createApp(exporter, { telemetryPath: config.telemetryPath, log }),
     config.listenAddress.host,
     config.listenAddress.port,
+    webConfig ? { webConfig } : {},
   );
   exporter.start();
   log.info(
-    { version: buildInfo.version, url: http.url, server: kc.getCurrentCluster()?.server },
+    {
+      version: buildInfo.version,
+      url: http.url,
+      server: kc.getCurrentCluster()?.server,
+      tls: webConfig?.tls ?? false,
+      basicAuth: (webConfig?.config.users.size ?? 0) > 0,
+    },
     'netpol-exporter listening',
   );
   return {

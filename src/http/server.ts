@@ -1,11 +1,13 @@
 // HTTP edge: landing page, metrics, probes. Knows nothing of Kubernetes; it asks a MetricsSource.
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { CONTENT_TYPE } from '../exposition/text.ts';
+import { inFlightLimit } from './limits.ts';
+import type { WebConfigGuard } from './web-config.ts';
 
 const gzipAsync = promisify(gzip);
 
@@ -17,6 +19,8 @@ export interface MetricsSource {
 export interface HttpOptions {
   telemetryPath: string;
   log: Logger;
+  /** Scrapes served at once; more get 503 with Retry-After. Default 64 (well above Prometheus HA pairs and sharding). */
+  maxScrapesInFlight?: number;
 }
 
 const SECURITY_HEADERS = {
@@ -68,6 +72,7 @@ export function createApp(source: MetricsSource, options: HttpOptions): express.
       .type('text/plain')
       .send(ready ? 'ok\n' : `not ready: ${reason}\n`);
   });
+  app.get(options.telemetryPath, inFlightLimit(options.maxScrapesInFlight ?? 64));
   app.get(options.telemetryPath, async (req, res) => {
     const body = await source.metrics();
     res.set('Content-Type', CONTENT_TYPE).set('Vary', 'Accept-Encoding');
@@ -93,17 +98,44 @@ export interface Listening {
   close(): Promise<void>;
 }
 
-export async function listen(app: express.Express, host: string, port: number): Promise<Listening> {
+export interface ListenOptions {
+  /** TLS and basic auth from --web.config.file. */
+  webConfig?: WebConfigGuard;
+  /** Time a client has to send its request headers (slowloris bound); default 10 s. */
+  headersTimeoutMs?: number;
+}
+
+export async function listen(
+  app: express.Express,
+  host: string,
+  port: number,
+  options: ListenOptions = {},
+): Promise<Listening> {
+  // Bounded time for slow clients: a scrape of 10k namespaces is well under these. Node enforces the timeouts
+  // only when it checks its connections, every 30 s by default: checking every second keeps the bound honest.
+  const serverOptions = {
+    headersTimeout: options.headersTimeoutMs ?? 10_000,
+    requestTimeout: 30_000,
+    keepAliveTimeout: 65_000,
+    connectionsCheckingInterval: 1000,
+    // Node's default, stated: larger request headers get 431.
+    maxHeaderSize: 16 * 1024,
+  };
+  const s = options.webConfig
+    ? options.webConfig.createServer(app, serverOptions)
+    : createServer(serverOptions, app);
+  // A backstop against connection floods; scrapers need a handful of keep-alive connections.
+  s.maxConnections = 1024;
   const server = await new Promise<Server>((resolve, reject) => {
-    const done = (err?: Error) => (err ? reject(err) : resolve(s));
-    // An empty host listens on every interface (`:10111`), as Go exporters do.
-    const s = host ? app.listen(port, host, done) : app.listen(port, done);
     s.once('error', reject);
+    // An empty host listens on every interface (`:10111`), as Go exporters do.
+    const done = () => {
+      s.off('error', reject);
+      resolve(s);
+    };
+    if (host) s.listen(port, host, done);
+    else s.listen(port, done);
   });
-  // Bounded time for slow clients: a scrape of 10k namespaces is well under these.
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
-  server.keepAliveTimeout = 65_000;
   const address = server.address() as AddressInfo;
   const shownHost = !host
     ? '127.0.0.1'
@@ -112,9 +144,10 @@ export async function listen(app: express.Express, host: string, port: number): 
       : address.address;
   return {
     server,
-    url: `http://${shownHost}:${address.port}`,
+    url: `${options.webConfig?.tls ? 'https' : 'http'}://${shownHost}:${address.port}`,
     close: () =>
       new Promise<void>((resolve) => {
+        options.webConfig?.close();
         server.close(() => resolve());
         server.closeIdleConnections();
         setTimeout(() => server.closeAllConnections(), 1000).unref();
