@@ -12,7 +12,7 @@ export const TRUNCATION_MARKER = '…';
 export function boundedText(value: string, maxChars: number): string {
   // Lone surrogates cannot be encoded as UTF-8; replace them rather than let the encoder do it silently.
   const clean = value
-    .replace(/[\u0000-\u001f\u007f]/g, ' ')
+    .replace(/\p{Cc}/gu, ' ')
     .replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
   const chars = Array.from(clean);
   if (chars.length <= maxChars) return clean;
