@@ -185,6 +185,8 @@ function ciliumEndpointLookup(ns: Pick<NamespaceFacts, 'name' | 'labels'>): Labe
       return Object.hasOwn(labels, nsKey) ? labels[nsKey] : undefined;
     }
     if (key === 'io.kubernetes.pod.namespace') return ns.name;
+    // Reserved identities (host, health, world, ...) are never pods: a pod does not carry these labels.
+    if (rawKey.startsWith('reserved:')) return undefined;
     return UNKNOWN_LABEL;
   };
 }

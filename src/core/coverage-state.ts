@@ -91,7 +91,7 @@ export class CoverageState {
       return;
     }
     for (const ns of this.namespaces.values()) {
-      if (before?.protects(ns) !== after?.protects(ns)) this.recompute(ns.name);
+      if ((before?.protects(ns) ?? false) !== (after?.protects(ns) ?? false)) this.recompute(ns.name);
     }
   }
 
