@@ -1,0 +1,88 @@
+// Level 3 of protection (docs semantics, "Pod isolation"): per namespace, how many pods there are and how many are
+// isolated per direction, i.e. selected by at least one NetworkPolicy of their namespace whose effective
+// policyTypes include the direction. Only pod labels are kept. A pod or policy event recounts its namespace only.
+import { isObject, objectKey, type PolicyFacts } from './facts.ts';
+import { lookupIn, matchSelector } from './label-selector.ts';
+import { DIRECTIONS, type Direction } from './verdict.ts';
+
+export interface PodFacts {
+  namespace: string;
+  name: string;
+  labels: Record<string, string>;
+}
+
+export interface PodIsolation {
+  namespace: string;
+  pods: number;
+  isolated: Record<Direction, number>;
+}
+
+export type PodIsolationListener = (namespace: string, counts: PodIsolation | undefined) => void;
+
+/** From a full Pod or a PartialObjectMetadata: only identity and labels. */
+export function podFacts(obj: unknown): PodFacts | undefined {
+  const key = objectKey(obj);
+  if (!key || key.namespace === '' || !isObject(obj) || !isObject(obj.metadata)) return undefined;
+  const labels: Record<string, string> = {};
+  const raw = obj.metadata.labels;
+  if (isObject(raw)) for (const [k, v] of Object.entries(raw)) if (typeof v === 'string') labels[k] = v;
+  return { namespace: key.namespace, name: key.name, labels };
+}
+
+/** Whether one policy isolates a pod for a direction. An unevaluable selector does not count as selecting. */
+export function isolates(policy: PolicyFacts, labels: Record<string, string>, direction: Direction): boolean {
+  return policy[direction].applies && matchSelector(policy.podSelector, lookupIn(labels)) === true;
+}
+
+export function countIsolation(
+  namespace: string,
+  pods: Iterable<Record<string, string>>,
+  policies: readonly PolicyFacts[],
+): PodIsolation {
+  const counts: PodIsolation = { namespace, pods: 0, isolated: { ingress: 0, egress: 0 } };
+  for (const labels of pods) {
+    counts.pods++;
+    for (const direction of DIRECTIONS) {
+      if (policies.some((p) => isolates(p, labels, direction))) counts.isolated[direction]++;
+    }
+  }
+  return counts;
+}
+
+export class PodIsolationState {
+  private readonly pods = new Map<string, Map<string, Record<string, string>>>();
+  private readonly listeners: PodIsolationListener[] = [];
+
+  /** `policiesIn`: the NetworkPolicies of a namespace (CoverageState holds them). */
+  constructor(private readonly policiesIn: (namespace: string) => Iterable<PolicyFacts>) {}
+
+  onChange(listener: PodIsolationListener): void {
+    this.listeners.push(listener);
+  }
+
+  upsertPod(facts: PodFacts): void {
+    let inNamespace = this.pods.get(facts.namespace);
+    if (!inNamespace) {
+      inNamespace = new Map();
+      this.pods.set(facts.namespace, inNamespace);
+    }
+    inNamespace.set(facts.name, facts.labels);
+    this.recount(facts.namespace);
+  }
+
+  deletePod(namespace: string, name: string): void {
+    const inNamespace = this.pods.get(namespace);
+    if (!inNamespace?.delete(name)) return;
+    if (inNamespace.size === 0) this.pods.delete(namespace);
+    this.recount(namespace);
+  }
+
+  /** Call when the namespace's NetworkPolicies changed. Namespaces without pods have no figures. */
+  recount(namespace: string): void {
+    const inNamespace = this.pods.get(namespace);
+    const counts = inNamespace
+      ? countIsolation(namespace, inNamespace.values(), [...this.policiesIn(namespace)])
+      : undefined;
+    for (const listener of this.listeners) listener(namespace, counts);
+  }
+}
