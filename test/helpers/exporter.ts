@@ -9,7 +9,10 @@ import { parseFlags, serveFlags } from '../../src/cli/flags.ts';
 import { loadKubeConfig } from '../../src/cli/kubeconfig.ts';
 import { type RunningExporter, startExporter } from '../../src/cli/serve.ts';
 import { namespaceFacts, type PolicyFacts, policyFacts } from '../../src/core/facts.ts';
+import { NamespaceContextRules } from '../../src/core/namespace-context.ts';
 import { type NamespaceVerdict, namespaceVerdict } from '../../src/core/verdict.ts';
+import { DEFAULT_NAMESPACE_CONTEXT } from '../../src/exporter.ts';
+import { namespaceContextFamilies } from '../../src/exposition/namespace-context-families.ts';
 import { namespaceFamilies } from '../../src/exposition/namespace-families.ts';
 import { RenderedStore } from '../../src/exposition/rendered-store.ts';
 import { createLogger } from '../../src/log.ts';
@@ -70,11 +73,17 @@ export function truth(sim: SimulatedCluster): Record<string, number> {
     byNamespace.set(facts.namespace, [...(byNamespace.get(facts.namespace) ?? []), facts]);
   }
   const store = new RenderedStore<NamespaceVerdict>(namespaceFamilies);
+  // Exemptions, scope and routing labels as the exporter's defaults evaluate them now.
+  const contextRules = new NamespaceContextRules(DEFAULT_NAMESPACE_CONTEXT);
+  const contexts = new RenderedStore(namespaceContextFamilies);
   for (const obj of sim.list('namespaces')) {
     const facts = namespaceFacts(obj);
     if (facts) store.set(facts.name, namespaceVerdict(facts, byNamespace.get(facts.name) ?? []));
+    const withAnnotations = namespaceFacts(obj, { keepAnnotation: () => true });
+    if (withAnnotations)
+      contexts.set(withAnnotations.name, contextRules.contextOf(withAnnotations, Date.now() / 1000));
   }
-  return sorted(seriesWithPrefix(store.text(), 'netpol_namespace_'));
+  return sorted(seriesWithPrefix(store.text() + contexts.text(), 'netpol_namespace_'));
 }
 
 export function sorted(series: Map<string, number>): Record<string, number> {

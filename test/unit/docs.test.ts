@@ -4,12 +4,17 @@ import { expect } from 'chai';
 import { serveFlags } from '../../src/cli/flags.ts';
 import { simulateFlags } from '../../src/cli/simulate-main.ts';
 import { exporterFamilies } from '../../src/exposition/exporter-families.ts';
+import { namespaceContextFamilies } from '../../src/exposition/namespace-context-families.ts';
 import { namespaceFamilies } from '../../src/exposition/namespace-families.ts';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 
 describe('README', () => {
-  const families = [...namespaceFamilies, ...exporterFamilies({ version: 'x', revision: 'y' })];
+  const families = [
+    ...namespaceFamilies,
+    ...namespaceContextFamilies,
+    ...exporterFamilies({ version: 'x', revision: 'y' }),
+  ];
   for (const family of families) {
     it(`documents the metric ${family.name}`, () => {
       expect(readme).to.contain(`\`${family.name}\``);
