@@ -3,6 +3,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { Source } from './core/cluster-policies.ts';
 import { CoverageState } from './core/coverage-state.ts';
 import { DEFAULT_ANNOTATION_PREFIX, isExemptionAnnotation } from './core/exemption.ts';
 import type { NamespaceContextOptions } from './core/namespace-context.ts';
@@ -14,6 +15,7 @@ import { type Family, renderHeader, renderSamples } from './exposition/family.ts
 import { namespaceFamilies } from './exposition/namespace-families.ts';
 import { RenderedStore } from './exposition/rendered-store.ts';
 import { NamespaceContextTracker } from './namespace-context-tracker.ts';
+import { ProtectionExporter, type ProtectionOptions } from './protection-exporter.ts';
 import { ClusterWatch } from './watch/cluster-watch.ts';
 import type { WatchStatus } from './watch/watch-status.ts';
 
@@ -28,6 +30,10 @@ export interface ExporterOptions {
   namespaceContext?: NamespaceContextOptions;
   /** Injected in tests that move time by hand. */
   clock?: Clock;
+  /** Sources that count toward `covered` (--coverage-sources); all when omitted. */
+  coverageSources?: ReadonlySet<Source>;
+  /** --discovery.interval and --pod-isolation. */
+  protection?: Pick<ProtectionOptions, 'discoveryIntervalMs' | 'podIsolation'>;
 }
 
 export const DEFAULT_NAMESPACE_CONTEXT: NamespaceContextOptions = {
@@ -37,7 +43,8 @@ export const DEFAULT_NAMESPACE_CONTEXT: NamespaceContextOptions = {
 };
 
 export class Exporter {
-  readonly state = new CoverageState();
+  readonly state: CoverageState;
+  readonly protection: ProtectionExporter;
   readonly store = new RenderedStore<NamespaceVerdict>(namespaceFamilies);
   readonly watch: ClusterWatch;
   readonly context: NamespaceContextTracker;
@@ -45,6 +52,10 @@ export class Exporter {
   private readonly processRegistry = new Registry();
 
   constructor(options: ExporterOptions) {
+    this.state = new CoverageState(
+      options.coverageSources ? { coverageSources: options.coverageSources } : {},
+    );
+    this.protection = new ProtectionExporter(this.state, { ...options, ...options.protection });
     this.state.onChange((name, verdict) => {
       if (verdict) this.store.set(name, verdict);
       else this.store.delete(name);
@@ -68,22 +79,40 @@ export class Exporter {
 
   start(): void {
     this.watch.start();
+    this.protection.start();
   }
 
   async stop(): Promise<void> {
     this.context.stop();
-    await this.watch.stop();
+    await Promise.all([this.watch.stop(), this.protection.stop()]);
   }
 
   readiness(): { ready: boolean; reason: string } {
-    return this.watch.readiness();
+    const core = this.watch.readiness();
+    const protection = this.protection.readiness();
+    if (!core.ready || !protection.ready)
+      return {
+        ready: false,
+        reason: [core, protection]
+          .filter((r) => !r.ready)
+          .map((r) => r.reason)
+          .join('; '),
+      };
+    return core;
   }
 
   /** The whole exposition: per-namespace families, the exporter's own, then process and Node.js metrics. */
   async metrics(): Promise<string> {
     let own = '';
     for (const family of this.selfFamilies)
-      own += renderHeader(family) + renderSamples(family, this.watch.statuses);
-    return this.store.text() + this.context.store.text() + own + (await this.processRegistry.metrics());
+      own +=
+        renderHeader(family) + renderSamples(family, [...this.watch.statuses, ...this.protection.statuses]);
+    return (
+      this.store.text() +
+      this.context.store.text() +
+      this.protection.text() +
+      own +
+      (await this.processRegistry.metrics())
+    );
   }
 }

@@ -1,0 +1,254 @@
+// The optional policy sources: which of their kinds the API server serves (asked at start and every
+// --discovery.interval), one resilient informer per served kind, and what to report when a kind is not served
+// or RBAC forbids it. Neither is fatal and neither blocks readiness; a forbidden kind is retried at the next
+// discovery, and its policies stop counting meanwhile (they could no longer be kept current).
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { ExtraSource } from '../core/cluster-policies.ts';
+import { type SourcePolicyFacts, sourcePolicyFacts } from '../core/cluster-policies.ts';
+import type { CoverageState } from '../core/coverage-state.ts';
+import type { SourceState, SourceStatusRow } from '../exposition/protection-families.ts';
+import { ResilientInformer } from './informer.ts';
+import { KubeApi } from './kube-api.ts';
+import { type RestartReason, WatchStatus } from './watch-status.ts';
+
+export interface SourceKind {
+  source: ExtraSource;
+  group: string;
+  version: string;
+  resource: string;
+}
+
+export const SOURCE_KINDS: readonly SourceKind[] = [
+  {
+    source: 'adminnetworkpolicy',
+    group: 'policy.networking.k8s.io',
+    version: 'v1alpha1',
+    resource: 'adminnetworkpolicies',
+  },
+  {
+    source: 'baselineadminnetworkpolicy',
+    group: 'policy.networking.k8s.io',
+    version: 'v1alpha1',
+    resource: 'baselineadminnetworkpolicies',
+  },
+  {
+    source: 'clusternetworkpolicy',
+    group: 'policy.networking.k8s.io',
+    version: 'v1alpha2',
+    resource: 'clusternetworkpolicies',
+  },
+  {
+    source: 'calico_globalnetworkpolicy',
+    group: 'crd.projectcalico.org',
+    version: 'v1',
+    resource: 'globalnetworkpolicies',
+  },
+  {
+    source: 'calico_networkpolicy',
+    group: 'crd.projectcalico.org',
+    version: 'v1',
+    resource: 'networkpolicies',
+  },
+  { source: 'cilium_networkpolicy', group: 'cilium.io', version: 'v2', resource: 'ciliumnetworkpolicies' },
+  {
+    source: 'cilium_clusterwidenetworkpolicy',
+    group: 'cilium.io',
+    version: 'v2',
+    resource: 'ciliumclusterwidenetworkpolicies',
+  },
+];
+
+/** `plural.group`, the `resource` label of the exporter's own metrics for this kind. */
+export const resourceName = (k: SourceKind): string => `${k.resource}.${k.group}`;
+
+export interface SourceWatchOptions {
+  kc: KubeConfig;
+  log: Logger;
+  pageSize: number;
+  stallTimeoutMs: number;
+  intervalMs: number;
+  backoff?: { initialMs: number; maxMs: number };
+}
+
+/** A WatchStatus that also tells us when the API server answered 403. */
+class SourceWatchStatus extends WatchStatus {
+  constructor(
+    resource: string,
+    private readonly onForbidden: () => void,
+  ) {
+    super(resource);
+  }
+
+  override countRestart(reason: RestartReason): void {
+    super.countRestart(reason);
+    if (reason === 'forbidden') this.onForbidden();
+  }
+}
+
+interface Running {
+  informer: ResilientInformer<SourcePolicyFacts>;
+  status: WatchStatus;
+  /** Policies this informer put into the state, so they can be taken out again. */
+  known: Map<string, SourcePolicyFacts>;
+}
+
+export class SourceWatch {
+  private readonly states = new Map<ExtraSource, SourceState>();
+  private readonly running = new Map<ExtraSource, Running>();
+  private readonly api: KubeApi;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = true;
+  private discovered = false;
+  private discovering: Promise<void> | undefined;
+
+  constructor(
+    private readonly state: CoverageState,
+    private readonly options: SourceWatchOptions,
+  ) {
+    this.api = new KubeApi(options.kc);
+  }
+
+  start(): void {
+    this.stopped = false;
+    const tick = () => {
+      this.discovering = this.discover().finally(() => {
+        this.discovering = undefined;
+        if (!this.stopped) this.timer = setTimeout(tick, this.options.intervalMs);
+      });
+    };
+    tick();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.discovering;
+    await Promise.all([...this.running.values()].map((r) => r.informer.stop()));
+  }
+
+  /** Statuses of the informers currently running, for the exporter's own metrics and readiness. */
+  get statuses(): WatchStatus[] {
+    return [...this.running.values()].map((r) => r.status);
+  }
+
+  rows(): SourceStatusRow[] {
+    return SOURCE_KINDS.flatMap((k) => {
+      const state = this.states.get(k.source);
+      return state ? [{ source: k.source, state }] : [];
+    });
+  }
+
+  /** Ready once discovery has been tried and every watched source has synced. */
+  readiness(): { ready: boolean; reason: string } {
+    if (!this.discovered) return { ready: false, reason: 'discovery of policy sources not done yet' };
+    const missing = [...this.running.values()].filter((r) => !r.status.synced).map((r) => r.status.resource);
+    return missing.length === 0
+      ? { ready: true, reason: 'sources synced' }
+      : { ready: false, reason: `${missing.join(', ')} cache not synced` };
+  }
+
+  /** One discovery round: GET /apis, then the resource list of each group/version we care about. */
+  async discover(): Promise<void> {
+    let served: Set<string>;
+    try {
+      served = await this.servedKinds();
+    } catch (err) {
+      // Keep what runs: a failed discovery says nothing about the kinds themselves.
+      this.options.log.warn(
+        { err: err instanceof Error ? err.message : String(err) },
+        'policy source discovery failed',
+      );
+      this.discovered = true;
+      return;
+    }
+    if (this.stopped) return;
+    for (const kind of SOURCE_KINDS) {
+      const isServed = served.has(resourceName(kind));
+      const current = this.states.get(kind.source);
+      if (!isServed) {
+        if (current !== 'not_served')
+          this.options.log.info({ source: kind.source }, 'policy source not served');
+        await this.halt(kind.source);
+        this.states.set(kind.source, 'not_served');
+      } else if (!this.running.has(kind.source)) {
+        this.launch(kind);
+      }
+    }
+    this.discovered = true;
+  }
+
+  private async servedKinds(): Promise<Set<string>> {
+    const groups = (await this.getJson('/apis')) as {
+      groups?: { name?: string; versions?: { version?: string }[] }[];
+    };
+    const available = new Set<string>();
+    for (const g of groups.groups ?? [])
+      for (const v of g.versions ?? []) if (g.name && v.version) available.add(`${g.name}/${v.version}`);
+    const served = new Set<string>();
+    const wanted = new Set(SOURCE_KINDS.map((k) => `${k.group}/${k.version}`));
+    for (const gv of wanted) {
+      if (!available.has(gv)) continue;
+      const list = (await this.getJson(`/apis/${gv}`)) as { resources?: { name?: string }[] };
+      const group = gv.slice(0, gv.lastIndexOf('/'));
+      for (const r of list.resources ?? [])
+        if (r.name && !r.name.includes('/')) served.add(`${r.name}.${group}`);
+    }
+    return served;
+  }
+
+  private async getJson(path: string): Promise<unknown> {
+    const response = await this.api.request('list', path, {});
+    return response.json();
+  }
+
+  private launch(kind: SourceKind): void {
+    const { source } = kind;
+    const known = new Map<string, SourcePolicyFacts>();
+    const keyOf = (f: SourcePolicyFacts) => `${f.namespace}/${f.name}`;
+    const status = new SourceWatchStatus(resourceName(kind), () => {
+      // Stop outside the informer's own error handler; the next discovery round tries again.
+      setImmediate(() => {
+        if (this.running.get(source)?.status !== status) return;
+        this.options.log.warn(
+          { source },
+          'policy source forbidden: grant list and watch on it (deploy/components/cni-policies), or ignore',
+        );
+        void this.halt(source).then(() => this.states.set(source, 'forbidden'));
+      });
+    });
+    const api = new KubeApi(this.options.kc, (verb, _path, code) => status.countRequest(verb, code));
+    const informer = new ResilientInformer<SourcePolicyFacts>({
+      api,
+      status,
+      log: this.options.log,
+      path: `/apis/${kind.group}/${kind.version}/${kind.resource}`,
+      pageSize: this.options.pageSize,
+      stallTimeoutMs: this.options.stallTimeoutMs,
+      ...(this.options.backoff ? { backoff: this.options.backoff } : {}),
+      facts: (obj) => sourcePolicyFacts(source, obj),
+      onUpsert: (slim) => {
+        known.set(keyOf(slim.facts), slim.facts);
+        this.state.upsertSourcePolicy(slim.facts);
+      },
+      onDelete: (slim) => {
+        known.delete(keyOf(slim.facts));
+        this.state.deleteSourcePolicy(source, slim.facts.namespace, slim.facts.name);
+      },
+    });
+    this.running.set(source, { informer, status, known });
+    this.states.set(source, 'watching');
+    this.options.log.info({ source, resource: resourceName(kind) }, 'watching policy source');
+    informer.start();
+  }
+
+  /** Stops the source's informer and takes its policies out of the verdicts. */
+  private async halt(source: ExtraSource): Promise<void> {
+    const running = this.running.get(source);
+    if (!running) return;
+    this.running.delete(source);
+    await running.informer.stop();
+    for (const facts of running.known.values())
+      this.state.deleteSourcePolicy(source, facts.namespace, facts.name);
+  }
+}
