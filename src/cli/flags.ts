@@ -1,6 +1,7 @@
 // Prometheus-style flags (`--web.listen-address=:10111` or `--web.listen-address :10111`), each with an
 // environment variable. Flags are data, so `--help`, the README check and the deploy tests read one table.
 
+import { isSource, SOURCES, type Source } from '../core/cluster-policies.ts';
 import { DEFAULT_ANNOTATION_PREFIX } from '../core/exemption.ts';
 import { parseLabelSelector, type SelectorRequirement } from '../core/namespace-scope.ts';
 
@@ -209,7 +210,41 @@ export const serveFlags = {
     default: '',
     parse: commaList,
   }),
+  coverageSources: flag({
+    name: 'coverage-sources',
+    value: 'SOURCES',
+    help: `policy sources that count toward netpol_namespace_covered: all, or a comma-separated list of ${SOURCES.join(', ')} (networkpolicy alone is CIS 5.3.2's literal reading)`,
+    default: 'all',
+    parse: coverageSources,
+  }),
+  discoveryInterval: flag({
+    name: 'discovery.interval',
+    value: 'DURATION',
+    help: 'how often to ask the API server which cluster-scoped and CNI policy kinds it serves',
+    default: '5m',
+    parse: parsers.duration,
+  }),
+  podIsolation: flag({
+    name: 'pod-isolation',
+    help: 'watch pod metadata (needs list and watch on pods) and export how many pods of each namespace are isolated',
+    default: 'false',
+    parse: parsers.bool,
+  }),
 };
+
+function coverageSources(raw: string, name: string): ReadonlySet<Source> {
+  if (raw.trim() === 'all') return new Set(SOURCES);
+  const wanted = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  const unknown = wanted.filter((s) => !isSource(s));
+  if (wanted.length === 0 || unknown.length > 0)
+    throw new UsageError(
+      `--${name} takes all or a list of ${SOURCES.join(', ')}, not ${JSON.stringify(raw)}`,
+    );
+  return new Set(wanted as Source[]);
+}
 
 export type ServeConfig = FlagValues<typeof serveFlags>;
 

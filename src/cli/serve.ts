@@ -46,6 +46,8 @@ export async function startExporter(
       },
       labelAllowlist: config.metricLabelsAllowlist,
     },
+    coverageSources: config.coverageSources,
+    protection: { discoveryIntervalMs: config.discoveryInterval, podIsolation: config.podIsolation },
     ...(tuning.backoff ? { backoff: tuning.backoff } : {}),
   });
   const http = await listen(
