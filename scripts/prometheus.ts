@@ -74,7 +74,7 @@ export async function waitFor<T>(
 /** A child process with its output kept for error messages, stopped by its own PID. */
 class Child implements Stoppable {
   private output = '';
-  private readonly exited: Promise<void>;
+  readonly exited: Promise<void>;
 
   constructor(
     readonly name: string,
@@ -234,6 +234,11 @@ export class Prometheus implements Stoppable {
     return this.child.pid;
   }
 
+  /** Settles when the process ends, whoever ended it. */
+  get exited(): Promise<void> {
+    return this.child.exited;
+  }
+
   private async api<T>(path: string): Promise<T> {
     const res = await fetch(`${this.url}${path}`);
     const body = (await res.json()) as { status: string; data: T; error?: string };
@@ -341,6 +346,11 @@ export class Alertmanager implements Stoppable {
 
   get pid(): number | undefined {
     return this.child.pid;
+  }
+
+  /** Settles when the process ends, whoever ended it. */
+  get exited(): Promise<void> {
+    return this.child.exited;
   }
 
   /** Alerts Alertmanager currently holds as active (resolved ones are left out). */
