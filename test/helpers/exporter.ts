@@ -14,6 +14,7 @@ import { type NamespaceVerdict, namespaceVerdict } from '../../src/core/verdict.
 import { DEFAULT_NAMESPACE_CONTEXT } from '../../src/exporter.ts';
 import { namespaceContextFamilies } from '../../src/exposition/namespace-context-families.ts';
 import { namespaceFamilies } from '../../src/exposition/namespace-families.ts';
+import { protectionFamilies } from '../../src/exposition/protection-families.ts';
 import { RenderedStore } from '../../src/exposition/rendered-store.ts';
 import { createLogger } from '../../src/log.ts';
 import type { SimulatedCluster } from '../../src/simulator/index.ts';
@@ -72,7 +73,7 @@ export function truth(sim: SimulatedCluster): Record<string, number> {
     if (!facts) continue;
     byNamespace.set(facts.namespace, [...(byNamespace.get(facts.namespace) ?? []), facts]);
   }
-  const store = new RenderedStore<NamespaceVerdict>(namespaceFamilies);
+  const store = new RenderedStore<NamespaceVerdict>([...namespaceFamilies, ...protectionFamilies]);
   // Exemptions, scope and routing labels as the exporter's defaults evaluate them now.
   const contextRules = new NamespaceContextRules(DEFAULT_NAMESPACE_CONTEXT);
   const contexts = new RenderedStore(namespaceContextFamilies);
