@@ -244,6 +244,55 @@ export function buildDashboard(opts: DashboardOptions = {}): dashboard.Dashboard
     ).gridPos(gridPos(12, 31, 12, 8)),
   );
 
+  b.withRow(
+    new dashboard.RowBuilder('Exemptions and scope').datasource(datasource).gridPos(gridPos(0, 39, 24, 1)),
+  );
+  b.withPanel(
+    statPanel(
+      'Exempt namespaces',
+      'Active namespaces under a valid exemption (netpol-exporter.io/* annotations with owner, reason and expiry). They still count as uncovered in the coverage figures; NetpolNamespaceUncovered leaves them alone until the exemption expires.',
+      'short',
+      { expr: queries.exemptCount, legend: '{{cluster}}' },
+    )
+      .thresholds(thresholds([null, 'green'], [1, 'orange']))
+      .gridPos(gridPos(0, 40, 6, 9)),
+  );
+  b.withPanel(
+    statPanel(
+      'Excluded namespaces',
+      'Active namespaces out of scope by the exporter flags --namespaces.include, --namespaces.exclude and --namespaces.exclude-selector. Still exported and counted in coverage; never alerted on. By default none.',
+      'short',
+      { expr: queries.excludedCount, legend: '{{cluster}}' },
+    )
+      .thresholds(thresholds([null, 'green'], [1, 'blue']))
+      .gridPos(gridPos(0, 49, 6, 8)),
+  );
+  b.withPanel(
+    new table.PanelBuilder()
+      .title('Exemptions')
+      .description(
+        'Every well-formed exemption, valid or expired, with its owner, reason, expiry and days left (negative: expired, the namespace counts as uncovered again). NetpolExemptionExpiringSoon warns 7 days ahead; malformed exemptions are in netpol_namespace_exemption_invalid.',
+      )
+      .datasource(datasource)
+      .unit('none')
+      .decimals(1)
+      .withTarget(target({ expr: queries.exemptionExpiry, table: true }))
+      .withTarget(target({ expr: queries.exemptionDaysLeft, table: true }))
+      .filterable(true)
+      // One row per exemption: the two queries share cluster, namespace, owner and reason.
+      .withTransformation({ id: 'merge', options: {} })
+      .withTransformation({
+        id: 'organize',
+        options: {
+          excludeByName: { Time: true },
+          renameByName: { 'Value #A': 'Expiry', 'Value #B': 'Days left' },
+        },
+      })
+      .overrideByName('Expiry', [{ id: 'unit', value: 'dateTimeAsIso' }])
+      .sortBy([new common.TableSortByFieldStateBuilder().displayName('Days left').desc(false)])
+      .gridPos(gridPos(6, 40, 18, 17)),
+  );
+
   return assignIds(b.build());
 }
 

@@ -10,6 +10,7 @@ const m = 'cluster=~"$cluster", job=~"$job", instance=~"$instance"';
 
 const active = `max by (cluster, namespace) (netpol_namespace_status_phase{phase="Active", ${m}})`;
 const covered = `max by (cluster, namespace) (netpol_namespace_covered{${m}})`;
+const exemptionInfo = `max by (cluster, namespace, owner, reason) (netpol_namespace_exemption_info{${m}})`;
 
 export const queries = {
   coverageRatio: `sum by (cluster) (${covered} * on (cluster, namespace) ${active})
@@ -31,6 +32,15 @@ and on (cluster, namespace) (${active} == 1)`,
 
   policiesPerNamespace: `max by (cluster, namespace) (netpol_namespace_network_policies{${m}})
 and on (cluster, namespace) (${active} == 1)`,
+
+  // Exemptions and scope: what the uncovered alert leaves alone, and why.
+  exemptCount: `sum by (cluster) (max by (cluster, namespace) (netpol_namespace_exempt{${m}}) * on (cluster, namespace) ${active})`,
+  excludedCount: `sum by (cluster) (max by (cluster, namespace) (netpol_namespace_excluded{${m}}) * on (cluster, namespace) ${active})`,
+  // Milliseconds, for Grafana's date units; owner and reason joined from the info metric.
+  exemptionExpiry: `max by (cluster, namespace) (netpol_namespace_exemption_expiry_timestamp_seconds{${m}}) * 1000
+* on (cluster, namespace) group_left (owner, reason) ${exemptionInfo}`,
+  exemptionDaysLeft: `(max by (cluster, namespace) (netpol_namespace_exemption_expiry_timestamp_seconds{${m}}) - time()) / 86400
+* on (cluster, namespace) group_left (owner, reason) ${exemptionInfo}`,
 
   targetsUp: `sum by (cluster, job) (up{${m}})`,
   cacheSynced: `min by (cluster, instance, resource) (netpol_exporter_cache_synced{${m}})`,
