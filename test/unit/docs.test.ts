@@ -6,6 +6,11 @@ import { simulateFlags } from '../../src/cli/simulate-main.ts';
 import { exporterFamilies } from '../../src/exposition/exporter-families.ts';
 import { namespaceContextFamilies } from '../../src/exposition/namespace-context-families.ts';
 import { namespaceFamilies } from '../../src/exposition/namespace-families.ts';
+import {
+  podIsolationFamilies,
+  protectionFamilies,
+  sourceStatusFamily,
+} from '../../src/exposition/protection-families.ts';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 
@@ -14,6 +19,9 @@ describe('README', () => {
     ...namespaceFamilies,
     ...namespaceContextFamilies,
     ...exporterFamilies({ version: 'x', revision: 'y' }),
+    ...protectionFamilies,
+    ...podIsolationFamilies,
+    sourceStatusFamily,
   ];
   for (const family of families) {
     it(`documents the metric ${family.name}`, () => {

@@ -15,7 +15,11 @@ const netpol = (namespace: string, spec: Record<string, unknown>) => {
 };
 
 describe('pod isolation', () => {
-  const pods = [{ app: 'web', tier: 'frontend' }, { app: 'db', tier: 'backend' }, { app: 'batch' }];
+  const pods: Record<string, string>[] = [
+    { app: 'web', tier: 'frontend' },
+    { app: 'db', tier: 'backend' },
+    { app: 'batch' },
+  ];
   const cases: { title: string; spec: Record<string, unknown>; ingress: number; egress: number }[] = [
     {
       title: 'podSelector {} and no policyTypes: every pod, ingress only',
