@@ -7,6 +7,8 @@ const COMMANDS: Record<string, string> = {
   serve: 'watch the cluster and serve metrics (the default)',
   demo: 'run the exporter against a built-in simulated cluster with churn',
   simulate: 'run the simulated Kubernetes API server alone',
+  audit: 'list namespaces without network policy (live or --manifests) and exit 1 if any (see audit --help)',
+  remediate: 'write default-deny NetworkPolicy YAML for uncovered namespaces (see remediate --help)',
 };
 
 function usage(): string {
@@ -55,6 +57,12 @@ export async function main(argv: string[], env: Record<string, string | undefine
   if (command === 'simulate') {
     const { simulateMain } = await import('./simulate-main.ts');
     return simulateMain(rest, env);
+  }
+  if (command === 'audit' || command === 'remediate') {
+    const { exitAfterFlush } = await import('./exit.ts');
+    const run =
+      command === 'audit' ? (await import('./audit.ts')).auditMain : (await import('./remediate.ts')).remediateMain;
+    return exitAfterFlush(await run(rest, env));
   }
   const { values, help, positional } = parseArgs(serveFlags, rest, env);
   if (help) {

@@ -1,0 +1,78 @@
+// `netpol-exporter audit`: the control's own check ("namespaces without network policies; expected: the empty
+// list") as a command for CI, against a live cluster or manifests. Exit 0 when nothing in scope is uncovered,
+// 1 when something is, 2 on usage, input or connection errors.
+import { formatReport, type OutputFormat } from '../audit/formats.ts';
+import { coverageReport, rowsFrom } from '../report/coverage-report.ts';
+import { buildInfo } from '../version.ts';
+import { flag, flagsHelp, parseArgs, parsers, UsageError } from './flags.ts';
+import { contextLookup, isInputProblem, joinRepeated, loadInventory, sourceFlags } from './source-flags.ts';
+
+export const auditFlags = {
+  ...sourceFlags,
+  output: flag({
+    name: 'output',
+    value: 'FORMAT',
+    help: 'table, json (schema docs/coverage-report.schema.json) or junit',
+    default: 'table',
+    parse: parsers.oneOf<OutputFormat>('table', 'json', 'junit'),
+  }),
+};
+
+export const EXIT = { passed: 0, failed: 1, usage: 2 } as const;
+
+export function auditUsage(): string {
+  return `Usage: netpol-exporter audit [flags]
+
+Lists every namespace with its verdict (CIS 5.3.2) and exits 0 when none is uncovered, 1 when some are,
+2 on usage, input or connection errors. Reads the cluster of the kubeconfig, or manifests with --manifests
+(e.g. \`kubectl kustomize overlays/prod | netpol-exporter audit --manifests -\`).
+
+Flags (each has the environment variable shown):
+${flagsHelp(auditFlags)}
+  --help                               show this help
+`;
+}
+
+export interface CommandIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  readStdin?: () => Promise<string>;
+  now?: () => Date;
+}
+
+const processIo: CommandIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+};
+
+export async function auditMain(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  io: CommandIo = processIo,
+): Promise<number> {
+  try {
+    const { values, help, positional } = parseArgs(auditFlags, joinRepeated(argv, 'manifests'), env);
+    if (help) {
+      io.stdout(auditUsage());
+      return EXIT.passed;
+    }
+    if (positional.length > 0)
+      throw new UsageError(`unexpected argument ${JSON.stringify(positional[0])} (use --manifests PATH)`);
+    const inventory = await loadInventory(values, io.readStdin);
+    for (const warning of inventory.warnings) io.stderr(`netpol-exporter: warning: ${warning}\n`);
+    const now = io.now?.() ?? new Date();
+    const report = coverageReport({
+      rows: rowsFrom(inventory.state, contextLookup(values, inventory.state, now)),
+      source: inventory.source,
+      version: buildInfo.version,
+      now,
+      locations: inventory.locations,
+    });
+    io.stdout(formatReport(report, values.output));
+    return report.passed ? EXIT.passed : EXIT.failed;
+  } catch (err) {
+    if (!isInputProblem(err)) throw err;
+    io.stderr(`netpol-exporter audit: ${err.message}\n`);
+    return EXIT.usage;
+  }
+}

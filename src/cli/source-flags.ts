@@ -1,0 +1,107 @@
+// Where a one-shot command (audit, remediate) reads namespaces and policies from: a live cluster with the same
+// connection flags as `serve`, or manifests with `--manifests PATH` (repeatable, comma-separated, `-` for stdin).
+import {
+  ConnectionError,
+  type Inventory,
+  inventoryFromCluster,
+  inventoryFromManifests,
+} from '../audit/inventory.ts';
+import { InputError, readManifests } from '../audit/manifests.ts';
+import type { CoverageState } from '../core/coverage-state.ts';
+import { NamespaceContextRules } from '../core/namespace-context.ts';
+import type { RowContext } from '../core/namespace-row.ts';
+import { type FlagValues, flag, parsers, serveFlags, UsageError } from './flags.ts';
+
+export const sourceFlags = {
+  manifests: flag({
+    name: 'manifests',
+    value: 'PATH',
+    help: 'audit YAML files or folders (recursively) instead of a cluster; repeatable or comma-separated; - reads stdin',
+    default: '',
+    parse: parsers.string,
+  }),
+  kubeconfig: serveFlags.kubeconfig,
+  context: serveFlags.context,
+  pageSize: serveFlags.pageSize,
+  // The same exemption and scope rules as the exporter, so CI and the running exporter agree.
+  exemptionAnnotationPrefix: serveFlags.exemptionAnnotationPrefix,
+  exemptionMaxDuration: serveFlags.exemptionMaxDuration,
+  namespacesInclude: serveFlags.namespacesInclude,
+  namespacesExclude: serveFlags.namespacesExclude,
+  namespacesExcludeSelector: serveFlags.namespacesExcludeSelector,
+};
+
+export type SourceConfig = FlagValues<typeof sourceFlags>;
+
+/**
+ * The flag parser keeps the last value of a flag; `--manifests` may be given several times, so its occurrences are
+ * joined into one comma-separated value first.
+ */
+export function joinRepeated(argv: string[], name: string): string[] {
+  const values: string[] = [];
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (arg === `--${name}`) {
+      const next = argv[i + 1];
+      if (next === undefined) throw new UsageError(`--${name} needs a value`);
+      values.push(next);
+      i++;
+    } else if (arg.startsWith(`--${name}=`)) values.push(arg.slice(name.length + 3));
+    else rest.push(arg);
+  }
+  return values.length > 0 ? [...rest, `--${name}=${values.join(',')}`] : rest;
+}
+
+export function manifestPaths(config: SourceConfig): string[] {
+  return config.manifests
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
+}
+
+/** Manifests when `--manifests` is given, else the cluster. InputError/ConnectionError mean exit code 2. */
+export async function loadInventory(
+  config: SourceConfig,
+  readStdin?: () => Promise<string>,
+): Promise<Inventory> {
+  const paths = manifestPaths(config);
+  if (paths.length > 0) {
+    if (paths.filter((p) => p === '-').length > 1)
+      throw new UsageError('--manifests - can be given only once');
+    return inventoryFromManifests(await readManifests(paths, readStdin), paths);
+  }
+  // Loaded on demand: manifests mode never needs the Kubernetes client.
+  const { loadKubeConfig } = await import('./kubeconfig.ts');
+  const kc = loadKubeConfig(config.kubeconfig, config.context);
+  return inventoryFromCluster(kc, config.pageSize);
+}
+
+/** Each namespace's exemption and scope as of `now`, by the exporter's own rules. */
+export function contextLookup(
+  config: SourceConfig,
+  state: CoverageState,
+  now: Date,
+): (name: string) => RowContext | undefined {
+  const rules = new NamespaceContextRules({
+    exemption: {
+      prefix: config.exemptionAnnotationPrefix,
+      maxDurationSeconds: config.exemptionMaxDuration / 1000,
+    },
+    scope: {
+      include: config.namespacesInclude,
+      exclude: config.namespacesExclude,
+      excludeSelector: config.namespacesExcludeSelector,
+    },
+    labelAllowlist: [],
+  });
+  return (name) => {
+    const facts = state.namespaceFacts(name);
+    return facts ? rules.contextOf(facts, now.getTime() / 1000) : undefined;
+  };
+}
+
+/** Input and connection problems are the user's to fix: one line on stderr and exit code 2, never a stack. */
+export function isInputProblem(err: unknown): err is Error {
+  return err instanceof InputError || err instanceof ConnectionError || err instanceof UsageError;
+}

@@ -1,0 +1,346 @@
+// `netpol-exporter audit` as CI uses it: exit codes, the three outputs, the JSON schema, manifests (files, folders,
+// kustomize output on stdin), malformed YAML, a live (simulated) cluster, and an unreachable one.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { auditMain } from '../../src/cli/audit.ts';
+import { EXPORTER_PERMISSIONS } from '../../src/cli/demo.ts';
+import type { CoverageReport } from '../../src/report/coverage-report.ts';
+import { SimulatedCluster } from '../../src/simulator/index.ts';
+import { MAIN, NODE, ROOT } from '../helpers/exporter.ts';
+import { validate } from '../helpers/json-schema.ts';
+
+const FIXTURES = join(ROOT, 'test/fixtures/audit');
+const schema = JSON.parse(readFileSync(join(ROOT, 'docs/coverage-report.schema.json'), 'utf8'));
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** The command in this process: fast, and the same code path as the binary after flag parsing. */
+async function audit(args: string[], stdin = ''): Promise<Result> {
+  let stdout = '';
+  let stderr = '';
+  const code = await auditMain(
+    args,
+    {},
+    {
+      stdout: (t) => {
+        stdout += t;
+      },
+      stderr: (t) => {
+        stderr += t;
+      },
+      readStdin: async () => stdin,
+    },
+  );
+  return { code, stdout, stderr };
+}
+
+/** The real binary through a shell, for pipes and real exit codes. */
+function shell(command: string): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', ['-o', 'pipefail', '-c', command], {
+      cwd: ROOT,
+      env: { ...process.env, CLI: `${NODE} --import tsx ${MAIN}`, KUBECONFIG: '' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+function json(result: Result): CoverageReport {
+  const report = JSON.parse(result.stdout) as CoverageReport;
+  expect(validate(schema, report), 'schema errors').to.deep.equal([]);
+  return report;
+}
+
+// Malformed on purpose (so it lives in a temporary folder, not among the linted fixtures): the flow sequence on
+// line 11 is never closed.
+const BROKEN_YAML = `apiVersion: v1
+kind: Namespace
+metadata:
+  name: fine
+---
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: broken
+  labels:
+    team: [unclosed
+`;
+
+const verdicts = (report: CoverageReport) =>
+  Object.fromEntries(report.namespaces.map((n) => [n.name, n.verdict]));
+
+describe('audit --manifests', function () {
+  this.timeout(30_000);
+  let scratch: string;
+  before(async () => {
+    scratch = await mkdtemp(join(tmpdir(), 'netpol-audit-'));
+    await mkdir(join(scratch, 'malformed'));
+    await writeFile(join(scratch, 'malformed/broken.yaml'), BROKEN_YAML);
+  });
+  after(() => rm(scratch, { recursive: true, force: true }));
+
+  it('passes (exit 0) when every namespace is covered or validly exempt, and says so in the table', async () => {
+    const result = await audit(['--manifests', join(FIXTURES, 'covered-repo')]);
+    expect(result.code).to.equal(0);
+    const lines = result.stdout.split('\n');
+    expect(lines[0]).to.match(
+      /^NAMESPACE\s+VERDICT\s+POLICIES\s+DENY-INGRESS\s+DENY-EGRESS\s+SOURCES\s+EXEMPTION$/,
+    );
+    expect(lines.find((l) => l.startsWith('shop '))).to.match(/covered\s+1\s+yes\s+yes\s+networkpolicy\s+-$/);
+    expect(lines.find((l) => l.startsWith('legacy '))).to.match(
+      /exempt\s+0\s+no\s+no\s+-\s+team-legacy until 2099-01-02T00:00:00Z$/,
+    );
+    expect(result.stdout).to.contain('PASS: 2 namespaces: 1 covered, 0 uncovered, 1 exempt, 0 excluded');
+  });
+
+  it('fails (exit 1) on uncovered namespaces, declared or only referenced, in JSON that follows the schema', async () => {
+    const result = await audit(['--manifests', join(FIXTURES, 'uncovered-repo'), '--output', 'json']);
+    expect(result.code).to.equal(1);
+    const report = json(result);
+    expect(report.schemaVersion).to.equal(1);
+    expect(report.passed).to.equal(false);
+    expect(report.source).to.deep.equal({ mode: 'manifests', paths: [join(FIXTURES, 'uncovered-repo')] });
+    expect(verdicts(report)).to.deep.equal({
+      batch: 'uncovered',
+      payments: 'uncovered',
+      reports: 'uncovered',
+      sandbox: 'covered',
+    });
+    expect(report.summary).to.deep.equal({
+      namespaces: 4,
+      covered: 1,
+      uncovered: 3,
+      exempt: 0,
+      excluded: 0,
+      defaultDeny: { ingress: 0, egress: 0 },
+    });
+    const at = Object.fromEntries(report.namespaces.map((n) => [n.name, n.location]));
+    // batch has no Namespace object: it is there because a ConfigMap is deployed into it.
+    expect(at.batch).to.equal('test/fixtures/audit/uncovered-repo/all.yaml:31');
+    expect(at.payments).to.equal('test/fixtures/audit/uncovered-repo/all.yaml:1');
+  });
+
+  it('writes JUnit XML with one failing test case per uncovered namespace', async () => {
+    const result = await audit(['--manifests', join(FIXTURES, 'uncovered-repo'), '--output=junit']);
+    expect(result.code).to.equal(1);
+    expect(result.stdout).to.match(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites /);
+    expect(result.stdout).to.contain('tests="4" failures="3" errors="0" skipped="0"');
+    expect(result.stdout.match(/<testcase /g)).to.have.length(4);
+    for (const ns of ['batch', 'payments', 'reports'])
+      expect(result.stdout).to.match(
+        new RegExp(`<testcase classname="namespaces" name="${ns}">\\s*<failure type="uncovered"`),
+      );
+    expect(result.stdout).to.match(/<testcase classname="namespaces" name="sandbox">\s*<system-out>/);
+  });
+
+  it('applies scope and exemption rules like the exporter: excluded namespaces pass but stay listed', async () => {
+    const result = await audit([
+      `--manifests=${join(FIXTURES, 'uncovered-repo')}`,
+      '--namespaces.exclude=batch,rep*',
+      '--namespaces.exclude-selector=internet-facing=true',
+      '--output=json',
+    ]);
+    expect(result.code).to.equal(0);
+    const report = json(result);
+    expect(verdicts(report)).to.deep.equal({
+      batch: 'excluded',
+      payments: 'excluded',
+      reports: 'excluded',
+      sandbox: 'covered',
+    });
+    expect(report.summary.excluded).to.equal(3);
+  });
+
+  it('reads several --manifests (repeated or comma-separated), files and folders alike', async () => {
+    const both = await audit([
+      '--manifests',
+      join(FIXTURES, 'covered-repo/namespaces.yaml'),
+      '--manifests',
+      `${join(FIXTURES, 'covered-repo/apps')},${join(FIXTURES, 'uncovered-repo/all.yaml')}`,
+      '--output=json',
+    ]);
+    expect(Object.keys(verdicts(json(both)))).to.deep.equal([
+      'batch',
+      'legacy',
+      'payments',
+      'reports',
+      'sandbox',
+      'shop',
+    ]);
+  });
+
+  it('treats exemptions that are malformed as no exemption, and says why', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'netpol-audit-'));
+    try {
+      await writeFile(
+        join(dir, 'ns.yaml'),
+        `apiVersion: v1
+kind: Namespace
+metadata:
+  name: noowner
+  annotations:
+    netpol-exporter.io/exempt: "true"
+    netpol-exporter.io/reason: "later"
+    netpol-exporter.io/expires: "2099-01-01"
+`,
+      );
+      const result = await audit(['--manifests', dir, '--output=json']);
+      expect(result.code).to.equal(1);
+      const [ns] = json(result).namespaces;
+      expect(ns?.verdict).to.equal('uncovered');
+      expect(ns?.exemption).to.include({ state: 'invalid' });
+      expect(ns?.exemption?.problems).to.include('missing_owner');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('names the file and line of malformed YAML in one line, exit 2, no stack trace', async () => {
+    const result = await audit(['--manifests', join(scratch, 'malformed')]);
+    expect(result.code).to.equal(2);
+    expect(result.stdout).to.equal('');
+    const [, file, line] =
+      /^netpol-exporter audit: (.+):(\d+):\d+: malformed YAML: .+\n$/.exec(result.stderr) ?? [];
+    expect(file).to.equal(join(scratch, 'malformed/broken.yaml'));
+    // The parser notices the unclosed sequence of line 11 where the document ends.
+    expect(Number(line)).to.be.within(11, 12);
+  });
+
+  it('exits 2 on a missing path and on an unknown output format', async () => {
+    expect((await audit(['--manifests', join(FIXTURES, 'nope')])).stderr).to.match(
+      /no such file or directory\n$/,
+    );
+    expect((await audit(['--manifests', join(FIXTURES, 'nope')])).code).to.equal(2);
+    const bad = await audit(['--manifests', FIXTURES, '--output', 'xml']);
+    expect(bad.code).to.equal(2);
+    expect(bad.stderr).to.contain('--output takes one of table, json, junit');
+  });
+
+  it('the binary: kubectl kustomize output on stdin passes; exit codes are the process exit codes', async function () {
+    // Four real processes, each loading TypeScript through tsx: seconds each on a busy machine.
+    this.timeout(180_000);
+    const piped = await shell(
+      `kubectl kustomize test/fixtures/audit/kustomize-app | $CLI audit --manifests - --output json`,
+    );
+    expect(piped.stderr).to.equal('');
+    expect(piped.code).to.equal(0);
+    const report = json(piped);
+    expect(report.namespaces).to.have.length(1);
+    expect(report.namespaces[0]).to.include({ name: 'api', verdict: 'covered', location: '<stdin>:1' });
+    expect(report.namespaces[0]?.defaultDeny).to.deep.equal({ ingress: true, egress: false });
+
+    const failing = await shell('$CLI audit --manifests test/fixtures/audit/uncovered-repo');
+    expect(failing.code).to.equal(1);
+    expect(failing.stdout).to.contain('FAIL: 4 namespaces');
+
+    const malformed = await shell(`$CLI audit --manifests ${join(scratch, 'malformed')}`);
+    expect(malformed.code).to.equal(2);
+    expect(malformed.stderr.trim().split('\n')).to.have.length(1);
+    expect(malformed.stderr).to.contain('broken.yaml:');
+
+    const usage = await shell('$CLI audit --no-such-flag');
+    expect(usage.code).to.equal(2);
+    expect(usage.stderr).to.equal('netpol-exporter audit: unknown flag --no-such-flag (see --help)\n');
+  });
+});
+
+describe('audit against a cluster', function () {
+  this.timeout(30_000);
+  let sim: SimulatedCluster;
+  let dir: string;
+  let kubeconfig: string;
+
+  before(async () => {
+    sim = await SimulatedCluster.start();
+    sim.addToken('audit-token', EXPORTER_PERMISSIONS);
+    dir = await mkdtemp(join(tmpdir(), 'netpol-audit-'));
+    kubeconfig = join(dir, 'kubeconfig');
+    await sim.writeKubeconfig(kubeconfig, { token: 'audit-token' });
+    for (const name of ['web', 'db', 'tools'])
+      sim.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+    sim.create({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'deny', namespace: 'web' },
+      spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
+    });
+  });
+  after(async () => {
+    await sim?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('lists every namespace (page by page) and fails on those the cluster leaves uncovered', async () => {
+    const result = await audit(['--kubeconfig', kubeconfig, '--watch.page-size=2', '--output=json']);
+    expect(result.stderr).to.equal('');
+    expect(result.code).to.equal(1);
+    const report = json(result);
+    expect(report.source).to.deep.equal({ mode: 'cluster', server: sim.url });
+    const uncovered = sim
+      .list('namespaces')
+      .map((n) => n.metadata.name)
+      .filter((n) => n !== 'web')
+      .sort();
+    expect(report.namespaces.filter((n) => n.verdict === 'uncovered').map((n) => n.name)).to.deep.equal(
+      uncovered,
+    );
+    expect(report.namespaces.find((n) => n.name === 'web')).to.deep.include({
+      verdict: 'covered',
+      policies: 1,
+      defaultDeny: { ingress: true, egress: true },
+    });
+  });
+
+  it('passes once every namespace has a policy', async () => {
+    for (const ns of sim.list('namespaces')) {
+      if (ns.metadata.name === 'web') continue;
+      sim.create({
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'NetworkPolicy',
+        metadata: { name: 'deny', namespace: ns.metadata.name },
+        spec: { podSelector: {} },
+      });
+    }
+    const result = await audit(['--kubeconfig', kubeconfig]);
+    expect(result.code).to.equal(0);
+    expect(result.stdout).to.match(/PASS: \d+ namespaces: \d+ covered, 0 uncovered/);
+  });
+
+  it('exits 2 with one line when the API server refuses the request or cannot be reached', async function () {
+    this.timeout(90_000);
+    await sim.writeKubeconfig(join(dir, 'bad-token'), { token: 'not-a-token' });
+    const denied = await audit(['--kubeconfig', join(dir, 'bad-token')]);
+    expect(denied.code).to.equal(2);
+    expect(denied.stderr).to.match(
+      /^netpol-exporter audit: cannot list \w+ from https:\/\/127\.0\.0\.1:\d+: .*401.*\n$/,
+    );
+
+    const port = sim.port;
+    await sim.stop();
+    const down = await shell(`$CLI audit --kubeconfig ${kubeconfig}`);
+    expect(down.code).to.equal(2);
+    expect(down.stdout).to.equal('');
+    expect(down.stderr).to.match(
+      new RegExp(
+        `^netpol-exporter audit: cannot list \\w+ from https://127\\.0\\.0\\.1:${port}: .*ECONNREFUSED.*\\n$`,
+      ),
+    );
+  });
+});
