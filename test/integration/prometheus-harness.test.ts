@@ -39,6 +39,16 @@ netpol_namespace_status_phase{namespace="payments",phase="Active"} 1
 netpol_namespace_status_phase{namespace="payments",phase="Terminating"} 0
 netpol_namespace_status_phase{namespace="legacy",phase="Active"} 1
 netpol_namespace_status_phase{namespace="legacy",phase="Terminating"} 0
+# TYPE netpol_namespace_exempt gauge
+netpol_namespace_exempt{namespace="payments"} 1
+netpol_namespace_exempt{namespace="legacy"} 0
+# TYPE netpol_namespace_exemption_info gauge
+netpol_namespace_exemption_info{namespace="payments",owner="team-payments",reason="PCI review, CHG-7"} 1
+# TYPE netpol_namespace_exemption_expiry_timestamp_seconds gauge
+netpol_namespace_exemption_expiry_timestamp_seconds{namespace="payments"} ${now + 30 * 86400}
+# TYPE netpol_namespace_excluded gauge
+netpol_namespace_excluded{namespace="payments"} 0
+netpol_namespace_excluded{namespace="legacy"} 0
 # TYPE netpol_exporter_build_info gauge
 netpol_exporter_build_info{version="0.1.0",revision="test",nodejs_version="v24.9.0"} 1
 # TYPE netpol_exporter_cache_synced gauge
