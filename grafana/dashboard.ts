@@ -293,6 +293,41 @@ export function buildDashboard(opts: DashboardOptions = {}): dashboard.Dashboard
       .gridPos(gridPos(6, 40, 18, 17)),
   );
 
+  b.withRow(
+    new dashboard.RowBuilder('Protection sources and pod isolation')
+      .datasource(datasource)
+      .gridPos(gridPos(0, 57, 24, 1)),
+  );
+  b.withPanel(
+    timeseriesPanel(
+      'Namespaces protected by source',
+      'Active namespaces protected by each source: networkpolicy (a NetworkPolicy in the namespace), adminnetworkpolicy, baselineadminnetworkpolicy, clusternetworkpolicy, calico_globalnetworkpolicy, calico_networkpolicy, cilium_networkpolicy, cilium_clusterwidenetworkpolicy. A namespace protected by several sources counts once per source.',
+      'short',
+      { expr: queries.protectedBySource, legend: '{{cluster}} {{source}}' },
+    ).gridPos(gridPos(0, 58, 16, 9)),
+  );
+  b.withPanel(
+    tablePanel(
+      'Policy sources',
+      'State of each optional policy source: watching, not_served (the API server does not serve the kind) or forbidden (RBAC; see deploy/components/cni-policies).',
+      'none',
+      { expr: queries.sourceStatus },
+      'Current',
+    ).gridPos(gridPos(16, 58, 8, 9)),
+  );
+  b.withPanel(
+    tablePanel(
+      'Isolated share per namespace (ingress)',
+      "With --pod-isolation: the share of each namespace's pods selected for ingress by one of its NetworkPolicies, lowest first. 0 with policies present means they select no pod (NetpolNamespacePodsNotIsolated). Empty without --pod-isolation.",
+      'percentunit',
+      { expr: queries.isolatedShare },
+      'Isolated',
+    )
+      // Least isolated first: those are the namespaces to look at.
+      .sortBy([new common.TableSortByFieldStateBuilder().displayName('Isolated').desc(false)])
+      .gridPos(gridPos(0, 67, 24, 9)),
+  );
+
   return assignIds(b.build());
 }
 

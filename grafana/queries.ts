@@ -42,6 +42,18 @@ and on (cluster, namespace) (${active} == 1)`,
   exemptionDaysLeft: `(max by (cluster, namespace) (netpol_namespace_exemption_expiry_timestamp_seconds{${m}}) - time()) / 86400
 * on (cluster, namespace) group_left (owner, reason) ${exemptionInfo}`,
 
+  // Where protection comes from (issue 7): Active namespaces per source, the optional sources' state, and with
+  // --pod-isolation the share of each namespace's pods that a NetworkPolicy isolates for ingress.
+  protectedBySource: `sum by (cluster, source) (
+  max by (cluster, namespace, source) (netpol_namespace_protected{${m}})
+  * on (cluster, namespace) group_left ()
+  ${active}
+)`,
+  sourceStatus: `max by (cluster, source, state) (netpol_exporter_source_status{${m}}) == 1`,
+  isolatedShare: `max by (cluster, namespace) (netpol_namespace_pods_isolated{direction="ingress", ${m}})
+/
+(max by (cluster, namespace) (netpol_namespace_pods{${m}}) > 0)`,
+
   targetsUp: `sum by (cluster, job) (up{${m}})`,
   cacheSynced: `min by (cluster, instance, resource) (netpol_exporter_cache_synced{${m}})`,
   watchUp: `min by (cluster, instance, resource) (netpol_exporter_watch_up{${m}})`,
