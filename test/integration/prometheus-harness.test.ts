@@ -49,6 +49,18 @@ netpol_namespace_exemption_expiry_timestamp_seconds{namespace="payments"} ${now 
 # TYPE netpol_namespace_excluded gauge
 netpol_namespace_excluded{namespace="payments"} 0
 netpol_namespace_excluded{namespace="legacy"} 0
+# TYPE netpol_namespace_protected gauge
+netpol_namespace_protected{namespace="payments",source="networkpolicy"} 1
+netpol_namespace_protected{namespace="payments",source="calico_globalnetworkpolicy"} 1
+# TYPE netpol_namespace_pods gauge
+netpol_namespace_pods{namespace="payments"} 4
+# TYPE netpol_namespace_pods_isolated gauge
+netpol_namespace_pods_isolated{namespace="payments",direction="ingress"} 3
+netpol_namespace_pods_isolated{namespace="payments",direction="egress"} 0
+# TYPE netpol_exporter_source_status gauge
+netpol_exporter_source_status{source="calico_globalnetworkpolicy",state="watching"} 1
+netpol_exporter_source_status{source="calico_globalnetworkpolicy",state="not_served"} 0
+netpol_exporter_source_status{source="calico_globalnetworkpolicy",state="forbidden"} 0
 # TYPE netpol_exporter_build_info gauge
 netpol_exporter_build_info{version="0.1.0",revision="test",nodejs_version="v24.9.0"} 1
 # TYPE netpol_exporter_cache_synced gauge
