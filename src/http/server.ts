@@ -1,4 +1,4 @@
-// HTTP edge: landing page, metrics, probes. Knows nothing of Kubernetes; it asks a MetricsSource.
+// HTTP edge: status page, metrics, probes. Knows nothing of Kubernetes; it asks a MetricsSource.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
@@ -6,7 +6,9 @@ import { gzip } from 'node:zlib';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { CONTENT_TYPE } from '../exposition/text.ts';
+import { buildInfo } from '../version.ts';
 import { inFlightLimit } from './limits.ts';
+import { mountStatusPage } from './status-page.ts';
 import type { WebConfigGuard } from './web-config.ts';
 
 const gzipAsync = promisify(gzip);
@@ -31,20 +33,6 @@ const SECURITY_HEADERS = {
   'Referrer-Policy': 'no-referrer',
 };
 
-function landingPage(telemetryPath: string): string {
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>netpol-exporter</title></head>
-<body><h1>netpol-exporter</h1>
-<p>Per-namespace NetworkPolicy coverage for Prometheus (CIS Kubernetes Benchmark 5.3.2).</p>
-<ul>
-<li><a href="${telemetryPath}">Metrics</a></li>
-<li><a href="/healthz">Health</a></li>
-<li><a href="/readyz">Readiness</a></li>
-</ul></body></html>
-`;
-}
-
 export function createApp(source: MetricsSource, options: HttpOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
@@ -59,9 +47,9 @@ export function createApp(source: MetricsSource, options: HttpOptions): express.
     res.set('Allow', 'GET, HEAD').status(405).type('text/plain').send('method not allowed\n');
   });
 
-  app.get('/', (_req, res) => {
-    res.type('html').send(landingPage(options.telemetryPath));
-  });
+  // The status page, its JSON and its stylesheet (src/http/status-page.ts); it reads the source's `state` and
+  // `context` (the Exporter's cache) when it has them.
+  mountStatusPage(app, source, { telemetryPath: options.telemetryPath, version: buildInfo.version });
   app.get('/healthz', (_req, res) => {
     res.type('text/plain').send('ok\n');
   });

@@ -1,0 +1,250 @@
+// The status page at `/`: server-rendered HTML from the exporter's cache, filtered and sorted on the server
+// (plain links and a GET form), so it needs no script at all and runs under a CSP that allows none. Every value
+// from the cluster is escaped: namespace names and annotation values are hostile input.
+import type express from 'express';
+import { ROW_VERDICTS, type RowVerdict } from '../core/namespace-row.ts';
+import type { CoverageReport, ReportNamespace } from '../report/coverage-report.ts';
+import { FAVICON_SVG, STATUS_CSS } from './status-assets.ts';
+import { type StatusSource, statusReport } from './status-data.ts';
+
+export const SORT_KEYS = [
+  'name',
+  'verdict',
+  'policies',
+  'ingress',
+  'egress',
+  'sources',
+  'exemption',
+] as const;
+export type SortKey = (typeof SORT_KEYS)[number];
+
+export interface StatusQuery {
+  /** Case-insensitive substring of the namespace name, sources or exemption owner. */
+  text: string;
+  verdict: RowVerdict | 'all';
+  sort: SortKey;
+  descending: boolean;
+}
+
+function first(value: unknown): string {
+  if (Array.isArray(value)) return first(value[0]);
+  return typeof value === 'string' ? value : '';
+}
+
+/** Unknown values fall back to the defaults: a hand-edited URL never errors. */
+export function parseStatusQuery(query: Record<string, unknown>): StatusQuery {
+  const verdict = first(query.verdict);
+  const sort = first(query.sort);
+  return {
+    text: first(query.q).slice(0, 200),
+    verdict: (ROW_VERDICTS as readonly string[]).includes(verdict) ? (verdict as RowVerdict) : 'all',
+    sort: (SORT_KEYS as readonly string[]).includes(sort) ? (sort as SortKey) : 'name',
+    descending: first(query.dir) === 'desc',
+  };
+}
+
+/** Most urgent first when sorting by verdict. */
+const VERDICT_ORDER: Record<RowVerdict, number> = { uncovered: 0, exempt: 1, excluded: 2, covered: 3 };
+
+function sortValue(ns: ReportNamespace, key: SortKey): string | number {
+  switch (key) {
+    case 'verdict':
+      return VERDICT_ORDER[ns.verdict];
+    case 'policies':
+      return ns.policies;
+    case 'ingress':
+      return ns.defaultDeny.ingress ? 1 : 0;
+    case 'egress':
+      return ns.defaultDeny.egress ? 1 : 0;
+    case 'sources':
+      return ns.sources.join(',');
+    case 'exemption':
+      // Soonest expiry first; no exemption last.
+      return ns.exemption?.expires ?? '\uffff';
+    default:
+      return ns.name;
+  }
+}
+
+export function selectNamespaces(report: CoverageReport, query: StatusQuery): ReportNamespace[] {
+  const needle = query.text.trim().toLowerCase();
+  const shown = report.namespaces.filter((ns) => {
+    if (query.verdict !== 'all' && ns.verdict !== query.verdict) return false;
+    if (!needle) return true;
+    const haystack = [ns.name, ...ns.sources, ns.exemption?.owner ?? ''].join('\n').toLowerCase();
+    return haystack.includes(needle);
+  });
+  const sign = query.descending ? -1 : 1;
+  return shown.sort((a, b) => {
+    const x = sortValue(a, query.sort);
+    const y = sortValue(b, query.sort);
+    if (x !== y) return (x < y ? -1 : 1) * sign;
+    return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+  });
+}
+
+export function escapeHtml(value: string): string {
+  return value
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
+}
+
+function href(query: StatusQuery, change: Partial<StatusQuery>): string {
+  const q = { ...query, ...change };
+  const params = new URLSearchParams();
+  if (q.text) params.set('q', q.text);
+  if (q.verdict !== 'all') params.set('verdict', q.verdict);
+  if (q.sort !== 'name') params.set('sort', q.sort);
+  if (q.descending) params.set('dir', 'desc');
+  const search = params.toString();
+  return escapeHtml(search ? `/?${search}` : '/');
+}
+
+const COLUMNS: { key: SortKey; title: string; numeric?: boolean }[] = [
+  { key: 'name', title: 'Namespace' },
+  { key: 'verdict', title: 'Verdict' },
+  { key: 'policies', title: 'Policies', numeric: true },
+  { key: 'ingress', title: 'Default deny ingress' },
+  { key: 'egress', title: 'Default deny egress' },
+  { key: 'sources', title: 'Protected by' },
+  { key: 'exemption', title: 'Exemption' },
+];
+
+function headerCell(column: (typeof COLUMNS)[number], query: StatusQuery): string {
+  const active = query.sort === column.key;
+  const descending = active && !query.descending;
+  const sorted = active ? (query.descending ? 'descending' : 'ascending') : 'none';
+  const arrow = active ? (query.descending ? ' ▼' : ' ▲') : '';
+  return `<th scope="col" aria-sort="${sorted}" data-key="${column.key}"><a href="${href(query, { sort: column.key, descending })}">${column.title}${arrow}</a></th>`;
+}
+
+const yesNo = (b: boolean) => `<span class="${b ? 'yes' : 'no'}">${b ? 'yes' : 'no'}</span>`;
+
+function exemptionCell(ns: ReportNamespace): string {
+  const e = ns.exemption;
+  if (!e) return '<span class="none">–</span>';
+  if (e.state === 'invalid')
+    return `<span class="badge invalid">invalid</span> <span class="detail">${escapeHtml(e.problems.join(', '))}</span>`;
+  const expires = e.expires
+    ? `<time datetime="${escapeHtml(e.expires)}">${escapeHtml(e.expires.slice(0, 10))}</time>`
+    : '?';
+  const state = e.state === 'expired' ? '<span class="badge expired">expired</span> ' : '';
+  return `${state}<span class="owner">${escapeHtml(e.owner)}</span> until ${expires}<span class="detail reason">${escapeHtml(e.reason)}</span>`;
+}
+
+function row(ns: ReportNamespace): string {
+  const terminating = ns.phase === 'Terminating' ? ' <span class="badge phase">Terminating</span>' : '';
+  const excluded = ns.excluded && ns.verdict !== 'excluded' ? ' <span class="badge">excluded</span>' : '';
+  const sources = ns.sources.length > 0 ? escapeHtml(ns.sources.join(', ')) : '<span class="none">–</span>';
+  return `<tr data-namespace="${escapeHtml(ns.name)}" data-verdict="${ns.verdict}">
+<th scope="row" data-label="Namespace">${escapeHtml(ns.name)}${terminating}</th>
+<td data-label="Verdict"><span class="verdict ${ns.verdict}">${ns.verdict}</span>${excluded}</td>
+<td data-label="Policies" class="num">${ns.policies}</td>
+<td data-label="Default deny ingress">${yesNo(ns.defaultDeny.ingress)}</td>
+<td data-label="Default deny egress">${yesNo(ns.defaultDeny.egress)}</td>
+<td data-label="Protected by">${sources}</td>
+<td data-label="Exemption">${exemptionCell(ns)}</td>
+</tr>`;
+}
+
+export function renderStatusPage(
+  report: CoverageReport,
+  query: StatusQuery,
+  links: { telemetryPath: string; notReadyReason?: string },
+): string {
+  const s = report.summary;
+  const shown = selectNamespaces(report, query);
+  const card = (verdict: RowVerdict, count: number) =>
+    `<a class="card ${verdict}${query.verdict === verdict ? ' selected' : ''}" data-summary="${verdict}" href="${href(query, { verdict: query.verdict === verdict ? 'all' : verdict })}"><span class="n">${count}</span> ${verdict}</a>`;
+  const options = (['all', ...ROW_VERDICTS] as const)
+    .map((v) => `<option value="${v}"${query.verdict === v ? ' selected' : ''}>${v}</option>`)
+    .join('');
+  const sortOptions = COLUMNS.map(
+    (c) =>
+      `<option value="${c.key}"${query.sort === c.key ? ' selected' : ''}>${c.title.toLowerCase()}</option>`,
+  ).join('');
+  const notReady = links.notReadyReason
+    ? `<p class="banner" role="alert">Not ready: ${escapeHtml(links.notReadyReason)}. The figures below may be incomplete.</p>`
+    : '';
+  const title = report.passed ? 'all namespaces covered' : `${s.uncovered} uncovered`;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>netpol-exporter: ${title}</title>
+<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
+<link rel="stylesheet" href="/static/status.css">
+</head>
+<body>
+<header>
+<h1>NetworkPolicy coverage</h1>
+<p class="sub"><span class="result ${report.passed ? 'pass' : 'fail'}" id="result">${report.passed ? 'PASS' : 'FAIL'}</span>
+CIS Kubernetes Benchmark 5.3.2: every namespace has a network policy.
+As of <time datetime="${report.generatedAt}">${report.generatedAt.replace('T', ' ').slice(0, 19)} UTC</time>.</p>
+<nav class="links"><a href="${escapeHtml(links.telemetryPath)}">Metrics</a> <a href="/api/v1/namespaces">JSON</a> <a href="/healthz">Health</a> <a href="/readyz">Readiness</a></nav>
+</header>
+<main>
+${notReady}
+<section class="summary" aria-label="Summary">
+${card('covered', s.covered)}
+${card('uncovered', s.uncovered)}
+${card('exempt', s.exempt)}
+${card('excluded', s.excluded)}
+<div class="card deny" data-summary="default-deny-ingress"><span class="n">${s.defaultDeny.ingress}</span> default deny ingress</div>
+<div class="card deny" data-summary="default-deny-egress"><span class="n">${s.defaultDeny.egress}</span> default deny egress</div>
+</section>
+<form class="filters" method="get" action="/" role="search">
+<label>Filter <input type="search" name="q" id="filter-text" value="${escapeHtml(query.text)}" placeholder="namespace, source or owner"></label>
+<label>Verdict <select name="verdict" id="filter-verdict">${options}</select></label>
+<label>Sort by <select name="sort" id="sort-key">${sortOptions}</select></label>
+<label>Order <select name="dir" id="sort-dir"><option value="asc">ascending</option><option value="desc"${query.descending ? ' selected' : ''}>descending</option></select></label>
+<button type="submit" id="filter-apply">Apply</button>
+<a href="/" class="reset">Reset</a>
+</form>
+<p class="shown" id="shown">Showing ${shown.length} of ${s.namespaces} namespaces</p>
+<div class="table-wrap">
+<table id="namespaces">
+<thead><tr>${COLUMNS.map((c) => headerCell(c, query)).join('')}</tr></thead>
+<tbody>
+${shown.length > 0 ? shown.map(row).join('\n') : '<tr class="empty"><td colspan="7">No namespace matches.</td></tr>'}
+</tbody>
+</table>
+</div>
+</main>
+<footer><p>netpol-exporter ${escapeHtml(report.tool.version)}. Data from the exporter's watch cache; reload to refresh.</p></footer>
+</body>
+</html>
+`;
+}
+
+export function mountStatusPage(
+  app: express.Express,
+  source: StatusSource,
+  options: { telemetryPath: string; version: string; now?: () => Date },
+): void {
+  const report = () => statusReport(source, options.version, options.now?.() ?? new Date());
+  app.get('/', (req, res) => {
+    const { ready, reason } = source.readiness();
+    const page = renderStatusPage(report(), parseStatusQuery(req.query as Record<string, unknown>), {
+      telemetryPath: options.telemetryPath,
+      ...(ready ? {} : { notReadyReason: reason }),
+    });
+    res.set('Cache-Control', 'no-store').type('html').send(page);
+  });
+  app.get('/api/v1/namespaces', (_req, res) => {
+    res
+      .set('Cache-Control', 'no-store')
+      .type('application/json')
+      .send(`${JSON.stringify(report(), null, 2)}\n`);
+  });
+  app.get('/static/status.css', (_req, res) => {
+    res.set('Cache-Control', 'public, max-age=300').type('text/css').send(STATUS_CSS);
+  });
+  app.get('/static/favicon.svg', (_req, res) => {
+    res.set('Cache-Control', 'public, max-age=86400').type('image/svg+xml').send(FAVICON_SVG);
+  });
+}

@@ -1,0 +1,245 @@
+// The status page in a real headless Chromium (Debian's, driven by playwright-core), against an in-process exporter
+// watching the simulator: what a person opening `/` sees, on a desktop and on a phone.
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { SimulatedCluster } from '../../src/simulator/index.ts';
+import { exporterFor, ROOT, type TestExporter } from '../helpers/exporter.ts';
+import { eventually, parseExposition } from '../helpers/exposition.ts';
+import { validate } from '../helpers/json-schema.ts';
+
+const ARTIFACTS = join(ROOT, 'test-artifacts');
+// Within the default --exemption.max-duration (365 days), or the exemption would be malformed.
+const EXPIRES = new Date(Date.now() + 60 * 86_400_000).toISOString().slice(0, 10);
+const HOSTILE_OWNER = '<script>alert("owned")</script> & \'team\'';
+
+const namespace = (name: string, extra: Record<string, unknown> = {}) => ({
+  apiVersion: 'v1',
+  kind: 'Namespace',
+  metadata: { name, ...extra },
+});
+const policy = (ns: string, name: string, spec: Record<string, unknown>) => ({
+  apiVersion: 'networking.k8s.io/v1',
+  kind: 'NetworkPolicy',
+  metadata: { name, namespace: ns },
+  spec,
+});
+
+/** The summary as /metrics implies it: covered first, then excluded, then exempt (the page's precedence). */
+function countsFromMetrics(text: string): Record<string, number> {
+  const series = parseExposition(text);
+  const value = (family: string, ns: string) => series.get(`${family}{namespace="${ns}"}`) ?? 0;
+  const counts = { covered: 0, uncovered: 0, exempt: 0, excluded: 0 };
+  for (const key of series.keys()) {
+    const m = /^netpol_namespace_covered\{namespace="([^"]+)"\}$/.exec(key);
+    if (!m?.[1]) continue;
+    const ns = m[1];
+    if (value('netpol_namespace_covered', ns) === 1) counts.covered++;
+    else if (value('netpol_namespace_excluded', ns) === 1) counts.excluded++;
+    else if (value('netpol_namespace_exempt', ns) === 1) counts.exempt++;
+    else counts.uncovered++;
+  }
+  return counts;
+}
+
+async function summaryOnPage(page: Page): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const key of ['covered', 'uncovered', 'exempt', 'excluded'])
+    counts[key] = Number(await page.locator(`[data-summary="${key}"] .n`).textContent());
+  return counts;
+}
+
+const rowNames = (page: Page) =>
+  page
+    .locator('#namespaces tbody tr[data-namespace]')
+    .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-namespace') ?? ''));
+
+describe('status page in headless Chromium', function () {
+  this.timeout(90_000);
+  let sim: SimulatedCluster;
+  let exporter: TestExporter;
+  let browser: Browser;
+  let page: Page;
+  const problems: string[] = [];
+
+  before(async () => {
+    sim = await SimulatedCluster.start({ namespaceDeletionDelayMs: 100 });
+    for (const name of ['payments', 'shop', 'web-frontend', 'batch']) sim.create(namespace(name));
+    sim.create(
+      namespace('legacy', {
+        annotations: {
+          'netpol-exporter.io/exempt': 'true',
+          'netpol-exporter.io/owner': HOSTILE_OWNER,
+          'netpol-exporter.io/reason': 'Appliance "v1" cannot run under a policy\nuntil it is replaced',
+          'netpol-exporter.io/expires': EXPIRES,
+        },
+      }),
+    );
+    sim.create(policy('payments', 'deny-all', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] }));
+    sim.create(
+      policy('payments', 'allow-web', { podSelector: { matchLabels: { app: 'api' } }, ingress: [{}] }),
+    );
+    sim.create(policy('web-frontend', 'deny-in', { podSelector: {} }));
+    sim.create(policy('shop', 'allow-all', { podSelector: {}, ingress: [{}] }));
+    exporter = await exporterFor(sim, { args: ['--namespaces.exclude=kube-node-lease,kube-public'] });
+    await eventually(() => expect(exporter.exporter.readiness().ready).to.equal(true), 15_000);
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--disable-quic',
+      ],
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    // Console errors include CSP violations ("Refused to load ...") and failed subresources (a 404 favicon).
+    page.on('console', (msg) => {
+      if (msg.type() === 'error' || msg.type() === 'warning') problems.push(`${msg.type()}: ${msg.text()}`);
+    });
+    page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+    page.on('dialog', (dialog) => {
+      problems.push(`dialog: ${dialog.message()}`);
+      void dialog.dismiss();
+    });
+    page.on('requestfailed', (req) => problems.push(`requestfailed: ${req.url()}`));
+    await mkdir(ARTIFACTS, { recursive: true });
+  });
+  after(async () => {
+    await browser?.close();
+    await exporter?.dispose();
+    await sim?.stop();
+  });
+
+  it('loads with no console errors, CSP violations or failed requests, and links to /metrics', async () => {
+    const response = await page.goto(`${exporter.http.url}/`);
+    expect(response?.status()).to.equal(200);
+    const csp = response?.headers()['content-security-policy'] ?? '';
+    expect(csp).to.contain("default-src 'none'");
+    expect(csp).not.to.contain('unsafe-inline');
+    expect(await page.title()).to.match(/^netpol-exporter: \d+ uncovered$/);
+    expect(await page.locator('a', { hasText: 'Metrics' }).getAttribute('href')).to.equal('/metrics');
+    // The stylesheet really applied (same origin, allowed by the CSP): the summary is a grid.
+    expect(await page.locator('.summary').evaluate((el) => getComputedStyle(el).display)).to.equal('grid');
+    await page.screenshot({ path: join(ARTIFACTS, 'status-page.png'), fullPage: true });
+    expect(problems).to.deep.equal([]);
+  });
+
+  it('shows the same counts as /metrics, and the same rows as /api/v1/namespaces', async () => {
+    const expected = countsFromMetrics(await exporter.scrape());
+    expect(expected.exempt).to.equal(1);
+    expect(expected.excluded).to.equal(2);
+    expect(await summaryOnPage(page)).to.deep.equal(expected);
+    const api = await (await fetch(`${exporter.http.url}/api/v1/namespaces`)).json();
+    expect(
+      validate(JSON.parse(await readFile(join(ROOT, 'docs/coverage-report.schema.json'), 'utf8')), api),
+    ).to.deep.equal([]);
+    expect(api.source).to.deep.equal({ mode: 'exporter', ready: true });
+    expect(await rowNames(page)).to.deep.equal(api.namespaces.map((n: { name: string }) => n.name));
+    const payments = page.locator('tr[data-namespace="payments"]');
+    expect(await payments.locator('[data-label="Policies"]').textContent()).to.equal('2');
+    expect(await payments.locator('[data-label="Default deny ingress"]').textContent()).to.equal('yes');
+    expect(await payments.locator('[data-label="Protected by"]').textContent()).to.equal('networkpolicy');
+  });
+
+  it('shows hostile exemption values as text, with owner and expiry', async () => {
+    const legacy = page.locator('tr[data-namespace="legacy"]');
+    expect(await legacy.getAttribute('data-verdict')).to.equal('exempt');
+    const cell = legacy.locator('[data-label="Exemption"]');
+    expect(await cell.locator('.owner').textContent()).to.equal(HOSTILE_OWNER);
+    // A bare date holds through that day: the exemption ends at the next midnight UTC.
+    const end = new Date(Date.parse(EXPIRES) + 86_400_000).toISOString().slice(0, 10);
+    expect(await cell.locator('time').textContent()).to.equal(end);
+    expect(await cell.locator('.reason').textContent()).to.contain('Appliance "v1" cannot run');
+    expect(await page.locator('script').count()).to.equal(0);
+    expect(problems).to.deep.equal([]);
+  });
+
+  it('filters by text and by verdict', async () => {
+    await page.fill('#filter-text', 'PAY');
+    await page.click('#filter-apply');
+    expect(await rowNames(page)).to.deep.equal(['payments']);
+    expect(await page.locator('#shown').textContent()).to.match(/^Showing 1 of \d+ namespaces$/);
+
+    await page.fill('#filter-text', '');
+    await page.selectOption('#filter-verdict', 'uncovered');
+    await page.click('#filter-apply');
+    const uncovered = await rowNames(page);
+    expect(uncovered).to.include.members(['batch', 'default', 'kube-system']);
+    expect(uncovered).to.have.length(
+      Number(await page.locator('[data-summary="uncovered"] .n').textContent()),
+    );
+    const verdicts = await page
+      .locator('#namespaces tbody tr')
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-verdict')));
+    expect(new Set(verdicts)).to.deep.equal(new Set(['uncovered']));
+
+    // The summary cards are filters too.
+    await page.click('[data-summary="excluded"]');
+    expect(await rowNames(page)).to.deep.equal(['kube-node-lease', 'kube-public']);
+    expect(problems).to.deep.equal([]);
+  });
+
+  it('sorts by a column, ascending then descending', async () => {
+    await page.goto(`${exporter.http.url}/`);
+    await page.click('th[data-key="policies"] a');
+    const policiesColumn = () =>
+      page
+        .locator('#namespaces tbody [data-label="Policies"]')
+        .evaluateAll((cells) => cells.map((c) => Number(c.textContent)));
+    const ascending = await policiesColumn();
+    expect(ascending).to.deep.equal([...ascending].sort((a, b) => a - b));
+    expect(await page.locator('th[data-key="policies"]').getAttribute('aria-sort')).to.equal('ascending');
+    await page.click('th[data-key="policies"] a');
+    const descending = await policiesColumn();
+    expect(descending).to.deep.equal([...ascending].sort((a, b) => b - a));
+    expect(descending[0]).to.equal(2);
+    expect(await page.locator('th[data-key="policies"]').getAttribute('aria-sort')).to.equal('descending');
+  });
+
+  it('shows a namespace that lost its last policy as uncovered after a refresh', async () => {
+    await page.goto(`${exporter.http.url}/?q=shop`);
+    expect(await page.locator('tr[data-namespace="shop"]').getAttribute('data-verdict')).to.equal('covered');
+    sim.delete('networkpolicies', 'shop', 'allow-all');
+    await eventually(
+      async () => {
+        await page.reload();
+        expect(await page.locator('tr[data-namespace="shop"]').getAttribute('data-verdict')).to.equal(
+          'uncovered',
+        );
+      },
+      10_000,
+      200,
+    );
+    expect(await page.locator('tr[data-namespace="shop"] [data-label="Policies"]').textContent()).to.equal(
+      '0',
+    );
+    expect(await page.locator('#result').textContent()).to.equal('FAIL');
+    expect(problems).to.deep.equal([]);
+  });
+
+  it('is readable on a phone: no sideways scrolling, labelled fields', async () => {
+    const phone = await browser.newPage({
+      viewport: { width: 375, height: 812 },
+      deviceScaleFactor: 2,
+      isMobile: true,
+    });
+    try {
+      await phone.goto(`${exporter.http.url}/`);
+      const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow).to.be.at.most(0);
+      const label = await phone
+        .locator('tr[data-namespace="payments"] [data-label="Verdict"]')
+        .evaluate((el) => getComputedStyle(el, '::before').content);
+      expect(label).to.equal('"Verdict"');
+      await phone.screenshot({ path: join(ARTIFACTS, 'status-page-phone.png'), fullPage: false });
+    } finally {
+      await phone.close();
+    }
+  });
+});
