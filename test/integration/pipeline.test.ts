@@ -28,26 +28,54 @@ import {
 const CLUSTER = 'e2e';
 const JOB = 'netpol-exporter';
 const UNCOVERED = 'NetpolNamespaceUncovered';
-// Uncovered in the demo cluster: one is deleted (and stays Terminating), one gets a policy.
+// Uncovered in the demo cluster: one is deleted (and stays Terminating), one gets an approved exemption, one
+// gets a policy during the test.
 const TERMINATING = 'experiments';
+const EXEMPT = 'sandbox-bob';
 const FIXED = 'sandbox-alice';
+const EXEMPTION = 'netpol-exporter.io/';
 
-type Obj = { metadata?: { name?: string; namespace?: string; deletionTimestamp?: string }; status?: unknown };
+type Obj = {
+  metadata?: {
+    name?: string;
+    namespace?: string;
+    deletionTimestamp?: string;
+    annotations?: Record<string, string>;
+  };
+};
+
+/** A well-formed exemption (owner, reason, expiry) that has not expired. */
+function validlyExempt(ns: Obj): boolean {
+  const a = ns.metadata?.annotations ?? {};
+  const expires = Date.parse(a[`${EXEMPTION}expires`] ?? '');
+  return (
+    a[`${EXEMPTION}exempt`] === 'true' &&
+    !!a[`${EXEMPTION}owner`] &&
+    !!a[`${EXEMPTION}reason`] &&
+    expires > Date.now()
+  );
+}
 
 /**
- * The literal CIS 5.3.2 answer from the simulator's own objects: Active namespaces holding no NetworkPolicy.
- * Deliberately not the exporter's core, so the pipeline is checked against an independent truth.
+ * The literal CIS 5.3.2 answer from the simulator's own objects: Active namespaces holding no NetworkPolicy and
+ * under no approved exemption. Deliberately not the exporter's core, so the pipeline is checked against an
+ * independent truth.
  */
 function uncoveredActiveNamespaces(sim: SimulatedCluster): string[] {
   const withPolicy = new Set((sim.list('networkpolicies') as Obj[]).map((p) => p.metadata?.namespace));
   return (sim.list('namespaces') as Obj[])
-    .filter(
-      (ns) => !ns.metadata?.deletionTimestamp && (ns.status as { phase?: string })?.phase !== 'Terminating',
-    )
+    .filter((ns) => !ns.metadata?.deletionTimestamp && !validlyExempt(ns))
     .map((ns) => ns.metadata?.name as string)
     .filter((name) => !withPolicy.has(name))
     .sort();
 }
+
+const pod = (namespace: string, name: string, labels: Record<string, string>) => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, namespace, labels },
+  spec: { containers: [{ name: 'app', image: 'registry.example/app:1' }] },
+});
 
 const firing = (alerts: PrometheusAlert[], name: string) =>
   alerts.filter((a) => a.labels.alertname === name && a.state === 'firing');
@@ -80,11 +108,33 @@ describe('pipeline: simulator -> exporter -> Prometheus -> Alertmanager', functi
     sim = await SimulatedCluster.start({ namespaceDeletionDelayMs: 10 * 60_000 });
     for (const obj of demoCluster()) sim.create(obj);
     sim.delete('namespaces', undefined, TERMINATING);
-    sim.addToken('pipeline-exporter', EXPORTER_PERMISSIONS);
+    const exempt = sim.get('namespaces', undefined, EXEMPT) as Obj & Record<string, unknown>;
+    sim.update({
+      ...exempt,
+      metadata: {
+        ...exempt.metadata,
+        annotations: {
+          [`${EXEMPTION}exempt`]: 'true',
+          [`${EXEMPTION}owner`]: 'team-dev',
+          [`${EXEMPTION}reason`]: 'sandbox, no production data',
+          [`${EXEMPTION}expires`]: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+        },
+      },
+    });
+    // Pods for --pod-isolation (the dashboard's isolated-share panel): isolated in payments (default deny), not in
+    // search (its only policy selects no pod).
+    sim.create(pod('payments', 'api-1', { app: 'api' }));
+    sim.create(pod('search', 'elasticsearch-1', { app: 'elasticsearch' }));
+    sim.addToken('pipeline-exporter', [
+      ...EXPORTER_PERMISSIONS,
+      { resource: 'pods', group: '', verbs: ['list', 'watch'] },
+    ]);
     const kubeconfig = join(dir, 'kubeconfig');
     await sim.writeKubeconfig(kubeconfig, { token: 'pipeline-exporter' });
 
-    exporter = spawnExporter(['--web.listen-address=127.0.0.1:0'], { KUBECONFIG: kubeconfig });
+    exporter = spawnExporter(['--web.listen-address=127.0.0.1:0', '--pod-isolation'], {
+      KUBECONFIG: kubeconfig,
+    });
     const url = await waitFor(
       'the exporter to log its URL',
       async () => {
@@ -97,8 +147,13 @@ describe('pipeline: simulator -> exporter -> Prometheus -> Alertmanager', functi
     await waitFor('the exporter ready', async () =>
       (await fetch(`http://${url}/readyz`)).ok ? true : undefined,
     );
-    // One watch restart, so netpol_exporter_watch_restarts_total has a series for the dashboard's restart panel.
-    sim.faults.closeWatches();
+    // A watch restart, so netpol_exporter_watch_restarts_total has a series for the dashboard's restart panel.
+    // Ready means listed, not yet watching: close the watches until one of them has been open.
+    await waitFor('a watch restart counted by the exporter', async () => {
+      sim.faults.closeWatches();
+      const metrics = await (await fetch(`http://${url}/metrics`)).text();
+      return /^netpol_exporter_watch_restarts_total\{/m.test(metrics) ? true : undefined;
+    });
 
     webhook = await WebhookReceiver.start();
     started.push(webhook);
@@ -130,7 +185,7 @@ describe('pipeline: simulator -> exporter -> Prometheus -> Alertmanager', functi
 
   it('fires NetpolNamespaceUncovered for exactly the uncovered Active namespaces, up to Alertmanager', async () => {
     const expected = uncoveredActiveNamespaces(sim);
-    expect(expected).to.include(FIXED).and.not.include(TERMINATING);
+    expect(expected).to.include(FIXED).and.not.include.members([TERMINATING, EXEMPT]);
     expect(expected).to.include.members(['default', 'kube-system']); // CIS 5.3.2 spares no namespace
 
     const inPrometheus = await waitFor('the uncovered namespaces to fire in Prometheus', async () => {
@@ -174,7 +229,7 @@ describe('pipeline: simulator -> exporter -> Prometheus -> Alertmanager', functi
     expect(inAlertmanager).to.deep.equal(expected);
   });
 
-  it('stays quiet for a Terminating namespace without policies', async () => {
+  it('stays quiet for a Terminating namespace and an exempt one, both without policies', async () => {
     const [phase] = await prometheus.query(
       `netpol_namespace_status_phase{namespace="${TERMINATING}", phase="Terminating"} == 1`,
     );
@@ -187,11 +242,21 @@ describe('pipeline: simulator -> exporter -> Prometheus -> Alertmanager', functi
     const alerts = (await prometheus.alerts()).filter((a) => a.labels.namespace === TERMINATING);
     expect(alerts).to.deep.equal([]);
     expect(webhook.alerts.filter((a) => a.labels.namespace === TERMINATING)).to.deep.equal([]);
+
+    const [exempt] = await prometheus.query(`netpol_namespace_exempt{namespace="${EXEMPT}"}`);
+    expect(exempt?.value[1], 'the exporter reports the exemption').to.equal('1');
+    const uncoveredExempt = (await prometheus.alerts()).filter(
+      (a) => a.labels.alertname === UNCOVERED && a.labels.namespace === EXEMPT,
+    );
+    expect(uncoveredExempt).to.deep.equal([]);
   });
 
   it('returns data for every recording rule and every dashboard query, matching the cluster', async () => {
     const expected = uncoveredActiveNamespaces(sim);
-    const active = (sim.list('namespaces') as Obj[]).filter((ns) => !ns.metadata?.deletionTimestamp).length;
+    const namespaces = (sim.list('namespaces') as Obj[]).filter((ns) => !ns.metadata?.deletionTimestamp);
+    const active = namespaces.length;
+    const exempt = namespaces.filter(validlyExempt).length;
+    const uncovered = expected.length + exempt; // an exempt namespace is still uncovered, only not alerted on
 
     const records = await recordingRuleResults(prometheus);
     for (const [record, samples] of records) {
@@ -199,17 +264,18 @@ describe('pipeline: simulator -> exporter -> Prometheus -> Alertmanager', functi
     }
     const value = (record: string) => Number(records.get(record)?.[0]?.value[1]);
     expect(value('cluster:netpol_namespaces:count')).to.equal(active);
-    expect(value('cluster:netpol_namespaces_uncovered:count')).to.equal(expected.length);
-    expect(value('cluster:netpol_namespaces_covered:count')).to.equal(active - expected.length);
+    expect(value('cluster:netpol_namespaces_uncovered:count')).to.equal(uncovered);
+    expect(value('cluster:netpol_namespaces_covered:count')).to.equal(active - uncovered);
     expect(value('cluster:netpol_namespace_coverage:ratio')).to.be.closeTo(
-      (active - expected.length) / active,
+      (active - uncovered) / active,
       1e-9,
     );
+    expect(value('cluster:netpol_namespaces_exempt:count')).to.equal(exempt);
 
     const panels = await dashboardQueryResults(prometheus);
     const table = (panels.get('uncoveredNamespaceAge') ?? []).map((s) => s.metric.namespace).sort();
-    expect(table, 'the "uncovered namespaces" table').to.deep.equal(expected);
-    expect(Number(panels.get('uncoveredCount')?.[0]?.value[1])).to.equal(expected.length);
+    expect(table, 'the "uncovered namespaces" table').to.deep.equal([...expected, EXEMPT].sort());
+    expect(Number(panels.get('uncoveredCount')?.[0]?.value[1])).to.equal(uncovered);
   });
 
   it('resolves the alert of a namespace once it gets a NetworkPolicy', async () => {
