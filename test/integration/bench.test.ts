@@ -1,0 +1,87 @@
+// `npm run bench -- --quick` is what CI can afford: it must print the comparison table and write a JSON report a
+// script can read. No figure is asserted (these machines are shared and noisy); only that every figure is there.
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+function runBench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('npm', ['run', '--silent', 'bench', '--', ...args], { cwd: ROOT });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('npm run bench -- --quick', function () {
+  this.timeout(180_000);
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'bench-test-'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('prints the comparison table and writes a JSON report with every figure', async () => {
+    const out = path.join(dir, 'report.json');
+    const run = await runBench(['--quick', `--out=${out}`]);
+    expect(run.code, run.stderr.slice(-3000)).to.equal(0);
+    for (const text of [
+      'implementation',
+      'netpol-exporter',
+      'obvious',
+      'list-on-scrape',
+      'fresh p99 ms',
+      'Ratios',
+    ])
+      expect(run.stdout).to.contain(text);
+
+    const report = JSON.parse(await readFile(out, 'utf8'));
+    expect(report.command).to.equal(`npm run bench -- --quick --out=${out}`);
+    expect(report.sizes.map((s: { size: string }) => s.size)).to.deep.equal(['S']);
+    const [size] = report.sizes;
+    expect(size.namespaces).to.equal(100);
+    expect(size.results.map((r: { implementation: string }) => r.implementation)).to.have.members([
+      'netpol-exporter',
+      'obvious',
+      'list-on-scrape',
+    ]);
+    for (const r of size.results) {
+      for (const key of [
+        'readySeconds',
+        'rssAfterSyncMb',
+        'heapAfterSyncMb',
+        'p50',
+        'p99',
+        'gzipP50',
+        'bytes',
+      ])
+        expect(r[key], `${r.implementation} ${key}`).to.be.a('number').and.be.greaterThan(0);
+    }
+    const ours = size.results.find((r: { implementation: string }) => r.implementation === 'netpol-exporter');
+    const listing = size.results.find(
+      (r: { implementation: string }) => r.implementation === 'list-on-scrape',
+    );
+    // What a user of the comparison relies on: the exporter asks the API nothing per scrape, list-on-scrape does.
+    expect(ours.apiRequestsPerScrape).to.equal(0);
+    expect(listing.apiRequestsPerScrape).to.be.greaterThan(0);
+    // Every namespace series is there: 104 namespaces (100 seeded and 4 system) in each per-namespace family.
+    expect(ours.seriesLines).to.be.greaterThan(104 * 5);
+    expect(ours.freshness.samples).to.be.greaterThan(0);
+    expect(ours.soak.events).to.be.greaterThan(0);
+    expect(ours.soak.heapAfterMb).to.be.a('number').and.be.greaterThan(0);
+  });
+});
