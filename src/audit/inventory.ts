@@ -1,10 +1,14 @@
-// What an audit (or a remediation) looks at: namespaces and NetworkPolicies fed into the same CoverageState the
-// exporter uses, from either a live cluster (one paginated list of each) or manifests.
+// What an audit (or a remediation) looks at: namespaces, NetworkPolicies and the policies of other sources
+// (cluster-scoped and CNI kinds) fed into the same CoverageState the exporter uses, from either a live cluster
+// (one paginated list of each kind the server serves) or manifests.
 import type { KubeConfig } from '@kubernetes/client-node';
+import { type Source, sourcePolicyFacts } from '../core/cluster-policies.ts';
 import { CoverageState } from '../core/coverage-state.ts';
 import { isObject, namespaceFacts, policyFacts } from '../core/facts.ts';
-import { KubeApi } from '../watch/kube-api.ts';
+import { resourceName, SOURCE_KINDS } from '../watch/discovery.ts';
+import { ApiError, KubeApi } from '../watch/kube-api.ts';
 import type { ManifestObject } from './manifests.ts';
+import { NAMESPACED_SOURCES, sourceOfManifest } from './source-kinds.ts';
 
 export type InventorySource = { mode: 'cluster'; server: string } | { mode: 'manifests'; paths: string[] };
 
@@ -33,8 +37,12 @@ const isKind = (obj: Record<string, unknown>, apiVersion: string, kind: string) 
  * A NetworkPolicy without metadata.namespace lands in `default` when applied with a default context, so it is
  * counted there, with a warning.
  */
-export function inventoryFromManifests(objects: ManifestObject[], paths: string[]): Inventory {
-  const state = new CoverageState();
+export function inventoryFromManifests(
+  objects: ManifestObject[],
+  paths: string[],
+  coverageSources?: ReadonlySet<Source>,
+): Inventory {
+  const state = new CoverageState(coverageSources ? { coverageSources } : {});
   const locations = new Map<string, string>();
   const warnings: string[] = [];
   const referenced = new Map<string, string>();
@@ -51,7 +59,21 @@ export function inventoryFromManifests(objects: ManifestObject[], paths: string[
     }
     const metadata = isObject(object.metadata) ? object.metadata : {};
     let namespace = typeof metadata.namespace === 'string' ? metadata.namespace : '';
-    if (isKind(object, 'networking.k8s.io/v1', 'NetworkPolicy')) {
+    const source = sourceOfManifest(object);
+    if (source) {
+      if (!namespace && NAMESPACED_SOURCES.has(source)) {
+        namespace = 'default';
+        warnings.push(
+          `${location}: ${object.kind} ${String(metadata.name)} has no metadata.namespace; counted in "default"`,
+        );
+      }
+      const facts = sourcePolicyFacts(source, {
+        ...object,
+        metadata: { ...metadata, ...(namespace ? { namespace } : {}) },
+      });
+      if (facts) state.upsertSourcePolicy(facts);
+      else warnings.push(`${location}: ${object.kind} without metadata.name, ignored`);
+    } else if (isKind(object, 'networking.k8s.io/v1', 'NetworkPolicy')) {
       if (!namespace) {
         namespace = 'default';
         warnings.push(
@@ -75,7 +97,11 @@ export function inventoryFromManifests(objects: ManifestObject[], paths: string[
   return { state, source: { mode: 'manifests', paths }, locations, warnings };
 }
 
-export async function inventoryFromCluster(kc: KubeConfig, pageSize: number): Promise<Inventory> {
+export async function inventoryFromCluster(
+  kc: KubeConfig,
+  pageSize: number,
+  coverageSources?: ReadonlySet<Source>,
+): Promise<Inventory> {
   const api = new KubeApi(kc);
   const server = api.server;
   const list = async (what: string, path: string) => {
@@ -89,7 +115,25 @@ export async function inventoryFromCluster(kc: KubeConfig, pageSize: number): Pr
     list('namespaces', '/api/v1/namespaces'),
     list('networkpolicies', '/apis/networking.k8s.io/v1/networkpolicies'),
   ]);
-  const state = new CoverageState();
+  const state = new CoverageState(coverageSources ? { coverageSources } : {});
+  const warnings: string[] = [];
+  for (const kind of SOURCE_KINDS) {
+    const path = `/apis/${kind.group}/${kind.version}/${kind.resource}`;
+    try {
+      for (const obj of (await api.listAll(path, pageSize)).items) {
+        const facts = sourcePolicyFacts(kind.source, obj);
+        if (facts) state.upsertSourcePolicy(facts);
+      }
+    } catch (err) {
+      // Not served (404) is the common case: the cluster has no such CNI. Forbidden is worth saying.
+      if (err instanceof ApiError && err.statusCode === 404) continue;
+      if (err instanceof ApiError && err.statusCode === 403) {
+        warnings.push(`not permitted to list ${resourceName(kind)}; its policies are not counted`);
+        continue;
+      }
+      throw new ConnectionError(`cannot list ${resourceName(kind)} from ${server}: ${describe(err)}`);
+    }
+  }
   for (const obj of namespaces) {
     const facts = namespaceFacts(obj, { keepAnnotation: keepEveryAnnotation });
     if (facts) state.upsertNamespace(facts);
@@ -98,7 +142,7 @@ export async function inventoryFromCluster(kc: KubeConfig, pageSize: number): Pr
     const facts = policyFacts(obj);
     if (facts) state.upsertPolicy(facts);
   }
-  return { state, source: { mode: 'cluster', server }, locations: new Map(), warnings: [] };
+  return { state, source: { mode: 'cluster', server }, locations: new Map(), warnings };
 }
 
 /** `fetch failed` says nothing; its cause (ECONNREFUSED, a TLS error) does. */

@@ -29,6 +29,7 @@ export const sourceFlags = {
   namespacesInclude: serveFlags.namespacesInclude,
   namespacesExclude: serveFlags.namespacesExclude,
   namespacesExcludeSelector: serveFlags.namespacesExcludeSelector,
+  coverageSources: serveFlags.coverageSources,
 };
 
 export type SourceConfig = FlagValues<typeof sourceFlags>;
@@ -69,12 +70,12 @@ export async function loadInventory(
   if (paths.length > 0) {
     if (paths.filter((p) => p === '-').length > 1)
       throw new UsageError('--manifests - can be given only once');
-    return inventoryFromManifests(await readManifests(paths, readStdin), paths);
+    return inventoryFromManifests(await readManifests(paths, readStdin), paths, config.coverageSources);
   }
   // Loaded on demand: manifests mode never needs the Kubernetes client.
   const { loadKubeConfig } = await import('./kubeconfig.ts');
   const kc = loadKubeConfig(config.kubeconfig, config.context);
-  return inventoryFromCluster(kc, config.pageSize);
+  return inventoryFromCluster(kc, config.pageSize, config.coverageSources);
 }
 
 /** Each namespace's exemption and scope as of `now`, by the exporter's own rules. */

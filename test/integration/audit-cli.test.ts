@@ -9,7 +9,7 @@ import { expect } from 'chai';
 import { auditMain } from '../../src/cli/audit.ts';
 import { EXPORTER_PERMISSIONS } from '../../src/cli/demo.ts';
 import type { CoverageReport } from '../../src/report/coverage-report.ts';
-import { SimulatedCluster } from '../../src/simulator/index.ts';
+import { ALL_PERMISSIONS, SimulatedCluster } from '../../src/simulator/index.ts';
 import { MAIN, NODE, ROOT } from '../helpers/exporter.ts';
 import { validate } from '../helpers/json-schema.ts';
 
@@ -186,6 +186,22 @@ describe('audit --manifests', function () {
     ]);
   });
 
+  it('counts cluster-scoped and CNI policies in manifests, narrowed by --coverage-sources like the exporter', async () => {
+    const all = json(await audit(['--manifests', join(FIXTURES, 'cni-repo'), '--output=json']));
+    expect(all.namespaces.map((n) => [n.name, n.verdict, n.sources.join(',')])).to.deep.equal([
+      ['bare', 'uncovered', ''],
+      ['cilium-app', 'covered', 'cilium_networkpolicy'],
+      ['shielded', 'covered', 'calico_globalnetworkpolicy'],
+    ]);
+    const literal = await audit([
+      '--manifests',
+      join(FIXTURES, 'cni-repo'),
+      '--coverage-sources=networkpolicy',
+    ]);
+    expect(literal.code).to.equal(1);
+    expect(literal.stdout).to.contain('FAIL: 3 namespaces: 0 covered, 3 uncovered');
+  });
+
   it('treats exemptions that are malformed as no exemption, and says why', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'netpol-audit-'));
     try {
@@ -341,6 +357,61 @@ describe('audit against a cluster', function () {
       new RegExp(
         `^netpol-exporter audit: cannot list \\w+ from https://127\\.0\\.0\\.1:${port}: .*ECONNREFUSED.*\\n$`,
       ),
+    );
+  });
+});
+
+describe('audit against a cluster with Calico', function () {
+  this.timeout(30_000);
+  let sim: SimulatedCluster;
+  let dir: string;
+
+  before(async () => {
+    sim = await SimulatedCluster.start({
+      systemNamespaces: false,
+      enabledKinds: ['globalnetworkpolicies.crd.projectcalico.org'],
+    });
+    sim.addToken('all', ALL_PERMISSIONS);
+    sim.addToken('netpol-only', EXPORTER_PERMISSIONS);
+    dir = await mkdtemp(join(tmpdir(), 'netpol-audit-'));
+    await sim.writeKubeconfig(join(dir, 'all'), { token: 'all' });
+    await sim.writeKubeconfig(join(dir, 'netpol-only'), { token: 'netpol-only' });
+    sim.create({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'shielded', labels: { team: 'payments' } },
+    });
+    sim.create({
+      apiVersion: 'crd.projectcalico.org/v1',
+      kind: 'GlobalNetworkPolicy',
+      metadata: { name: 'payments-deny' },
+      spec: { namespaceSelector: "team == 'payments'", types: ['Ingress'] },
+    });
+  });
+  after(async () => {
+    await sim?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('counts the policies of the kinds the server serves, and warns about those it may not list', async () => {
+    const seen = await audit(['--kubeconfig', join(dir, 'all'), '--output=json']);
+    expect(seen.code).to.equal(0);
+    expect(json(seen).namespaces).to.deep.equal([
+      {
+        name: 'shielded',
+        phase: 'Active',
+        verdict: 'covered',
+        policies: 0,
+        defaultDeny: { ingress: false, egress: false },
+        sources: ['calico_globalnetworkpolicy'],
+        excluded: false,
+        exemption: null,
+      },
+    ]);
+    const blind = await audit(['--kubeconfig', join(dir, 'netpol-only')]);
+    expect(blind.code).to.equal(1);
+    expect(blind.stderr).to.equal(
+      'netpol-exporter: warning: not permitted to list globalnetworkpolicies.crd.projectcalico.org; its policies are not counted\n',
     );
   });
 });

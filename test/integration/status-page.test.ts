@@ -4,6 +4,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import type { CoverageReport } from '../../src/report/coverage-report.ts';
 import { SimulatedCluster } from '../../src/simulator/index.ts';
 import { exporterFor, ROOT, type TestExporter } from '../helpers/exporter.ts';
 import { eventually, parseExposition } from '../helpers/exposition.ts';
@@ -125,7 +126,7 @@ describe('status page in headless Chromium', function () {
     expect(await page.title()).to.match(/^netpol-exporter: \d+ uncovered$/);
     expect(await page.locator('a', { hasText: 'Metrics' }).getAttribute('href')).to.equal('/metrics');
     // The stylesheet really applied (same origin, allowed by the CSP): the summary is a grid.
-    expect(await page.locator('.summary').evaluate((el) => getComputedStyle(el).display)).to.equal('grid');
+    expect(await page.locator('.summary').evaluate('(el) => getComputedStyle(el).display')).to.equal('grid');
     await page.screenshot({ path: join(ARTIFACTS, 'status-page.png'), fullPage: true });
     expect(problems).to.deep.equal([]);
   });
@@ -135,7 +136,7 @@ describe('status page in headless Chromium', function () {
     expect(expected.exempt).to.equal(1);
     expect(expected.excluded).to.equal(2);
     expect(await summaryOnPage(page)).to.deep.equal(expected);
-    const api = await (await fetch(`${exporter.http.url}/api/v1/namespaces`)).json();
+    const api = (await (await fetch(`${exporter.http.url}/api/v1/namespaces`)).json()) as CoverageReport;
     expect(
       validate(JSON.parse(await readFile(join(ROOT, 'docs/coverage-report.schema.json'), 'utf8')), api),
     ).to.deep.equal([]);
@@ -231,11 +232,13 @@ describe('status page in headless Chromium', function () {
     });
     try {
       await phone.goto(`${exporter.http.url}/`);
-      const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      const overflow = await phone.evaluate<number>(
+        'document.documentElement.scrollWidth - window.innerWidth',
+      );
       expect(overflow).to.be.at.most(0);
       const label = await phone
         .locator('tr[data-namespace="payments"] [data-label="Verdict"]')
-        .evaluate((el) => getComputedStyle(el, '::before').content);
+        .evaluate(`(el) => getComputedStyle(el, '::before').content`);
       expect(label).to.equal('"Verdict"');
       await phone.screenshot({ path: join(ARTIFACTS, 'status-page-phone.png'), fullPage: false });
     } finally {
