@@ -61,7 +61,9 @@ export async function main(argv: string[], env: Record<string, string | undefine
   if (command === 'audit' || command === 'remediate') {
     const { exitAfterFlush } = await import('./exit.ts');
     const run =
-      command === 'audit' ? (await import('./audit.ts')).auditMain : (await import('./remediate.ts')).remediateMain;
+      command === 'audit'
+        ? (await import('./audit.ts')).auditMain
+        : (await import('./remediate.ts')).remediateMain;
     return exitAfterFlush(await run(rest, env));
   }
   const { values, help, positional } = parseArgs(serveFlags, rest, env);

@@ -126,7 +126,9 @@ describe('status page in headless Chromium', function () {
     expect(await page.title()).to.match(/^netpol-exporter: \d+ uncovered$/);
     expect(await page.locator('a', { hasText: 'Metrics' }).getAttribute('href')).to.equal('/metrics');
     // The stylesheet really applied (same origin, allowed by the CSP): the summary is a grid.
-    expect(await page.locator('.summary').evaluate('(el) => getComputedStyle(el).display')).to.equal('grid');
+    expect(
+      await page.evaluate<string>("getComputedStyle(document.querySelector('.summary')).display"),
+    ).to.equal('grid');
     await page.screenshot({ path: join(ARTIFACTS, 'status-page.png'), fullPage: true });
     expect(problems).to.deep.equal([]);
   });
@@ -236,9 +238,10 @@ describe('status page in headless Chromium', function () {
         'document.documentElement.scrollWidth - window.innerWidth',
       );
       expect(overflow).to.be.at.most(0);
-      const label = await phone
-        .locator('tr[data-namespace="payments"] [data-label="Verdict"]')
-        .evaluate(`(el) => getComputedStyle(el, '::before').content`);
+      // The test runs in Node: the browser-side code is passed as text (the DOM types are not in this project).
+      const label = await phone.evaluate<string>(
+        `getComputedStyle(document.querySelector('tr[data-namespace="payments"] [data-label="Verdict"]'), '::before').content`,
+      );
       expect(label).to.equal('"Verdict"');
       await phone.screenshot({ path: join(ARTIFACTS, 'status-page-phone.png'), fullPage: false });
     } finally {
