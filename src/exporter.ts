@@ -10,6 +10,7 @@ import type { NamespaceContextOptions } from './core/namespace-context.ts';
 import { EMPTY_SCOPE } from './core/namespace-scope.ts';
 import type { NamespaceVerdict } from './core/verdict.ts';
 import type { Clock } from './deadline-timer.ts';
+import { type BodyPiece, identityBody } from './exposition/encoded-body.ts';
 import { type BuildInfo, exporterFamilies } from './exposition/exporter-families.ts';
 import { type Family, renderHeader, renderSamples } from './exposition/family.ts';
 import { namespaceFamilies } from './exposition/namespace-families.ts';
@@ -103,16 +104,21 @@ export class Exporter {
 
   /** The whole exposition: per-namespace families, the exporter's own, then process and Node.js metrics. */
   async metrics(): Promise<string> {
+    return Buffer.concat(identityBody(await this.metricsPieces())).toString('utf8');
+  }
+
+  /** metrics() as body pieces: the rendered stores as cached bytes (and gzip), the small per-scrape tail as text. */
+  async metricsPieces(): Promise<BodyPiece[]> {
     let own = '';
     for (const family of this.selfFamilies)
       own +=
         renderHeader(family) + renderSamples(family, [...this.watch.statuses, ...this.protection.statuses]);
-    return (
-      this.store.text() +
-      this.context.store.text() +
-      this.protection.text() +
-      own +
-      (await this.processRegistry.metrics())
-    );
+    return [
+      this.store.piece(),
+      this.context.store.piece(),
+      ...this.protection.pieces(),
+      own,
+      await this.processRegistry.metrics(),
+    ];
   }
 }

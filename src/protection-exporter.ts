@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { CoverageState } from './core/coverage-state.ts';
 import { type PodIsolation, PodIsolationState } from './core/pod-isolation.ts';
 import type { NamespaceVerdict } from './core/verdict.ts';
+import type { BodyPiece } from './exposition/encoded-body.ts';
 import { renderHeader, renderSamples } from './exposition/family.ts';
 import {
   podIsolationFamilies,
@@ -84,5 +85,11 @@ export class ProtectionExporter {
   text(): string {
     const status = renderHeader(sourceStatusFamily) + renderSamples(sourceStatusFamily, this.sources.rows());
     return this.protectionStore.text() + (this.pods ? this.podStore.text() : '') + status;
+  }
+
+  /** text() as body pieces: the stores' cached encodings, the small status family rendered now. */
+  pieces(): BodyPiece[] {
+    const status = renderHeader(sourceStatusFamily) + renderSamples(sourceStatusFamily, this.sources.rows());
+    return [this.protectionStore.piece(), ...(this.pods ? [this.podStore.piece()] : []), status];
   }
 }

@@ -1,11 +1,13 @@
 // Pre-rendered exposition text per subject and family, updated when a subject changes; a scrape only
 // concatenates. This keeps scrape cost independent of verdict logic and off the event path.
+import { type EncodedPiece, encodedPiece } from './encoded-body.ts';
 import { type Family, renderHeader, renderSamples } from './family.ts';
 
 export class RenderedStore<T> {
   private readonly headers: string[];
   private readonly rendered = new Map<string, string[]>();
   private cached: string | undefined;
+  private encoded: EncodedPiece | undefined;
 
   constructor(private readonly families: Family<T>[]) {
     this.headers = families.map(renderHeader);
@@ -17,10 +19,13 @@ export class RenderedStore<T> {
       this.families.map((family) => renderSamples(family, subject)),
     );
     this.cached = undefined;
+    this.encoded = undefined;
   }
 
   delete(key: string): void {
-    if (this.rendered.delete(key)) this.cached = undefined;
+    if (!this.rendered.delete(key)) return;
+    this.cached = undefined;
+    this.encoded = undefined;
   }
 
   get size(): number {
@@ -37,5 +42,11 @@ export class RenderedStore<T> {
     });
     this.cached = parts.join('');
     return this.cached;
+  }
+
+  /** text() as UTF-8 (and gzip, once asked), kept until the next change: scrapes between changes encode nothing. */
+  piece(): EncodedPiece {
+    this.encoded ??= encodedPiece(this.text());
+    return this.encoded;
   }
 }

@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
+import { type BodyPiece, gzipBody, identityBody } from '../exposition/encoded-body.ts';
 import { CONTENT_TYPE } from '../exposition/text.ts';
 import { buildInfo } from '../version.ts';
 import { inFlightLimit } from './limits.ts';
@@ -15,6 +16,8 @@ const gzipAsync = promisify(gzip);
 
 export interface MetricsSource {
   metrics(): Promise<string>;
+  /** The same exposition as pieces encoded ahead of time (src/exposition/encoded-body.ts); preferred when present. */
+  metricsPieces?(): Promise<BodyPiece[]>;
   readiness(): { ready: boolean; reason: string };
 }
 
@@ -62,9 +65,19 @@ export function createApp(source: MetricsSource, options: HttpOptions): express.
   });
   app.get(options.telemetryPath, inFlightLimit(options.maxScrapesInFlight ?? 64));
   app.get(options.telemetryPath, async (req, res) => {
-    const body = await source.metrics();
+    const gzipped = req.acceptsEncodings('gzip', 'identity') === 'gzip';
     res.set('Content-Type', CONTENT_TYPE).set('Vary', 'Accept-Encoding');
-    if (req.acceptsEncodings('gzip', 'identity') === 'gzip') {
+    if (source.metricsPieces) {
+      const pieces = await source.metricsPieces();
+      const chunks = gzipped ? await gzipBody(pieces) : identityBody(pieces);
+      if (gzipped) res.set('Content-Encoding', 'gzip');
+      res.set('Content-Length', String(chunks.reduce((n, c) => n + c.length, 0)));
+      for (const chunk of chunks) res.write(chunk);
+      res.end();
+      return;
+    }
+    const body = await source.metrics();
+    if (gzipped) {
       res.set('Content-Encoding', 'gzip').send(await gzipAsync(body));
     } else {
       res.send(body);
