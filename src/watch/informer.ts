@@ -69,15 +69,19 @@ export class ResilientInformer<F> {
       onMalformed,
     });
     const list = async () => {
-      const result = await api.listAll(path, options.pageSize, options.accept?.list);
-      const items: Slim<F>[] = [];
-      for (const item of result.items) {
-        const s = slim(item);
-        if (s) items.push(s);
-        else onMalformed(`malformed object in list: ${JSON.stringify(item).slice(0, 200)}`);
-      }
+      // Slimmed page by page: the full objects of one page at most are alive at a time.
+      const { items, resourceVersion } = await api.listAll(
+        path,
+        options.pageSize,
+        options.accept?.list,
+        (item) => {
+          const s = slim(item);
+          if (!s) onMalformed(`malformed object in list: ${JSON.stringify(item).slice(0, 200)}`);
+          return s;
+        },
+      );
       log.debug({ resource: status.resource, items: items.length }, 'listed');
-      return { items, metadata: { resourceVersion: result.resourceVersion } };
+      return { items, metadata: { resourceVersion } };
     };
     this.listWatch = new ListWatch<Slim<F>>(
       path,

@@ -18,8 +18,8 @@ export class ApiError extends Error {
   }
 }
 
-export interface ListResult {
-  items: unknown[];
+export interface ListResult<T = unknown> {
+  items: T[];
   resourceVersion: string;
 }
 
@@ -64,9 +64,25 @@ export class KubeApi {
     return response;
   }
 
-  /** A complete list, page by page (client-node's informer does not paginate by itself). */
-  async listAll(path: string, pageSize: number, accept?: string): Promise<ListResult> {
-    const items: unknown[] = [];
+  /**
+   * A complete list, page by page (client-node's informer does not paginate by itself). `keep` turns each item into
+   * what the caller keeps (undefined drops it) as its page arrives, so at most one page of full objects is alive:
+   * 50,000 full objects at once would set the heap's high-water mark, and RSS with it, long after the list.
+   */
+  async listAll(path: string, pageSize: number, accept?: string): Promise<ListResult>;
+  async listAll<T>(
+    path: string,
+    pageSize: number,
+    accept: string | undefined,
+    keep: (item: unknown) => T | undefined,
+  ): Promise<ListResult<T>>;
+  async listAll<T>(
+    path: string,
+    pageSize: number,
+    accept?: string,
+    keep: (item: unknown) => T | undefined = (item) => item as T,
+  ): Promise<ListResult<T>> {
+    const items: T[] = [];
     let cont = '';
     let resourceVersion = '';
     do {
@@ -77,7 +93,11 @@ export class KubeApi {
         items?: unknown[];
         metadata?: { continue?: string; resourceVersion?: string };
       };
-      if (Array.isArray(page.items)) for (const item of page.items) items.push(item);
+      if (Array.isArray(page.items))
+        for (const item of page.items) {
+          const kept = keep(item);
+          if (kept !== undefined) items.push(kept);
+        }
       cont = page.metadata?.continue ?? '';
       resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
     } while (cont);
