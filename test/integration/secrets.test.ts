@@ -88,7 +88,7 @@ describe('secrets stay secret', function () {
         ['password', password],
         ['bcrypt hash', hash],
         ['Authorization header', authHeader],
-      ]) {
+      ] as const) {
         expect(everything.includes(secret), `${what} leaked`).to.equal(false);
       }
       // The checks above looked at real output: errors were logged and metrics served.
