@@ -114,8 +114,8 @@ export class Exporter {
       own +=
         renderHeader(family) + renderSamples(family, [...this.watch.statuses, ...this.protection.statuses]);
     return [
-      this.store.piece(),
-      this.context.store.piece(),
+      ...this.store.pieces(),
+      ...this.context.store.pieces(),
       ...this.protection.pieces(),
       own,
       await this.processRegistry.metrics(),

@@ -90,6 +90,6 @@ export class ProtectionExporter {
   /** text() as body pieces: the stores' cached encodings, the small status family rendered now. */
   pieces(): BodyPiece[] {
     const status = renderHeader(sourceStatusFamily) + renderSamples(sourceStatusFamily, this.sources.rows());
-    return [this.protectionStore.piece(), ...(this.pods ? [this.podStore.piece()] : []), status];
+    return [...this.protectionStore.pieces(), ...(this.pods ? this.podStore.pieces() : []), status];
   }
 }

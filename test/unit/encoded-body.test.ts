@@ -29,21 +29,59 @@ describe('encoded body', () => {
     expect(gz.readUInt32LE(gz.length - 4)).to.equal(Buffer.concat(identityBody(pieces())).length);
   });
 
+  it('stays valid with empty pieces, also once the code is optimised', async () => {
+    const body = [encodedPiece('a 1\n'), encodedPiece(''), 'b 2\n', encodedPiece(''), ''];
+    for (let i = 0; i < 3000; i++) {
+      const gz = Buffer.concat(await gzipBody(body));
+      expect(gunzipSync(gz).toString()).to.equal('a 1\nb 2\n');
+    }
+  });
+
   it('an empty body is still valid gzip', async () => {
     expect(gunzipSync(Buffer.concat(await gzipBody([]))).length).to.equal(0);
   });
 
-  it("a rendered store's piece follows its changes", () => {
+  it("a rendered store's pieces follow its changes and keep unchanged buckets", () => {
     const store = new RenderedStore<number>([
       { name: 'm', help: 'h.', type: 'gauge', samples: (v) => [{ labels: [['k', String(v)]], value: v }] },
     ]);
-    store.set('a', 1);
-    const first = store.piece();
-    expect(store.piece()).to.equal(first);
-    store.set('b', 2);
-    expect(store.piece().bytes.toString()).to.equal(store.text());
-    expect(store.piece().bytes.toString()).to.contain('m{k="2"} 2');
-    store.delete('a');
-    expect(store.piece().bytes.toString()).not.to.contain('m{k="1"}');
+    for (let i = 0; i < 1000; i++) store.set(`k${i}`, i);
+    const before = store.pieces();
+    expect(store.pieces()).to.deep.equal(before);
+    store.set('k999', -1);
+    const after = store.pieces();
+    // Only the bucket holding k999 was re-encoded; the header and the other buckets are the same objects.
+    expect(after.filter((p, i) => p !== before[i])).to.have.length(1);
+    const text = Buffer.concat(after.map((p) => p.bytes)).toString();
+    expect(text).to.equal(store.text());
+    expect(text).to.contain('m{k="-1"} -1\n');
+    expect(text.indexOf('m{k="0"} 0\n')).to.be.lessThan(text.indexOf('m{k="998"} 998\n'));
+    store.delete('k0');
+    expect(store.text()).not.to.contain('m{k="0"} 0\n');
+    expect(store.size).to.equal(999);
+  });
+
+  it('keeps insertion order across buckets, deletions and re-additions', () => {
+    const store = new RenderedStore<number>([
+      { name: 'a', help: 'h.', type: 'gauge', samples: (v) => [{ labels: [['k', String(v)]], value: v }] },
+      { name: 'b', help: 'h.', type: 'gauge', samples: (v) => [{ labels: [['k', String(v)]], value: v }] },
+    ]);
+    const order: number[] = [];
+    for (let i = 0; i < 600; i++) {
+      store.set(`k${i}`, i);
+      order.push(i);
+    }
+    for (let i = 0; i < 300; i++) {
+      store.delete(`k${i}`);
+      order.shift();
+    }
+    store.set('k0', 0);
+    order.push(0);
+    const lines = store.text().split('\n');
+    const inFamily = (name: string) =>
+      lines.filter((l) => l.startsWith(`${name}{`)).map((l) => Number(l.split(' ')[1]));
+    expect(inFamily('a')).to.deep.equal(order);
+    expect(inFamily('b')).to.deep.equal(order);
+    expect(lines.filter((l) => l.startsWith('# TYPE'))).to.deep.equal(['# TYPE a gauge', '# TYPE b gauge']);
   });
 });
