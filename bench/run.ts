@@ -233,8 +233,11 @@ async function sentinel(sim: SimulatedCluster, url: string, tag: string): Promis
   );
 }
 
+/** RSS as found, then heap and RSS after a forced full GC (what is still alive, and what V8 hands back). */
 async function memory(child: Child) {
-  return { rssMb: mb(rssBytes(child.proc.pid ?? 0)), heapAfterGcMb: mb(await heapAfterGc(child)) };
+  const rssMb = mb(rssBytes(child.proc.pid ?? 0));
+  const heapAfterGcMb = mb(await heapAfterGc(child));
+  return { rssMb, heapAfterGcMb, rssAfterGcMb: mb(rssBytes(child.proc.pid ?? 0)) };
 }
 
 async function benchOurs(
@@ -286,6 +289,7 @@ async function benchOurs(
       implementation: 'netpol-exporter',
       readySeconds,
       rssAfterSyncMb: afterSync.rssMb,
+      rssAfterSyncGcMb: afterSync.rssAfterGcMb,
       heapAfterSyncMb: afterSync.heapAfterGcMb,
       ...scrapes,
       apiRequestsPerScrape: requestsPerScrape,
@@ -300,6 +304,8 @@ async function benchOurs(
         cpuPerThousandEvents: (soakCpu / driven.events) * 1000,
         rssBeforeMb: beforeSoak.rssMb,
         rssAfterMb: afterSoak.rssMb,
+        rssAfterGcBeforeMb: beforeSoak.rssAfterGcMb,
+        rssAfterGcAfterMb: afterSoak.rssAfterGcMb,
         heapBeforeMb: beforeSoak.heapAfterGcMb,
         heapAfterMb: afterSoak.heapAfterGcMb,
       },
@@ -332,6 +338,7 @@ async function benchBaseline(
       implementation: kind,
       readySeconds,
       rssAfterSyncMb: afterSync.rssMb,
+      rssAfterSyncGcMb: afterSync.rssAfterGcMb,
       heapAfterSyncMb: afterSync.heapAfterGcMb,
       rssAfterScrapesMb: afterScrapes.rssMb,
       ...scrapes,

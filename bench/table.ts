@@ -5,6 +5,7 @@ export interface ImplResult {
   implementation: string;
   readySeconds: number;
   rssAfterSyncMb: number;
+  rssAfterSyncGcMb: number;
   heapAfterSyncMb: number;
   rssAfterScrapesMb?: number;
   scrapes: number;
@@ -39,6 +40,8 @@ export interface ImplResult {
     cpuPerThousandEvents: number;
     rssBeforeMb: number;
     rssAfterMb: number;
+    rssAfterGcBeforeMb: number;
+    rssAfterGcAfterMb: number;
     heapBeforeMb: number;
     heapAfterMb: number;
   };
@@ -78,6 +81,7 @@ export function printTable(sizes: SizeResult[]): string {
       'implementation',
       'ready s',
       'RSS MB',
+      'RSS gc',
       'heap MB',
       'p50 ms',
       'p99 ms',
@@ -96,6 +100,7 @@ export function printTable(sizes: SizeResult[]): string {
         r.implementation,
         f(r.readySeconds, 2),
         f(r.rssAfterSyncMb, 0),
+        f(r.rssAfterSyncGcMb, 0),
         f(r.heapAfterSyncMb, 0),
         f(r.p50, 2),
         f(r.p99, 2),
@@ -109,7 +114,7 @@ export function printTable(sizes: SizeResult[]): string {
     }
   }
   const out = [
-    'Startup, memory after sync (heap after a forced GC), /metrics latency (identity and gzip), API load per scrape:',
+    'Startup, memory after sync (RSS as found, RSS and V8 heap after a forced full GC), /metrics latency (identity and gzip), API load per scrape:',
     grid(rows),
     '',
   ];
@@ -125,6 +130,7 @@ export function printTable(sizes: SizeResult[]): string {
       'handled ev/s',
       'CPU s/1k ev soak',
       'RSS MB before->after',
+      'RSS gc before->after',
       'heap MB before->after',
     ],
   ];
@@ -149,6 +155,7 @@ export function printTable(sizes: SizeResult[]): string {
       f(ours.soak?.eventsPerSecondHandled, 0),
       f(ours.soak?.cpuPerThousandEvents, 3),
       `${f(ours.soak?.rssBeforeMb, 0)}->${f(ours.soak?.rssAfterMb, 0)}`,
+      `${f(ours.soak?.rssAfterGcBeforeMb, 0)}->${f(ours.soak?.rssAfterGcAfterMb, 0)}`,
       `${f(ours.soak?.heapBeforeMb, 1)}->${f(ours.soak?.heapAfterMb, 1)}`,
     ]);
     for (const other of size.results.filter((r) => r !== ours)) {
@@ -177,7 +184,7 @@ export function printTable(sizes: SizeResult[]): string {
       'Targets at L:',
       `  /metrics p50 ${f(ours.p50, 2)} ms < 10 ms: ${check(ours.p50 < 10)}; gzip p50 ${f(ours.gzipP50, 2)} ms < 10 ms: ${check(ours.gzipP50 < 10)}`,
       `  /metrics p50 >= 10x faster than obvious (${f(obvious.p50 / ours.p50)}x, gzip ${f(obvious.gzipP50 / ours.gzipP50)}x): ${check(obvious.p50 / ours.p50 >= 10)}`,
-      `  RSS after sync ${f(ours.rssAfterSyncMb, 0)} MB < 200 MB: ${check(ours.rssAfterSyncMb < 200)}`,
+      `  RSS after sync ${f(ours.rssAfterSyncMb, 0)} MB (${f(ours.rssAfterSyncGcMb, 0)} MB after a full GC) < 200 MB: ${check(ours.rssAfterSyncMb < 200)}`,
       `  ready ${f(ours.readySeconds, 2)} s < 10 s: ${check(ours.readySeconds < 10)}`,
       `  freshness p99 ${f(ours.freshness?.p99)} ms < 100 ms at 500 events/s: ${check((ours.freshness?.p99 ?? Infinity) < 100)}`,
       `  API requests per scrape ${f(ours.apiRequestsPerScrape, 1)} = 0: ${check(ours.apiRequestsPerScrape === 0)}`,
