@@ -6,7 +6,7 @@ import { type EncodedPiece, encodedPiece } from './encoded-body.ts';
 import { type Family, renderHeader, renderSamples } from './family.ts';
 
 /** Subjects per bucket: small enough that a change re-encodes little, large enough that a scrape has few pieces. */
-const BUCKET_SIZE = 256;
+const BUCKET_SIZE = 64;
 
 class Bucket {
   readonly rendered = new Map<string, string[]>();
