@@ -3,7 +3,7 @@
 
 import { isSource, SOURCES, type Source } from '../core/cluster-policies.ts';
 import { DEFAULT_ANNOTATION_PREFIX } from '../core/exemption.ts';
-import { parseLabelSelector, type SelectorRequirement } from '../core/namespace-scope.ts';
+import { parseLabelSelector, type SelectorRequirement } from '../core/selector-syntax.ts';
 
 export class UsageError extends Error {
   override name = 'UsageError';

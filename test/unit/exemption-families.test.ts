@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { expect } from 'chai';
 import type { NamespaceFacts } from '../../src/core/facts.ts';
 import { NamespaceContextRules } from '../../src/core/namespace-context.ts';
-import { parseLabelSelector } from '../../src/core/namespace-scope.ts';
+import { parseLabelSelector } from '../../src/core/selector-syntax.ts';
 import { namespaceContextFamilies } from '../../src/exposition/namespace-context-families.ts';
 import { RenderedStore } from '../../src/exposition/rendered-store.ts';
 import { namespaceLabelPairs, promLabelName } from '../../src/exposition/scope-families.ts';
