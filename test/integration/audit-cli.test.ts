@@ -1,6 +1,5 @@
 // `netpol-exporter audit` as CI uses it: exit codes, the three outputs, the JSON schema, manifests (files, folders,
 // kustomize output on stdin), malformed YAML, a live (simulated) cluster, and an unreachable one.
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,53 +11,18 @@ import type { CoverageReport } from '../../src/report/coverage-report.ts';
 import { ALL_PERMISSIONS, SimulatedCluster } from '../../src/simulator/index.ts';
 import { MAIN, NODE, ROOT } from '../helpers/exporter.ts';
 import { validate } from '../helpers/json-schema.ts';
+import { type Result, runMain, runProcess } from '../helpers/run.ts';
 
 const FIXTURES = join(ROOT, 'test/fixtures/audit');
 const schema = JSON.parse(readFileSync(join(ROOT, 'docs/coverage-report.schema.json'), 'utf8'));
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** The command in this process: fast, and the same code path as the binary after flag parsing. */
-async function audit(args: string[], stdin = ''): Promise<Result> {
-  let stdout = '';
-  let stderr = '';
-  const code = await auditMain(
-    args,
-    {},
-    {
-      stdout: (t) => {
-        stdout += t;
-      },
-      stderr: (t) => {
-        stderr += t;
-      },
-      readStdin: async () => stdin,
-    },
-  );
-  return { code, stdout, stderr };
-}
+const audit = (args: string[], stdin = '') => runMain(auditMain, args, stdin);
 
 /** The real binary through a shell, for pipes and real exit codes. */
 function shell(command: string): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-o', 'pipefail', '-c', command], {
-      cwd: ROOT,
-      env: { ...process.env, CLI: `${NODE} --import tsx ${MAIN}`, KUBECONFIG: '' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  return runProcess('bash', ['-o', 'pipefail', '-c', command], {
+    cwd: ROOT,
+    env: { ...process.env, CLI: `${NODE} --import tsx ${MAIN}`, KUBECONFIG: '' },
   });
 }
 

@@ -9,27 +9,9 @@ import { parseAllDocuments } from 'yaml';
 import { auditMain } from '../../src/cli/audit.ts';
 import { remediateMain } from '../../src/cli/remediate.ts';
 import { ROOT } from '../helpers/exporter.ts';
+import { runMain } from '../helpers/run.ts';
 
 const REPO = join(ROOT, 'test/fixtures/audit/uncovered-repo');
-
-async function run(main: typeof auditMain, args: string[], stdin = '') {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(
-    args,
-    {},
-    {
-      stdout: (t) => {
-        stdout += t;
-      },
-      stderr: (t) => {
-        stderr += t;
-      },
-      readStdin: async () => stdin,
-    },
-  );
-  return { code, stdout, stderr };
-}
 
 function policies(yaml: string): Record<string, unknown>[] {
   return parseAllDocuments(yaml).map((doc) => {
@@ -45,7 +27,7 @@ const nameAndNamespace = (p: Record<string, unknown>) => {
 
 describe('remediate', () => {
   it('writes valid NetworkPolicies for each uncovered namespace, internet-facing then production first', async () => {
-    const result = await run(remediateMain, ['--manifests', REPO]);
+    const result = await runMain(remediateMain, ['--manifests', REPO]);
     expect(result.code).to.equal(0);
     expect(result.stderr).to.contain('warning: a default deny blocks all traffic');
     const docs = policies(result.stdout);
@@ -83,8 +65,8 @@ describe('remediate', () => {
   });
 
   it('closes the gap: the manifests plus the remediation audit as covered (exit 0), default deny both ways', async () => {
-    const remediation = await run(remediateMain, ['--manifests', REPO]);
-    const audit = await run(
+    const remediation = await runMain(remediateMain, ['--manifests', REPO]);
+    const audit = await runMain(
       auditMain,
       ['--manifests', REPO, '--manifests', '-', '--output=json'],
       remediation.stdout,
@@ -102,7 +84,7 @@ describe('remediate', () => {
   it('--out-dir writes one file per namespace; the DNS allow and the priority labels are configurable', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'netpol-remediate-'));
     try {
-      const result = await run(remediateMain, [
+      const result = await runMain(remediateMain, [
         '--manifests',
         REPO,
         `--out-dir=${dir}`,
@@ -117,7 +99,7 @@ describe('remediate', () => {
       expect((await readdir(dir)).sort()).to.deep.equal(['batch.yaml', 'payments.yaml', 'reports.yaml']);
       const docs = policies(await readFile(join(dir, 'payments.yaml'), 'utf8'));
       expect(docs.map(nameAndNamespace)).to.deep.equal(['payments/default-deny-all']);
-      const audit = await run(auditMain, ['--manifests', `${REPO},${dir}`]);
+      const audit = await runMain(auditMain, ['--manifests', `${REPO},${dir}`]);
       expect(audit.code).to.equal(0);
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -125,19 +107,26 @@ describe('remediate', () => {
   });
 
   it('leaves exempt and excluded namespaces alone, and says when there is nothing to do', async () => {
-    const partial = await run(remediateMain, ['--manifests', REPO, '--namespaces.exclude=batch,payments']);
+    const partial = await runMain(remediateMain, [
+      '--manifests',
+      REPO,
+      '--namespaces.exclude=batch,payments',
+    ]);
     expect(policies(partial.stdout).map(nameAndNamespace)).to.deep.equal([
       'reports/default-deny-all',
       'reports/allow-dns-egress',
     ]);
-    const none = await run(remediateMain, ['--manifests', join(ROOT, 'test/fixtures/audit/covered-repo')]);
+    const none = await runMain(remediateMain, [
+      '--manifests',
+      join(ROOT, 'test/fixtures/audit/covered-repo'),
+    ]);
     expect(none.code).to.equal(0);
     expect(none.stdout).to.equal('');
     expect(none.stderr).to.contain('nothing to remediate');
   });
 
   it('rejects a bad label list with exit 2', async () => {
-    const result = await run(remediateMain, ['--manifests', REPO, '--priority-labels=production']);
+    const result = await runMain(remediateMain, ['--manifests', REPO, '--priority-labels=production']);
     expect(result.code).to.equal(2);
     expect(result.stderr).to.equal(
       'netpol-exporter remediate: --priority-labels: expected key=value, not "production"\n',
