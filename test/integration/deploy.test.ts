@@ -162,8 +162,8 @@ function securityReview(objects: KubeObject[]) {
       const tag = imageTag(c.image ?? '');
       expect(tag, `${c.image} has a tag`).to.be.a('string').and.not.equal('');
       expect(tag, `${c.image} is pinned`).to.not.equal('latest');
-      expect(c.resources?.requests).to.deep.equal({ cpu: '50m', memory: '128Mi' });
-      expect(c.resources?.limits?.memory).to.equal('512Mi');
+      expect(c.resources?.requests).to.deep.equal({ cpu: '100m', memory: '256Mi' });
+      expect(c.resources?.limits?.memory).to.equal('768Mi');
       expect(c.livenessProbe?.httpGet?.path).to.equal('/healthz');
       expect(c.readinessProbe?.httpGet?.path).to.equal('/readyz');
       expect(c.startupProbe?.httpGet?.path).to.equal('/healthz');
