@@ -1,28 +1,14 @@
 // `npm run bench -- --quick` is what CI can afford: it must print the comparison table and write a JSON report a
 // script can read. No figure is asserted (these machines are shared and noisy); only that every figure is there.
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
+import { ROOT } from '../helpers/exporter.ts';
+import { runProcess } from '../helpers/run.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-
-function runBench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('npm', ['run', '--silent', 'bench', '--', ...args], { cwd: ROOT });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
+function runBench(args: string[]) {
+  return runProcess('npm', ['run', '--silent', 'bench', '--', ...args], { cwd: ROOT });
 }
 
 describe('npm run bench -- --quick', function () {
