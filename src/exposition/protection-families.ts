@@ -1,5 +1,5 @@
 // Per-namespace families about where protection comes from (issue 7) and how much of a namespace is isolated,
-// and the exporter's view of each optional source. docs/metrics-contract.md and the README list them.
+// and the exporter's view of each optional source. The README lists them.
 import type { ExtraSource } from '../core/cluster-policies.ts';
 import type { PodIsolation } from '../core/pod-isolation.ts';
 import { DIRECTIONS, type NamespaceVerdict } from '../core/verdict.ts';
