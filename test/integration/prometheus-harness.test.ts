@@ -122,10 +122,10 @@ describe('Prometheus + Alertmanager harness with the real rules', function () {
       severity: 'warning',
     });
     expect(alert.annotations).to.deep.equal({
-      summary: 'A namespace has no NetworkPolicy (CIS 5.3.2).',
+      summary: 'A namespace is not protected by any network policy (CIS 5.3.2).',
       description:
-        'Namespace legacy in cluster e2e is Active and has had no NetworkPolicy for longer than its grace period: ' +
-        'all traffic into and out of its pods is allowed.',
+        'Namespace legacy in cluster e2e is Active and has had no network policy protecting it for longer than ' +
+        'its grace period: all traffic into and out of its pods is allowed.',
       runbook_url:
         'https://github.com/netpol-exporter/netpol-exporter/blob/main/docs/runbooks/netpolnamespaceuncovered.md',
     });
