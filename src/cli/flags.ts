@@ -3,6 +3,7 @@
 
 import { isSource, SOURCES, type Source } from '../core/cluster-policies.ts';
 import { DEFAULT_ANNOTATION_PREFIX } from '../core/exemption.ts';
+import type { NamespaceContextOptions } from '../core/namespace-context.ts';
 import { parseLabelSelector, type SelectorRequirement } from '../core/selector-syntax.ts';
 
 export class UsageError extends Error {
@@ -247,6 +248,32 @@ function coverageSources(raw: string, name: string): ReadonlySet<Source> {
 }
 
 export type ServeConfig = FlagValues<typeof serveFlags>;
+
+/** The exemption and scope rules the flags describe, as the core takes them: serve, audit and remediate alike. */
+export function namespaceContextOptions(
+  config: Pick<
+    ServeConfig,
+    | 'exemptionAnnotationPrefix'
+    | 'exemptionMaxDuration'
+    | 'namespacesInclude'
+    | 'namespacesExclude'
+    | 'namespacesExcludeSelector'
+  >,
+  labelAllowlist: string[] = [],
+): NamespaceContextOptions {
+  return {
+    exemption: {
+      prefix: config.exemptionAnnotationPrefix,
+      maxDurationSeconds: config.exemptionMaxDuration / 1000,
+    },
+    scope: {
+      include: config.namespacesInclude,
+      exclude: config.namespacesExclude,
+      excludeSelector: config.namespacesExcludeSelector,
+    },
+    labelAllowlist,
+  };
+}
 
 export interface ParsedArgs<S extends FlagSpec> {
   values: FlagValues<S>;

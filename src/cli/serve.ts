@@ -5,7 +5,7 @@ import { Exporter, type ExporterOptions } from '../exporter.ts';
 import { createApp, type Listening, listen } from '../http/server.ts';
 import { WebConfigError, WebConfigGuard } from '../http/web-config.ts';
 import { buildInfo } from '../version.ts';
-import { type ServeConfig, UsageError } from './flags.ts';
+import { namespaceContextOptions, type ServeConfig, UsageError } from './flags.ts';
 
 export interface RunningExporter {
   exporter: Exporter;
@@ -34,18 +34,7 @@ export async function startExporter(
     build: buildInfo,
     pageSize: config.pageSize,
     stallTimeoutMs: config.stallTimeout,
-    namespaceContext: {
-      exemption: {
-        prefix: config.exemptionAnnotationPrefix,
-        maxDurationSeconds: config.exemptionMaxDuration / 1000,
-      },
-      scope: {
-        include: config.namespacesInclude,
-        exclude: config.namespacesExclude,
-        excludeSelector: config.namespacesExcludeSelector,
-      },
-      labelAllowlist: config.metricLabelsAllowlist,
-    },
+    namespaceContext: namespaceContextOptions(config, config.metricLabelsAllowlist),
     coverageSources: config.coverageSources,
     protection: { discoveryIntervalMs: config.discoveryInterval, podIsolation: config.podIsolation },
     ...(tuning.backoff ? { backoff: tuning.backoff } : {}),

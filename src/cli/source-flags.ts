@@ -10,7 +10,7 @@ import { InputError, readManifests } from '../audit/manifests.ts';
 import type { CoverageState } from '../core/coverage-state.ts';
 import { NamespaceContextRules } from '../core/namespace-context.ts';
 import type { RowContext } from '../core/namespace-row.ts';
-import { type FlagValues, flag, parsers, serveFlags, UsageError } from './flags.ts';
+import { type FlagValues, flag, namespaceContextOptions, parsers, serveFlags, UsageError } from './flags.ts';
 
 export const sourceFlags = {
   manifests: flag({
@@ -84,18 +84,7 @@ export function contextLookup(
   state: CoverageState,
   now: Date,
 ): (name: string) => RowContext | undefined {
-  const rules = new NamespaceContextRules({
-    exemption: {
-      prefix: config.exemptionAnnotationPrefix,
-      maxDurationSeconds: config.exemptionMaxDuration / 1000,
-    },
-    scope: {
-      include: config.namespacesInclude,
-      exclude: config.namespacesExclude,
-      excludeSelector: config.namespacesExcludeSelector,
-    },
-    labelAllowlist: [],
-  });
+  const rules = new NamespaceContextRules(namespaceContextOptions(config));
   return (name) => {
     const facts = state.namespaceFacts(name);
     return facts ? rules.contextOf(facts, now.getTime() / 1000) : undefined;
