@@ -1,12 +1,21 @@
-// The demo's cluster: a few dozen namespaces in the shapes real clusters have — namespaces with default deny both ways or ingress only, one whose only policy selects nothing,
-// and some with none at all.
+// The demo's cluster: a few dozen namespaces in the shapes real clusters have — namespaces with default deny both
+// ways or ingress only, one whose only policy selects nothing, some with none at all, an approved exception, a
+// malformed one, and (with Calico's kind served) a namespace protected only from outside.
 
 type Obj = Record<string, unknown>;
 
-const namespace = (name: string, labels: Record<string, string> = {}): Obj => ({
+const namespace = (
+  name: string,
+  labels: Record<string, string> = {},
+  annotations?: Record<string, string>,
+): Obj => ({
   apiVersion: 'v1',
   kind: 'Namespace',
-  metadata: { name, labels: { 'kubernetes.io/metadata.name': name, ...labels } },
+  metadata: {
+    name,
+    labels: { 'kubernetes.io/metadata.name': name, ...labels },
+    ...(annotations ? { annotations } : {}),
+  },
 });
 
 const policy = (namespace: string, name: string, spec: Obj): Obj => ({
@@ -40,7 +49,7 @@ const allowFrom = (ns: string, app: string, from: string) =>
     ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': from } } }] }],
   });
 
-export function demoCluster(): Obj[] {
+export function demoCluster(now = new Date()): Obj[] {
   const objects: Obj[] = [];
   const add = (ns: Obj, ...policies: Obj[]) => objects.push(ns, ...policies);
   // The simulator starts with the system namespaces (default, kube-system, ...) and no policy in them, as real
@@ -75,16 +84,35 @@ export function demoCluster(): Obj[] {
   );
   for (const name of ['analytics', 'reporting', 'etl'])
     add(namespace(name, { team: 'data' }), denyIngress(name));
-  for (const name of [
-    'legacy-billing',
-    'batch-jobs',
-    'ci-runners',
-    'sandbox-alice',
-    'sandbox-bob',
-    'experiments',
-  ]) {
+  for (const name of ['legacy-billing', 'ci-runners', 'sandbox-alice', 'sandbox-bob', 'experiments']) {
     add(namespace(name, { team: name.startsWith('sandbox') ? 'dev' : 'ops' }));
   }
+  // An approved exception is data: an owner, a reason and an expiry, visible in the metrics and the status page.
+  const expires = new Date(now.getTime() + 45 * 86_400_000).toISOString().slice(0, 10);
+  add(
+    namespace(
+      'batch-jobs',
+      { team: 'ops' },
+      {
+        'netpol-exporter.io/exempt': 'true',
+        'netpol-exporter.io/owner': 'ops-oncall@example.com',
+        'netpol-exporter.io/reason': 'Legacy batch runner needs open egress until its replacement ships',
+        'netpol-exporter.io/expires': expires,
+      },
+    ),
+  );
+  // A malformed exception (no owner) is no exception: the namespace stays uncovered and the metrics say why.
+  add(
+    namespace(
+      'reporting-legacy',
+      { team: 'data' },
+      {
+        'netpol-exporter.io/exempt': 'true',
+        'netpol-exporter.io/reason': 'Nobody signed this off',
+        'netpol-exporter.io/expires': expires,
+      },
+    ),
+  );
   for (let i = 1; i <= 12; i++) {
     const name = `team-${String(i).padStart(2, '0')}`;
     if (i % 4 === 0) add(namespace(name, { team: name }));
@@ -97,4 +125,23 @@ export function demoCluster(): Obj[] {
       );
   }
   return objects;
+}
+
+/** Calico's GlobalNetworkPolicy kind, which the demo's simulator serves. */
+export const DEMO_EXTRA_KINDS = ['globalnetworkpolicies.crd.projectcalico.org'];
+
+/**
+ * A namespace with no NetworkPolicy of its own, protected from outside by a Calico GlobalNetworkPolicy: the case
+ * naive scanners report as a false positive. Needs DEMO_EXTRA_KINDS served.
+ */
+export function demoOutsideProtection(): Obj[] {
+  return [
+    namespace('vault', { team: 'security', 'security-tier': 'restricted' }),
+    {
+      apiVersion: 'crd.projectcalico.org/v1',
+      kind: 'GlobalNetworkPolicy',
+      metadata: { name: 'restricted-tier-default-deny' },
+      spec: { namespaceSelector: "security-tier == 'restricted'", types: ['Ingress', 'Egress'] },
+    },
+  ];
 }

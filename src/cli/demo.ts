@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '../log.ts';
 import { SimulatedCluster } from '../simulator/index.ts';
-import { demoCluster } from './demo-cluster.ts';
+import { DEMO_EXTRA_KINDS, demoCluster, demoOutsideProtection } from './demo-cluster.ts';
 import type { ServeConfig } from './flags.ts';
 import { loadKubeConfig } from './kubeconfig.ts';
 import { startExporter, stopOnSignals } from './serve.ts';
@@ -16,12 +16,18 @@ export const EXPORTER_PERMISSIONS = [
   { resource: 'networkpolicies', group: 'networking.k8s.io', verbs: ['list', 'watch'] },
 ];
 
+/** The demo's exporter may also read the Calico kind its simulator serves (deploy/components/cni-policies). */
+const DEMO_PERMISSIONS = [
+  ...EXPORTER_PERMISSIONS,
+  { resource: 'globalnetworkpolicies', group: 'crd.projectcalico.org', verbs: ['list', 'watch'] },
+];
+
 export async function runDemo(config: ServeConfig): Promise<void> {
   const log = createLogger(config.logLevel, config.logFormat);
   const dir = await mkdtemp(join(tmpdir(), 'netpol-demo-'));
-  const sim = await SimulatedCluster.start({ port: 0 });
-  for (const obj of demoCluster()) sim.create(obj);
-  sim.addToken('demo-exporter-token', EXPORTER_PERMISSIONS);
+  const sim = await SimulatedCluster.start({ port: 0, enabledKinds: DEMO_EXTRA_KINDS });
+  for (const obj of [...demoCluster(), ...demoOutsideProtection()]) sim.create(obj);
+  sim.addToken('demo-exporter-token', DEMO_PERMISSIONS);
   const exporterKubeconfig = join(dir, 'exporter.kubeconfig');
   const adminKubeconfig = join(dir, 'admin.kubeconfig');
   await sim.writeKubeconfig(exporterKubeconfig, { token: 'demo-exporter-token' });
