@@ -1,5 +1,6 @@
-// `npm run bench [-- --sizes=S,M,L,L+pods] [--quick] [--out=FILE]`: the exporter against the obvious
-// implementation and list-on-scrape, same simulated cluster, same run. Prints a table, writes JSON.
+// `npm run bench [-- --sizes=S,M,L,L+pods] [--quick] [--no-load] [--out=FILE]`: the exporter against the obvious
+// implementation and list-on-scrape, same simulated cluster, same run; then concurrent scrapers under churn
+// (bench/load.ts). Prints a table, writes JSON.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -9,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { serveFlags } from '../src/cli/flags.ts';
 import { SimulatedCluster } from '../src/simulator/index.ts';
+import { DEFAULT_LOAD, formatLoad, type LoadOptions, runLoad } from './load.ts';
 import { type Child, cpuSeconds, heapAfterGc, rssBytes, startChild } from './process.ts';
 import { closeClient, percentile, type Scrape, sampleValue, scrape, status } from './scrape.ts';
 import { SIZES, type Size } from './sizes.ts';
@@ -31,6 +33,8 @@ interface Settings {
   soakRate: number;
   /** Wall-clock cap on a scrape series (list-on-scrape at L takes seconds per scrape). */
   scrapeBudgetMs: number;
+  /** Concurrent scrapers under churn; undefined with --no-load. */
+  load: LoadOptions | undefined;
 }
 
 function parseSettings(argv: string[]): Settings {
@@ -49,6 +53,12 @@ function parseSettings(argv: string[]): Settings {
     soakEvents: Number(get('soak-events') ?? (quick ? 3_000 : 300_000)),
     soakRate: Number(get('soak-rate') ?? 10_000),
     scrapeBudgetMs: quick ? 3_000 : 20_000,
+    // Quick mode keeps the load step, small, so that CI exercises it too.
+    load: argv.includes('--no-load')
+      ? undefined
+      : quick
+        ? { scrapers: 5, seconds: 3, namespaces: 100, policiesPerNamespace: 5, churnPerSecond: 20 }
+        : DEFAULT_LOAD,
   };
 }
 
@@ -394,8 +404,13 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'netpol-bench-'));
   const started = new Date();
   const sizes: SizeResult[] = [];
+  let load: Awaited<ReturnType<typeof runLoad>> | undefined;
   try {
     for (const name of s.sizes) sizes.push(await benchSize(SIZES[name] as Size, s, dir));
+    if (s.load) {
+      log(`load: ${s.load.scrapers} scrapers for ${s.load.seconds} s at ${s.load.namespaces} namespaces`);
+      load = await runLoad(s.load, log);
+    }
   } finally {
     await rm(dir, { recursive: true, force: true });
     await closeClient();
@@ -407,8 +422,10 @@ async function main(): Promise<void> {
     machine: { cpus: os.cpus().length, node: process.version, loadAverage: os.loadavg() },
     settings: s,
     sizes,
+    load,
   };
   process.stdout.write(printTable(report.sizes));
+  if (load) process.stdout.write(`\n${formatLoad(load)}\n`);
   await mkdir(path.dirname(s.out), { recursive: true });
   await writeFile(s.out, `${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(

@@ -32,12 +32,17 @@ describe('npm run bench -- --quick', function () {
       'list-on-scrape',
       'fresh p99 ms',
       'Ratios',
+      'Load: 5 concurrent scrapers',
     ])
       expect(run.stdout).to.contain(text);
 
     const report = JSON.parse(await readFile(out, 'utf8'));
     expect(report.command).to.equal(`npm run bench -- --quick --out=${out}`);
     expect(report.sizes.map((s: { size: string }) => s.size)).to.deep.equal(['S']);
+    // The load step: concurrent scrapers under churn, all answered.
+    expect(report.load.scrapers).to.equal(5);
+    expect(report.load.scrapes).to.be.greaterThan(0);
+    expect(report.load.errors).to.equal(0);
     const [size] = report.sizes;
     expect(size.namespaces).to.equal(100);
     expect(size.results.map((r: { implementation: string }) => r.implementation)).to.have.members([
