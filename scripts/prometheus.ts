@@ -130,10 +130,46 @@ class Child implements Stoppable {
   }
 }
 
-function startChild(name: string, command: string, args: string[], dir: string): Child {
+/** Starts the process and waits for its readiness URL; a process that never gets ready is stopped again. */
+async function startReady(
+  name: string,
+  command: string,
+  args: string[],
+  dir: string,
+  readyUrl: string,
+): Promise<Child> {
   const proc = spawn(command, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   proc.once('error', () => {}); // ENOENT surfaces through waitReady as "exited early"
-  return new Child(name, proc, dir);
+  const child = new Child(name, proc, dir);
+  try {
+    await child.waitReady(readyUrl);
+  } catch (err) {
+    await child.stop();
+    throw err;
+  }
+  return child;
+}
+
+/** What Prometheus and Alertmanager share as processes: their output, PID, exit, and stop by PID. */
+abstract class ServerProcess implements Stoppable {
+  protected constructor(protected readonly child: Child) {}
+
+  get logs(): string {
+    return this.child.logs;
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** Settles when the process ends, whoever ended it. */
+  get exited(): Promise<void> {
+    return this.child.exited;
+  }
+
+  stop(): Promise<void> {
+    return this.child.stop();
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -168,11 +204,13 @@ export interface PrometheusAlert {
   value: string;
 }
 
-export class Prometheus implements Stoppable {
+export class Prometheus extends ServerProcess {
   private constructor(
     readonly url: string,
-    private readonly child: Child,
-  ) {}
+    child: Child,
+  ) {
+    super(child);
+  }
 
   static async start(opts: PrometheusOptions): Promise<Prometheus> {
     const dir = mkdtempSync(join(tmpdir(), 'netpol-prometheus-'));
@@ -203,7 +241,8 @@ export class Prometheus implements Stoppable {
     const configFile = join(dir, 'prometheus.yml');
     writeFileSync(configFile, stringify(config));
     const port = opts.port ?? (await freePort());
-    const child = startChild(
+    const url = `http://${host}:${port}`;
+    const child = await startReady(
       'prometheus',
       'prometheus',
       [
@@ -215,28 +254,9 @@ export class Prometheus implements Stoppable {
         '--rules.alert.resend-delay=2s',
       ],
       dir,
+      `${url}/-/ready`,
     );
-    const url = `http://${host}:${port}`;
-    try {
-      await child.waitReady(`${url}/-/ready`);
-    } catch (err) {
-      await child.stop();
-      throw err;
-    }
     return new Prometheus(url, child);
-  }
-
-  get logs(): string {
-    return this.child.logs;
-  }
-
-  get pid(): number | undefined {
-    return this.child.pid;
-  }
-
-  /** Settles when the process ends, whoever ended it. */
-  get exited(): Promise<void> {
-    return this.child.exited;
   }
 
   private async api<T>(path: string): Promise<T> {
@@ -261,10 +281,6 @@ export class Prometheus implements Stoppable {
   async targetsUp(): Promise<boolean> {
     const data = await this.api<{ activeTargets: { health: string }[] }>('/api/v1/targets');
     return data.activeTargets.length > 0 && data.activeTargets.every((t) => t.health === 'up');
-  }
-
-  stop(): Promise<void> {
-    return this.child.stop();
   }
 }
 
@@ -292,12 +308,14 @@ export interface AlertmanagerAlert {
   annotations: Record<string, string>;
 }
 
-export class Alertmanager implements Stoppable {
+export class Alertmanager extends ServerProcess {
   private constructor(
     readonly url: string,
     readonly address: string,
-    private readonly child: Child,
-  ) {}
+    child: Child,
+  ) {
+    super(child);
+  }
 
   static async start(opts: AlertmanagerOptions = {}): Promise<Alertmanager> {
     const dir = mkdtempSync(join(tmpdir(), 'netpol-alertmanager-'));
@@ -318,7 +336,8 @@ export class Alertmanager implements Stoppable {
     const configFile = join(dir, 'alertmanager.yml');
     writeFileSync(configFile, stringify(config));
     const port = opts.port ?? (await freePort());
-    const child = startChild(
+    const address = `${host}:${port}`;
+    const child = await startReady(
       'alertmanager',
       'prometheus-alertmanager',
       [
@@ -329,37 +348,14 @@ export class Alertmanager implements Stoppable {
         '--cluster.listen-address=',
       ],
       dir,
+      `http://${address}/-/ready`,
     );
-    const address = `${host}:${port}`;
-    try {
-      await child.waitReady(`http://${address}/-/ready`);
-    } catch (err) {
-      await child.stop();
-      throw err;
-    }
     return new Alertmanager(`http://${address}`, address, child);
-  }
-
-  get logs(): string {
-    return this.child.logs;
-  }
-
-  get pid(): number | undefined {
-    return this.child.pid;
-  }
-
-  /** Settles when the process ends, whoever ended it. */
-  get exited(): Promise<void> {
-    return this.child.exited;
   }
 
   /** Alerts Alertmanager currently holds as active (resolved ones are left out). */
   async alerts(): Promise<AlertmanagerAlert[]> {
     const res = await fetch(`${this.url}/api/v2/alerts`);
     return (await res.json()) as AlertmanagerAlert[];
-  }
-
-  stop(): Promise<void> {
-    return this.child.stop();
   }
 }
