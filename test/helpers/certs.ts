@@ -16,59 +16,51 @@ export interface TestCertificates {
   untrustedClient: Pem;
 }
 
-const validity = () => ({
-  notBeforeDate: new Date(Date.now() - 60_000),
-  notAfterDate: new Date(Date.now() + 24 * 3600_000),
-});
+type Extensions = NonNullable<Parameters<typeof generate>[1]>['extensions'];
 
-function serverCert(cn: string): Promise<Pem> {
+/** An EC P-256 certificate valid from a minute ago for a day, self-signed unless a CA is given. */
+function certificate(cn: string, extensions: Extensions, ca?: Pem): Promise<Pem> {
   return generate([{ name: 'commonName', value: cn }], {
     keyType: 'ec',
     curve: 'P-256',
     algorithm: 'sha256',
-    ...validity(),
-    extensions: [
-      { name: 'basicConstraints', cA: true, critical: true },
-      { name: 'keyUsage', digitalSignature: true, keyCertSign: true, critical: true },
-      { name: 'extKeyUsage', serverAuth: true },
-      {
-        name: 'subjectAltName',
-        altNames: [
-          { type: 2, value: 'localhost' },
-          { type: 7, ip: '127.0.0.1' },
-        ],
-      },
-    ],
-  }).then((p) => ({ cert: p.cert, key: p.private }));
-}
-
-function caCert(cn: string): Promise<Pem> {
-  return generate([{ name: 'commonName', value: cn }], {
-    keyType: 'ec',
-    curve: 'P-256',
-    algorithm: 'sha256',
-    ...validity(),
-    extensions: [
-      { name: 'basicConstraints', cA: true, critical: true },
-      { name: 'keyUsage', digitalSignature: true, keyCertSign: true, cRLSign: true, critical: true },
-    ],
-  }).then((p) => ({ cert: p.cert, key: p.private }));
-}
-
-function clientCert(cn: string, ca?: Pem): Promise<Pem> {
-  return generate([{ name: 'commonName', value: cn }], {
-    keyType: 'ec',
-    curve: 'P-256',
-    algorithm: 'sha256',
-    ...validity(),
+    notBeforeDate: new Date(Date.now() - 60_000),
+    notAfterDate: new Date(Date.now() + 24 * 3600_000),
     ...(ca ? { ca } : {}),
-    extensions: [
+    extensions,
+  }).then((p) => ({ cert: p.cert, key: p.private }));
+}
+
+const serverCert = (cn: string) =>
+  certificate(cn, [
+    { name: 'basicConstraints', cA: true, critical: true },
+    { name: 'keyUsage', digitalSignature: true, keyCertSign: true, critical: true },
+    { name: 'extKeyUsage', serverAuth: true },
+    {
+      name: 'subjectAltName',
+      altNames: [
+        { type: 2, value: 'localhost' },
+        { type: 7, ip: '127.0.0.1' },
+      ],
+    },
+  ]);
+
+const caCert = (cn: string) =>
+  certificate(cn, [
+    { name: 'basicConstraints', cA: true, critical: true },
+    { name: 'keyUsage', digitalSignature: true, keyCertSign: true, cRLSign: true, critical: true },
+  ]);
+
+const clientCert = (cn: string, ca?: Pem) =>
+  certificate(
+    cn,
+    [
       { name: 'basicConstraints', cA: false },
       { name: 'keyUsage', digitalSignature: true, critical: true },
       { name: 'extKeyUsage', clientAuth: true },
     ],
-  }).then((p) => ({ cert: p.cert, key: p.private }));
-}
+    ca,
+  );
 
 let cached: Promise<TestCertificates> | undefined;
 
