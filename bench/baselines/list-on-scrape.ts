@@ -4,8 +4,8 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { namespaceFacts, type PolicyFacts, policyFacts } from '../../src/core/facts.ts';
 import { namespaceVerdict } from '../../src/core/verdict.ts';
+import { namespaceFamilies } from '../../src/exposition/families/namespace.ts';
 import { renderHeader, renderSamples } from '../../src/exposition/family.ts';
-import { namespaceFamilies } from '../../src/exposition/namespace-families.ts';
 import type { MetricsSource } from '../../src/http/server.ts';
 import { KubeApi } from '../../src/watch/kube-api.ts';
 

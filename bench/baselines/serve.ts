@@ -3,7 +3,7 @@
 
 import { loadKubeConfig } from '../../src/cli/kubeconfig.ts';
 import { createApp, listen } from '../../src/http/server.ts';
-import { createLogger } from '../../src/log.ts';
+import { createLogger } from '../../src/support/log.ts';
 import { ListOnScrapeExporter } from './list-on-scrape.ts';
 import { ObviousExporter } from './obvious.ts';
 

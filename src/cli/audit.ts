@@ -3,7 +3,7 @@
 // 1 when something is, 2 on usage, input or connection errors.
 import { formatReport, type OutputFormat } from '../audit/formats.ts';
 import { coverageReport, rowsFrom } from '../report/coverage-report.ts';
-import { buildInfo } from '../version.ts';
+import { buildInfo } from '../support/build-info.ts';
 import { flag, flagsHelp, parseArgs, parsers, UsageError } from './flags.ts';
 import { contextLookup, isInputProblem, joinRepeated, loadInventory, sourceFlags } from './source-flags.ts';
 

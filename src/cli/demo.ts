@@ -3,8 +3,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger } from '../log.ts';
 import { SimulatedCluster } from '../simulator/index.ts';
+import { createLogger } from '../support/log.ts';
 import { DEMO_EXTRA_KINDS, demoCluster, demoOutsideProtection } from './demo-cluster.ts';
 import type { ServeConfig } from './flags.ts';
 import { loadKubeConfig } from './kubeconfig.ts';

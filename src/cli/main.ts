@@ -1,6 +1,7 @@
 // Command-line entry: `netpol-exporter [serve|demo|simulate] [flags]`. Usage errors exit 2 with one line.
-import { createLogger } from '../log.ts';
-import { buildInfo } from '../version.ts';
+
+import { buildInfo } from '../support/build-info.ts';
+import { createLogger } from '../support/log.ts';
 import { flagsHelp, parseArgs, type ServeConfig, serveFlags, UsageError } from './flags.ts';
 
 const COMMANDS: Record<string, string> = {

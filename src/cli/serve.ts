@@ -1,10 +1,10 @@
 // `netpol-exporter serve`: the exporter and its HTTP server, until SIGTERM or SIGINT.
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { Exporter, type ExporterOptions } from '../exporter.ts';
+import { Exporter, type ExporterOptions } from '../exporter/exporter.ts';
 import { createApp, type Listening, listen } from '../http/server.ts';
 import { WebConfigError, WebConfigGuard } from '../http/web-config.ts';
-import { buildInfo } from '../version.ts';
+import { buildInfo } from '../support/build-info.ts';
 import { namespaceContextOptions, type ServeConfig, UsageError } from './flags.ts';
 
 export interface RunningExporter {

@@ -1,5 +1,5 @@
 // `netpol-exporter simulate`: flags for the simulated API server run alone.
-import { createLogger } from '../log.ts';
+import { createLogger } from '../support/log.ts';
 import { flag, flagsHelp, parseArgs, parsers, UsageError } from './flags.ts';
 import { stopOnSignals } from './serve.ts';
 import { runSimulate } from './simulate.ts';

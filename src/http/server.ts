@@ -7,7 +7,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Logger } from 'pino';
 import { type BodyPiece, gzipBody, identityBody } from '../exposition/encoded-body.ts';
 import { CONTENT_TYPE } from '../exposition/text.ts';
-import { buildInfo } from '../version.ts';
+import { buildInfo } from '../support/build-info.ts';
 import { inFlightLimit } from './limits.ts';
 import { mountStatusPage } from './status-page.ts';
 import type { WebConfigGuard } from './web-config.ts';

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { ExtraSource } from '../core/cluster-policies.ts';
 import { type SourcePolicyFacts, sourcePolicyFacts } from '../core/cluster-policies.ts';
 import type { CoverageState } from '../core/coverage-state.ts';
-import type { SourceState, SourceStatusRow } from '../exposition/protection-families.ts';
+import type { SourceState, SourceStatusRow } from '../exposition/families/protection.ts';
 import { ResilientInformer } from './informer.ts';
 import { KubeApi } from './kube-api.ts';
 import { type RestartReason, WatchStatus } from './watch-status.ts';

@@ -11,13 +11,13 @@ import { type RunningExporter, startExporter } from '../../src/cli/serve.ts';
 import { namespaceFacts, type PolicyFacts, policyFacts } from '../../src/core/facts.ts';
 import { NamespaceContextRules } from '../../src/core/namespace-context.ts';
 import { type NamespaceVerdict, namespaceVerdict } from '../../src/core/verdict.ts';
-import { DEFAULT_NAMESPACE_CONTEXT } from '../../src/exporter.ts';
-import { namespaceContextFamilies } from '../../src/exposition/namespace-context-families.ts';
-import { namespaceFamilies } from '../../src/exposition/namespace-families.ts';
-import { protectionFamilies } from '../../src/exposition/protection-families.ts';
+import { DEFAULT_NAMESPACE_CONTEXT } from '../../src/exporter/exporter.ts';
+import { namespaceFamilies } from '../../src/exposition/families/namespace.ts';
+import { namespaceContextFamilies } from '../../src/exposition/families/namespace-context.ts';
+import { protectionFamilies } from '../../src/exposition/families/protection.ts';
 import { RenderedStore } from '../../src/exposition/rendered-store.ts';
-import { createLogger } from '../../src/log.ts';
 import type { SimulatedCluster } from '../../src/simulator/index.ts';
+import { createLogger } from '../../src/support/log.ts';
 import { seriesWithPrefix } from './exposition.ts';
 
 export const ROOT = new URL('../../', import.meta.url).pathname;

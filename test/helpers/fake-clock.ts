@@ -1,5 +1,5 @@
 // A clock tests move by hand: timers fire only inside advance(), in deadline order.
-import type { Clock } from '../../src/deadline-timer.ts';
+import type { Clock } from '../../src/support/deadline-timer.ts';
 
 interface PendingTimer {
   id: number;

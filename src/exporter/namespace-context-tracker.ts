@@ -1,0 +1,121 @@
+// Keeps each namespace's context (exemption, scope, routing labels) rendered: on every change the core reports,
+// and when time alone changes it (an exemption expiring) through one timer armed for the earliest deadline.
+// Logs an exemption's state once per change, never per scrape.
+import type { Logger } from 'pino';
+import { boundedText } from '../core/bounded-text.ts';
+import type { CoverageState } from '../core/coverage-state.ts';
+import { type ExemptionStatus, nextChangeSeconds } from '../core/exemption.ts';
+import {
+  type NamespaceContext,
+  type NamespaceContextOptions,
+  NamespaceContextRules,
+} from '../core/namespace-context.ts';
+import { namespaceContextFamilies } from '../exposition/families/namespace-context.ts';
+import { RenderedStore } from '../exposition/rendered-store.ts';
+import { type Clock, DeadlineTimer, systemClock } from '../support/deadline-timer.ts';
+
+function signature(status: ExemptionStatus): string {
+  switch (status.state) {
+    case 'none':
+      return 'none';
+    case 'invalid':
+      return `invalid:${status.problems.join(',')}`;
+    default:
+      return `${status.state}:${status.owner}:${status.reason}:${status.expiresSeconds}`;
+  }
+}
+
+export class NamespaceContextTracker {
+  readonly store = new RenderedStore<NamespaceContext>(namespaceContextFamilies);
+  readonly rules: NamespaceContextRules;
+  private readonly timer: DeadlineTimer;
+  private readonly logged = new Map<string, string>();
+
+  constructor(
+    private readonly state: CoverageState,
+    options: NamespaceContextOptions,
+    private readonly log: Logger,
+    private readonly clock: Clock = systemClock,
+  ) {
+    this.rules = new NamespaceContextRules(options);
+    this.timer = new DeadlineTimer(clock, (names) => {
+      for (const name of names) this.refresh(name);
+    });
+    state.onChange((name, verdict) => {
+      if (verdict) this.refresh(name);
+      else this.forget(name);
+    });
+  }
+
+  context(name: string): NamespaceContext | undefined {
+    const facts = this.state.namespaceFacts(name);
+    return facts ? this.rules.contextOf(facts, this.clock.now() / 1000) : undefined;
+  }
+
+  /** The deadline (epoch ms) the expiry timer is armed for, if any. */
+  get nextDeadline(): number | undefined {
+    return this.timer.nextDeadline;
+  }
+
+  stop(): void {
+    this.timer.stop();
+  }
+
+  private refresh(name: string): void {
+    const context = this.context(name);
+    if (!context) {
+      this.forget(name);
+      return;
+    }
+    this.store.set(name, context);
+    const next = nextChangeSeconds(context.exemption);
+    this.timer.set(name, next === undefined ? undefined : next * 1000);
+    this.logChange(name, context.exemption);
+  }
+
+  private forget(name: string): void {
+    this.store.delete(name);
+    this.timer.set(name, undefined);
+    this.logged.delete(name);
+  }
+
+  private logChange(namespace: string, status: ExemptionStatus): void {
+    const now = signature(status);
+    const before = this.logged.get(namespace);
+    if (now === before || (before === undefined && status.state === 'none')) return;
+    this.logged.set(namespace, now);
+    const raw = (name: string) => {
+      const value =
+        this.state.namespaceFacts(namespace)?.annotations[this.rules.options.exemption.prefix + name];
+      return value === undefined ? undefined : boundedText(value, 64);
+    };
+    switch (status.state) {
+      case 'invalid':
+        this.log.warn(
+          {
+            namespace,
+            problems: status.problems.join(','),
+            expires: raw('expires'),
+            granted: raw('granted'),
+          },
+          'namespace exemption is malformed and does not count',
+        );
+        break;
+      case 'expired':
+        this.log.warn(
+          { namespace, owner: status.owner, expires: new Date(status.expiresSeconds * 1000).toISOString() },
+          'namespace exemption has expired',
+        );
+        break;
+      case 'valid':
+        this.log.info(
+          { namespace, owner: status.owner, expires: new Date(status.expiresSeconds * 1000).toISOString() },
+          'namespace exemption holds',
+        );
+        break;
+      case 'none':
+        this.log.info({ namespace }, 'namespace exemption removed');
+        break;
+    }
+  }
+}

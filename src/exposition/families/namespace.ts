@@ -1,0 +1,57 @@
+// The per-namespace metric families: the contract dashboards and alerts build on (the README lists them).
+import { DIRECTIONS, type NamespaceVerdict } from '../../core/verdict.ts';
+import type { Family } from '../family.ts';
+
+const bool = (b: boolean): number => (b ? 1 : 0);
+/** Phases alerts filter on; an unknown phase from the API is still exported as itself. */
+const KNOWN_PHASES = ['Active', 'Terminating'];
+
+export const namespaceFamilies: Family<NamespaceVerdict>[] = [
+  {
+    name: 'netpol_namespace_network_policies',
+    help: 'Number of NetworkPolicies in the namespace.',
+    type: 'gauge',
+    samples: (v) => [{ labels: [['namespace', v.name]], value: v.policies }],
+  },
+  {
+    name: 'netpol_namespace_covered',
+    help: '1 when the namespace has at least one NetworkPolicy (CIS 5.3.2), else 0.',
+    type: 'gauge',
+    samples: (v) => [{ labels: [['namespace', v.name]], value: bool(v.covered) }],
+  },
+  {
+    name: 'netpol_namespace_default_deny',
+    help: '1 when a default-deny NetworkPolicy for the direction is present, else 0.',
+    type: 'gauge',
+    samples: (v) =>
+      DIRECTIONS.map((direction) => ({
+        labels: [
+          ['namespace', v.name],
+          ['direction', direction],
+        ],
+        value: bool(v.defaultDeny[direction]),
+      })),
+  },
+  {
+    name: 'netpol_namespace_created_timestamp_seconds',
+    help: 'Creation time of the namespace, in Unix seconds.',
+    type: 'gauge',
+    samples: (v) =>
+      Number.isNaN(v.createdSeconds) ? [] : [{ labels: [['namespace', v.name]], value: v.createdSeconds }],
+  },
+  {
+    name: 'netpol_namespace_status_phase',
+    help: 'The namespace phase: 1 for the current phase, 0 for the others.',
+    type: 'gauge',
+    samples: (v) => {
+      const phases = KNOWN_PHASES.includes(v.phase) ? KNOWN_PHASES : [...KNOWN_PHASES, v.phase];
+      return phases.map((phase) => ({
+        labels: [
+          ['namespace', v.name],
+          ['phase', phase],
+        ],
+        value: bool(phase === v.phase),
+      }));
+    },
+  },
+];

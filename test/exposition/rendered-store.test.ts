@@ -1,0 +1,112 @@
+import { expect } from 'chai';
+import type { NamespaceVerdict } from '../../src/core/verdict.ts';
+import { namespaceFamilies } from '../../src/exposition/families/namespace.ts';
+import { RenderedStore } from '../../src/exposition/rendered-store.ts';
+import { escapeHelp, escapeLabelValue, sampleLine } from '../../src/exposition/text.ts';
+
+const verdict = (name: string, over: Partial<NamespaceVerdict> = {}): NamespaceVerdict => ({
+  name,
+  phase: 'Active',
+  createdSeconds: 1767323045,
+  policies: 2,
+  covered: true,
+  defaultDeny: { ingress: true, egress: false },
+  protectedBy: ['networkpolicy'],
+  protectionUnknown: [],
+  ...over,
+});
+
+function family(text: string, name: string): string {
+  return text
+    .split('\n')
+    .filter(
+      (line) =>
+        line.startsWith(`${name}{`) ||
+        line.startsWith(`${name} `) ||
+        line.endsWith(` ${name} gauge`) ||
+        line.includes(`HELP ${name} `),
+    )
+    .join('\n');
+}
+
+describe('exposition text', () => {
+  it('escapes label values and help text as the format requires', () => {
+    expect(escapeLabelValue('a"b\\c\nd')).to.equal('a\\"b\\\\c\\nd');
+    expect(escapeLabelValue('naïve ✓')).to.equal('naïve ✓');
+    expect(escapeHelp('a\\b\nc')).to.equal('a\\\\b\\nc');
+    expect(sampleLine('m', [['namespace', 'x"y']], 1)).to.equal('m{namespace="x\\"y"} 1\n');
+    expect(sampleLine('m', [], Number.NaN)).to.equal('m NaN\n');
+  });
+
+  const store = new RenderedStore(namespaceFamilies);
+  store.set('payments', verdict('payments'));
+  store.set(
+    'default',
+    verdict('default', { policies: 0, covered: false, defaultDeny: { ingress: false, egress: false } }),
+  );
+  store.set('old', verdict('old', { phase: 'Terminating', createdSeconds: Number.NaN }));
+  const text = store.text();
+
+  const golden: Record<string, string> = {
+    netpol_namespace_network_policies: `# HELP netpol_namespace_network_policies Number of NetworkPolicies in the namespace.
+# TYPE netpol_namespace_network_policies gauge
+netpol_namespace_network_policies{namespace="payments"} 2
+netpol_namespace_network_policies{namespace="default"} 0
+netpol_namespace_network_policies{namespace="old"} 2`,
+    netpol_namespace_covered: `# HELP netpol_namespace_covered 1 when the namespace has at least one NetworkPolicy (CIS 5.3.2), else 0.
+# TYPE netpol_namespace_covered gauge
+netpol_namespace_covered{namespace="payments"} 1
+netpol_namespace_covered{namespace="default"} 0
+netpol_namespace_covered{namespace="old"} 1`,
+    netpol_namespace_default_deny: `# HELP netpol_namespace_default_deny 1 when a default-deny NetworkPolicy for the direction is present, else 0.
+# TYPE netpol_namespace_default_deny gauge
+netpol_namespace_default_deny{namespace="payments",direction="ingress"} 1
+netpol_namespace_default_deny{namespace="payments",direction="egress"} 0
+netpol_namespace_default_deny{namespace="default",direction="ingress"} 0
+netpol_namespace_default_deny{namespace="default",direction="egress"} 0
+netpol_namespace_default_deny{namespace="old",direction="ingress"} 1
+netpol_namespace_default_deny{namespace="old",direction="egress"} 0`,
+    netpol_namespace_created_timestamp_seconds: `# HELP netpol_namespace_created_timestamp_seconds Creation time of the namespace, in Unix seconds.
+# TYPE netpol_namespace_created_timestamp_seconds gauge
+netpol_namespace_created_timestamp_seconds{namespace="payments"} 1767323045
+netpol_namespace_created_timestamp_seconds{namespace="default"} 1767323045`,
+    netpol_namespace_status_phase: `# HELP netpol_namespace_status_phase The namespace phase: 1 for the current phase, 0 for the others.
+# TYPE netpol_namespace_status_phase gauge
+netpol_namespace_status_phase{namespace="payments",phase="Active"} 1
+netpol_namespace_status_phase{namespace="payments",phase="Terminating"} 0
+netpol_namespace_status_phase{namespace="default",phase="Active"} 1
+netpol_namespace_status_phase{namespace="default",phase="Terminating"} 0
+netpol_namespace_status_phase{namespace="old",phase="Active"} 0
+netpol_namespace_status_phase{namespace="old",phase="Terminating"} 1`,
+  };
+  for (const [name, expected] of Object.entries(golden)) {
+    it(`renders ${name} as expected`, () => {
+      expect(family(text, name)).to.equal(expected);
+    });
+  }
+
+  it('covers every declared family with a golden test', () => {
+    expect(namespaceFamilies.map((f) => f.name).sort()).to.deep.equal(Object.keys(golden).sort());
+  });
+
+  it('re-renders only on change and forgets deleted namespaces', () => {
+    const s = new RenderedStore(namespaceFamilies);
+    s.set('a', verdict('a'));
+    const first = s.text();
+    expect(s.text()).to.equal(first);
+    s.set('a', verdict('a', { policies: 7 }));
+    expect(s.text()).to.contain('netpol_namespace_network_policies{namespace="a"} 7');
+    s.delete('a');
+    expect(s.text()).not.to.contain('namespace="a"');
+    expect(s.size).to.equal(0);
+  });
+
+  it('keeps hostile namespace names on one line', () => {
+    const s = new RenderedStore(namespaceFamilies);
+    s.set('x', verdict('evil"\\\nname'));
+    for (const line of s.text().split('\n')) {
+      if (line && !line.startsWith('#'))
+        expect(line).to.match(/^netpol_namespace_\w+\{namespace="evil\\"\\\\\\nname"/);
+    }
+  });
+});

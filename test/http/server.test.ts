@@ -1,0 +1,149 @@
+// Hostile HTTP clients: unknown paths, other methods, huge headers, malformed requests, slowloris, scrape floods.
+// Every answer is a clear status code, and the server keeps serving afterwards.
+import { connect } from 'node:net';
+import { expect } from 'chai';
+import { createApp, type Listening, listen, type MetricsSource } from '../../src/http/server.ts';
+import { createLogger } from '../../src/support/log.ts';
+import { request } from '../helpers/http-client.ts';
+
+/** Sends raw bytes and collects whatever comes back until the server closes (or the deadline). */
+function raw(
+  url: string,
+  chunks: string[],
+  o: { gapMs?: number; deadlineMs?: number } = {},
+): Promise<{ response: string; closedAfterMs: number }> {
+  const { port } = new URL(url);
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const socket = connect(Number(port), '127.0.0.1');
+    let response = '';
+    let i = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const next = () => {
+      if (socket.destroyed || i >= chunks.length) return;
+      socket.write(chunks[i++] ?? '');
+      timer = setTimeout(next, o.gapMs ?? 0);
+    };
+    socket.on('connect', next);
+    socket.on('data', (d) => {
+      response += d;
+    });
+    const deadline = setTimeout(() => socket.destroy(), o.deadlineMs ?? 10_000);
+    socket.on('close', () => {
+      clearTimeout(timer);
+      clearTimeout(deadline);
+      resolve({ response, closedAfterMs: Date.now() - started });
+    });
+    socket.on('error', () => {});
+  });
+}
+
+describe('HTTP hardening', function () {
+  this.timeout(30_000);
+  let server: Listening;
+  let release: () => void = () => {};
+  let slow = false;
+  const source: MetricsSource = {
+    metrics: () =>
+      slow
+        ? new Promise((resolve) => {
+            const previous = release;
+            release = () => {
+              previous();
+              resolve('slow_metric 1\n');
+            };
+          })
+        : Promise.resolve('# HELP m x\n# TYPE m gauge\nm 1\n'),
+    readiness: () => ({ ready: true, reason: 'ok' }),
+  };
+
+  before(async () => {
+    const log = createLogger('error', 'json', { write: () => true });
+    server = await listen(
+      createApp(source, { telemetryPath: '/metrics', log, maxScrapesInFlight: 4 }),
+      '127.0.0.1',
+      0,
+      { headersTimeoutMs: 1000 },
+    );
+  });
+  after(() => server.close());
+  afterEach(async () => {
+    // Whatever a test did, the server still answers.
+    slow = false;
+    release();
+    expect((await request(`${server.url}/healthz`)).status).to.equal(200);
+  });
+
+  it('answers unknown paths with 404 and other methods with 405 and an Allow header', async () => {
+    for (const path of ['/nope', '/metrics/x', '/../etc/passwd', '/%00', `/${'a'.repeat(4000)}`]) {
+      expect((await request(server.url + path)).status, path.slice(0, 20)).to.equal(404);
+    }
+    for (const method of ['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'TRACE']) {
+      const res = await request(`${server.url}/metrics`, { method });
+      expect(res.status, method).to.equal(405);
+      expect(res.headers.allow).to.equal('GET, HEAD');
+    }
+    expect((await request(`${server.url}/metrics`, { method: 'HEAD' })).status).to.equal(200);
+  });
+
+  it('answers huge request headers with 431', async () => {
+    const res = await request(`${server.url}/metrics`, { headers: { 'x-big': 'a'.repeat(64 * 1024) } });
+    expect(res.status).to.equal(431);
+  });
+
+  it('answers a malformed request with 400 and closes', async () => {
+    const { response } = await raw(server.url, ['GARBAGE\r\n\r\n']);
+    expect(response).to.match(/^HTTP\/1\.1 400/);
+  });
+
+  it('drops a slowloris client that dribbles its headers, within the headers timeout', async () => {
+    // One byte every 100 ms: never a complete header block, never idle long enough for an idle timeout.
+    const chunks = [...'GET /metrics HTTP/1.1\r\nHost: x\r\nX-Slow: ', ...'a'.repeat(200)];
+    const { response, closedAfterMs } = await raw(server.url, chunks, { gapMs: 100, deadlineMs: 8000 });
+    expect(closedAfterMs).to.be.lessThan(4000);
+    expect(response).to.match(/^HTTP\/1\.1 408/);
+  });
+
+  it('bounds concurrent scrapes: beyond the limit a scrape gets 503 with Retry-After at once', async () => {
+    slow = true;
+    const held = Array.from({ length: 4 }, () => request(`${server.url}/metrics`));
+    // Give the four time to be admitted.
+    await new Promise((r) => setTimeout(r, 200));
+    const refused = await request(`${server.url}/metrics`);
+    expect(refused.status).to.equal(503);
+    expect(refused.headers['retry-after']).to.equal('1');
+    // Probes are not scrapes: they still answer while scrapes are saturated.
+    expect((await request(`${server.url}/healthz`)).status).to.equal(200);
+    release();
+    for (const res of await Promise.all(held)) expect(res.status).to.equal(200);
+    slow = false;
+    expect((await request(`${server.url}/metrics`)).status).to.equal(200);
+  });
+
+  it('a client that goes away mid-scrape frees its slot', async () => {
+    slow = true;
+    for (let i = 0; i < 8; i++) {
+      await request(`${server.url}/metrics`, { timeoutMs: 50 }).catch(() => undefined);
+    }
+    // Eight abandoned scrapes are still computing, yet a new one is admitted (it waits; it is not refused).
+    const outcome = await request(`${server.url}/metrics`, { timeoutMs: 300 }).then(
+      (res) => res.status,
+      () => 'admitted and waiting',
+    );
+    expect(outcome).to.equal('admitted and waiting');
+    release();
+    slow = false;
+    expect((await request(`${server.url}/metrics`)).status).to.equal(200);
+  });
+
+  it('sends security headers on HTML responses and on errors', async () => {
+    for (const path of ['/', '/nope']) {
+      const res = await request(server.url + path);
+      expect(res.headers['content-security-policy'], path).to.contain("default-src 'none'");
+      expect(res.headers['x-content-type-options']).to.equal('nosniff');
+      expect(res.headers['x-frame-options']).to.equal('DENY');
+      expect(res.headers['referrer-policy']).to.equal('no-referrer');
+      expect(res.headers['x-powered-by']).to.equal(undefined);
+    }
+  });
+});
