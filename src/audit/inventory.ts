@@ -2,13 +2,18 @@
 // (cluster-scoped and CNI kinds) fed into the same CoverageState the exporter uses, from either a live cluster
 // (one paginated list of each kind the server serves) or manifests.
 import type { KubeConfig } from '@kubernetes/client-node';
-import { type Source, sourcePolicyFacts } from '../core/cluster-policies.ts';
 import { CoverageState } from '../core/coverage-state.ts';
 import { isObject, namespaceFacts, policyFacts } from '../core/facts.ts';
-import { resourceName, SOURCE_KINDS } from '../watch/discovery.ts';
+import {
+  EXTRA_SOURCES,
+  policySource,
+  resourceName,
+  type Source,
+  sourceOfManifest,
+  sourcePolicyFacts,
+} from '../core/sources/index.ts';
 import { ApiError, KubeApi } from '../watch/kube-api.ts';
 import type { ManifestObject } from './manifests.ts';
-import { NAMESPACED_SOURCES, sourceOfManifest } from './source-kinds.ts';
 
 export type InventorySource = { mode: 'cluster'; server: string } | { mode: 'manifests'; paths: string[] };
 
@@ -60,8 +65,8 @@ export function inventoryFromManifests(
     const metadata = isObject(object.metadata) ? object.metadata : {};
     let namespace = typeof metadata.namespace === 'string' ? metadata.namespace : '';
     const source = sourceOfManifest(object);
-    if (source) {
-      if (!namespace && NAMESPACED_SOURCES.has(source)) {
+    if (source && source !== 'networkpolicy') {
+      if (!namespace && policySource(source).namespaced) {
         namespace = 'default';
         warnings.push(
           `${location}: ${object.kind} ${String(metadata.name)} has no metadata.namespace; counted in "default"`,
@@ -117,11 +122,11 @@ export async function inventoryFromCluster(
   ]);
   const state = new CoverageState(coverageSources ? { coverageSources } : {});
   const warnings: string[] = [];
-  for (const kind of SOURCE_KINDS) {
+  for (const kind of EXTRA_SOURCES) {
     const path = `/apis/${kind.group}/${kind.version}/${kind.resource}`;
     try {
       for (const obj of (await api.listAll(path, pageSize)).items) {
-        const facts = sourcePolicyFacts(kind.source, obj);
+        const facts = sourcePolicyFacts(kind.id, obj);
         if (facts) state.upsertSourcePolicy(facts);
       }
     } catch (err) {

@@ -1,10 +1,10 @@
 // Prometheus-style flags (`--web.listen-address=:10111` or `--web.listen-address :10111`), each with an
 // environment variable. Flags are data, so `--help`, the README check and the deploy tests read one table.
 
-import { isSource, SOURCES, type Source } from '../core/cluster-policies.ts';
 import { DEFAULT_ANNOTATION_PREFIX } from '../core/exemption.ts';
 import type { NamespaceContextOptions } from '../core/namespace-context.ts';
 import { parseLabelSelector, type SelectorRequirement } from '../core/selector-syntax.ts';
+import { isSource, SOURCES, type Source } from '../core/sources/index.ts';
 
 export class UsageError extends Error {
   override name = 'UsageError';

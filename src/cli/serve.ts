@@ -36,7 +36,8 @@ export async function startExporter(
     stallTimeoutMs: config.stallTimeout,
     namespaceContext: namespaceContextOptions(config, config.metricLabelsAllowlist),
     coverageSources: config.coverageSources,
-    protection: { discoveryIntervalMs: config.discoveryInterval, podIsolation: config.podIsolation },
+    discoveryIntervalMs: config.discoveryInterval,
+    podIsolation: config.podIsolation,
     ...(tuning.backoff ? { backoff: tuning.backoff } : {}),
   });
   const http = await listen(

@@ -1,9 +1,10 @@
 // The cluster as the verdicts see it: namespaces and their policies, recomputing only the namespace an
 // event touches and telling listeners which verdict changed. Events may arrive in any order (a policy
 // before its namespace, from two independent watches), so policies are kept even without their namespace.
-import type { ExtraSource, Source, SourcePolicyFacts } from './cluster-policies.ts';
+
 import type { NamespaceFacts, PolicyFacts } from './facts.ts';
 import { ProtectionIndex } from './protection.ts';
+import type { ExtraSource, Source, SourcePolicyFacts } from './sources/index.ts';
 import { type NamespaceVerdict, namespaceVerdict } from './verdict.ts';
 
 export type VerdictListener = (name: string, verdict: NamespaceVerdict | undefined) => void;

@@ -1,9 +1,10 @@
 // Which sources protect each namespace: NetworkPolicies counted by CoverageState, plus the policies of other
 // sources (cluster-scoped ones judged against every namespace, namespaced ones against their own), and which
 // sources could not be judged. Pure: facts in, answers out.
-import type { ExtraSource, Source, SourcePolicyFacts } from './cluster-policies.ts';
-import { SOURCES } from './cluster-policies.ts';
+
 import type { NamespaceFacts } from './facts.ts';
+import type { ExtraSource, Source, SourcePolicyFacts } from './sources/index.ts';
+import { SOURCES } from './sources/index.ts';
 
 export interface Protection {
   /** Sources with at least one policy that protects the namespace, in SOURCES order. */

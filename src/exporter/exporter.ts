@@ -1,24 +1,23 @@
-// The exporter assembled: watches feed the pure core, verdict changes re-render their namespace's
-// exposition text, and a scrape concatenates what is already rendered.
+// What runs on `serve`: the pure CoverageState and the list of parts around it. Watches feed the state, each part
+// re-renders its subjects when they change, and a scrape concatenates the parts' rendered pieces, then the exporter's
+// own families and the process metrics. Adding a part (a new watch, a new family of per-namespace series) is one entry.
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import type { Source } from '../core/cluster-policies.ts';
 import { CoverageState } from '../core/coverage-state.ts';
 import { DEFAULT_ANNOTATION_PREFIX, isExemptionAnnotation } from '../core/exemption.ts';
 import type { NamespaceContextOptions } from '../core/namespace-context.ts';
 import { EMPTY_SCOPE } from '../core/namespace-scope.ts';
-import type { NamespaceVerdict } from '../core/verdict.ts';
+import type { Source } from '../core/sources/index.ts';
 import { type BodyPiece, identityBody } from '../exposition/encoded-body.ts';
-import { type BuildInfo, exporterFamilies } from '../exposition/families/exporter.ts';
-import { namespaceFamilies } from '../exposition/families/namespace.ts';
-import { type Family, renderHeader, renderSamples } from '../exposition/family.ts';
-import { RenderedStore } from '../exposition/rendered-store.ts';
+import { type BuildInfo, type ExporterSelf, exporterFamilies } from '../exposition/families/exporter.ts';
+import { renderHeader, renderSamples } from '../exposition/family.ts';
 import type { Clock } from '../support/deadline-timer.ts';
-import { ClusterWatch } from '../watch/cluster-watch.ts';
-import type { WatchStatus } from '../watch/watch-status.ts';
-import { NamespaceContextTracker } from './namespace-context-tracker.ts';
-import { ProtectionExporter, type ProtectionOptions } from './protection-exporter.ts';
+import { combinedReadiness, type Part, type Readiness } from './part.ts';
+import { NamespaceContextTracker } from './parts/context.ts';
+import { CoveragePart } from './parts/coverage.ts';
+import { PodIsolationPart } from './parts/pods.ts';
+import { SourcesPart } from './parts/sources.ts';
 
 export interface ExporterOptions {
   kc: KubeConfig;
@@ -33,8 +32,10 @@ export interface ExporterOptions {
   clock?: Clock;
   /** Sources that count toward `covered` (--coverage-sources); all when omitted. */
   coverageSources?: ReadonlySet<Source>;
-  /** --discovery.interval and --pod-isolation. */
-  protection?: Pick<ProtectionOptions, 'discoveryIntervalMs' | 'podIsolation'>;
+  /** --discovery.interval; default 5 minutes. */
+  discoveryIntervalMs?: number;
+  /** --pod-isolation */
+  podIsolation?: boolean;
 }
 
 export const DEFAULT_NAMESPACE_CONTEXT: NamespaceContextOptions = {
@@ -43,82 +44,65 @@ export const DEFAULT_NAMESPACE_CONTEXT: NamespaceContextOptions = {
   labelAllowlist: [],
 };
 
+// prom-client names these gauges with a counter's `_total` suffix, which promtool (rightly) rejects.
+const REJECTED_PROCESS_METRICS = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
+
 export class Exporter {
   readonly state: CoverageState;
-  readonly protection: ProtectionExporter;
-  readonly store = new RenderedStore<NamespaceVerdict>(namespaceFamilies);
-  readonly watch: ClusterWatch;
+  /** Each namespace's exemption and scope as of now, for the status page. */
   readonly context: NamespaceContextTracker;
-  private readonly selfFamilies: Family<WatchStatus[]>[];
+  private readonly parts: Part[];
+  private readonly build: BuildInfo;
   private readonly processRegistry = new Registry();
 
   constructor(options: ExporterOptions) {
-    this.state = new CoverageState(
-      options.coverageSources ? { coverageSources: options.coverageSources } : {},
-    );
-    this.protection = new ProtectionExporter(this.state, { ...options, ...options.protection });
-    this.state.onChange((name, verdict) => {
-      if (verdict) this.store.set(name, verdict);
-      else this.store.delete(name);
-    });
+    const { coverageSources, podIsolation } = options;
+    this.build = options.build;
+    this.state = new CoverageState(coverageSources ? { coverageSources } : {});
     const context = options.namespaceContext ?? DEFAULT_NAMESPACE_CONTEXT;
     this.context = new NamespaceContextTracker(this.state, context, options.log, options.clock);
-    this.watch = new ClusterWatch(this.state, {
-      ...options,
-      factOptions: { keepAnnotation: isExemptionAnnotation(context.exemption.prefix) },
-    });
-    this.selfFamilies = exporterFamilies(options.build);
+    const factOptions = { keepAnnotation: isExemptionAnnotation(context.exemption.prefix) };
+    this.parts = [
+      new CoveragePart(this.state, { ...options, factOptions }),
+      this.context,
+      new SourcesPart(this.state, { ...options, intervalMs: options.discoveryIntervalMs ?? 300_000 }),
+      ...(podIsolation ? [new PodIsolationPart(this.state, options)] : []),
+    ];
     collectDefaultMetrics({ register: this.processRegistry });
-    // prom-client names these gauges with a counter's `_total` suffix, which promtool (rightly) rejects.
-    for (const name of [
-      'nodejs_active_handles_total',
-      'nodejs_active_requests_total',
-      'nodejs_active_resources_total',
-    ])
-      this.processRegistry.removeSingleMetric(name);
+    for (const name of REJECTED_PROCESS_METRICS) this.processRegistry.removeSingleMetric(name);
   }
 
   start(): void {
-    this.watch.start();
-    this.protection.start();
+    for (const part of this.parts) part.start();
   }
 
   async stop(): Promise<void> {
-    this.context.stop();
-    await Promise.all([this.watch.stop(), this.protection.stop()]);
+    await Promise.all(this.parts.map((part) => part.stop()));
   }
 
-  readiness(): { ready: boolean; reason: string } {
-    const core = this.watch.readiness();
-    const protection = this.protection.readiness();
-    if (!core.ready || !protection.ready)
-      return {
-        ready: false,
-        reason: [core, protection]
-          .filter((r) => !r.ready)
-          .map((r) => r.reason)
-          .join('; '),
-      };
-    return core;
+  readiness(): Readiness {
+    return combinedReadiness(this.parts);
   }
 
-  /** The whole exposition: per-namespace families, the exporter's own, then process and Node.js metrics. */
+  /** The whole exposition as body pieces: the parts' cached bytes (and gzip), then the small per-scrape tail. */
+  async metricsPieces(): Promise<BodyPiece[]> {
+    const self: ExporterSelf = { build: this.build, watches: [], sources: [] };
+    for (const part of this.parts) {
+      const status = part.status();
+      self.watches = [...self.watches, ...(status.watches ?? [])];
+      self.sources = [...self.sources, ...(status.sources ?? [])];
+    }
+    let own = '';
+    for (const family of exporterFamilies) own += renderHeader(family) + renderSamples(family, self);
+    return [...this.parts.flatMap((part) => part.pieces()), own, await this.processRegistry.metrics()];
+  }
+
+  /** metricsPieces() joined, for tests and tools that want the text. */
   async metrics(): Promise<string> {
     return Buffer.concat(identityBody(await this.metricsPieces())).toString('utf8');
-  }
-
-  /** metrics() as body pieces: the rendered stores as cached bytes (and gzip), the small per-scrape tail as text. */
-  async metricsPieces(): Promise<BodyPiece[]> {
-    let own = '';
-    for (const family of this.selfFamilies)
-      own +=
-        renderHeader(family) + renderSamples(family, [...this.watch.statuses, ...this.protection.statuses]);
-    return [
-      ...this.store.pieces(),
-      ...this.context.store.pieces(),
-      ...this.protection.pieces(),
-      own,
-      await this.processRegistry.metrics(),
-    ];
   }
 }

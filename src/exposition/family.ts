@@ -10,6 +10,10 @@ export interface Family<T> {
   name: string;
   help: string;
   type: 'gauge' | 'counter';
+  /** The label names its samples carry (docs/metrics.md lists them; a test holds samples to them). */
+  labels: readonly string[];
+  /** More than HELP says, for docs/metrics.md: label values, when series are absent. */
+  doc?: string;
   samples(subject: T): Sample[];
 }
 

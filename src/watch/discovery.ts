@@ -4,63 +4,19 @@
 // discovery, and its policies stop counting meanwhile (they could no longer be kept current).
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import type { ExtraSource } from '../core/cluster-policies.ts';
-import { type SourcePolicyFacts, sourcePolicyFacts } from '../core/cluster-policies.ts';
 import type { CoverageState } from '../core/coverage-state.ts';
-import type { SourceState, SourceStatusRow } from '../exposition/families/protection.ts';
+import {
+  EXTRA_SOURCES,
+  type ExtraPolicySource,
+  type ExtraSource,
+  resourceName,
+  type SourcePolicyFacts,
+  type SourceState,
+  sourcePolicyFacts,
+} from '../core/sources/index.ts';
 import { ResilientInformer } from './informer.ts';
 import { KubeApi } from './kube-api.ts';
 import { type RestartReason, WatchStatus } from './watch-status.ts';
-
-export interface SourceKind {
-  source: ExtraSource;
-  group: string;
-  version: string;
-  resource: string;
-}
-
-export const SOURCE_KINDS: readonly SourceKind[] = [
-  {
-    source: 'adminnetworkpolicy',
-    group: 'policy.networking.k8s.io',
-    version: 'v1alpha1',
-    resource: 'adminnetworkpolicies',
-  },
-  {
-    source: 'baselineadminnetworkpolicy',
-    group: 'policy.networking.k8s.io',
-    version: 'v1alpha1',
-    resource: 'baselineadminnetworkpolicies',
-  },
-  {
-    source: 'clusternetworkpolicy',
-    group: 'policy.networking.k8s.io',
-    version: 'v1alpha2',
-    resource: 'clusternetworkpolicies',
-  },
-  {
-    source: 'calico_globalnetworkpolicy',
-    group: 'crd.projectcalico.org',
-    version: 'v1',
-    resource: 'globalnetworkpolicies',
-  },
-  {
-    source: 'calico_networkpolicy',
-    group: 'crd.projectcalico.org',
-    version: 'v1',
-    resource: 'networkpolicies',
-  },
-  { source: 'cilium_networkpolicy', group: 'cilium.io', version: 'v2', resource: 'ciliumnetworkpolicies' },
-  {
-    source: 'cilium_clusterwidenetworkpolicy',
-    group: 'cilium.io',
-    version: 'v2',
-    resource: 'ciliumclusterwidenetworkpolicies',
-  },
-];
-
-/** `plural.group`, the `resource` label of the exporter's own metrics for this kind. */
-export const resourceName = (k: SourceKind): string => `${k.resource}.${k.group}`;
 
 export interface SourceWatchOptions {
   kc: KubeConfig;
@@ -132,10 +88,11 @@ export class SourceWatch {
     return [...this.running.values()].map((r) => r.status);
   }
 
-  rows(): SourceStatusRow[] {
-    return SOURCE_KINDS.flatMap((k) => {
-      const state = this.states.get(k.source);
-      return state ? [{ source: k.source, state }] : [];
+  /** Each optional source's state, once discovery has judged it. */
+  rows(): { source: ExtraSource; state: SourceState }[] {
+    return EXTRA_SOURCES.flatMap((k) => {
+      const state = this.states.get(k.id);
+      return state ? [{ source: k.id, state }] : [];
     });
   }
 
@@ -163,15 +120,14 @@ export class SourceWatch {
       return;
     }
     if (this.stopped) return;
-    for (const kind of SOURCE_KINDS) {
+    for (const kind of EXTRA_SOURCES) {
       const isServed = served.has(resourceName(kind));
-      const current = this.states.get(kind.source);
+      const current = this.states.get(kind.id);
       if (!isServed) {
-        if (current !== 'not_served')
-          this.options.log.info({ source: kind.source }, 'policy source not served');
-        await this.halt(kind.source);
-        this.states.set(kind.source, 'not_served');
-      } else if (!this.running.has(kind.source)) {
+        if (current !== 'not_served') this.options.log.info({ source: kind.id }, 'policy source not served');
+        await this.halt(kind.id);
+        this.states.set(kind.id, 'not_served');
+      } else if (!this.running.has(kind.id)) {
         this.launch(kind);
       }
     }
@@ -186,7 +142,7 @@ export class SourceWatch {
     for (const g of groups.groups ?? [])
       for (const v of g.versions ?? []) if (g.name && v.version) available.add(`${g.name}/${v.version}`);
     const served = new Set<string>();
-    const wanted = new Set(SOURCE_KINDS.map((k) => `${k.group}/${k.version}`));
+    const wanted = new Set(EXTRA_SOURCES.map((k) => `${k.group}/${k.version}`));
     for (const gv of wanted) {
       if (!available.has(gv)) continue;
       const list = (await this.getJson(`/apis/${gv}`)) as { resources?: { name?: string }[] };
@@ -202,8 +158,8 @@ export class SourceWatch {
     return response.json();
   }
 
-  private launch(kind: SourceKind): void {
-    const { source } = kind;
+  private launch(kind: ExtraPolicySource): void {
+    const source = kind.id;
     const known = new Map<string, SourcePolicyFacts>();
     const keyOf = (f: SourcePolicyFacts) => `${f.namespace}/${f.name}`;
     const status = new SourceWatchStatus(resourceName(kind), () => {

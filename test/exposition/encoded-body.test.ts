@@ -43,7 +43,13 @@ describe('encoded body', () => {
 
   it("a rendered store's pieces follow its changes and keep unchanged buckets", () => {
     const store = new RenderedStore<number>([
-      { name: 'm', help: 'h.', type: 'gauge', samples: (v) => [{ labels: [['k', String(v)]], value: v }] },
+      {
+        name: 'm',
+        help: 'h.',
+        type: 'gauge',
+        labels: ['k'],
+        samples: (v) => [{ labels: [['k', String(v)]], value: v }],
+      },
     ]);
     for (let i = 0; i < 1000; i++) store.set(`k${i}`, i);
     const before = store.pieces();
@@ -63,8 +69,20 @@ describe('encoded body', () => {
 
   it('keeps insertion order across buckets, deletions and re-additions', () => {
     const store = new RenderedStore<number>([
-      { name: 'a', help: 'h.', type: 'gauge', samples: (v) => [{ labels: [['k', String(v)]], value: v }] },
-      { name: 'b', help: 'h.', type: 'gauge', samples: (v) => [{ labels: [['k', String(v)]], value: v }] },
+      {
+        name: 'a',
+        help: 'h.',
+        type: 'gauge',
+        labels: ['k'],
+        samples: (v) => [{ labels: [['k', String(v)]], value: v }],
+      },
+      {
+        name: 'b',
+        help: 'h.',
+        type: 'gauge',
+        labels: ['k'],
+        samples: (v) => [{ labels: [['k', String(v)]], value: v }],
+      },
     ]);
     const order: number[] = [];
     for (let i = 0; i < 600; i++) {

@@ -12,9 +12,7 @@ import { namespaceFacts, type PolicyFacts, policyFacts } from '../../src/core/fa
 import { NamespaceContextRules } from '../../src/core/namespace-context.ts';
 import { type NamespaceVerdict, namespaceVerdict } from '../../src/core/verdict.ts';
 import { DEFAULT_NAMESPACE_CONTEXT } from '../../src/exporter/exporter.ts';
-import { namespaceFamilies } from '../../src/exposition/families/namespace.ts';
-import { namespaceContextFamilies } from '../../src/exposition/families/namespace-context.ts';
-import { protectionFamilies } from '../../src/exposition/families/protection.ts';
+import { contextFamilies, verdictFamilies } from '../../src/exposition/families/index.ts';
 import { RenderedStore } from '../../src/exposition/rendered-store.ts';
 import type { SimulatedCluster } from '../../src/simulator/index.ts';
 import { createLogger } from '../../src/support/log.ts';
@@ -73,10 +71,10 @@ export function truth(sim: SimulatedCluster): Record<string, number> {
     if (!facts) continue;
     byNamespace.set(facts.namespace, [...(byNamespace.get(facts.namespace) ?? []), facts]);
   }
-  const store = new RenderedStore<NamespaceVerdict>([...namespaceFamilies, ...protectionFamilies]);
+  const store = new RenderedStore<NamespaceVerdict>(verdictFamilies);
   // Exemptions, scope and routing labels as the exporter's defaults evaluate them now.
   const contextRules = new NamespaceContextRules(DEFAULT_NAMESPACE_CONTEXT);
-  const contexts = new RenderedStore(namespaceContextFamilies);
+  const contexts = new RenderedStore(contextFamilies);
   for (const obj of sim.list('namespaces')) {
     const facts = namespaceFacts(obj);
     if (facts) store.set(facts.name, namespaceVerdict(facts, byNamespace.get(facts.name) ?? []));

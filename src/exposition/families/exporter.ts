@@ -1,5 +1,6 @@
-// The exporter's own metric families: build, cache sync, watch health and staleness, restarts, events, requests.
-import type { WatchStatus } from '../../watch/watch-status.ts';
+// The exporter's own metric families: build, cache sync, watch health and staleness, restarts, events, requests,
+// and the state of each optional policy source. Rendered once per scrape from what the parts report.
+import { type ExtraSource, SOURCE_STATES, type SourceState } from '../../core/sources/index.ts';
 import type { Family, Sample } from '../family.ts';
 
 export interface BuildInfo {
@@ -7,16 +8,36 @@ export interface BuildInfo {
   revision: string;
 }
 
-function perResource(statuses: WatchStatus[], value: (s: WatchStatus) => number): Sample[] {
-  return statuses.map((s) => ({ labels: [['resource', s.resource]], value: value(s) }));
+/** What the exporter's families read of one watch (src/watch/watch-status.ts has this shape). */
+export interface WatchHealth {
+  readonly resource: string;
+  readonly synced: boolean;
+  readonly up: boolean;
+  staleSeconds(): number;
+  readonly restarts: ReadonlyMap<string, number>;
+  readonly events: ReadonlyMap<string, number>;
+  /** Keyed `verb code`. */
+  readonly requests: ReadonlyMap<string, number>;
 }
 
-function perKey<K extends string>(
-  statuses: WatchStatus[],
-  counts: (s: WatchStatus) => Map<K, number>,
-  label: string,
-) {
-  return statuses.flatMap((s) =>
+export interface SourceStatusRow {
+  source: ExtraSource;
+  state: SourceState;
+}
+
+/** The exporter as its own families see it at scrape time. */
+export interface ExporterSelf {
+  build: BuildInfo;
+  watches: readonly WatchHealth[];
+  sources: readonly SourceStatusRow[];
+}
+
+function perResource(self: ExporterSelf, value: (s: WatchHealth) => number): Sample[] {
+  return self.watches.map((s) => ({ labels: [['resource', s.resource]], value: value(s) }));
+}
+
+function perKey(self: ExporterSelf, counts: (s: WatchHealth) => ReadonlyMap<string, number>, label: string) {
+  return self.watches.flatMap((s) =>
     [...counts(s)].map(([key, value]) => ({
       labels: [
         ['resource', s.resource],
@@ -27,71 +48,96 @@ function perKey<K extends string>(
   );
 }
 
-export function exporterFamilies(build: BuildInfo): Family<WatchStatus[]>[] {
-  return [
-    {
-      name: 'netpol_exporter_build_info',
-      help: 'Build information of netpol-exporter; always 1.',
-      type: 'gauge',
-      samples: () => [
-        {
+export const exporterFamilies: Family<ExporterSelf>[] = [
+  {
+    name: 'netpol_exporter_build_info',
+    help: 'Build information of netpol-exporter; always 1.',
+    type: 'gauge',
+    labels: ['version', 'revision', 'nodejs_version'],
+    samples: ({ build }) => [
+      {
+        labels: [
+          ['version', build.version],
+          ['revision', build.revision],
+          ['nodejs_version', process.version],
+        ],
+        value: 1,
+      },
+    ],
+  },
+  {
+    name: 'netpol_exporter_cache_synced',
+    help: '1 once the cache has listed the resource completely, else 0.',
+    type: 'gauge',
+    labels: ['resource'],
+    samples: (self) => perResource(self, (s) => (s.synced ? 1 : 0)),
+  },
+  {
+    name: 'netpol_exporter_watch_up',
+    help: '1 while the watch on the resource is connected, else 0.',
+    type: 'gauge',
+    labels: ['resource'],
+    samples: (self) => perResource(self, (s) => (s.up ? 1 : 0)),
+  },
+  {
+    name: 'netpol_exporter_cache_stale_seconds',
+    help: '0 while the watch is up; else seconds since it was last up (or since start).',
+    type: 'gauge',
+    labels: ['resource'],
+    doc: 'How old the data of the resource may be.',
+    samples: (self) => perResource(self, (s) => s.staleSeconds()),
+  },
+  {
+    name: 'netpol_exporter_watch_restarts_total',
+    help: 'Watch restarts after an end or an error, by reason.',
+    type: 'counter',
+    labels: ['resource', 'reason'],
+    doc: '`reason`: `closed`, `stalled`, `gone` (410, relist), `unauthorized`, `forbidden`, `throttled`, `server_error`, `connection`, `other`.',
+    samples: (self) => perKey(self, (s) => s.restarts, 'reason'),
+  },
+  {
+    name: 'netpol_exporter_events_total',
+    help: 'Watch events handled, by type.',
+    type: 'counter',
+    labels: ['resource', 'type'],
+    doc: '`type`: `added`, `modified`, `deleted`, `bookmark`.',
+    samples: (self) => perKey(self, (s) => s.events, 'type'),
+  },
+  {
+    name: 'netpol_exporter_api_requests_total',
+    help: 'Requests made to the Kubernetes API server, by verb and HTTP status (error when none came back).',
+    type: 'counter',
+    labels: ['resource', 'verb', 'code'],
+    samples: (self) =>
+      self.watches.flatMap((s) =>
+        [...s.requests].map(([key, value]) => {
+          const [verb = '', code = ''] = key.split(' ');
+          return {
+            labels: [
+              ['resource', s.resource],
+              ['verb', verb],
+              ['code', code],
+            ] as const,
+            value,
+          };
+        }),
+      ),
+  },
+  {
+    name: 'netpol_exporter_source_status',
+    help: 'Optional policy sources: 1 for the current state (watching, not_served by the API server, forbidden by RBAC), 0 for the others.',
+    type: 'gauge',
+    labels: ['source', 'state'],
+    doc: 'One series per optional source and state: `watching`, `not_served`, `forbidden`.',
+    samples: ({ sources }) =>
+      sources.flatMap((row) =>
+        SOURCE_STATES.map((state) => ({
           labels: [
-            ['version', build.version],
-            ['revision', build.revision],
-            ['nodejs_version', process.version],
+            ['source', row.source],
+            ['state', state],
           ],
-          value: 1,
-        },
-      ],
-    },
-    {
-      name: 'netpol_exporter_cache_synced',
-      help: '1 once the cache has listed the resource completely, else 0.',
-      type: 'gauge',
-      samples: (statuses) => perResource(statuses, (s) => (s.synced ? 1 : 0)),
-    },
-    {
-      name: 'netpol_exporter_watch_up',
-      help: '1 while the watch on the resource is connected, else 0.',
-      type: 'gauge',
-      samples: (statuses) => perResource(statuses, (s) => (s.up ? 1 : 0)),
-    },
-    {
-      name: 'netpol_exporter_cache_stale_seconds',
-      help: '0 while the watch is up; else seconds since it was last up (or since start).',
-      type: 'gauge',
-      samples: (statuses) => perResource(statuses, (s) => s.staleSeconds()),
-    },
-    {
-      name: 'netpol_exporter_watch_restarts_total',
-      help: 'Watch restarts after an end or an error, by reason.',
-      type: 'counter',
-      samples: (statuses) => perKey(statuses, (s) => s.restarts, 'reason'),
-    },
-    {
-      name: 'netpol_exporter_events_total',
-      help: 'Watch events handled, by type.',
-      type: 'counter',
-      samples: (statuses) => perKey(statuses, (s) => s.events, 'type'),
-    },
-    {
-      name: 'netpol_exporter_api_requests_total',
-      help: 'Requests made to the Kubernetes API server, by verb and HTTP status (error when none came back).',
-      type: 'counter',
-      samples: (statuses) =>
-        statuses.flatMap((s) =>
-          [...s.requests].map(([key, value]) => {
-            const [verb = '', code = ''] = key.split(' ');
-            return {
-              labels: [
-                ['resource', s.resource],
-                ['verb', verb],
-                ['code', code],
-              ] as const,
-              value,
-            };
-          }),
-        ),
-    },
-  ];
-}
+          value: row.state === state ? 1 : 0,
+        })),
+      ),
+  },
+];

@@ -11,18 +11,23 @@ export const namespaceFamilies: Family<NamespaceVerdict>[] = [
     name: 'netpol_namespace_network_policies',
     help: 'Number of NetworkPolicies in the namespace.',
     type: 'gauge',
+    labels: ['namespace'],
     samples: (v) => [{ labels: [['namespace', v.name]], value: v.policies }],
   },
   {
     name: 'netpol_namespace_covered',
     help: '1 when the namespace has at least one NetworkPolicy (CIS 5.3.2), else 0.',
     type: 'gauge',
+    labels: ['namespace'],
+    doc: "Which sources count is set by `--coverage-sources` (by default every source; `networkpolicy` alone is CIS 5.3.2's literal reading).",
     samples: (v) => [{ labels: [['namespace', v.name]], value: bool(v.covered) }],
   },
   {
     name: 'netpol_namespace_default_deny',
     help: '1 when a default-deny NetworkPolicy for the direction is present, else 0.',
     type: 'gauge',
+    labels: ['namespace', 'direction'],
+    doc: 'A default deny: empty `podSelector`, the direction among its effective `policyTypes`, no rules for it. `direction`: `ingress`, `egress`.',
     samples: (v) =>
       DIRECTIONS.map((direction) => ({
         labels: [
@@ -36,6 +41,7 @@ export const namespaceFamilies: Family<NamespaceVerdict>[] = [
     name: 'netpol_namespace_created_timestamp_seconds',
     help: 'Creation time of the namespace, in Unix seconds.',
     type: 'gauge',
+    labels: ['namespace'],
     samples: (v) =>
       Number.isNaN(v.createdSeconds) ? [] : [{ labels: [['namespace', v.name]], value: v.createdSeconds }],
   },
@@ -43,6 +49,8 @@ export const namespaceFamilies: Family<NamespaceVerdict>[] = [
     name: 'netpol_namespace_status_phase',
     help: 'The namespace phase: 1 for the current phase, 0 for the others.',
     type: 'gauge',
+    labels: ['namespace', 'phase'],
+    doc: '`phase`: `Active`, `Terminating` (and any other phase the API reports, as itself); alerts use it to ignore Terminating namespaces.',
     samples: (v) => {
       const phases = KNOWN_PHASES.includes(v.phase) ? KNOWN_PHASES : [...KNOWN_PHASES, v.phase];
       return phases.map((phase) => ({

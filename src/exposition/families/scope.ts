@@ -27,12 +27,16 @@ export const scopeFamilies: Family<NamespaceContext>[] = [
     name: 'netpol_namespace_excluded',
     help: '1 when the namespace is out of scope by configuration (--namespaces.* flags), else 0.',
     type: 'gauge',
+    labels: ['namespace'],
+    doc: 'Excluded namespaces are still exported.',
     samples: (c) => [{ labels: [['namespace', c.name]], value: c.excluded ? 1 : 0 }],
   },
   {
     name: 'netpol_namespace_labels',
     help: 'The namespace labels named by --metric-labels-allowlist, as label_<key> labels; always 1.',
     type: 'gauge',
+    labels: ['namespace', 'label_<key>'],
+    doc: 'Absent when the allow-list is empty.',
     samples: (c) => (c.labels ? [{ labels: namespaceLabelPairs(c.name, c.labels), value: 1 }] : []),
   },
 ];

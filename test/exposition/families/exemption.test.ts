@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import type { NamespaceFacts } from '../../../src/core/facts.ts';
 import { NamespaceContextRules } from '../../../src/core/namespace-context.ts';
 import { parseLabelSelector } from '../../../src/core/selector-syntax.ts';
-import { namespaceContextFamilies } from '../../../src/exposition/families/namespace-context.ts';
+import { contextFamilies as namespaceContextFamilies } from '../../../src/exposition/families/index.ts';
 import { namespaceLabelPairs, promLabelName } from '../../../src/exposition/families/scope.ts';
 import { RenderedStore } from '../../../src/exposition/rendered-store.ts';
 import { parseExposition } from '../../helpers/exposition.ts';

@@ -1,11 +1,6 @@
-// Golden text for the protection, pod isolation and source status families.
+// Golden text for the protection families.
 import { expect } from 'chai';
-import {
-  podIsolationFamilies,
-  protectionFamilies,
-  sourceStatusFamily,
-} from '../../../src/exposition/families/protection.ts';
-import { renderHeader, renderSamples } from '../../../src/exposition/family.ts';
+import { protectionFamilies } from '../../../src/exposition/families/protection.ts';
 import { RenderedStore } from '../../../src/exposition/rendered-store.ts';
 
 describe('protection families', () => {
@@ -43,34 +38,6 @@ describe('protection families', () => {
         'netpol_namespace_protection_unknown{namespace="a",source="cilium_clusterwidenetworkpolicy"} 1',
         '',
       ].join('\n'),
-    );
-  });
-
-  it('pods and isolated pods per direction', () => {
-    const store = new RenderedStore(podIsolationFamilies);
-    store.set('shop', { namespace: 'shop', pods: 3, isolated: { ingress: 1, egress: 0 } });
-    expect(store.text()).to.contain('netpol_namespace_pods{namespace="shop"} 3\n');
-    expect(store.text()).to.contain(
-      'netpol_namespace_pods_isolated{namespace="shop",direction="ingress"} 1\n',
-    );
-    expect(store.text()).to.contain(
-      'netpol_namespace_pods_isolated{namespace="shop",direction="egress"} 0\n',
-    );
-  });
-
-  it('source status: 1 for the current state, 0 for the others', () => {
-    const text =
-      renderHeader(sourceStatusFamily) +
-      renderSamples(sourceStatusFamily, [{ source: 'cilium_networkpolicy', state: 'forbidden' }]);
-    expect(text).to.contain('# TYPE netpol_exporter_source_status gauge\n');
-    expect(text).to.contain(
-      'netpol_exporter_source_status{source="cilium_networkpolicy",state="watching"} 0\n',
-    );
-    expect(text).to.contain(
-      'netpol_exporter_source_status{source="cilium_networkpolicy",state="not_served"} 0\n',
-    );
-    expect(text).to.contain(
-      'netpol_exporter_source_status{source="cilium_networkpolicy",state="forbidden"} 1\n',
     );
   });
 });

@@ -2,11 +2,22 @@
 // network-policy-api.sigs.k8s.io (AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy),
 // docs.tigera.io/calico/latest/reference/resources/globalnetworkpolicy and .../networkpolicy,
 // docs.cilium.io/en/stable/security/policy/ (language, "enableDefaultDeny") and .../kubernetes.
+import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
-import { type ExtraSource, sourcePolicyFacts } from '../../src/core/cluster-policies.ts';
-import { CoverageState } from '../../src/core/coverage-state.ts';
-import { namespaceFacts, policyFacts } from '../../src/core/facts.ts';
-import type { Tri } from '../../src/core/label-selector.ts';
+import { parse } from 'yaml';
+import { CoverageState } from '../../../src/core/coverage-state.ts';
+import { namespaceFacts, policyFacts } from '../../../src/core/facts.ts';
+import type { Tri } from '../../../src/core/label-selector.ts';
+import {
+  EXTRA_SOURCES,
+  type ExtraSource,
+  POLICY_SOURCES,
+  resourceName,
+  SOURCES,
+  sourceOfManifest,
+  sourcePolicyFacts,
+} from '../../../src/core/sources/index.ts';
+import { KINDS } from '../../../src/simulator/index.ts';
 
 const NAMESPACES = {
   payments: { team: 'pay', env: 'prod' },
@@ -473,5 +484,50 @@ describe('CoverageState with other sources', () => {
     expect(state.verdict('b')?.protectedBy).to.deep.equal(['cilium_networkpolicy']);
     state.deleteSourcePolicy('cilium_networkpolicy', 'b', 'p');
     expect(state.verdict('b')?.covered).to.equal(false);
+  });
+});
+
+describe('the source registry and what must agree with it', () => {
+  const root = new URL('../../../', import.meta.url);
+
+  it('lists each source once, NetworkPolicy first, every other one with a reader', () => {
+    expect(new Set(SOURCES).size).to.equal(SOURCES.length);
+    expect(SOURCES[0]).to.equal('networkpolicy');
+    for (const source of EXTRA_SOURCES) expect(source.read, source.id).to.be.a('function');
+  });
+
+  it('the simulator serves every source kind at its group, version and scope', () => {
+    for (const source of POLICY_SOURCES) {
+      const kind = KINDS.find((k) => k.group === source.group && k.resource === source.resource);
+      expect(kind, `simulator kind for ${source.id}`).to.not.equal(undefined);
+      expect(kind).to.include({ version: source.version, kind: source.kind, namespaced: source.namespaced });
+    }
+  });
+
+  it('the cni-policies RBAC component grants list and watch on every other source', () => {
+    const component = parse(
+      readFileSync(new URL('deploy/components/cni-policies/kustomization.yaml', root), 'utf8'),
+    ) as { patches: { patch: string }[] };
+    const rules = component.patches.flatMap((p) =>
+      (parse(p.patch) as { value: { apiGroups: string[]; resources: string[]; verbs: string[] } }[]).map(
+        (op) => op.value,
+      ),
+    );
+    for (const source of EXTRA_SOURCES) {
+      const rule = rules.find(
+        (r) => r.apiGroups.includes(source.group) && r.resources.includes(source.resource),
+      );
+      expect(rule, `a rule for ${resourceName(source)}`).to.not.equal(undefined);
+      expect(rule?.verbs).to.have.members(['list', 'watch']);
+    }
+  });
+
+  it('a manifest of each kind, under each group it may be written with, is read as its source', () => {
+    for (const source of POLICY_SOURCES)
+      for (const group of source.manifestGroups)
+        expect(sourceOfManifest({ apiVersion: `${group}/${source.version}`, kind: source.kind })).to.equal(
+          source.id,
+        );
+    expect(sourceOfManifest({ apiVersion: 'v1', kind: 'NetworkPolicy' })).to.equal(undefined);
   });
 });

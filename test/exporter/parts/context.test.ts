@@ -1,13 +1,13 @@
 // The exporter re-evaluates a namespace when time alone changes its exemption, through one timer armed for the
 // earliest deadline, with a clock the test moves by hand.
 import { expect } from 'chai';
-import { CoverageState } from '../../src/core/coverage-state.ts';
-import type { NamespaceFacts } from '../../src/core/facts.ts';
-import { NamespaceContextTracker } from '../../src/exporter/namespace-context-tracker.ts';
-import { DeadlineTimer, MAX_TIMER_MS } from '../../src/support/deadline-timer.ts';
-import { createLogger } from '../../src/support/log.ts';
-import { parseExposition } from '../helpers/exposition.ts';
-import { FakeClock } from '../helpers/fake-clock.ts';
+import { CoverageState } from '../../../src/core/coverage-state.ts';
+import type { NamespaceFacts } from '../../../src/core/facts.ts';
+import { NamespaceContextTracker } from '../../../src/exporter/parts/context.ts';
+import { DeadlineTimer, MAX_TIMER_MS } from '../../../src/support/deadline-timer.ts';
+import { createLogger } from '../../../src/support/log.ts';
+import { parseExposition } from '../../helpers/exposition.ts';
+import { FakeClock } from '../../helpers/fake-clock.ts';
 
 const HOUR = 3_600_000;
 const START = Date.parse('2026-06-01T00:00:00Z');

@@ -2,17 +2,19 @@
 // and when time alone changes it (an exemption expiring) through one timer armed for the earliest deadline.
 // Logs an exemption's state once per change, never per scrape.
 import type { Logger } from 'pino';
-import { boundedText } from '../core/bounded-text.ts';
-import type { CoverageState } from '../core/coverage-state.ts';
-import { type ExemptionStatus, nextChangeSeconds } from '../core/exemption.ts';
+import { boundedText } from '../../core/bounded-text.ts';
+import type { CoverageState } from '../../core/coverage-state.ts';
+import { type ExemptionStatus, nextChangeSeconds } from '../../core/exemption.ts';
 import {
   type NamespaceContext,
   type NamespaceContextOptions,
   NamespaceContextRules,
-} from '../core/namespace-context.ts';
-import { namespaceContextFamilies } from '../exposition/families/namespace-context.ts';
-import { RenderedStore } from '../exposition/rendered-store.ts';
-import { type Clock, DeadlineTimer, systemClock } from '../support/deadline-timer.ts';
+} from '../../core/namespace-context.ts';
+import type { BodyPiece } from '../../exposition/encoded-body.ts';
+import { contextFamilies } from '../../exposition/families/index.ts';
+import { RenderedStore } from '../../exposition/rendered-store.ts';
+import { type Clock, DeadlineTimer, systemClock } from '../../support/deadline-timer.ts';
+import type { Part, Readiness } from '../part.ts';
 
 function signature(status: ExemptionStatus): string {
   switch (status.state) {
@@ -25,8 +27,9 @@ function signature(status: ExemptionStatus): string {
   }
 }
 
-export class NamespaceContextTracker {
-  readonly store = new RenderedStore<NamespaceContext>(namespaceContextFamilies);
+/** A part with no watch of its own: it follows the CoverageState's namespaces. */
+export class NamespaceContextTracker implements Part {
+  readonly store = new RenderedStore<NamespaceContext>(contextFamilies);
   readonly rules: NamespaceContextRules;
   private readonly timer: DeadlineTimer;
   private readonly logged = new Map<string, string>();
@@ -57,8 +60,22 @@ export class NamespaceContextTracker {
     return this.timer.nextDeadline;
   }
 
-  stop(): void {
+  start(): void {}
+
+  async stop(): Promise<void> {
     this.timer.stop();
+  }
+
+  readiness(): Readiness {
+    return { ready: true, reason: 'follows the namespaces cache' };
+  }
+
+  status() {
+    return {};
+  }
+
+  pieces(): BodyPiece[] {
+    return this.store.pieces();
   }
 
   private refresh(name: string): void {

@@ -1,0 +1,76 @@
+import { isObject, labelSelectorFrom, type NamespaceFacts, objectKey } from '../facts.ts';
+import { type LabelLookup, matchSelector, namespaceLabels, orAny, UNKNOWN_LABEL } from '../label-selector.ts';
+import type { Json, PolicyReach } from './reach.ts';
+
+// Cilium, cilium.io/v2. https://docs.cilium.io/en/stable/security/policy/ : a policy has `spec` and/or
+// `specs` (a list of rules). A rule with `endpointSelector` selects pods (one with `nodeSelector` selects nodes,
+// not pods). It isolates a direction when `enableDefaultDeny.<direction>` is true, or unset and the rule has a
+// section for that direction (ingress/ingressDeny, egress/egressDeny); `enableDefaultDeny: {ingress: false,
+// egress: false}` never isolates.
+
+const CILIUM_NAMESPACE_KEYS = ['io.kubernetes.pod.namespace', 'k8s:io.kubernetes.pod.namespace'];
+const CILIUM_NAMESPACE_LABELS = 'io.cilium.k8s.namespace.labels.';
+
+/** Cilium endpoint labels of "some pod in this namespace"; other keys are pod labels (unknown). */
+function ciliumEndpointLookup(ns: Pick<NamespaceFacts, 'name' | 'labels'>): LabelLookup {
+  const labels = namespaceLabels(ns.name, ns.labels);
+  return (rawKey) => {
+    if (CILIUM_NAMESPACE_KEYS.includes(rawKey)) return ns.name;
+    const key = rawKey.replace(/^(k8s|any):/, '');
+    if (key.startsWith(CILIUM_NAMESPACE_LABELS)) {
+      const nsKey = key.slice(CILIUM_NAMESPACE_LABELS.length);
+      return Object.hasOwn(labels, nsKey) ? labels[nsKey] : undefined;
+    }
+    if (key === 'io.kubernetes.pod.namespace') return ns.name;
+    // Reserved identities (host, health, world, ...) are never pods: a pod does not carry these labels.
+    if (rawKey.startsWith('reserved:')) return undefined;
+    return UNKNOWN_LABEL;
+  };
+}
+
+const KNOWN_OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
+
+function ciliumRules(spec: unknown, specs: unknown): Json[] {
+  const rules: Json[] = [];
+  if (isObject(spec)) rules.push(spec);
+  if (Array.isArray(specs)) for (const s of specs) if (isObject(s)) rules.push(s);
+  return rules;
+}
+
+function isolates(rule: Json): boolean {
+  const deny = isObject(rule.enableDefaultDeny) ? rule.enableDefaultDeny : {};
+  const section = (a: string, b: string) => Array.isArray(rule[a]) || Array.isArray(rule[b]);
+  const ingress = typeof deny.ingress === 'boolean' ? deny.ingress : section('ingress', 'ingressDeny');
+  const egress = typeof deny.egress === 'boolean' ? deny.egress : section('egress', 'egressDeny');
+  return ingress || egress;
+}
+
+/** The pods its rules' endpointSelectors pick; a namespaced policy never reaches past its own namespace. */
+function ciliumReach(namespaced: boolean, obj: unknown): PolicyReach | undefined {
+  const key = objectKey(obj);
+  if (!key || !isObject(obj)) return undefined;
+  const own = namespaced ? key.namespace : '';
+  const selectors = ciliumRules(obj.spec, obj.specs)
+    .filter((rule) => isObject(rule.endpointSelector) && isolates(rule))
+    .map((rule) => labelSelectorFrom(rule.endpointSelector));
+  const malformed = selectors.some((s) =>
+    s.matchExpressions.some((e) => !KNOWN_OPERATORS.includes(e.operator)),
+  );
+  return {
+    namespace: own,
+    name: key.name,
+    protects: (ns) => {
+      // A namespaced policy only ever selects pods of its own namespace (Cilium adds that label to its selector).
+      if (own !== '' && ns.name !== own) return false;
+      if (malformed) return 'unknown';
+      const lookup = ciliumEndpointLookup(ns);
+      const result = orAny(selectors.map((s) => matchSelector(s, lookup)));
+      // In its own namespace, a rule that picks pods by their labels counts like a NetworkPolicy that does: the
+      // namespace "has a policy". Cluster-wide, the same rule may or may not reach this namespace: unknown.
+      return own !== '' && result === 'unknown' ? true : result;
+    },
+  };
+}
+
+export const ciliumNamespacedReach = (obj: unknown) => ciliumReach(true, obj);
+export const ciliumClusterwideReach = (obj: unknown) => ciliumReach(false, obj);

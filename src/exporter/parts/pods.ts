@@ -1,0 +1,50 @@
+// --pod-isolation: a metadata-only pod watch, and per namespace how many pods its NetworkPolicies isolate.
+import type { CoverageState } from '../../core/coverage-state.ts';
+import { type PodIsolation, PodIsolationState } from '../../core/pod-isolation.ts';
+import type { BodyPiece } from '../../exposition/encoded-body.ts';
+import { podIsolationFamilies } from '../../exposition/families/pods.ts';
+import { RenderedStore } from '../../exposition/rendered-store.ts';
+import { type PodWatchOptions, podInformer } from '../../watch/pod-watch.ts';
+import type { Part, Readiness } from '../part.ts';
+
+export class PodIsolationPart implements Part {
+  readonly store = new RenderedStore<PodIsolation>(podIsolationFamilies);
+  private readonly pods: ReturnType<typeof podInformer>;
+
+  constructor(state: CoverageState, options: PodWatchOptions) {
+    const podState = new PodIsolationState((namespace) => state.policiesIn(namespace));
+    podState.onChange((namespace, counts) => {
+      if (counts) this.store.set(namespace, counts);
+      else this.store.delete(namespace);
+    });
+    // Any change of a namespace's verdict may be a NetworkPolicy change: recount its pods (only its pods).
+    state.onChange((name) => podState.recount(name));
+    this.pods = podInformer(podState, options);
+  }
+
+  start(): void {
+    this.pods.informer.start();
+  }
+
+  stop(): Promise<void> {
+    return this.pods.informer.stop();
+  }
+
+  readiness(): Readiness {
+    const { status } = this.pods;
+    return status.synced
+      ? { ready: true, reason: 'pods synced' }
+      : {
+          ready: false,
+          reason: `pods cache not synced${status.lastError ? ` (last error: ${status.lastError})` : ''}`,
+        };
+  }
+
+  status() {
+    return { watches: [this.pods.status] };
+  }
+
+  pieces(): BodyPiece[] {
+    return this.store.pieces();
+  }
+}

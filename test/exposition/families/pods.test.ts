@@ -1,0 +1,18 @@
+// Golden text for the pod isolation families.
+import { expect } from 'chai';
+import { podIsolationFamilies } from '../../../src/exposition/families/pods.ts';
+import { RenderedStore } from '../../../src/exposition/rendered-store.ts';
+
+describe('pod isolation families', () => {
+  it('pods and isolated pods per direction', () => {
+    const store = new RenderedStore(podIsolationFamilies);
+    store.set('shop', { namespace: 'shop', pods: 3, isolated: { ingress: 1, egress: 0 } });
+    expect(store.text()).to.contain('netpol_namespace_pods{namespace="shop"} 3\n');
+    expect(store.text()).to.contain(
+      'netpol_namespace_pods_isolated{namespace="shop",direction="ingress"} 1\n',
+    );
+    expect(store.text()).to.contain(
+      'netpol_namespace_pods_isolated{namespace="shop",direction="egress"} 0\n',
+    );
+  });
+});
