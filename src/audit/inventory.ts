@@ -15,11 +15,12 @@ import {
 import { ApiError, KubeApi } from '../watch/kube-api.ts';
 import type { ManifestObject } from './manifests.ts';
 
-export type InventorySource = { mode: 'cluster'; server: string } | { mode: 'manifests'; paths: string[] };
+export type InventoryOrigin = { mode: 'cluster'; server: string } | { mode: 'manifests'; paths: string[] };
 
 export interface Inventory {
   state: CoverageState;
-  source: InventorySource;
+  /** Where the objects came from (the report's `source` field). */
+  origin: InventoryOrigin;
   /** Manifests mode: where each namespace is declared, or first referenced when no Namespace object declares it. */
   locations: Map<string, string>;
   /** Things the user should know that do not fail the audit (printed on stderr). */
@@ -99,7 +100,7 @@ export function inventoryFromManifests(
     state.upsertNamespace({ name, phase: 'Active', createdSeconds: Number.NaN, labels: {}, annotations: {} });
     locations.set(name, location);
   }
-  return { state, source: { mode: 'manifests', paths }, locations, warnings };
+  return { state, origin: { mode: 'manifests', paths }, locations, warnings };
 }
 
 export async function inventoryFromCluster(
@@ -147,7 +148,7 @@ export async function inventoryFromCluster(
     const facts = policyFacts(obj);
     if (facts) state.upsertPolicy(facts);
   }
-  return { state, source: { mode: 'cluster', server }, locations: new Map(), warnings };
+  return { state, origin: { mode: 'cluster', server }, locations: new Map(), warnings };
 }
 
 /** `fetch failed` says nothing; its cause (ECONNREFUSED, a TLS error) does. */

@@ -63,7 +63,7 @@ export async function auditMain(
     const now = io.now?.() ?? new Date();
     const report = coverageReport({
       rows: rowsFrom(inventory.state, contextLookup(values, inventory.state, now)),
-      source: inventory.source,
+      source: inventory.origin,
       version: buildInfo.version,
       now,
       locations: inventory.locations,

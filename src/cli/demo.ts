@@ -17,7 +17,7 @@ export const EXPORTER_PERMISSIONS = [
 ];
 
 /** The demo's exporter may also read the Calico kind its simulator serves (deploy/components/cni-policies). */
-const DEMO_PERMISSIONS = [
+export const DEMO_PERMISSIONS = [
   ...EXPORTER_PERMISSIONS,
   { resource: 'globalnetworkpolicies', group: 'crd.projectcalico.org', verbs: ['list', 'watch'] },
 ];

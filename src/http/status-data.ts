@@ -6,14 +6,14 @@ import type { RowContext } from '../core/namespace-row.ts';
 import { type CoverageReport, coverageReport, rowsFrom } from '../report/coverage-report.ts';
 
 /** What the HTTP edge needs from the exporter; the Exporter class satisfies it as it is. */
-export interface StatusSource {
+export interface StatusView {
   readiness(): { ready: boolean; reason: string };
   state?: CoverageState;
   /** Exemption and scope of a namespace as of now (the exporter's NamespaceContextTracker). */
   context?: { context(name: string): RowContext | undefined };
 }
 
-export function statusReport(source: StatusSource, version: string, now: Date): CoverageReport {
+export function statusReport(source: StatusView, version: string, now: Date): CoverageReport {
   const tracker = source.context;
   const rows = source.state
     ? rowsFrom(source.state, tracker ? (name) => tracker.context(name) : undefined)

@@ -5,7 +5,7 @@ import type express from 'express';
 import { ROW_VERDICTS, type RowVerdict } from '../core/namespace-row.ts';
 import type { CoverageReport, ReportNamespace } from '../report/coverage-report.ts';
 import { FAVICON_SVG, STATUS_CSS } from './status-assets.ts';
-import { type StatusSource, statusReport } from './status-data.ts';
+import { type StatusView, statusReport } from './status-data.ts';
 
 export const SORT_KEYS = [
   'name',
@@ -223,7 +223,7 @@ ${shown.length > 0 ? shown.map(row).join('\n') : '<tr class="empty"><td colspan=
 
 export function mountStatusPage(
   app: express.Express,
-  source: StatusSource,
+  source: StatusView,
   options: { telemetryPath: string; version: string; now?: () => Date },
 ): void {
   const report = () => statusReport(source, options.version, options.now?.() ?? new Date());

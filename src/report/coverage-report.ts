@@ -14,7 +14,7 @@ import {
 
 export const SCHEMA_VERSION = 1;
 
-export type ReportSource =
+export type ReportOrigin =
   | { mode: 'cluster'; server: string }
   | { mode: 'manifests'; paths: string[] }
   | { mode: 'exporter'; ready: boolean };
@@ -28,7 +28,8 @@ export interface CoverageReport {
   schemaVersion: typeof SCHEMA_VERSION;
   tool: { name: 'netpol-exporter'; version: string };
   generatedAt: string;
-  source: ReportSource;
+  /** Where the data came from: a cluster, manifest files, or the exporter's own cache. */
+  source: ReportOrigin;
   /** True when no namespace in scope is uncovered: the control's expected answer, the empty list. */
   passed: boolean;
   summary: RowSummary;
@@ -51,7 +52,7 @@ export function rowsFrom(
 
 export function coverageReport(options: {
   rows: NamespaceRow[];
-  source: ReportSource;
+  source: ReportOrigin;
   version: string;
   now: Date;
   locations?: Map<string, string>;

@@ -1,6 +1,5 @@
 // Version from package.json; revision from a REVISION file that an image build may write beside it.
 import { readFileSync } from 'node:fs';
-import type { BuildInfo } from '../exposition/families/exporter.ts';
 
 function readText(relative: string): string | undefined {
   // Works from src/support/ (tsx) and dist/support/ (built): both sit two levels below the package root.
@@ -9,6 +8,11 @@ function readText(relative: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+export interface BuildInfo {
+  version: string;
+  revision: string;
 }
 
 export const buildInfo: BuildInfo = {

@@ -1,12 +1,10 @@
 // The exporter's own metric families: build, cache sync, watch health and staleness, restarts, events, requests,
 // and the state of each optional policy source. Rendered once per scrape from what the parts report.
 import { type ExtraSource, SOURCE_STATES, type SourceState } from '../../core/sources/index.ts';
+import type { BuildInfo } from '../../support/build-info.ts';
 import type { Family, Sample } from '../family.ts';
 
-export interface BuildInfo {
-  version: string;
-  revision: string;
-}
+export type { BuildInfo };
 
 /** What the exporter's families read of one watch (src/watch/watch-status.ts has this shape). */
 export interface WatchHealth {
