@@ -1,15 +1,26 @@
-// Where the exporter's credentials come from: --kubeconfig/KUBECONFIG, else in-cluster, else ~/.kube/config.
+// Where the exporter's credentials come from: --kubeconfig/KUBECONFIG, else in-cluster, else ~/.kube/config. When
+// none exists we stop with one line saying where we looked: client-node would otherwise fall back to
+// http://localhost:8080 and retry for ever with an error about TLS that names none of this.
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { UsageError } from './flags.ts';
 
 export function loadKubeConfig(path: string, context: string, env = process.env): KubeConfig {
   const kc = new KubeConfig();
+  const home = join(env.HOME || homedir(), '.kube', 'config');
   try {
     if (path) kc.loadFromFile(path);
     else if (env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
-    else kc.loadFromDefault();
+    else if (existsSync(home)) kc.loadFromFile(home);
+    else
+      throw new UsageError(
+        `no cluster configuration found: no --kubeconfig or KUBECONFIG, not in a cluster (KUBERNETES_SERVICE_HOST is unset), and no ${home}`,
+      );
   } catch (err) {
-    throw new UsageError(`cannot load kubeconfig ${path || '(default)'}: ${(err as Error).message}`);
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(`cannot load kubeconfig ${path || home}: ${(err as Error).message}`);
   }
   if (context) {
     if (!kc.getContextObject(context))
