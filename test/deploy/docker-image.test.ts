@@ -407,13 +407,18 @@ describe('Docker image (Dockerfile replayed without a Docker engine)', function 
     const lock = JSON.parse(await readFile(join(repo, 'package-lock.json'), 'utf8')) as {
       packages: Record<string, { version?: string }>;
     };
+    // Each base image by tag (what it is) and by digest (exactly which build of it): a rebuilt tag changes nothing here.
     const builders = image.stages.slice(0, -1).map((s) => s.image);
     for (const builder of builders) {
-      expect(builder, 'pinned Node image').to.match(/^node:\d+\.\d+\.\d+-[a-z]+(-slim)?$/);
-      expect(builder).to.equal(`node:${lock.packages['node_modules/node']?.version}-bookworm-slim`);
+      expect(builder, 'Node image pinned by version and digest').to.match(
+        /^node:\d+\.\d+\.\d+-[a-z]+(-slim)?@sha256:[0-9a-f]{64}$/,
+      );
+      expect(builder.split('@')[0]).to.equal(
+        `node:${lock.packages['node_modules/node']?.version}-bookworm-slim`,
+      );
     }
-    expect(image.runtime.image).to.match(
-      /^gcr\.io\/distroless\/nodejs24-debian12:nonroot(@sha256:[0-9a-f]{64})?$/,
+    expect(image.runtime.image, 'distroless pinned by digest').to.match(
+      /^gcr\.io\/distroless\/nodejs24-debian12:nonroot@sha256:[0-9a-f]{64}$/,
     );
     const ops = (op: string) => image.runtime.instructions.filter((i) => i.op === op).map((i) => i.args);
     expect(ops('USER')).to.deep.equal([`${NONROOT}:${NONROOT}`]);
