@@ -3,16 +3,23 @@
 # netpol-exporter image: three stages so that the runtime image holds only the compiled JavaScript, the production
 # dependencies and a Node 24 runtime, with no shell, no package manager and no TypeScript toolchain.
 #
-# test/integration/docker-image.test.ts replays the build and prod-deps stages (their COPY and RUN lines) without a
+# test/deploy/docker-image.test.ts replays the build and prod-deps stages (their COPY and RUN lines) without a
 # Docker engine and runs the exporter from the result: keep RUN lines to npm and plain POSIX sh.
 #
 #   docker build --build-arg REVISION="$(git rev-parse HEAD)" --build-arg CREATED="$(date -u +%FT%TZ)" -t IMAGE .
 
+# Base images by tag (what they are) and digest (exactly which build: a tag is re-pushed whenever its base is rebuilt,
+# so without the digest two builds of one commit can differ). The digest is the image index's, covering every
+# platform. Refresh both after changing a tag, and regularly for the base images' security fixes:
+#   docker buildx imagetools inspect node:24.9.0-bookworm-slim --format '{{json .Manifest.Digest}}'
+#   docker buildx imagetools inspect gcr.io/distroless/nodejs24-debian12:nonroot --format '{{json .Manifest.Digest}}'
+# (`crane digest IMAGE` prints the same), and paste each after its tag as `@sha256:...`.
+#
 # The build image's Node version is the one package-lock.json pins for the `node` devDependency, so what the tests run
 # on is what the image compiles with; bump both together.
-ARG BUILD_IMAGE=node:24.9.0-bookworm-slim
-# Distroless tags carry no Node patch version; pin a digest (`...:nonroot@sha256:...`) in your registry mirror.
-ARG RUNTIME_IMAGE=gcr.io/distroless/nodejs24-debian12:nonroot
+ARG BUILD_IMAGE=node:24.9.0-bookworm-slim@sha256:62609e66054203c83bc10f262f50d1affd898b7bcf44e0766c530f74432c3a6c
+# Distroless tags carry no Node patch version: the digest is what fixes it.
+ARG RUNTIME_IMAGE=gcr.io/distroless/nodejs24-debian12:nonroot@sha256:14d42e2511532589a7c7e01a753667a74fcc96266e137e8125006b87b0c32d0a
 # The git commit, reported as netpol_exporter_build_info{revision=...}.
 ARG REVISION=unknown
 

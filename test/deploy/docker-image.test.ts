@@ -1,13 +1,29 @@
 // The image, without a Docker engine (none runs here): parse the Dockerfile, replay its build stages in temp folders
 // (same COPY sources through the same .dockerignore, same RUN lines, npm from the local cache), assemble the runtime
-// stage's /app the way its COPY --from lines do, then run the ENTRYPOINT with this repo's Node 24 standing in for the
-// distroless one: as uid 65532, with the Deployment's args and env, against the simulator, with exactly the RBAC
-// deploy/base grants. Not covered: the base images themselves (node:24 slim, distroless) are never pulled or run.
+// stage's root the way its base layer and COPY --from lines do (this repo's Node 24 copied to /nodejs/bin/node, where
+// distroless keeps its own), then run the ENTRYPOINT from that root: as uid 65532, with the Deployment's args and env,
+// against the simulator, with exactly the RBAC deploy/base grants. The process is given nothing from outside the
+// image root, so the test passes wherever the checkout lives (a checkout under a 0700 folder is out of uid 65532's
+// reach). Not covered: the base images themselves (node:24 slim, distroless) are never pulled or run.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { chmod, chown, cp, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink } from 'node:fs/promises';
+import {
+  chmod,
+  chown,
+  copyFile,
+  cp,
+  link,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  realpath,
+  rm,
+  stat,
+  symlink,
+} from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, isAbsolute, join, normalize, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
@@ -16,8 +32,11 @@ import type { Permission, SimulatedCluster } from '../../src/simulator/index.ts'
 
 const run = promisify(execFile);
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-// The Node 24 the `node` devDependency installs: the runtime image's Node major, and the build image's exact version.
+// The Node 24 the `node` devDependency installs: the build image's exact version, and the runtime image's Node major.
+// The build stages run it from the checkout (as root, like `docker build`); the runtime root gets its own copy.
 const NODE = join(repo, 'node_modules/node/bin/node');
+// Where distroless/nodejs keeps its Node, and so where the ENTRYPOINT finds it.
+const IMAGE_NODE = '/nodejs/bin/node';
 const REVISION = 'replayed-0123456789abcdef';
 const NONROOT = 65532;
 
@@ -160,21 +179,43 @@ interface Replayed {
   timings: Record<string, number>;
 }
 
+/** What the runtime stage's base image brings that the Dockerfile relies on: distroless/nodejs's own Node. */
+async function baseLayer(image: string, root: string): Promise<void> {
+  expect(image, 'a runtime base image this replay can stand in for').to.match(
+    /^gcr\.io\/distroless\/nodejs24-debian12:/,
+  );
+  const node = join(root, IMAGE_NODE);
+  await mkdir(dirname(node), { recursive: true });
+  // A hard link is free and keeps the binary's mode; across filesystems, a 130 MB copy.
+  await link(NODE, node).catch(async () => {
+    await copyFile(NODE, node);
+    await chmod(node, 0o755);
+  });
+}
+
+/**
+ * Replays the Dockerfile under `work`: the build stages in `work/build` (0700, like a checkout under `mktemp -d`: what
+ * the runtime stage does not COPY stays out of uid 65532's reach), the runtime stage's root in `work/image`.
+ */
 async function replay(work: string, buildArgs: Record<string, string>): Promise<Replayed> {
   const { globalArgs, stages } = parseDockerfile(await readFile(join(repo, 'Dockerfile'), 'utf8'));
   const ignored = dockerignore(await readFile(join(repo, '.dockerignore'), 'utf8'));
+  const build = join(work, 'build');
+  await mkdir(build, { mode: 0o700 });
   // `npm` resolves `node` from PATH (#!/usr/bin/env node): make that Node 24, as in the node:24 build image.
-  const bin = join(work, 'bin');
+  const bin = join(build, 'bin');
   await mkdir(bin);
   await symlink(NODE, join(bin, 'node'));
   const roots = new Map<string, string>();
   const timings: Record<string, number> = {};
   let env: Record<string, string> = {};
   let entrypoint: string[] = [];
+  const last = stages[stages.length - 1];
   for (const stage of stages) {
-    const root = join(work, `stage-${stage.name}`);
+    const root = stage === last ? join(work, 'image') : join(build, `stage-${stage.name}`);
     roots.set(stage.name, root);
     await mkdir(root, { recursive: true });
+    if (stage === last) await baseLayer(stage.image, root);
     let workdir = '/';
     const args: Record<string, string> = {};
     env = {};
@@ -260,7 +301,16 @@ async function freePort(): Promise<number> {
 interface Deployment {
   kind: string;
   spec: {
-    template: { spec: { containers: { args?: string[]; env?: { name: string; value: string }[] }[] } };
+    template: {
+      spec: {
+        terminationGracePeriodSeconds: number;
+        containers: {
+          args?: string[];
+          env?: { name: string; value: string }[];
+          startupProbe: { periodSeconds: number; failureThreshold: number };
+        }[];
+      };
+    };
   };
 }
 interface ClusterRole {
@@ -277,40 +327,69 @@ describe('Docker image (Dockerfile replayed without a Docker engine)', function 
   const children: ChildProcess[] = [];
   const asNonRoot = process.getuid?.() === 0;
 
-  /** The ENTRYPOINT, with the image's /nodejs/bin/node played by this repo's Node 24 and /app by the replayed one. */
-  function start(
+  /** The paths an argument names: itself when absolute, or the value of `--flag=/path`. */
+  const pathsIn = (args: string[]) =>
+    args.flatMap((a) => {
+      const value = a.startsWith('--') ? a.slice(a.indexOf('=') + 1) : a;
+      return isAbsolute(value) ? [value] : [];
+    });
+
+  /** Every path, symlinks resolved, lies inside the image root: the process needs nothing the checkout holds. */
+  async function expectInsideImage(paths: string[]): Promise<void> {
+    const root = await realpath(image.runtimeRoot);
+    for (const path of paths)
+      expect(await realpath(path), `${path} resolves inside the image root`).to.satisfy((p: string) =>
+        p.startsWith(`${root}${sep}`),
+      );
+  }
+
+  /** The ENTRYPOINT, run from the replayed image root: its /nodejs/bin/node, its /app, and nothing else. */
+  async function start(
     extraArgs: string[],
     env: Record<string, string> = {},
-  ): ChildProcess & { output: () => string } {
-    const [, ...rest] = image.entrypoint;
-    const argv = rest.map((a) => (a.startsWith('/') ? join(image.runtimeRoot, a) : a));
-    const child = spawn(NODE, [...argv, ...extraArgs], {
+  ): Promise<
+    ChildProcess & { output: () => string; running: () => boolean; exited: () => Promise<number | null> }
+  > {
+    const [command = '', ...argv] = image.entrypoint.map((a) =>
+      isAbsolute(a) ? join(image.runtimeRoot, a) : a,
+    );
+    const cwd = join(image.runtimeRoot, '/app');
+    await expectInsideImage([command, cwd, ...pathsIn([...argv, ...extraArgs])]);
+    const child = spawn(command, [...argv, ...extraArgs], {
       // Only what the image and the pod set: nothing from this test process (NODE_OPTIONS=--import tsx, for one).
       env: { ...image.env, ...env },
-      cwd: join(image.runtimeRoot, '/app'),
+      cwd,
       stdio: ['ignore', 'pipe', 'pipe'],
       ...(asNonRoot ? { uid: NONROOT, gid: NONROOT } : {}),
     });
     children.push(child);
     let output = '';
+    let running = true;
     child.stdout?.on('data', (d: Buffer) => {
       output += d.toString();
     });
     child.stderr?.on('data', (d: Buffer) => {
       output += d.toString();
     });
-    return Object.assign(child, { output: () => output });
-  }
-
-  const exited = (child: ChildProcess) =>
-    new Promise<number | null>((res) => {
-      if (child.exitCode !== null || child.signalCode !== null) res(child.exitCode);
-      else child.once('exit', (code) => res(code));
+    // A process that cannot start (EACCES, ENOENT) emits `error` and never `exit`: end the wait with its reason.
+    const exit = new Promise<number | null>((res) => {
+      child.once('exit', (code) => {
+        running = false;
+        res(code);
+      });
+      child.once('error', (err) => {
+        running = false;
+        output += `\n${err.message}`;
+        res(null);
+      });
     });
+    return Object.assign(child, { output: () => output, running: () => running, exited: () => exit });
+  }
 
   before(async () => {
     work = await mkdtemp(join(tmpdir(), 'netpol-image-'));
-    // mkdtemp makes 0700 folders; the exporter runs as uid 65532 and must reach /app (read-only, owned by root).
+    // The image root inside must be reachable by uid 65532, as a container's root is: open this folder (0700 from
+    // mkdtemp); the build stages beside the image root stay in a 0700 folder of their own.
     await chmod(work, 0o755);
     const started = Date.now();
     image = await replay(work, { REVISION });
@@ -328,13 +407,18 @@ describe('Docker image (Dockerfile replayed without a Docker engine)', function 
     const lock = JSON.parse(await readFile(join(repo, 'package-lock.json'), 'utf8')) as {
       packages: Record<string, { version?: string }>;
     };
+    // Each base image by tag (what it is) and by digest (exactly which build of it): a rebuilt tag changes nothing here.
     const builders = image.stages.slice(0, -1).map((s) => s.image);
     for (const builder of builders) {
-      expect(builder, 'pinned Node image').to.match(/^node:\d+\.\d+\.\d+-[a-z]+(-slim)?$/);
-      expect(builder).to.equal(`node:${lock.packages['node_modules/node']?.version}-bookworm-slim`);
+      expect(builder, 'Node image pinned by version and digest').to.match(
+        /^node:\d+\.\d+\.\d+-[a-z]+(-slim)?@sha256:[0-9a-f]{64}$/,
+      );
+      expect(builder.split('@')[0]).to.equal(
+        `node:${lock.packages['node_modules/node']?.version}-bookworm-slim`,
+      );
     }
-    expect(image.runtime.image).to.match(
-      /^gcr\.io\/distroless\/nodejs24-debian12:nonroot(@sha256:[0-9a-f]{64})?$/,
+    expect(image.runtime.image, 'distroless pinned by digest').to.match(
+      /^gcr\.io\/distroless\/nodejs24-debian12:nonroot@sha256:[0-9a-f]{64}$/,
     );
     const ops = (op: string) => image.runtime.instructions.filter((i) => i.op === op).map((i) => i.args);
     expect(ops('USER')).to.deep.equal([`${NONROOT}:${NONROOT}`]);
@@ -424,9 +508,36 @@ describe('Docker image (Dockerfile replayed without a Docker engine)', function 
     expect(sources.filter(ignored)).to.deep.equal([]);
   });
 
+  it('holds its own Node at /nodejs/bin/node, and uid 65532 can reach it and /app whatever folder the checkout is in', async () => {
+    const [command = ''] = image.entrypoint;
+    expect(command, 'the entrypoint runs the Node of the image').to.equal(IMAGE_NODE);
+    // uid 65532 owns nothing here and is in no group that does: it gets the "other" bits. Every folder from / down
+    // must let it through (x), Node must be executable (r-x), the code readable (r); a 0700 folder anywhere above the
+    // image root (a checkout or TMPDIR under `mktemp -d`) stops it with EACCES.
+    const otherBits = async (path: string, bits: number) => {
+      const mode = (await stat(path)).mode & 0o007;
+      expect(
+        mode & bits,
+        `${path} (mode ${(mode | 0o1000).toString(8).slice(1)} for others) lets uid 65532 in`,
+      ).to.equal(bits);
+    };
+    const node = join(image.runtimeRoot, IMAGE_NODE);
+    const main = join(image.runtimeRoot, image.entrypoint[1] ?? '');
+    for (let dir = dirname(node); dir !== dirname(dir); dir = dirname(dir)) await otherBits(dir, 0o001);
+    await otherBits(node, 0o005);
+    for (let dir = dirname(main); dir !== image.runtimeRoot; dir = dirname(dir)) await otherBits(dir, 0o001);
+    await otherBits(main, 0o004);
+    await expectInsideImage([node, main]);
+    const { stdout } = await run(node, ['--version'], {
+      env: {},
+      ...(asNonRoot ? { uid: NONROOT, gid: NONROOT } : {}),
+    });
+    expect(stdout.trim(), 'the Node major the runtime image carries').to.match(/^v24\./);
+  });
+
   it('`docker run IMAGE --help` exits 0 and documents --web.listen-address', async () => {
-    const child = start(['--help']);
-    expect(await exited(child), child.output()).to.equal(0);
+    const child = await start(['--help']);
+    expect(await child.exited(), child.output()).to.equal(0);
     expect(child.output()).to.include('--web.listen-address');
   });
 
@@ -447,20 +558,24 @@ describe('Docker image (Dockerfile replayed without a Docker engine)', function 
     try {
       sim = await SimulatedCluster.start({ port: 0 });
       sim.addToken('exporter-sa-token', permissions);
-      // The pod reads its mounted token as uid 65532; here the kubeconfig plays that part.
-      const kubeconfig = join(work, 'kubeconfig');
+      // The pod reads its mounted token as uid 65532; here a kubeconfig, mounted inside the image root, plays that part.
+      const kubeconfig = join(image.runtimeRoot, 'var/run/secrets/netpol-exporter/kubeconfig');
+      await mkdir(dirname(kubeconfig), { recursive: true });
       await sim.writeKubeconfig(kubeconfig, { token: 'exporter-sa-token' });
       if (asNonRoot) await chown(kubeconfig, NONROOT, NONROOT);
       const port = await freePort();
       const podEnv = Object.fromEntries((container?.env ?? []).map((e) => [e.name, e.value]));
-      const child = start(
+      const child = await start(
         [...(container?.args ?? []), `--kubeconfig=${kubeconfig}`, `--web.listen-address=127.0.0.1:${port}`],
         podEnv,
       );
       const base = `http://127.0.0.1:${port}`;
-      const deadline = Date.now() + 30_000;
+      // Polls until ready, for at most what the startupProbe allows before the kubelet would restart the pod.
+      const startupSeconds =
+        (container?.startupProbe.periodSeconds ?? 0) * (container?.startupProbe.failureThreshold ?? 0);
+      let deadline = Date.now() + startupSeconds * 1000;
       let ready = 0;
-      while (Date.now() < deadline && child.exitCode === null) {
+      while (Date.now() < deadline && child.running()) {
         ready = await fetch(`${base}/readyz`).then(
           (r) => r.status,
           () => 0,
@@ -468,11 +583,15 @@ describe('Docker image (Dockerfile replayed without a Docker engine)', function 
         if (ready === 200) break;
         await new Promise((r) => setTimeout(r, 200));
       }
-      expect(ready, `ready within 30 s; output:\n${child.output()}`).to.equal(200);
+      expect(
+        ready,
+        `ready within the startupProbe's ${startupSeconds} s; output:\n${child.output()}`,
+      ).to.equal(200);
       expect((await fetch(`${base}/healthz`)).status).to.equal(200);
       // Ready means listed; the watches must be up too, or the ClusterRole lacks `watch`.
       let metrics = '';
       const watchesUp = /^netpol_exporter_watch_up\{resource="(namespaces|networkpolicies)"\} 1$/gm;
+      deadline = Date.now() + startupSeconds * 1000;
       while (Date.now() < deadline) {
         metrics = await (await fetch(`${base}/metrics`)).text();
         if ((metrics.match(watchesUp) ?? []).length === 2) break;
@@ -489,10 +608,14 @@ describe('Docker image (Dockerfile replayed without a Docker engine)', function 
       expect(lines, 'log lines').to.not.be.empty;
       for (const line of lines) expect(() => JSON.parse(line), line).to.not.throw();
 
+      // The kubelet sends SIGKILL terminationGracePeriodSeconds after SIGTERM: the exporter must be gone before that.
+      const grace = deployment.spec.template.spec.terminationGracePeriodSeconds;
       const startedStop = Date.now();
       child.kill('SIGTERM');
-      expect(await exited(child), child.output()).to.equal(0);
-      expect(Date.now() - startedStop, 'stops well within terminationGracePeriodSeconds').to.be.below(10_000);
+      expect(await child.exited(), child.output()).to.equal(0);
+      expect(Date.now() - startedStop, `stops within terminationGracePeriodSeconds (${grace} s)`).to.be.below(
+        grace * 1000,
+      );
     } finally {
       await sim?.stop();
     }

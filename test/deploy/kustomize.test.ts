@@ -53,6 +53,12 @@ const models: Record<string, new (data: never) => { validate(): void }> = {
 
 const NAMESPACE = 'netpol-exporter';
 const SELECTOR = { 'app.kubernetes.io/name': 'netpol-exporter', 'app.kubernetes.io/component': 'exporter' };
+// deploy/base's stand-in for the API server's address (TEST-NET-1: routes nowhere), which every install replaces.
+const API_SERVER_PLACEHOLDER = [{ ipBlock: { cidr: '192.0.2.1/32' } }];
+const API_PORTS = [
+  { port: 443, protocol: 'TCP' },
+  { port: 6443, protocol: 'TCP' },
+];
 const BASE_RULES = [
   { apiGroups: [''], resources: ['namespaces'], verbs: ['list', 'watch'] },
   { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['list', 'watch'] },
@@ -179,6 +185,17 @@ function securityReview(objects: KubeObject[]) {
     expect(own, `a NetworkPolicy selects ${name}'s pods`).to.have.length(1);
     expect(own[0]?.spec?.podSelector?.matchExpressions).to.be.undefined;
     expect([...(own[0]?.spec?.policyTypes ?? [])].sort()).to.deep.equal(['Egress', 'Ingress']);
+    // Every way out names where to: a rule without `to`, or with a /0 block, lets the exporter reach any address.
+    for (const rule of own[0]?.spec?.egress ?? []) {
+      const where = JSON.stringify(rule);
+      expect(rule.to, `egress rule ${where} names its destinations`).to.be.an('array').that.is.not.empty;
+      expect(rule.ports, `egress rule ${where} names its ports`).to.be.an('array').that.is.not.empty;
+      for (const peer of rule.to ?? []) {
+        expect(Object.keys(peer).length, `peer ${JSON.stringify(peer)} selects something`).to.be.above(0);
+        if (peer.ipBlock)
+          expect(peer.ipBlock.cidr, `${where} is narrower than any address`).to.not.match(/\/0$/);
+      }
+    }
   }
 }
 
@@ -204,6 +221,7 @@ const entryPoints: Record<string, () => Promise<KubeObject[]>> = {
   base: () => kustomize(join(deployDir, 'base')),
   'overlays/prometheus-operator': () => kustomize(join(deployDir, 'overlays/prometheus-operator')),
   'examples/monitoring-namespace': () => kustomize(join(deployDir, 'examples/monitoring-namespace')),
+  'examples/api-server-address': () => kustomize(join(deployDir, 'examples/api-server-address')),
   'base + components/prometheus-operator': () => kustomizeComposed({ components: ['prometheus-operator'] }),
   'base + components/grafana-dashboard': () => kustomizeComposed({ components: ['grafana-dashboard'] }),
   'base + components/pod-isolation': () => kustomizeComposed({ components: ['pod-isolation'] }),
@@ -329,12 +347,8 @@ describe('deploy/ (kustomize)', function () {
             { port: 53, protocol: 'TCP' },
           ],
         },
-        {
-          ports: [
-            { port: 443, protocol: 'TCP' },
-            { port: 6443, protocol: 'TCP' },
-          ],
-        },
+        // Not to any address: to a placeholder each install replaces with its API server's (see the example below).
+        { to: API_SERVER_PLACEHOLDER, ports: API_PORTS },
       ]);
       expect(policy.spec?.podSelector?.matchLabels).to.deep.equal(SELECTOR);
     });
@@ -444,6 +458,51 @@ describe('deploy/ (kustomize)', function () {
       ]);
       const rest = (objects: KubeObject[]) => objects.filter((o) => o.kind !== 'NetworkPolicy');
       expect(rest(get('examples/monitoring-namespace'))).to.deep.equal(rest(get('base')));
+    });
+
+    it('examples/api-server-address lets the exporter reach only the addresses it names on 443/6443, nothing else changed', () => {
+      const policy = only<NetworkPolicy>(get('examples/api-server-address'), 'NetworkPolicy');
+      const base = only<NetworkPolicy>(get('base'), 'NetworkPolicy');
+      const apiRule = policy.spec?.egress?.[1];
+      expect(apiRule?.ports).to.deep.equal(API_PORTS);
+      expect(apiRule?.to).to.deep.equal([
+        { ipBlock: { cidr: '10.0.0.10/32' } },
+        { ipBlock: { cidr: '10.96.0.1/32' } },
+      ]);
+      // The placeholder is gone, and the DNS rule, the ingress and the selector are the base's.
+      expect(JSON.stringify(policy)).to.not.include(API_SERVER_PLACEHOLDER[0]?.ipBlock.cidr);
+      const { egress, ...spec } = policy.spec ?? {};
+      const { egress: baseEgress, ...baseSpec } = base.spec ?? {};
+      expect(spec).to.deep.equal(baseSpec);
+      expect(egress?.[0]).to.deep.equal(baseEgress?.[0]);
+      expect(egress).to.have.length(2);
+      const rest = (objects: KubeObject[]) => objects.filter((o) => o.kind !== 'NetworkPolicy');
+      expect(rest(get('examples/api-server-address'))).to.deep.equal(rest(get('base')));
+    });
+
+    it("an overlay whose API server patch misses the base's placeholder fails to render instead of opening a rule", async () => {
+      // A copy of the example, with the value its `test` op expects changed, as if the base had moved the rule.
+      const example = await readFile(
+        join(deployDir, 'examples/api-server-address/kustomization.yaml'),
+        'utf8',
+      );
+      expect(example).to.include('value: 192.0.2.1/32');
+      const dir = await mkdtemp(join(tmpdir(), 'netpol-deploy-'));
+      try {
+        const moved = example
+          .replace('value: 192.0.2.1/32', 'value: 192.0.2.99/32')
+          .replace('../../base', relative(dir, join(deployDir, 'base')));
+        await writeFile(join(dir, 'kustomization.yaml'), moved);
+        const failure = await kustomize(dir).then(
+          () => undefined,
+          (err: Error & { stderr?: string }) => err.stderr ?? err.message,
+        );
+        expect(failure, 'kubectl kustomize fails')
+          .to.be.a('string')
+          .and.match(/test failed/);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
     });
   });
 
