@@ -339,12 +339,38 @@ export function parseArgs<S extends FlagSpec>(
   return { values: values as FlagValues<S>, help, positional };
 }
 
+/** Help lines wrapped to this width, as a terminal shows them without reflowing. */
+const HELP_WIDTH = 110;
+
+/**
+ * One entry per flag: the flag in a left column as wide as the longest one (capped, so one long flag does not push
+ * every description right; a longer flag puts its description on the next line), the description wrapped beside it.
+ */
 export function flagsHelp(spec: FlagSpec): string {
-  return Object.values(spec)
-    .map((f) => {
-      const left = `  --${f.name}${f.value ? `=${f.value}` : ''}`;
-      const def = f.default !== '' ? ` (default ${f.default})` : '';
-      return `${left.padEnd(36)} ${f.help}${def} [$${f.env}]`;
+  const flags = Object.values(spec).map((f) => ({
+    left: `  --${f.name}${f.value ? `=${f.value}` : ''}`,
+    text: `${f.help}${f.default !== '' ? ` (default ${f.default})` : ''} [$${f.env}]`,
+  }));
+  const column = Math.min(Math.max(...flags.map((f) => f.left.length)), 40) + 2;
+  return flags
+    .map(({ left, text }) => {
+      const lines = wrap(text, HELP_WIDTH - column).map((line) => ' '.repeat(column) + line);
+      const first = lines[0] ?? '';
+      if (left.length + 2 <= column) lines[0] = left.padEnd(column) + first.slice(column);
+      else lines.unshift(left);
+      return lines.join('\n');
     })
     .join('\n');
+}
+
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  return [...lines, line];
 }

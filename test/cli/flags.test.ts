@@ -1,5 +1,8 @@
 import { expect } from 'chai';
+import { auditFlags } from '../../src/cli/audit.ts';
 import { envName, flagsHelp, parseArgs, parseFlags, serveFlags, UsageError } from '../../src/cli/flags.ts';
+import { remediateFlags } from '../../src/cli/remediate.ts';
+import { simulateFlags } from '../../src/cli/simulate-main.ts';
 
 describe('flags', () => {
   it('has Prometheus-style defaults', () => {
@@ -62,4 +65,18 @@ describe('flags', () => {
     expect(envName('web.listen-address')).to.equal('NETPOL_EXPORTER_WEB_LISTEN_ADDRESS');
     expect(parseArgs(serveFlags, ['--help'], {}).help).to.equal(true);
   });
+
+  for (const [command, spec] of Object.entries({ serveFlags, auditFlags, remediateFlags, simulateFlags }))
+    it(`${command} --help: every description starts in one column and lines fit 110 characters`, () => {
+      const lines = flagsHelp(spec).split('\n');
+      const starts = new Set<number>();
+      for (const line of lines) {
+        expect(line.length, line).to.be.at.most(110);
+        if (/^ {2}--\S+$/.test(line)) continue; // a long flag, its description on the next line
+        const flag = /^ {2}--\S+ +/.exec(line);
+        starts.add(flag ? flag[0].length : line.search(/\S/));
+      }
+      expect([...starts]).to.have.length(1);
+      for (const f of Object.values(spec)) expect(lines.join(' ')).to.contain(`--${f.name}`);
+    });
 });
