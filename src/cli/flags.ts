@@ -77,6 +77,27 @@ function commaList(raw: string): string[] {
     .filter((item) => item !== '');
 }
 
+const LABEL_KEY =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+
+/**
+ * Namespace label keys, or `*`. kube-state-metrics' spelling (`namespaces=[team,owner]`), which users paste, means
+ * the same here; any other resource, or a key that is not a label key, is refused with the syntax to use.
+ */
+function labelAllowlist(raw: string, name: string): string[] {
+  const trimmed = raw.trim();
+  const ksm = /^namespaces=\[(.*)\]$/.exec(trimmed);
+  if (!ksm && /[=[\]]/.test(trimmed))
+    throw new UsageError(
+      `--${name} takes namespace label keys such as team,owner (or *), or kube-state-metrics' namespaces=[team,owner]; not ${JSON.stringify(raw)}`,
+    );
+  const keys = commaList(ksm ? (ksm[1] ?? '') : trimmed);
+  for (const key of keys)
+    if (key !== '*' && !LABEL_KEY.test(key))
+      throw new UsageError(`--${name}: ${JSON.stringify(key)} is not a label key`);
+  return keys;
+}
+
 function labelSelector(raw: string, name: string): SelectorRequirement[] {
   try {
     return parseLabelSelector(raw);
@@ -207,9 +228,9 @@ export const serveFlags = {
   metricLabelsAllowlist: flag({
     name: 'metric-labels-allowlist',
     value: 'KEYS',
-    help: 'comma-separated namespace label keys (or *) exported on netpol_namespace_labels',
+    help: "comma-separated namespace label keys (or *) exported on netpol_namespace_labels; kube-state-metrics' namespaces=[k1,k2] works too",
     default: '',
-    parse: commaList,
+    parse: labelAllowlist,
   }),
   coverageSources: flag({
     name: 'coverage-sources',

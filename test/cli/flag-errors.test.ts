@@ -62,7 +62,11 @@ current-context: ctx
     // Lists of names, globs or label keys: every string is a valid (possibly empty) list.
     { flag: 'namespaces.include', anyValue: 'comma-separated names or globs' },
     { flag: 'namespaces.exclude', anyValue: 'comma-separated names or globs' },
-    { flag: 'metric-labels-allowlist', anyValue: 'comma-separated label keys' },
+    {
+      flag: 'metric-labels-allowlist',
+      value: 'pods=[app]',
+      message: /--metric-labels-allowlist takes namespace label keys/,
+    },
   ];
 
   it('has a case for every serve flag', () => {

@@ -79,4 +79,14 @@ describe('flags', () => {
       expect([...starts]).to.have.length(1);
       for (const f of Object.values(spec)) expect(lines.join(' ')).to.contain(`--${f.name}`);
     });
+
+  it("--metric-labels-allowlist takes label keys, or kube-state-metrics' namespaces=[...] spelling of them", () => {
+    const keys = (raw: string) =>
+      parseFlags(serveFlags, [`--metric-labels-allowlist=${raw}`], {}).metricLabelsAllowlist;
+    expect(keys('team,app.kubernetes.io/name')).to.deep.equal(['team', 'app.kubernetes.io/name']);
+    expect(keys('namespaces=[team,owner]')).to.deep.equal(['team', 'owner']);
+    expect(keys('namespaces=[*]')).to.deep.equal(['*']);
+    for (const bad of ['pods=[app]', 'namespaces=[team', 'team owner', 'namespaces=team'])
+      expect(() => keys(bad), bad).to.throw(UsageError, /--metric-labels-allowlist/);
+  });
 });
