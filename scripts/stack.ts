@@ -1,6 +1,6 @@
 // `npm run stack`: the demo (simulated cluster + exporter, as `netpol-exporter demo`) plus a real Prometheus and
 // Alertmanager loaded with the bundled rules, all on 127.0.0.1, so the alerts for the demo's uncovered namespaces
-// can be watched firing in the Prometheus UI. Ctrl-C stops every process by its PID and removes the temporary files.
+// can be watched firing in Prometheus' classic UI and with amtool. Ctrl-C stops every process by its PID and removes the temporary files.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -122,15 +122,17 @@ async function main(): Promise<void> {
 The stack is up: the demo above, scraped every 5 s by a real Prometheus with the bundled rules
 (${rulesPath}), sending alerts to a real Alertmanager.
 
-  Prometheus alerts   ${prometheus.url}/alerts
-  Prometheus query    ${prometheus.url}/graph?g0.expr=${encodeURIComponent('cluster:netpol_namespace_coverage:ratio')}
-  Prometheus targets  ${prometheus.url}/targets
-  Alertmanager        ${alertmanager.url}/#/alerts
+  Prometheus alerts   ${prometheus.url}/classic/alerts
+  Prometheus query    ${prometheus.url}/classic/graph?g0.expr=${encodeURIComponent('cluster:netpol_namespace_coverage:ratio')}&g0.tab=1
+  Prometheus targets  ${prometheus.url}/classic/targets
+  Alertmanager API    ${alertmanager.url}/api/v2/alerts
+  Alertmanager CLI    amtool --alertmanager.url=${alertmanager.url} alert
   Exporter metrics    http://${demo.address}/metrics
 
 Every alert's \`for:\` is ${ALERT_FOR} in this stack's copy of the rules (15m for NetpolNamespaceUncovered in the real
-ones), so NetpolNamespaceUncovered fires for the demo's uncovered namespaces within about half a minute. Add a policy
-with the kubectl command above and watch its alert resolve. Prometheus PID ${prometheus.pid}, Alertmanager PID ${alertmanager.pid},
+ones), so NetpolNamespaceUncovered fires for the demo's uncovered namespaces within about half a minute. Run the
+demo's "Protect a namespace" command above and watch its alert resolve. (Debian's Prometheus serves only its classic
+UI, and Debian's Alertmanager ships no web UI: hence the classic pages, the API and amtool.) Prometheus PID ${prometheus.pid}, Alertmanager PID ${alertmanager.pid},
 demo PID ${demo.pid}.
 
 Press Ctrl-C to stop everything.
