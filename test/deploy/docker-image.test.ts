@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, normalize, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import type { Permission, SimulatedCluster } from '@netpol-exporter/kube-sim';
 import { expect } from 'chai';
 import { parseAllDocuments } from 'yaml';
-import type { Permission, SimulatedCluster } from '../../src/simulator/index.ts';
 
 const run = promisify(execFile);
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -431,7 +431,7 @@ describe('Docker image (Dockerfile replayed without a Docker engine)', function 
   });
 
   it("serves /metrics against the simulator with the Deployment's args and env and only deploy/base's RBAC", async () => {
-    const { SimulatedCluster } = await import('../../src/simulator/index.ts');
+    const { SimulatedCluster } = await import('@netpol-exporter/kube-sim');
     const load = async <T>(file: string) =>
       parseAllDocuments(await readFile(join(repo, 'deploy/base', file), 'utf8'))[0]?.toJS() as T;
     const deployment = await load<Deployment>('deployment.yaml');

@@ -3,6 +3,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { SimulatedCluster } from '@netpol-exporter/kube-sim';
 import type { Logger } from 'pino';
 import { EXPORTER_PERMISSIONS } from '../../src/cli/demo.ts';
 import { parseFlags, serveFlags } from '../../src/cli/flags.ts';
@@ -16,7 +17,6 @@ import { namespaceFamilies } from '../../src/exposition/families/namespace.ts';
 import { namespaceContextFamilies } from '../../src/exposition/families/namespace-context.ts';
 import { protectionFamilies } from '../../src/exposition/families/protection.ts';
 import { RenderedStore } from '../../src/exposition/rendered-store.ts';
-import type { SimulatedCluster } from '../../src/simulator/index.ts';
 import { createLogger } from '../../src/support/log.ts';
 import { seriesWithPrefix } from './exposition.ts';
 

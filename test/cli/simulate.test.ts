@@ -4,9 +4,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { SimulatedCluster } from '@netpol-exporter/kube-sim';
 import { expect } from 'chai';
 import { runSimulate } from '../../src/cli/simulate.ts';
-import type { SimulatedCluster } from '../../src/simulator/index.ts';
 
 describe('simulator CLI: runSimulate', function () {
   this.timeout(30_000);
@@ -26,7 +26,7 @@ describe('simulator CLI: runSimulate', function () {
     const kubeconfigOut = join(dir, 'kc.yaml');
     sim = await runSimulate(
       {
-        scenario: join(import.meta.dirname, '../fixtures/simulator/cluster.yaml'),
+        scenario: join(import.meta.dirname, '../../packages/kube-sim/test/fixtures/cluster.yaml'),
         scale: { namespaces: 50, policiesPerNamespace: 2 },
         kubeconfigOut,
       },
