@@ -26,13 +26,18 @@ ARG REVISION=unknown
 # --- build: compile TypeScript to dist/ --------------------------------------------------------------------------------
 FROM ${BUILD_IMAGE} AS build
 WORKDIR /src
-# Lockfile first: the dependency layer is reused until package*.json change.
+# Lockfile first: the dependency layer is reused until package*.json change. The workspace package's package.json
+# is part of the dependency tree (npm links it into node_modules).
 COPY package.json package-lock.json ./
+COPY packages/kube-sim/package.json ./packages/kube-sim/
 # --ignore-scripts: the `prepare` script would build before the sources are here, and the `node` devDependency's
 # install script would download a second Node 24 that this image already has. Nothing the compiler needs has a script.
 RUN --mount=type=cache,target=/root/.npm npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY packages/kube-sim/tsconfig.json packages/kube-sim/tsconfig.build.json ./packages/kube-sim/
+COPY packages/kube-sim/src ./packages/kube-sim/src
 COPY src ./src
+# Builds the simulated API server package first (packages/kube-sim/dist, for `demo` and `simulate`), then dist/.
 RUN npm run build
 # Last, so a new commit reuses every layer above. src/version.ts reads REVISION beside package.json.
 ARG REVISION
@@ -42,6 +47,7 @@ RUN printf '%s\n' "$REVISION" > REVISION
 FROM ${BUILD_IMAGE} AS prod-deps
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY packages/kube-sim/package.json ./packages/kube-sim/
 # --omit=dev leaves out the compiler, test tools and the `node` binary package; --ignore-scripts keeps `prepare` (a
 # build that would need those devDependencies) from running. No production dependency needs an install script.
 RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --ignore-scripts --no-audit --no-fund
@@ -70,6 +76,9 @@ COPY package.json ./
 COPY --from=build /src/REVISION ./REVISION
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
+# node_modules/@netpol-exporter/kube-sim is npm's link to packages/kube-sim: its package.json and compiled dist/ only.
+COPY --from=build /src/packages/kube-sim/package.json ./packages/kube-sim/
+COPY --from=build /src/packages/kube-sim/dist ./packages/kube-sim/dist
 ENV NODE_ENV=production
 # The distroless "nonroot" user, by number so that Kubernetes' runAsNonRoot can verify it without /etc/passwd.
 USER 65532:65532

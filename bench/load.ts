@@ -9,9 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { SimulatedCluster } from '@netpol-exporter/kube-sim';
 import { Agent, request } from 'undici';
 import { EXPORTER_PERMISSIONS } from '../src/cli/demo.ts';
-import { SimulatedCluster } from '../src/simulator/index.ts';
 import { cpuSeconds, rssBytes } from './process.ts';
 import { percentile } from './scrape.ts';
 

@@ -1,7 +1,7 @@
 // Churn that leaves the cluster the size it found it: every policy it creates it later deletes, every namespace
 // it creates it later deletes. The simulator's own churn grows the cluster (more creates than deletes), which
 // would make a leak indistinguishable from more data. Driven as fast as asked, in 10 ms batches.
-import type { SimulatedCluster } from '../src/simulator/index.ts';
+import type { SimulatedCluster } from '@netpol-exporter/kube-sim';
 
 export interface SoakOptions {
   events: number;

@@ -27,10 +27,18 @@ function missingTools(): string[] {
 async function startDemo(
   port: number,
 ): Promise<{ address: string; pid: number | undefined; exited: Promise<void>; stop: () => Promise<void> }> {
-  // process.execPath: npm runs this script on the project's Node 24 (node_modules/.bin/node).
+  // process.execPath: npm runs this script on the project's Node 24 (node_modules/.bin/node). The condition makes the
+  // simulator package load from its TypeScript source, as in the tests, not from its last build.
   const proc = spawn(
     process.execPath,
-    ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'demo', `--web.listen-address=127.0.0.1:${port}`],
+    [
+      '--conditions=netpol-source',
+      '--import',
+      'tsx',
+      join(ROOT, 'src/cli/main.ts'),
+      'demo',
+      `--web.listen-address=127.0.0.1:${port}`,
+    ],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   proc.stdout?.on('data', (b: Buffer) => process.stdout.write(b));

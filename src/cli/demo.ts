@@ -3,7 +3,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SimulatedCluster } from '../simulator/index.ts';
+import { SimulatedCluster } from '@netpol-exporter/kube-sim';
 import { createLogger } from '../support/log.ts';
 import { DEMO_EXTRA_KINDS, demoCluster, demoOutsideProtection } from './demo-cluster.ts';
 import type { ServeConfig } from './flags.ts';

@@ -7,13 +7,22 @@ import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { UsageError } from './flags.ts';
 
+/** ~/.kube/config; a user with no home (no HOME, no passwd entry: uid 65532 in a distroless image) has none. */
+function defaultKubeconfig(env: Record<string, string | undefined>): string {
+  try {
+    return join(env.HOME || homedir(), '.kube', 'config');
+  } catch {
+    return '~/.kube/config';
+  }
+}
+
 export function loadKubeConfig(path: string, context: string, env = process.env): KubeConfig {
   const kc = new KubeConfig();
-  const home = join(env.HOME || homedir(), '.kube', 'config');
+  const home = defaultKubeconfig(env);
   try {
     if (path) kc.loadFromFile(path);
     else if (env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
-    else if (existsSync(home)) kc.loadFromFile(home);
+    else if (home !== '~/.kube/config' && existsSync(home)) kc.loadFromFile(home);
     else
       throw new UsageError(
         `no cluster configuration found: no --kubeconfig or KUBECONFIG, not in a cluster (KUBERNETES_SERVICE_HOST is unset), and no ${home}`,

@@ -1,4 +1,5 @@
 // `netpol-exporter simulate`: flags for the simulated API server run alone.
+import type { SimulatedCluster } from '@netpol-exporter/kube-sim';
 import { createLogger } from '../support/log.ts';
 import { flag, flagsHelp, parseArgs, parsers, UsageError } from './flags.ts';
 import { stopOnSignals } from './serve.ts';
@@ -57,7 +58,12 @@ export async function simulateMain(argv: string[], env: Record<string, string | 
   if (positional.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positional[0])}`);
   if (values.port > 65535) throw new UsageError(`--port takes 0-65535, not ${values.port}`);
   const log = createLogger('info', 'logfmt');
-  const sim = await runSimulate(
+  // Signals are handled before the URL is printed: whoever waits for that line may stop the server at once.
+  let sim: SimulatedCluster | undefined;
+  stopOnSignals(async () => {
+    await sim?.stop();
+  }, log);
+  sim = await runSimulate(
     {
       ...(values.scenario ? { scenario: values.scenario } : {}),
       ...(values.scaleNamespaces > 0
@@ -69,5 +75,4 @@ export async function simulateMain(argv: string[], env: Record<string, string | 
     },
     (line) => process.stdout.write(`${line}\n`),
   );
-  stopOnSignals(() => sim.stop(), log);
 }

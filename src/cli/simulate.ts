@@ -4,7 +4,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { SimulatedCluster } from '../simulator/index.ts';
+import { SimulatedCluster } from '@netpol-exporter/kube-sim';
 
 export interface SimulateOptions {
   scenario?: string;

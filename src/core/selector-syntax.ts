@@ -1,6 +1,6 @@
 // Kubernetes label selectors as text (`k=v,k!=v,k in (a,b),!k`), the grammar of k8s.io/apimachinery/pkg/labels:
-// parsed once into requirements, then matched against label maps. Used for the scope flags and by the simulator's
-// `labelSelector` query parameter, so both read selectors exactly alike.
+// parsed once into requirements, then matched against label maps. Used for the scope flags. The simulated API server
+// has its own parser, written separately on purpose: test/core/selector-syntax.test.ts feeds both the same texts.
 
 export interface SelectorRequirement {
   key: string;

@@ -4,10 +4,10 @@
 // Values that depend on the clock or on timing are normalised: timestamps, the request and event counters, and the
 // bookmark and restart series.
 import { readFileSync, writeFileSync } from 'node:fs';
+import { SimulatedCluster } from '@netpol-exporter/kube-sim';
 import { expect } from 'chai';
 import { DEMO_PERMISSIONS } from '../../src/cli/demo.ts';
 import { DEMO_EXTRA_KINDS, demoCluster, demoOutsideProtection } from '../../src/cli/demo-cluster.ts';
-import { SimulatedCluster } from '../../src/simulator/index.ts';
 import { exporterFor, type TestExporter } from '../helpers/exporter.ts';
 import { eventually } from '../helpers/exposition.ts';
 

@@ -26,9 +26,9 @@ import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import type { Permission, SimulatedCluster } from '@netpol-exporter/kube-sim';
 import { expect } from 'chai';
 import { parseAllDocuments } from 'yaml';
-import type { Permission, SimulatedCluster } from '../../src/simulator/index.ts';
 
 const run = promisify(execFile);
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -474,14 +474,22 @@ describe('Docker image (Dockerfile replayed without a Docker engine)', function 
     expect(await present('.bin/node'), 'no second Node binary').to.equal(false);
   });
 
-  it('ships only package.json, REVISION, dist/ and node_modules/ in /app, and no TypeScript sources or tests', async () => {
+  it('ships only package.json, REVISION, dist/, node_modules/ and the compiled simulator package in /app, and no TypeScript sources or tests', async () => {
     expect((await readdir(join(image.runtimeRoot, 'app'))).sort()).to.deep.equal(
-      ['REVISION', 'dist', 'node_modules', 'package.json'].sort(),
+      ['REVISION', 'dist', 'node_modules', 'package.json', 'packages'].sort(),
     );
     const dist = await walk(join(image.runtimeRoot, 'app/dist'));
     expect(dist).to.include('cli/main.js');
-    expect(dist.filter((f) => /\.ts$/.test(f) && !f.endsWith('.d.ts'))).to.deep.equal([]);
-    expect(dist.filter((f) => /\.test\./.test(f))).to.deep.equal([]);
+    // The workspace package, reached through npm's link node_modules/@netpol-exporter/kube-sim -> packages/kube-sim.
+    const simulator = await walk(join(image.runtimeRoot, 'app/packages'));
+    expect(simulator).to.include.members(['kube-sim/package.json', 'kube-sim/dist/index.js']);
+    expect(
+      simulator.filter((f) => f !== 'kube-sim/package.json' && !f.startsWith('kube-sim/dist/')),
+    ).to.deep.equal([]);
+    for (const files of [dist, simulator]) {
+      expect(files.filter((f) => /\.ts$/.test(f) && !f.endsWith('.d.ts'))).to.deep.equal([]);
+      expect(files.filter((f) => /\.test\./.test(f))).to.deep.equal([]);
+    }
   });
 
   it('.dockerignore keeps node_modules, dist, tests, coverage, .git and local state out of the build context', async () => {
@@ -499,12 +507,27 @@ describe('Docker image (Dockerfile replayed without a Docker engine)', function 
       'deploy/base/kustomization.yaml',
       'src/node_modules/x.js',
       'npm-debug.log',
+      'packages/kube-sim/test/store.test.ts',
+      'packages/kube-sim/dist/index.js',
+      'packages/kube-sim/node_modules/x/package.json',
+      'packages/kube-sim/README.md',
     ])
       expect(ignored(path), path).to.equal(true);
-    for (const path of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json'])
+    for (const path of [
+      'package.json',
+      'package-lock.json',
+      'tsconfig.json',
+      'tsconfig.build.json',
+      'packages/kube-sim/package.json',
+      'packages/kube-sim/tsconfig.json',
+      'packages/kube-sim/tsconfig.build.json',
+    ])
       expect(ignored(path), path).to.equal(false);
     // Every source file reaches the build (a too-broad pattern once dropped src/cli/kubeconfig.ts).
-    const sources = (await walk(join(repo, 'src'))).map((f) => `src/${f}`);
+    const sources = [
+      ...(await walk(join(repo, 'src'))).map((f) => `src/${f}`),
+      ...(await walk(join(repo, 'packages/kube-sim/src'))).map((f) => `packages/kube-sim/src/${f}`),
+    ];
     expect(sources.filter(ignored)).to.deep.equal([]);
   });
 
@@ -541,8 +564,38 @@ describe('Docker image (Dockerfile replayed without a Docker engine)', function 
     expect(child.output()).to.include('--web.listen-address');
   });
 
+  /** Polls until `check` holds or the child exits or 60 s pass; says which. */
+  async function until(child: { running(): boolean }, check: () => Promise<boolean>): Promise<boolean> {
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline && child.running(); ) {
+      if (await check()) return true;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    return false;
+  }
+
+  it('`docker run IMAGE simulate` starts the simulated API server from the compiled package and stops on SIGTERM', async () => {
+    const child = await start(['simulate', '--scale-namespaces=3']);
+    const listening = /simulated Kubernetes API server listening on https:\/\/127\.0\.0\.1:\d+/;
+    expect(await until(child, async () => listening.test(child.output())), child.output()).to.equal(true);
+    child.kill('SIGTERM');
+    expect(await child.exited(), child.output()).to.equal(0);
+  });
+
+  it('`docker run IMAGE demo` becomes ready against its simulated cluster and stops on SIGTERM', async () => {
+    const port = await freePort();
+    const child = await start(['demo', `--web.listen-address=127.0.0.1:${port}`]);
+    const ready = () =>
+      fetch(`http://127.0.0.1:${port}/readyz`).then(
+        (r) => r.status === 200,
+        () => false,
+      );
+    expect(await until(child, ready), child.output()).to.equal(true);
+    child.kill('SIGTERM');
+    expect(await child.exited(), child.output()).to.equal(0);
+  });
+
   it("serves /metrics against the simulator with the Deployment's args and env and only deploy/base's RBAC", async () => {
-    const { SimulatedCluster } = await import('../../src/simulator/index.ts');
+    const { SimulatedCluster } = await import('@netpol-exporter/kube-sim');
     const load = async <T>(file: string) =>
       parseAllDocuments(await readFile(join(repo, 'deploy/base', file), 'utf8'))[0]?.toJS() as T;
     const deployment = await load<Deployment>('deployment.yaml');

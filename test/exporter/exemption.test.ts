@@ -1,9 +1,9 @@
 // Exemptions, scope and routing labels against the simulated API server: an exemption added with the API,
 // expiring while the exporter runs with no watch event at all, then removed; malformed and hostile ones.
 import { spawnSync } from 'node:child_process';
+import { SimulatedCluster } from '@netpol-exporter/kube-sim';
 import { expect } from 'chai';
 import { parseFlags, serveFlags, UsageError } from '../../src/cli/flags.ts';
-import { SimulatedCluster } from '../../src/simulator/index.ts';
 import { exporterFor, type TestExporter } from '../helpers/exporter.ts';
 import { eventually, parseExposition } from '../helpers/exposition.ts';
 

@@ -3,10 +3,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SimulatedCluster } from '@netpol-exporter/kube-sim';
 import { expect } from 'chai';
 import { EXPORTER_PERMISSIONS } from '../../src/cli/demo.ts';
 import { demoCluster } from '../../src/cli/demo-cluster.ts';
-import { SimulatedCluster } from '../../src/simulator/index.ts';
 import {
   exitOf,
   exporterFor,

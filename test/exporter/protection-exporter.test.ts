@@ -3,10 +3,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { SimulatedCluster } from '@netpol-exporter/kube-sim';
 import { expect } from 'chai';
 import { EXPORTER_PERMISSIONS } from '../../src/cli/demo.ts';
 import { loadKubeConfig } from '../../src/cli/kubeconfig.ts';
-import { SimulatedCluster } from '../../src/simulator/index.ts';
 import { KubeApi } from '../../src/watch/kube-api.ts';
 import { METADATA_ACCEPT } from '../../src/watch/pod-watch.ts';
 import { exporterFor, type TestExporter } from '../helpers/exporter.ts';

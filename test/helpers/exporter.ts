@@ -3,6 +3,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { SimulatedCluster } from '@netpol-exporter/kube-sim';
 import type { Logger } from 'pino';
 import { EXPORTER_PERMISSIONS } from '../../src/cli/demo.ts';
 import { parseFlags, serveFlags } from '../../src/cli/flags.ts';
@@ -14,7 +15,6 @@ import { type NamespaceVerdict, namespaceVerdict } from '../../src/core/verdict.
 import { DEFAULT_NAMESPACE_CONTEXT } from '../../src/exporter/exporter.ts';
 import { contextFamilies, verdictFamilies } from '../../src/exposition/families/index.ts';
 import { RenderedStore } from '../../src/exposition/rendered-store.ts';
-import type { SimulatedCluster } from '../../src/simulator/index.ts';
 import { createLogger } from '../../src/support/log.ts';
 import { seriesWithPrefix } from './exposition.ts';
 

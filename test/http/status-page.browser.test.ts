@@ -2,10 +2,10 @@
 // watching the simulator: what a person opening `/` sees, on a desktop and on a phone.
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { SimulatedCluster } from '@netpol-exporter/kube-sim';
 import { expect } from 'chai';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import type { CoverageReport } from '../../src/report/coverage-report.ts';
-import { SimulatedCluster } from '../../src/simulator/index.ts';
 import { exporterFor, ROOT, type TestExporter } from '../helpers/exporter.ts';
 import { eventually, parseExposition } from '../helpers/exposition.ts';
 import { validate } from '../helpers/json-schema.ts';

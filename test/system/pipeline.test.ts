@@ -6,11 +6,11 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SimulatedCluster } from '@netpol-exporter/kube-sim';
 import { expect } from 'chai';
 import { rulesPath } from '../../deploy/rules/generate.ts';
 import { EXPORTER_PERMISSIONS } from '../../src/cli/demo.ts';
 import { demoCluster } from '../../src/cli/demo-cluster.ts';
-import { SimulatedCluster } from '../../src/simulator/index.ts';
 import { exitOf, spawnExporter } from '../helpers/exporter.ts';
 import {
   Alertmanager,

@@ -3,10 +3,10 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SimulatedCluster } from '@netpol-exporter/kube-sim';
 import bcrypt from 'bcryptjs';
 import { expect } from 'chai';
 import { EXPORTER_PERMISSIONS } from '../../src/cli/demo.ts';
-import { SimulatedCluster } from '../../src/simulator/index.ts';
 import { exitOf, spawnExporter } from '../helpers/exporter.ts';
 import { eventually } from '../helpers/exposition.ts';
 import { request } from '../helpers/http-client.ts';

@@ -4,10 +4,10 @@
 // is reported as such, retries back off. Checked at the end: every per-namespace series equals the simulator's truth.
 //   Short mode (the test suite):   npx mocha test/system/soak.test.ts
 //   Long mode, replayable:         SOAK_SECONDS=600 SOAK_SEED=1234 npx mocha test/system/soak.test.ts
+
+import { prng, SimulatedCluster } from '@netpol-exporter/kube-sim';
 import { expect } from 'chai';
 import { EXPORTER_PERMISSIONS } from '../../src/cli/demo.ts';
-import { prng } from '../../src/simulator/churn.ts';
-import { SimulatedCluster } from '../../src/simulator/index.ts';
 import { exporterFor, namespaceSeries, type TestExporter, truth } from '../helpers/exporter.ts';
 import { eventually, parseExposition } from '../helpers/exposition.ts';
 

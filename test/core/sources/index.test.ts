@@ -3,6 +3,7 @@
 // docs.tigera.io/calico/latest/reference/resources/globalnetworkpolicy and .../networkpolicy,
 // docs.cilium.io/en/stable/security/policy/ (language, "enableDefaultDeny") and .../kubernetes.
 import { readFileSync } from 'node:fs';
+import { KINDS } from '@netpol-exporter/kube-sim';
 import { expect } from 'chai';
 import { parse } from 'yaml';
 import { CoverageState } from '../../../src/core/coverage-state.ts';
@@ -17,7 +18,6 @@ import {
   sourceOfManifest,
   sourcePolicyFacts,
 } from '../../../src/core/sources/index.ts';
-import { KINDS } from '../../../src/simulator/index.ts';
 
 const NAMESPACES = {
   payments: { team: 'pay', env: 'prod' },

@@ -12,9 +12,9 @@ import {
   Watch,
 } from '@kubernetes/client-node';
 import { expect } from 'chai';
-import { SimulatedCluster } from '../../src/simulator/index.ts';
-import { eventually } from '../fixtures/simulator/poll.ts';
-import { RawClient } from '../fixtures/simulator/raw.ts';
+import { SimulatedCluster } from '../../src/index.ts';
+import { eventually } from '../helpers/poll.ts';
+import { RawClient } from '../helpers/raw.ts';
 
 function config(sim: SimulatedCluster, token?: string): KubeConfig {
   const kc = new KubeConfig();

@@ -24,8 +24,9 @@ export interface StatusBody {
   code: number;
 }
 
-/** An API failure carrying its Status; thrown by the store so HTTP and programmatic callers fail identically. */
-export class ApiError extends Error {
+/** A failure carrying the Status the real server would answer; thrown by the store so HTTP and programmatic callers
+ * fail identically. */
+export class StatusError extends Error {
   readonly status: StatusBody;
   /** Extra response headers (Retry-After). */
   readonly headers: Record<string, string>;
@@ -38,7 +39,7 @@ export class ApiError extends Error {
     headers: Record<string, string> = {},
   ) {
     super(message);
-    this.name = 'ApiError';
+    this.name = 'StatusError';
     this.status = {
       kind: 'Status',
       apiVersion: 'v1',
@@ -65,39 +66,48 @@ function detailsFor(k: KindDef, name: string): StatusDetails {
 }
 
 export const errors = {
-  notFound(k: KindDef, name: string): ApiError {
-    return new ApiError(404, 'NotFound', `${kindKey(k)} "${name}" not found`, detailsFor(k, name));
+  notFound(k: KindDef, name: string): StatusError {
+    return new StatusError(404, 'NotFound', `${kindKey(k)} "${name}" not found`, detailsFor(k, name));
   },
-  namespaceNotFound(name: string): ApiError {
-    return new ApiError(404, 'NotFound', `namespaces "${name}" not found`, { name, kind: 'namespaces' });
+  namespaceNotFound(name: string): StatusError {
+    return new StatusError(404, 'NotFound', `namespaces "${name}" not found`, { name, kind: 'namespaces' });
   },
-  pathNotFound(): ApiError {
-    return new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
+  pathNotFound(): StatusError {
+    return new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
   },
-  alreadyExists(k: KindDef, name: string): ApiError {
-    return new ApiError(409, 'AlreadyExists', `${kindKey(k)} "${name}" already exists`, detailsFor(k, name));
+  alreadyExists(k: KindDef, name: string): StatusError {
+    return new StatusError(
+      409,
+      'AlreadyExists',
+      `${kindKey(k)} "${name}" already exists`,
+      detailsFor(k, name),
+    );
   },
-  conflict(k: KindDef, name: string): ApiError {
-    return new ApiError(
+  conflict(k: KindDef, name: string): StatusError {
+    return new StatusError(
       409,
       'Conflict',
       `Operation cannot be fulfilled on ${kindKey(k)} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
       detailsFor(k, name),
     );
   },
-  invalid(k: KindDef, name: string, causes: { field: string; message: string; reason: string }[]): ApiError {
+  invalid(
+    k: KindDef,
+    name: string,
+    causes: { field: string; message: string; reason: string }[],
+  ): StatusError {
     const what = k.group === '' ? k.kind : `${k.kind}.${k.group}`;
     const list = causes.map((c) => `${c.field}: ${c.message}`);
     const message = `${what} "${name}" is invalid: ${list.length === 1 ? list[0] : `[${list.join(', ')}]`}`;
-    return new ApiError(422, 'Invalid', message, {
+    return new StatusError(422, 'Invalid', message, {
       name,
       ...(k.group === '' ? {} : { group: k.group }),
       kind: k.kind,
       causes: causes.map((c) => ({ reason: c.reason, message: c.message, field: c.field })),
     });
   },
-  namespaceTerminating(k: KindDef, name: string, namespace: string): ApiError {
-    return new ApiError(
+  namespaceTerminating(k: KindDef, name: string, namespace: string): StatusError {
+    return new StatusError(
       403,
       'Forbidden',
       `${kindKey(k)} "${name}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`,
@@ -113,11 +123,11 @@ export const errors = {
       },
     );
   },
-  badRequest(message: string): ApiError {
-    return new ApiError(400, 'BadRequest', message);
+  badRequest(message: string): StatusError {
+    return new StatusError(400, 'BadRequest', message);
   },
-  unauthorized(): ApiError {
-    return new ApiError(401, 'Unauthorized', 'Unauthorized');
+  unauthorized(): StatusError {
+    return new StatusError(401, 'Unauthorized', 'Unauthorized');
   },
   forbidden(
     user: string,
@@ -125,39 +135,39 @@ export const errors = {
     k: KindDef,
     namespace: string | undefined,
     name: string | undefined,
-  ): ApiError {
+  ): StatusError {
     const subject = name ? `${kindKey(k)} "${name}"` : kindKey(k);
     const scope = namespace ? `in the namespace "${namespace}"` : 'at the cluster scope';
-    return new ApiError(
+    return new StatusError(
       403,
       'Forbidden',
       `${subject} is forbidden: User "${user}" cannot ${verb} resource "${k.resource}" in API group "${k.group}" ${scope}`,
       { ...(name ? { name } : {}), ...(k.group === '' ? {} : { group: k.group }), kind: k.resource },
     );
   },
-  methodNotAllowed(): ApiError {
-    return new ApiError(
+  methodNotAllowed(): StatusError {
+    return new StatusError(
       405,
       'MethodNotAllowed',
       'the server does not allow this method on the requested resource',
       {},
     );
   },
-  unsupportedMediaType(contentType: string): ApiError {
-    return new ApiError(
+  unsupportedMediaType(contentType: string): StatusError {
+    return new StatusError(
       415,
       'UnsupportedMediaType',
       `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json (got "${contentType}")`,
     );
   },
-  expired(message: string): ApiError {
-    return new ApiError(410, 'Expired', message);
+  expired(message: string): StatusError {
+    return new StatusError(410, 'Expired', message);
   },
-  internal(message = 'Internal error occurred: simulated failure'): ApiError {
-    return new ApiError(500, 'InternalError', message, { causes: [{ reason: '', message }] });
+  internal(message = 'Internal error occurred: simulated failure'): StatusError {
+    return new StatusError(500, 'InternalError', message, { causes: [{ reason: '', message }] });
   },
-  tooManyRequests(retryAfterSeconds: number): ApiError {
-    return new ApiError(
+  tooManyRequests(retryAfterSeconds: number): StatusError {
+    return new StatusError(
       429,
       'TooManyRequests',
       'Too many requests, please try again later.',

@@ -8,7 +8,7 @@ import { apiVersionOf } from './kinds.ts';
 import type { KObject } from './objects.ts';
 import type { FieldSelector, LabelSelector } from './selectors.ts';
 import { parseFieldSelector, parseLabelSelector } from './selectors.ts';
-import { ApiError } from './status.ts';
+import { StatusError } from './status.ts';
 import type { EventType, Store, StoreEvent } from './store.ts';
 import { type IncludeObject, partialMetadata, toTable } from './table.ts';
 
@@ -44,7 +44,7 @@ export class WatchHub {
     return this.conns.size;
   }
 
-  /** Starts a watch on res. Throws ApiError (before any byte is written) for bad selectors. */
+  /** Starts a watch on res. Throws StatusError (before any byte is written) for bad selectors. */
   open(res: ServerResponse, p: WatchParams): void {
     const labels = parseLabelSelector(p.labelSelector);
     const fields = parseFieldSelector(p.fieldSelector);
@@ -53,16 +53,16 @@ export class WatchHub {
     const fromState = rv === undefined || rv === '' || rv === '0' || p.sendInitialEvents;
 
     let replay: StoreEvent[] = [];
-    let expired: ApiError | undefined;
+    let expired: StatusError | undefined;
     if (!fromState) {
       const n = Number(rv);
       if (!Number.isInteger(n) || n < 0) {
-        throw new ApiError(400, 'BadRequest', `invalid resource version "${rv}"`);
+        throw new StatusError(400, 'BadRequest', `invalid resource version "${rv}"`);
       }
       try {
         replay = this.store.eventsSince(p.kind, n);
       } catch (e) {
-        if (!(e instanceof ApiError)) throw e;
+        if (!(e instanceof StatusError)) throw e;
         expired = e;
       }
     }

@@ -18,7 +18,7 @@ import {
   validateName,
 } from './objects.ts';
 import { parseFieldSelector, parseLabelSelector } from './selectors.ts';
-import { ApiError, errors } from './status.ts';
+import { errors, StatusError } from './status.ts';
 
 export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
@@ -282,7 +282,7 @@ export class Store {
     const current = c.objects.get(key);
     if (!current) throw errors.notFound(kind, name);
     if (preconditions.uid && preconditions.uid !== current.metadata.uid) {
-      throw new ApiError(
+      throw new StatusError(
         409,
         'Conflict',
         `Operation cannot be fulfilled on ${kindKey(kind)} "${name}": Precondition failed: UID in precondition: ${preconditions.uid}, UID in object meta: ${current.metadata.uid}`,

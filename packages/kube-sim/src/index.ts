@@ -1,6 +1,7 @@
-// Public surface of the simulated Kubernetes API server (other layers' tests import only from here).
+// Public surface of the simulated Kubernetes API server: what `@netpol-exporter/kube-sim` exports (its users import
+// only from here).
 export { ALL_PERMISSIONS, type Permission } from './auth.ts';
-export type { ChurnOptions } from './churn.ts';
+export { type ChurnOptions, prng } from './churn.ts';
 export { SimulatedCluster, type SimulatorOptions, SYSTEM_NAMESPACES } from './cluster.ts';
 export { KINDS, type KindDef, kindKey } from './kinds.ts';
 export type { KObject, ObjectInput, ObjectMeta } from './objects.ts';
@@ -11,5 +12,5 @@ export {
   type ScaleOptions,
   type ScaleResult,
 } from './scenarios.ts';
-export { ApiError, type StatusBody } from './status.ts';
+export { type StatusBody, StatusError } from './status.ts';
 export type { PatchType } from './store.ts';

@@ -1,14 +1,17 @@
-// runSimulate: what `netpol-exporter simulate` does once flags are parsed.
-import { execFile } from 'node:child_process';
+// `netpol-exporter simulate`: runSimulate (what it does once flags are parsed) and the command as a process.
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { SimulatedCluster } from '@netpol-exporter/kube-sim';
 import { expect } from 'chai';
 import { runSimulate } from '../../src/cli/simulate.ts';
-import type { SimulatedCluster } from '../../src/simulator/index.ts';
+import { MAIN, NODE, ROOT } from '../helpers/exporter.ts';
 
-describe('simulator CLI: runSimulate', function () {
+const SIGTERM_ON_FIRST_OUTPUT = join(ROOT, 'test/helpers/sigterm-on-first-output.ts');
+
+describe('netpol-exporter simulate', function () {
   this.timeout(30_000);
   let dir: string;
   let sim: SimulatedCluster | undefined;
@@ -26,7 +29,7 @@ describe('simulator CLI: runSimulate', function () {
     const kubeconfigOut = join(dir, 'kc.yaml');
     sim = await runSimulate(
       {
-        scenario: join(import.meta.dirname, '../fixtures/simulator/cluster.yaml'),
+        scenario: join(import.meta.dirname, '../../packages/kube-sim/test/fixtures/cluster.yaml'),
         scale: { namespaces: 50, policiesPerNamespace: 2 },
         kubeconfigOut,
       },
@@ -49,5 +52,33 @@ describe('simulator CLI: runSimulate', function () {
     ]);
     // 45 covered generated namespaces x 2 policies + the scenario's 2.
     expect(stdout.trim().split('\n')).to.have.length(92);
+  });
+
+  it('exits 0 on SIGTERM sent the moment it starts printing (a supervisor waiting for the URL)', async () => {
+    const child = spawn(
+      NODE,
+      [
+        '--conditions=netpol-source',
+        '--import',
+        'tsx',
+        '--import',
+        SIGTERM_ON_FIRST_OUTPUT,
+        MAIN,
+        'simulate',
+      ],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => {
+      output += d;
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      output += d;
+    });
+    const [code, signal] = await new Promise<[number | null, string | null]>((resolve) =>
+      child.once('close', (c, s) => resolve([c, s])),
+    );
+    expect({ code, signal }, output).to.deep.equal({ code: 0, signal: null });
+    expect(output).to.contain('shutting down');
   });
 });

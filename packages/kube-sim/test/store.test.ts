@@ -1,21 +1,21 @@
 import { expect } from 'chai';
-import { KindRegistry } from '../../src/simulator/kinds.ts';
-import { seedScale } from '../../src/simulator/scenarios.ts';
-import { ApiError } from '../../src/simulator/status.ts';
-import { Store, type StoreEvent } from '../../src/simulator/store.ts';
+import { KindRegistry } from '../src/kinds.ts';
+import { seedScale } from '../src/scenarios.ts';
+import { StatusError } from '../src/status.ts';
+import { Store, type StoreEvent } from '../src/store.ts';
 
 function newStore(historyLimit = 100): Store {
   return new Store(new KindRegistry(), { historyLimit, namespaceDeletionDelayMs: 10 });
 }
 
-function apiError(fn: () => unknown): ApiError {
+function statusError(fn: () => unknown): StatusError {
   try {
     fn();
   } catch (e) {
-    if (e instanceof ApiError) return e;
+    if (e instanceof StatusError) return e;
     throw e;
   }
-  throw new Error('expected an ApiError');
+  throw new Error('expected an StatusError');
 }
 
 describe('simulator store', () => {
@@ -63,27 +63,29 @@ describe('simulator store', () => {
   it('gives the real Status errors', () => {
     store.create(ns(), { metadata: { name: 'a' } }, undefined);
     store.create(np(), policy('p', 'a'), 'a');
-    const notFound = apiError(() => store.get(np(), 'a', 'zz'));
+    const notFound = statusError(() => store.get(np(), 'a', 'zz'));
     expect(notFound.status).to.deep.include({ code: 404, reason: 'NotFound' });
     expect(notFound.message).to.equal('networkpolicies.networking.k8s.io "zz" not found');
-    expect(apiError(() => store.create(np(), policy('p', 'a'), 'a')).status).to.deep.include({
+    expect(statusError(() => store.create(np(), policy('p', 'a'), 'a')).status).to.deep.include({
       code: 409,
       reason: 'AlreadyExists',
     });
-    const stale = apiError(() =>
+    const stale = statusError(() =>
       store.update(np(), { ...policy('p', 'a'), metadata: { name: 'p', resourceVersion: '1' } }, 'a', 'p'),
     );
     expect(stale.status).to.deep.include({ code: 409, reason: 'Conflict' });
-    const invalid = apiError(() => store.create(np(), policy('Bad_Name', 'a'), 'a'));
+    const invalid = statusError(() => store.create(np(), policy('Bad_Name', 'a'), 'a'));
     expect(invalid.status).to.deep.include({ code: 422, reason: 'Invalid' });
     expect(invalid.message).to.contain(
       'metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain',
     );
-    expect(apiError(() => store.create(ns(), { metadata: {} }, undefined)).message).to.contain(
+    expect(statusError(() => store.create(ns(), { metadata: {} }, undefined)).message).to.contain(
       'metadata.name: Required value: name or generateName is required',
     );
-    expect(apiError(() => store.create(ns(), { metadata: { name: 'a.b' } }, undefined)).code).to.equal(422);
-    const noNs = apiError(() => store.create(np(), policy('p', 'nope'), 'nope'));
+    expect(statusError(() => store.create(ns(), { metadata: { name: 'a.b' } }, undefined)).code).to.equal(
+      422,
+    );
+    const noNs = statusError(() => store.create(np(), policy('p', 'nope'), 'nope'));
     expect(noNs.status).to.deep.include({ code: 404, message: 'namespaces "nope" not found' });
   });
 
@@ -95,7 +97,7 @@ describe('simulator store', () => {
     const terminating = store.delete(ns(), undefined, 'a');
     expect(terminating.status).to.deep.equal({ phase: 'Terminating' });
     expect(terminating.metadata.deletionTimestamp).to.be.a('string');
-    const forbidden = apiError(() => store.create(np(), policy('q', 'a'), 'a'));
+    const forbidden = statusError(() => store.create(np(), policy('q', 'a'), 'a'));
     expect(forbidden.status).to.deep.include({ code: 403, reason: 'Forbidden' });
     expect(forbidden.message).to.contain('because it is being terminated');
     const deadline = Date.now() + 2000;
@@ -127,7 +129,7 @@ describe('simulator store', () => {
     expect(pages).to.equal(13);
     expect(seen).to.deep.equal(all.items.map((o) => `${o.metadata.namespace}/${o.metadata.name}`));
     expect(seen).to.deep.equal([...seen].sort());
-    expect(() => store.list(np(), { continue: 'garbage' })).to.throw(ApiError);
+    expect(() => store.list(np(), { continue: 'garbage' })).to.throw(StatusError);
   });
 
   it('paginates per namespace and with selectors (no remainingItemCount when filtered)', () => {
@@ -146,11 +148,11 @@ describe('simulator store', () => {
     store = newStore(10);
     for (let i = 0; i < 40; i++) store.create(ns(), { metadata: { name: `n${i}` } }, undefined);
     expect(store.eventsSince(ns(), 35).map((e) => e.rv)).to.deep.equal([36, 37, 38, 39, 40]);
-    const gone = apiError(() => store.eventsSince(ns(), 1));
+    const gone = statusError(() => store.eventsSince(ns(), 1));
     expect(gone.status).to.deep.include({ code: 410, reason: 'Expired' });
     expect(gone.message).to.match(/^too old resource version: 1 \(\d+\)$/);
     store.forgetHistory();
-    expect(apiError(() => store.eventsSince(ns(), 40)).code).to.equal(410);
+    expect(statusError(() => store.eventsSince(ns(), 40)).code).to.equal(410);
     expect(store.eventsSince(ns(), store.resourceVersion)).to.deep.equal([]);
   });
 

@@ -1,27 +1,18 @@
 // Label and field selectors with the grammar of k8s.io/apimachinery/pkg/labels and /fields, parsed once per request
 // into a predicate so a 50,000-object list or a busy watch does no re-parsing per object.
 
-import {
-  parseLabelSelector as parseCoreSelector,
-  type SelectorRequirement,
-  selectorMatches,
-} from '../core/selector-syntax.ts';
+import { labelsMatch, parseLabelRequirements } from './label-selector.ts';
 import { errors } from './status.ts';
 
 type Labels = Readonly<Record<string, string>> | undefined;
 
 export type LabelSelector = (labels: Labels) => boolean;
 
-/** The exporter's own parser (src/core/selector-syntax.ts); a parse error is the real server's 400. */
+/** A parse error is the real server's 400 (see label-selector.ts); no selector at all matches everything. */
 export function parseLabelSelector(selector: string | null | undefined): LabelSelector {
-  if (!selector || selector.trim() === '') return () => true;
-  let requirements: SelectorRequirement[];
-  try {
-    requirements = parseCoreSelector(selector);
-  } catch (err) {
-    throw errors.badRequest(`unable to parse requirement: ${(err as Error).message}`);
-  }
-  return (labels) => selectorMatches(requirements, labels ?? {});
+  if (!selector) return () => true;
+  const requirements = parseLabelRequirements(selector);
+  return (labels) => labelsMatch(requirements, labels ?? {});
 }
 
 export interface FieldSubject {

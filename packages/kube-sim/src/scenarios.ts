@@ -9,7 +9,7 @@ import type { KindDef } from './kinds.ts';
 import { kindKey } from './kinds.ts';
 import type { KObject } from './objects.ts';
 import { isObject } from './objects.ts';
-import { ApiError } from './status.ts';
+import { StatusError } from './status.ts';
 import type { Store } from './store.ts';
 
 /** A document of this kind in a scenario file configures the load instead of being an object. */
@@ -124,7 +124,7 @@ export async function loadManifests(
         store.create(kind, doc, doc.metadata.namespace);
       }
     } catch (e) {
-      if (e instanceof ApiError) throw new Error(`${source}: ${doc.kind} "${name}": ${e.message}`);
+      if (e instanceof StatusError) throw new Error(`${source}: ${doc.kind} "${name}": ${e.message}`);
       throw e;
     }
   }

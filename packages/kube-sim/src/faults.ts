@@ -1,7 +1,7 @@
 // Failures on demand, so exporter tests can reproduce every way a real API server misbehaves: dropped watches,
 // 5xx/429 bursts, slowness, silent (stalled) watches, compacted history and unreachable servers.
 
-import { type ApiError, errors } from './status.ts';
+import { errors, type StatusError } from './status.ts';
 
 export interface FaultHooks {
   closeWatches(): void;
@@ -55,7 +55,7 @@ export class Faults {
   }
 
   /** Called once per request: the error to answer with, if a failure is pending. */
-  takeFailure(): ApiError | undefined {
+  takeFailure(): StatusError | undefined {
     if (this.failRemaining <= 0) return undefined;
     this.failRemaining--;
     return this.failStatus === 429 ? errors.tooManyRequests(this.retryAfterSeconds) : errors.internal();

@@ -2,7 +2,7 @@
 // traffic: policies created/updated/deleted, namespaces created and deleted (only the ones churn created).
 
 import type { KObject } from './objects.ts';
-import { ApiError } from './status.ts';
+import { StatusError } from './status.ts';
 import type { Store } from './store.ts';
 
 export interface ChurnOptions {
@@ -132,7 +132,7 @@ export class Churn {
       }
     } catch (e) {
       // Races with the test's own writes (a namespace terminating, a policy just deleted) are expected; skip the step.
-      if (!(e instanceof ApiError)) throw e;
+      if (!(e instanceof StatusError)) throw e;
     } finally {
       this.performed++;
     }

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { parseFieldSelector, parseLabelSelector } from '../../src/simulator/selectors.ts';
-import { ApiError } from '../../src/simulator/status.ts';
+import { parseFieldSelector, parseLabelSelector } from '../src/selectors.ts';
+import { StatusError } from '../src/status.ts';
 
 describe('simulator label selectors', () => {
   const web = { app: 'web', tier: 'front' };
@@ -27,7 +27,7 @@ describe('simulator label selectors', () => {
 
   it('rejects garbage with a 400 BadRequest', () => {
     expect(() => parseLabelSelector('app=(x'))
-      .to.throw(ApiError)
+      .to.throw(StatusError)
       .with.property('code', 400);
   });
 });
@@ -42,7 +42,7 @@ describe('simulator field selectors', () => {
   });
   it('rejects other fields as the real server does', () => {
     expect(() => parseFieldSelector('spec.nodeName=x'))
-      .to.throw(ApiError)
+      .to.throw(StatusError)
       .with.property('code', 400);
   });
 });

@@ -15,7 +15,7 @@ import type { KObject } from './objects.ts';
 import { isObject } from './objects.ts';
 import { openApiV2, openApiV3GroupVersion, openApiV3Index } from './openapi.ts';
 import { decodeProtobufObject, isProtobuf } from './protobuf.ts';
-import { ApiError, errors } from './status.ts';
+import { errors, StatusError } from './status.ts';
 import type { PatchType, Store } from './store.ts';
 import { type IncludeObject, partialMetadata, toTable } from './table.ts';
 import type { ServingCert } from './tls.ts';
@@ -339,7 +339,7 @@ export class ApiServer {
   }
 
   private fail(res: ServerResponse, e: unknown): void {
-    const err = e instanceof ApiError ? e : errors.internal(`Internal error occurred: ${String(e)}`);
+    const err = e instanceof StatusError ? e : errors.internal(`Internal error occurred: ${String(e)}`);
     if (res.headersSent) {
       res.destroy();
       return;

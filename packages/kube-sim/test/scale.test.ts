@@ -1,7 +1,7 @@
 // Scale: 10,000 namespaces / 50,000 NetworkPolicies seeded, then listed through limit=500 pagination over HTTPS.
 import { expect } from 'chai';
-import { SimulatedCluster } from '../../src/simulator/index.ts';
-import { RawClient } from '../fixtures/simulator/raw.ts';
+import { SimulatedCluster } from '../src/index.ts';
+import { RawClient } from './helpers/raw.ts';
 
 interface List {
   metadata: { resourceVersion: string; continue?: string; remainingItemCount?: number };

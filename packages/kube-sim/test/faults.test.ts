@@ -1,9 +1,9 @@
 // Protocol details and faults on demand, observed with a raw HTTP client (exact codes, headers, bodies, lines).
 import { expect } from 'chai';
 import { fetch } from 'undici';
-import { SimulatedCluster } from '../../src/simulator/index.ts';
-import { eventually } from '../fixtures/simulator/poll.ts';
-import { RawClient } from '../fixtures/simulator/raw.ts';
+import { SimulatedCluster } from '../src/index.ts';
+import { eventually } from './helpers/poll.ts';
+import { RawClient } from './helpers/raw.ts';
 
 const NS = (name: string) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
 
@@ -318,7 +318,7 @@ describe('simulator protocol and faults', function () {
   });
 
   it('loads scenarios: implicit namespaces only when the scenario says so, with a clear error otherwise', async () => {
-    const fixtures = new URL('../fixtures/simulator/', import.meta.url).pathname;
+    const fixtures = new URL('./fixtures/', import.meta.url).pathname;
     const r = await sim.loadManifests(`${fixtures}cluster.yaml`);
     expect(r.namespacesCreated).to.deep.equal(['implicit-ns']);
     expect(sim.get('networkpolicies', 'payments', 'default-deny-all')?.spec?.policyTypes).to.deep.equal([

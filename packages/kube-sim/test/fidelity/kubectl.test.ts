@@ -4,8 +4,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { SimulatedCluster } from '../../src/simulator/index.ts';
-import { eventually } from '../fixtures/simulator/poll.ts';
+import { SimulatedCluster } from '../../src/index.ts';
+import { eventually } from '../helpers/poll.ts';
 
 const KUBECTL = '/usr/bin/kubectl';
 
@@ -36,7 +36,7 @@ describe('simulator fidelity: kubectl', function () {
     sim = await SimulatedCluster.start();
     kubeconfig = join(dir, 'kubeconfig');
     await sim.writeKubeconfig(kubeconfig);
-    await sim.loadManifests(join(import.meta.dirname, '../fixtures/simulator/cluster.yaml'));
+    await sim.loadManifests(join(import.meta.dirname, '../fixtures/cluster.yaml'));
   });
 
   after(async () => {
@@ -78,6 +78,19 @@ describe('simulator fidelity: kubectl', function () {
     const obj = JSON.parse(r.stdout) as { kind: string; metadata: { labels: Record<string, string> } };
     expect(obj.kind).to.equal('Namespace');
     expect(obj.metadata.labels).to.deep.equal({ 'kubernetes.io/metadata.name': 'payments', team: 'pay' });
+  });
+
+  it('get -l selects with the server-side selector, and a bad one is the server 400 kubectl shows', async () => {
+    let r = await kubectl('get', 'ns', '-l', 'team in(pay),!tier', '-o', 'name');
+    expect(r.stderr).to.equal('');
+    expect(r.stdout.trim()).to.equal('namespace/payments');
+    r = await kubectl('get', 'ns', '-l', 'team in (pay,,)');
+    expect(r.code).to.not.equal(0);
+    // kubectl puts the server's Status message after its own words.
+    expect(r.stderr.trim()).to.equal(
+      'Error from server (BadRequest): Unable to find "/v1, Resource=namespaces" that match label selector ' +
+        `"team in (pay,,)", field selector "": unable to parse requirement: found ')', expected: ',', or identifier`,
+    );
   });
 
   it('create -f, annotate, label and delete work and are visible programmatically', async () => {

@@ -2,7 +2,7 @@
 // per-kind defaulting, and patch application. Pure functions, so the store stays about storage and events.
 
 import type { KindDef } from './kinds.ts';
-import { ApiError, errors } from './status.ts';
+import { errors, StatusError } from './status.ts';
 
 export interface ObjectMeta {
   name?: string;
@@ -172,7 +172,7 @@ export function jsonPatch(target: unknown, ops: unknown): unknown {
         break;
       case 'test':
         if (!deepEqual(getAt(doc, path), op.value))
-          throw new ApiError(422, 'Invalid', `testing value ${path} failed`);
+          throw new StatusError(422, 'Invalid', `testing value ${path} failed`);
         break;
       case 'copy':
       case 'move': {
@@ -204,12 +204,12 @@ function getAt(doc: unknown, path: string): unknown {
     if (Array.isArray(cur)) cur = cur[Number(seg)];
     else if (isObject(cur) && Object.hasOwn(cur, seg)) cur = cur[seg];
     else
-      throw new ApiError(
+      throw new StatusError(
         422,
         'Invalid',
         `the server rejected our request due to an error in our request: missing path ${path}`,
       );
-    if (cur === undefined) throw new ApiError(422, 'Invalid', `missing path ${path}`);
+    if (cur === undefined) throw new StatusError(422, 'Invalid', `missing path ${path}`);
   }
   return cur;
 }
@@ -232,7 +232,7 @@ function setAt(doc: unknown, path: string, value: unknown, mode: 'add' | 'replac
   } else if (isObject(parent)) {
     parent[last] = value;
   } else {
-    throw new ApiError(422, 'Invalid', `cannot set ${path}`);
+    throw new StatusError(422, 'Invalid', `cannot set ${path}`);
   }
   return doc;
 }

@@ -3,7 +3,7 @@
 // (metadata and spec.finalizers). Anything else is answered 415, as a server without that codec would.
 
 import type { KObject, ObjectMeta } from './objects.ts';
-import { ApiError } from './status.ts';
+import { StatusError } from './status.ts';
 
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]); // "k8s\0"
 
@@ -82,7 +82,7 @@ export function isProtobuf(contentType: string): boolean {
 
 export function decodeProtobufObject(body: Buffer): KObject {
   const unsupported = (why: string) =>
-    new ApiError(
+    new StatusError(
       415,
       'UnsupportedMediaType',
       `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (${why})`,
@@ -110,7 +110,7 @@ export function decodeProtobufObject(body: Buffer): KObject {
     }
     return obj;
   } catch (e) {
-    if (e instanceof ApiError) throw e;
+    if (e instanceof StatusError) throw e;
     throw unsupported(`undecodable protobuf: ${(e as Error).message}`);
   }
 }
