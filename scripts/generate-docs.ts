@@ -90,7 +90,8 @@ Every metric the exporter serves on \`/metrics\`, grouped by subject, in the ord
 - Every namespace is exported, system ones and namespaces excluded by the scope flags included.
 - Scrape with \`honor_labels: true\` (\`honorLabels: true\` in a ServiceMonitor): the \`namespace\` label names the
   namespace reported on, and would otherwise clash with the target label Prometheus Operator and most Kubernetes
-  scrape configs attach (the exporter's own namespace), renaming it to \`exported_namespace\`. See [deploy](deploy.md).
+  scrape configs attach (the exporter's own namespace), renaming it to \`exported_namespace\`
+  ([deploy](deploy.md#without-the-prometheus-operator)).
 - No cluster-wide "total" series is exported: the bundled [recording rules](alerts.md#recording-rules) compute
   those, keeping \`cluster\`.
 - \`process_*\` and \`nodejs_*\`: the standard process and Node.js metrics.
