@@ -1,5 +1,5 @@
 // Prometheus-style flags (`--web.listen-address=:10111` or `--web.listen-address :10111`), each with an
-// environment variable. Flags are data, so `--help`, the README check and the deploy tests read one table.
+// environment variable. Flags are data, so `--help`, docs/flags.md (generated) and the deploy tests read one table.
 
 import { DEFAULT_ANNOTATION_PREFIX } from '../core/exemption.ts';
 import type { NamespaceContextOptions } from '../core/namespace-context.ts';
@@ -14,6 +14,8 @@ export interface Flag<T> {
   name: string;
   env: string;
   help: string;
+  /** More than --help says, in Markdown, for docs/flags.md (links are relative to docs/). */
+  doc?: string;
   default: string;
   /** Placeholder for --help, e.g. ADDRESS. Boolean flags have none. */
   value?: string;
@@ -158,6 +160,7 @@ export const serveFlags = {
     name: 'web.config.file',
     value: 'PATH',
     help: 'exporter-toolkit web config (TLS, client certificates, basic auth); reloaded when it changes',
+    doc: 'Empty: plain HTTP, no authentication. What the file may hold: [security](security.md).',
     default: '',
     parse: parsers.string,
   }),
@@ -189,11 +192,12 @@ export const serveFlags = {
     default: '90s',
     parse: parsers.duration,
   }),
-  // Exemptions, scope and routing labels (README "Exemptions, scope and routing labels").
+  // Exemptions, scope and routing labels (docs/exemptions-and-scope.md).
   exemptionAnnotationPrefix: flag({
     name: 'exemption.annotation-prefix',
     value: 'PREFIX',
     help: 'prefix of the namespace annotations that grant an exemption (<prefix>exempt, owner, reason, expires)',
+    doc: 'The annotations are `<prefix>exempt`, `owner`, `reason`, `expires` and `granted`: [exemptions and scope](exemptions-and-scope.md).',
     default: DEFAULT_ANNOTATION_PREFIX,
     parse: annotationPrefix,
   }),
@@ -236,6 +240,7 @@ export const serveFlags = {
     name: 'coverage-sources',
     value: 'SOURCES',
     help: `policy sources that count toward netpol_namespace_covered: all, or a comma-separated list of ${SOURCES.join(', ')} (networkpolicy alone is CIS 5.3.2's literal reading)`,
+    doc: 'Sources not counted are still shown: [sources](sources.md).',
     default: 'all',
     parse: coverageSources,
   }),
@@ -249,6 +254,7 @@ export const serveFlags = {
   podIsolation: flag({
     name: 'pod-isolation',
     help: 'watch pod metadata (needs list and watch on pods) and export how many pods of each namespace are isolated',
+    doc: '`deploy/components/pod-isolation` grants the access and sets the flag: [pod isolation](sources.md#pod-isolation---pod-isolation).',
     default: 'false',
     parse: parsers.bool,
   }),

@@ -1,6 +1,6 @@
 // deploy/ as a security reviewer and an API server would read it: every kustomize entry point renders with the real
 // kubectl, every object validates against the Kubernetes and prometheus-operator schemas, and the hardening,
-// RBAC and NetworkPolicy promises the README makes hold in every rendering, not just in base.
+// RBAC and NetworkPolicy promises docs/deploy.md makes hold in every rendering, not just in base.
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

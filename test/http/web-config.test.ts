@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import bcrypt from 'bcryptjs';
 import { expect } from 'chai';
 import { parseWebConfig, WebConfigError } from '../../src/http/web-config.ts';
@@ -35,14 +34,6 @@ basic_auth_users:
     const c = parseWebConfig('tls_server_config: {cert_file: a, key_file: b}', '/d');
     expect(c.tls?.clientAuthType).to.equal('NoClientCert');
     expect(c.tls?.minVersion).to.equal('TLSv1.2');
-  });
-
-  it('the README example is a valid web config whose hash matches the password it names', () => {
-    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-    const example = /# web\.yml[^\n]*\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
-    const c = parseWebConfig(example, '/etc/netpol-exporter');
-    expect(c.tls?.clientAuthType).to.equal('RequireAndVerifyClientCert');
-    expect(bcrypt.compareSync('change-me', c.users.get('prometheus') ?? '')).to.equal(true);
   });
 
   const bad: Array<[string, string, RegExp]> = [

@@ -19,7 +19,7 @@ import {
 
 const now = Math.floor(Date.now() / 1000);
 
-// What the exporter would serve for a cluster with one covered and one uncovered namespace (see the README metrics tables).
+// What the exporter would serve for a cluster with one covered and one uncovered namespace (see docs/metrics.md).
 const exposition = `# TYPE netpol_namespace_network_policies gauge
 netpol_namespace_network_policies{namespace="payments"} 2
 netpol_namespace_network_policies{namespace="legacy"} 0

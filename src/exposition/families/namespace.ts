@@ -1,4 +1,4 @@
-// The per-namespace metric families: the contract dashboards and alerts build on (the README lists them).
+// The per-namespace metric families: the contract dashboards and alerts build on (docs/metrics.md lists them).
 import { DIRECTIONS, type NamespaceVerdict } from '../../core/verdict.ts';
 import type { Family } from '../family.ts';
 
