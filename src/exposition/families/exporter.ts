@@ -52,7 +52,7 @@ export function exporterFamilies(build: BuildInfo): Family<WatchStatus[]>[] {
     },
     {
       name: 'netpol_exporter_watch_up',
-      help: '1 while the watch on the resource is connected, else 0.',
+      help: '1 while the watch delivers: an event or bookmark within the stall timeout and no failure since, else 0.',
       type: 'gauge',
       samples: (statuses) => perResource(statuses, (s) => (s.up ? 1 : 0)),
     },
