@@ -1,6 +1,7 @@
 // A client-node ListWatch that never gives up. client-node 2.x stops an informer for good on any error
 // but 410 (and raises an AbortError on our own stop()), so this restarts it with jittered exponential
-// backoff, honouring Retry-After, and ignores the errors its own stop() causes.
+// backoff, honouring Retry-After, and ignores the errors its own stop() causes. The backoff starts again from
+// the beginning once the API server serves again, as client-go's does: a blip after a bad hour costs a blip.
 import { ListWatch } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { ApiError, type KubeApi } from './kube-api.ts';
@@ -26,9 +27,13 @@ export interface InformerOptions<F> {
   facts: (obj: unknown) => F | undefined;
   onUpsert: (slim: Slim<F>) => void;
   onDelete: (slim: Slim<F>) => void;
-  backoff?: { initialMs: number; maxMs: number };
+  /** resetAfterMs: a failure this long after the previous one starts the backoff again (client-go: 2 min). */
+  backoff?: { initialMs: number; maxMs: number; resetAfterMs?: number };
   random?: () => number;
+  now?: () => number;
 }
+
+const DEFAULT_BACKOFF = { initialMs: 500, maxMs: 60_000, resetAfterMs: 120_000 };
 
 export function restartReason(err: unknown): RestartReason {
   const code = err instanceof ApiError ? err.statusCode : (err as { statusCode?: number } | null)?.statusCode;
@@ -46,6 +51,7 @@ export class ResilientInformer<F> {
   private readonly listWatch: ListWatch<Slim<F>>;
   private stopped = true;
   private failures = 0;
+  private lastFailureMs = 0;
   private retryTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: InformerOptions<F>) {
@@ -67,6 +73,10 @@ export class ResilientInformer<F> {
       slim,
       onRestart: (reason) => status.countRestart(reason),
       onMalformed,
+      // The first event or bookmark of a new watch: the server serves again, the next failure is a first one.
+      onLive: () => {
+        this.failures = 0;
+      },
     });
     const list = async () => {
       // Slimmed page by page: the full objects of one page at most are alive at a time.
@@ -92,10 +102,6 @@ export class ResilientInformer<F> {
     this.listWatch.on('add', options.onUpsert);
     this.listWatch.on('update', options.onUpsert);
     this.listWatch.on('delete', options.onDelete);
-    this.listWatch.on('connect', () => {
-      // A clean reconnect after a successful watch means the API server is healthy again.
-      if (status.up) this.failures = 0;
-    });
     this.listWatch.on('error', (err: unknown) => this.onError(err));
   }
 
@@ -115,6 +121,10 @@ export class ResilientInformer<F> {
     this.options.status.markDown();
   }
 
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
   private run(): void {
     this.listWatch.start().catch((err: unknown) => this.onError(err));
   }
@@ -126,6 +136,10 @@ export class ResilientInformer<F> {
     const message = err instanceof Error ? err.message : String(err);
     status.countRestart(reason);
     status.markDown(message);
+    const { resetAfterMs } = { ...DEFAULT_BACKOFF, ...this.options.backoff };
+    // Failures spread further apart than this are separate incidents: each starts from the initial backoff.
+    if (this.now() - this.lastFailureMs >= resetAfterMs) this.failures = 0;
+    this.lastFailureMs = this.now();
     this.failures++;
     const delay = this.backoffMs(err);
     const hint =
@@ -143,7 +157,7 @@ export class ResilientInformer<F> {
   }
 
   private backoffMs(err: unknown): number {
-    const { initialMs, maxMs } = this.options.backoff ?? { initialMs: 500, maxMs: 60_000 };
+    const { initialMs, maxMs } = { ...DEFAULT_BACKOFF, ...this.options.backoff };
     const exponential = Math.min(maxMs, initialMs * 2 ** Math.min(this.failures - 1, 20));
     // Full jitter between half and the whole delay keeps restarts of many exporters from synchronising.
     const jittered = exponential * (0.5 + this.random() / 2);
