@@ -22,6 +22,7 @@ export interface ProtectionOptions {
   log: Logger;
   pageSize: number;
   stallTimeoutMs: number;
+  listTimeoutMs?: number;
   backoff?: { initialMs: number; maxMs: number };
   /** --discovery.interval; default 5 minutes. */
   discoveryIntervalMs?: number;

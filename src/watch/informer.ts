@@ -4,7 +4,7 @@
 // the beginning once the API server serves again, as client-go's does: a blip after a bad hour costs a blip.
 import { ListWatch } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { ApiError, type KubeApi } from './kube-api.ts';
+import { ApiError, type KubeApi, ListTimeoutError } from './kube-api.ts';
 import { StreamWatch } from './stream-watch.ts';
 import type { RestartReason, WatchStatus } from './watch-status.ts';
 
@@ -22,6 +22,8 @@ export interface InformerOptions<F> {
   path: string;
   pageSize: number;
   stallTimeoutMs: number;
+  /** Deadline of each list request; DEFAULT_LIST_TIMEOUT_MS when omitted. */
+  listTimeoutMs?: number;
   accept?: { list: string; watch: string };
   /** Facts from an API object; undefined when the object is malformed (it is logged and skipped). */
   facts: (obj: unknown) => F | undefined;
@@ -33,9 +35,11 @@ export interface InformerOptions<F> {
   now?: () => number;
 }
 
+export const DEFAULT_LIST_TIMEOUT_MS = 60_000;
 const DEFAULT_BACKOFF = { initialMs: 500, maxMs: 60_000, resetAfterMs: 120_000 };
 
 export function restartReason(err: unknown): RestartReason {
+  if (err instanceof ListTimeoutError) return 'list_timeout';
   const code = err instanceof ApiError ? err.statusCode : (err as { statusCode?: number } | null)?.statusCode;
   if (code === 401) return 'unauthorized';
   if (code === 403) return 'forbidden';
@@ -53,6 +57,8 @@ export class ResilientInformer<F> {
   private failures = 0;
   private lastFailureMs = 0;
   private retryTimer: NodeJS.Timeout | undefined;
+  /** Aborts the list in flight when we stop: a hung one would otherwise outlive us by the list timeout. */
+  private listAbort = new AbortController();
 
   constructor(private readonly options: InformerOptions<F>) {
     const { api, status, log, path } = options;
@@ -89,6 +95,7 @@ export class ResilientInformer<F> {
           if (!s) onMalformed(`malformed object in list: ${JSON.stringify(item).slice(0, 200)}`);
           return s;
         },
+        { timeoutMs: options.listTimeoutMs ?? DEFAULT_LIST_TIMEOUT_MS, signal: this.listAbort.signal },
       );
       log.debug({ resource: status.resource, items: items.length }, 'listed');
       return { items, metadata: { resourceVersion } };
@@ -111,12 +118,14 @@ export class ResilientInformer<F> {
 
   start(): void {
     this.stopped = false;
+    this.listAbort = new AbortController();
     this.run();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.retryTimer);
+    this.listAbort.abort();
     await this.listWatch.stop();
     this.options.status.markDown();
   }
@@ -145,9 +154,16 @@ export class ResilientInformer<F> {
     const hint =
       reason === 'forbidden' || reason === 'unauthorized'
         ? ' (the exporter needs list and watch on this resource: see deploy/base)'
-        : '';
+        : reason === 'list_timeout'
+          ? ' (if the API server is only slow, raise --watch.list-timeout)'
+          : '';
     log.warn(
-      { resource: status.resource, reason, attempt: this.failures, retryInMs: Math.round(delay) },
+      {
+        resource: status.resource,
+        reason,
+        attempt: this.failures,
+        retryInMs: Math.round(delay),
+      },
       `watch failed: ${message}${hint}`,
     );
     clearTimeout(this.retryTimer);

@@ -113,4 +113,21 @@ describe('ResilientInformer', function () {
     await eventually(() => expect(w.failures()).to.have.length(5), 10_000);
     expect(w.failures()[4]?.attempt, 'two minutes later a failure is a first one again').to.equal(1);
   });
+
+  it('gives up on a hung list after the list timeout, says so, counts it, and recovers', async () => {
+    sim.faults.hangLists(true);
+    const w = informerFor(sim, { listTimeoutMs: 300, backoff: { initialMs: 50, maxMs: 400 } });
+    stop = () => w.informer.stop();
+    w.informer.start();
+    await eventually(() => expect(w.status.restarts.get('list_timeout')).to.be.greaterThan(1), 10_000);
+    const logged = w.failures()[0];
+    expect(logged?.reason).to.equal('list_timeout');
+    expect(logged?.msg).to.contain('list /api/v1/namespaces: no complete answer within 300ms');
+    expect(logged?.msg).to.contain('--watch.list-timeout');
+    expect(w.status.up).to.equal(false);
+    expect(w.status.synced).to.equal(false);
+    sim.faults.hangLists(false);
+    await eventually(() => expect(w.names.has('default')).to.equal(true), 10_000);
+    expect(w.status.synced).to.equal(true);
+  });
 });
