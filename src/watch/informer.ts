@@ -4,7 +4,7 @@
 // the beginning once the API server serves again, as client-go's does: a blip after a bad hour costs a blip.
 import { ListWatch } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { ApiError, type KubeApi, ListTimeoutError } from './kube-api.ts';
+import { ApiError, describeError, type KubeApi, ListTimeoutError } from './kube-api.ts';
 import { StreamWatch } from './stream-watch.ts';
 import type { RestartReason, WatchStatus } from './watch-status.ts';
 
@@ -142,7 +142,7 @@ export class ResilientInformer<F> {
     if (this.stopped) return; // our own stop() aborts the watch and client-node reports that as an error
     const { status, log } = this.options;
     const reason = restartReason(err);
-    const message = err instanceof Error ? err.message : String(err);
+    const { message, cause, address } = describeError(err);
     status.countRestart(reason);
     status.markDown(message);
     const { resetAfterMs } = { ...DEFAULT_BACKOFF, ...this.options.backoff };
@@ -161,6 +161,8 @@ export class ResilientInformer<F> {
       {
         resource: status.resource,
         reason,
+        ...(cause ? { cause } : {}),
+        ...(address ? { address } : {}),
         attempt: this.failures,
         retryInMs: Math.round(delay),
       },

@@ -163,6 +163,38 @@ function formatMs(ms: number): string {
   return ms >= 1000 ? `${ms / 1000}s` : `${ms}ms`;
 }
 
+/**
+ * An error as one line with what it was caused by: undici's `fetch failed` says nothing, its cause
+ * (`connect ECONNREFUSED 127.0.0.1:6443`, a TLS error, a DNS failure) says what to fix.
+ */
+export function describeError(err: unknown): { message: string; cause?: string; address?: string } {
+  if (!(err instanceof Error)) return { message: String(err) };
+  const cause = (err as { cause?: unknown }).cause;
+  if (!(cause instanceof Error)) return { message: err.message };
+  const c = cause as Error & { code?: unknown; address?: unknown; port?: unknown; errors?: unknown };
+  const code = typeof c.code === 'string' ? c.code : undefined;
+  // Several addresses tried (localhost as ::1 and 127.0.0.1) come as an AggregateError with an empty message.
+  const attempts = [c, ...(Array.isArray(c.errors) ? c.errors : [])] as (typeof c)[];
+  const addresses = [
+    ...new Set(
+      attempts
+        .filter((e) => typeof e?.address === 'string')
+        .map((e) => {
+          const host = String(e.address);
+          if (e.port === undefined) return host;
+          return host.includes(':') ? `[${host}]:${e.port}` : `${host}:${e.port}`;
+        }),
+    ),
+  ];
+  const address = addresses.length > 0 ? addresses.join(', ') : undefined;
+  const detail = c.message || [code, address].filter((s) => s !== undefined).join(' ') || c.name;
+  return {
+    message: `${err.message} (${detail})`,
+    ...(code ? { cause: code } : {}),
+    ...(address ? { address } : {}),
+  };
+}
+
 async function apiErrorFrom(response: Response, what: string): Promise<ApiError> {
   let message = response.statusText || `HTTP ${response.status}`;
   try {

@@ -85,4 +85,14 @@ describe('cluster watches as /metrics reports them', function () {
       expect(await series(exporter, 'netpol_exporter_watch_up{resource="namespaces"}')).to.equal(1);
     }, 10_000);
   });
+
+  it('logs the cause of a failed watch (the refused address), not just "fetch failed"', async () => {
+    const { port } = sim;
+    await sim.stop();
+    await eventually(() =>
+      expect(exporter.logs.join('')).to.contain(
+        `watch failed: fetch failed (connect ECONNREFUSED 127.0.0.1:${port})`,
+      ),
+    );
+  });
 });

@@ -130,4 +130,20 @@ describe('ResilientInformer', function () {
     await eventually(() => expect(w.names.has('default')).to.equal(true), 10_000);
     expect(w.status.synced).to.equal(true);
   });
+
+  it('logs what a connection failure was caused by: the code and the address', async () => {
+    const w = informerFor(sim, { backoff: { initialMs: 50, maxMs: 400 } });
+    stop = () => w.informer.stop();
+    w.informer.start();
+    await eventually(() => expect(w.names.has('default')).to.equal(true), 10_000);
+    const { port } = sim;
+    await sim.stop();
+    await eventually(() => expect(w.failures()).to.not.be.empty, 10_000);
+    const logged = w.failures()[0];
+    expect(logged?.reason).to.equal('connection');
+    expect(logged?.msg).to.equal(`watch failed: fetch failed (connect ECONNREFUSED 127.0.0.1:${port})`);
+    expect(logged?.cause).to.equal('ECONNREFUSED');
+    expect(logged?.address).to.equal(`127.0.0.1:${port}`);
+    expect(w.status.lastError).to.contain('ECONNREFUSED');
+  });
 });
