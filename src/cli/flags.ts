@@ -192,6 +192,13 @@ export const serveFlags = {
     default: '90s',
     parse: parsers.duration,
   }),
+  listTimeout: flag({
+    name: 'watch.list-timeout',
+    value: 'DURATION',
+    help: 'give up on a list request (one page) that has not answered completely within this long, and retry',
+    default: '60s',
+    parse: parsers.duration,
+  }),
   // Exemptions, scope and routing labels (docs/exemptions-and-scope.md).
   exemptionAnnotationPrefix: flag({
     name: 'exemption.annotation-prefix',

@@ -34,6 +34,7 @@ export async function startExporter(
     build: buildInfo,
     pageSize: config.pageSize,
     stallTimeoutMs: config.stallTimeout,
+    listTimeoutMs: config.listTimeout,
     namespaceContext: namespaceContextOptions(config, config.metricLabelsAllowlist),
     coverageSources: config.coverageSources,
     discoveryIntervalMs: config.discoveryInterval,

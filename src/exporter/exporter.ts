@@ -25,6 +25,8 @@ export interface ExporterOptions {
   build: BuildInfo;
   pageSize: number;
   stallTimeoutMs: number;
+  /** --watch.list-timeout; the informer's default when omitted. */
+  listTimeoutMs?: number;
   backoff?: { initialMs: number; maxMs: number };
   /** Exemptions, scope and routing labels; by default: the standard prefix, nothing excluded, no labels. */
   namespaceContext?: NamespaceContextOptions;

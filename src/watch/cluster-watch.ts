@@ -12,6 +12,7 @@ export interface ClusterWatchOptions {
   log: Logger;
   pageSize: number;
   stallTimeoutMs: number;
+  listTimeoutMs?: number;
   factOptions?: FactOptions;
   backoff?: { initialMs: number; maxMs: number };
 }
@@ -31,6 +32,7 @@ export class ClusterWatch {
         log: options.log,
         pageSize: options.pageSize,
         stallTimeoutMs: options.stallTimeoutMs,
+        ...(options.listTimeoutMs ? { listTimeoutMs: options.listTimeoutMs } : {}),
         ...(options.backoff ? { backoff: options.backoff } : {}),
       };
     };

@@ -23,6 +23,7 @@ export interface SourceWatchOptions {
   log: Logger;
   pageSize: number;
   stallTimeoutMs: number;
+  listTimeoutMs?: number;
   intervalMs: number;
   backoff?: { initialMs: number; maxMs: number };
 }
@@ -181,6 +182,7 @@ export class SourceWatch {
       path: `/apis/${kind.group}/${kind.version}/${kind.resource}`,
       pageSize: this.options.pageSize,
       stallTimeoutMs: this.options.stallTimeoutMs,
+      ...(this.options.listTimeoutMs ? { listTimeoutMs: this.options.listTimeoutMs } : {}),
       ...(this.options.backoff ? { backoff: this.options.backoff } : {}),
       facts: (obj) => sourcePolicyFacts(source, obj),
       onUpsert: (slim) => {

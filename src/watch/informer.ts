@@ -1,9 +1,10 @@
 // A client-node ListWatch that never gives up. client-node 2.x stops an informer for good on any error
 // but 410 (and raises an AbortError on our own stop()), so this restarts it with jittered exponential
-// backoff, honouring Retry-After, and ignores the errors its own stop() causes.
+// backoff, honouring Retry-After, and ignores the errors its own stop() causes. The backoff starts again from
+// the beginning once the API server serves again, as client-go's does: a blip after a bad hour costs a blip.
 import { ListWatch } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { ApiError, type KubeApi } from './kube-api.ts';
+import { ApiError, describeError, type KubeApi, ListTimeoutError } from './kube-api.ts';
 import { StreamWatch } from './stream-watch.ts';
 import type { RestartReason, WatchStatus } from './watch-status.ts';
 
@@ -21,16 +22,24 @@ export interface InformerOptions<F> {
   path: string;
   pageSize: number;
   stallTimeoutMs: number;
+  /** Deadline of each list request; DEFAULT_LIST_TIMEOUT_MS when omitted. */
+  listTimeoutMs?: number;
   accept?: { list: string; watch: string };
   /** Facts from an API object; undefined when the object is malformed (it is logged and skipped). */
   facts: (obj: unknown) => F | undefined;
   onUpsert: (slim: Slim<F>) => void;
   onDelete: (slim: Slim<F>) => void;
-  backoff?: { initialMs: number; maxMs: number };
+  /** resetAfterMs: a failure this long after the previous one starts the backoff again (client-go: 2 min). */
+  backoff?: { initialMs: number; maxMs: number; resetAfterMs?: number };
   random?: () => number;
+  now?: () => number;
 }
 
+export const DEFAULT_LIST_TIMEOUT_MS = 60_000;
+const DEFAULT_BACKOFF = { initialMs: 500, maxMs: 60_000, resetAfterMs: 120_000 };
+
 export function restartReason(err: unknown): RestartReason {
+  if (err instanceof ListTimeoutError) return 'list_timeout';
   const code = err instanceof ApiError ? err.statusCode : (err as { statusCode?: number } | null)?.statusCode;
   if (code === 401) return 'unauthorized';
   if (code === 403) return 'forbidden';
@@ -46,7 +55,10 @@ export class ResilientInformer<F> {
   private readonly listWatch: ListWatch<Slim<F>>;
   private stopped = true;
   private failures = 0;
+  private lastFailureMs = 0;
   private retryTimer: NodeJS.Timeout | undefined;
+  /** Aborts the list in flight when we stop: a hung one would otherwise outlive us by the list timeout. */
+  private listAbort = new AbortController();
 
   constructor(private readonly options: InformerOptions<F>) {
     const { api, status, log, path } = options;
@@ -67,6 +79,10 @@ export class ResilientInformer<F> {
       slim,
       onRestart: (reason) => status.countRestart(reason),
       onMalformed,
+      // The first event or bookmark of a new watch: the server serves again, the next failure is a first one.
+      onLive: () => {
+        this.failures = 0;
+      },
     });
     const list = async () => {
       // Slimmed page by page: the full objects of one page at most are alive at a time.
@@ -79,6 +95,7 @@ export class ResilientInformer<F> {
           if (!s) onMalformed(`malformed object in list: ${JSON.stringify(item).slice(0, 200)}`);
           return s;
         },
+        { timeoutMs: options.listTimeoutMs ?? DEFAULT_LIST_TIMEOUT_MS, signal: this.listAbort.signal },
       );
       log.debug({ resource: status.resource, items: items.length }, 'listed');
       return { items, metadata: { resourceVersion } };
@@ -92,10 +109,6 @@ export class ResilientInformer<F> {
     this.listWatch.on('add', options.onUpsert);
     this.listWatch.on('update', options.onUpsert);
     this.listWatch.on('delete', options.onDelete);
-    this.listWatch.on('connect', () => {
-      // A clean reconnect after a successful watch means the API server is healthy again.
-      if (status.up) this.failures = 0;
-    });
     this.listWatch.on('error', (err: unknown) => this.onError(err));
   }
 
@@ -105,14 +118,20 @@ export class ResilientInformer<F> {
 
   start(): void {
     this.stopped = false;
+    this.listAbort = new AbortController();
     this.run();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.retryTimer);
+    this.listAbort.abort();
     await this.listWatch.stop();
     this.options.status.markDown();
+  }
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
   }
 
   private run(): void {
@@ -123,17 +142,30 @@ export class ResilientInformer<F> {
     if (this.stopped) return; // our own stop() aborts the watch and client-node reports that as an error
     const { status, log } = this.options;
     const reason = restartReason(err);
-    const message = err instanceof Error ? err.message : String(err);
+    const { message, cause, address } = describeError(err);
     status.countRestart(reason);
     status.markDown(message);
+    const { resetAfterMs } = { ...DEFAULT_BACKOFF, ...this.options.backoff };
+    // Failures spread further apart than this are separate incidents: each starts from the initial backoff.
+    if (this.now() - this.lastFailureMs >= resetAfterMs) this.failures = 0;
+    this.lastFailureMs = this.now();
     this.failures++;
     const delay = this.backoffMs(err);
     const hint =
       reason === 'forbidden' || reason === 'unauthorized'
         ? ' (the exporter needs list and watch on this resource: see deploy/base)'
-        : '';
+        : reason === 'list_timeout'
+          ? ' (if the API server is only slow, raise --watch.list-timeout)'
+          : '';
     log.warn(
-      { resource: status.resource, reason, attempt: this.failures, retryInMs: Math.round(delay) },
+      {
+        resource: status.resource,
+        reason,
+        ...(cause ? { cause } : {}),
+        ...(address ? { address } : {}),
+        attempt: this.failures,
+        retryInMs: Math.round(delay),
+      },
       `watch failed: ${message}${hint}`,
     );
     clearTimeout(this.retryTimer);
@@ -143,7 +175,7 @@ export class ResilientInformer<F> {
   }
 
   private backoffMs(err: unknown): number {
-    const { initialMs, maxMs } = this.options.backoff ?? { initialMs: 500, maxMs: 60_000 };
+    const { initialMs, maxMs } = { ...DEFAULT_BACKOFF, ...this.options.backoff };
     const exponential = Math.min(maxMs, initialMs * 2 ** Math.min(this.failures - 1, 20));
     // Full jitter between half and the whole delay keeps restarts of many exporters from synchronising.
     const jittered = exponential * (0.5 + this.random() / 2);

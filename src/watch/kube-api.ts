@@ -18,6 +18,24 @@ export class ApiError extends Error {
   }
 }
 
+/** A list request (one page) that did not answer completely within its deadline. */
+export class ListTimeoutError extends Error {
+  constructor(
+    readonly path: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`list ${path}: no complete answer within ${formatMs(timeoutMs)}`);
+    this.name = 'ListTimeoutError';
+  }
+}
+
+export interface ListOptions {
+  /** Deadline of each list request (headers and whole body); none (undici's 300 s) when omitted. */
+  timeoutMs?: number;
+  /** Aborts the list (the caller stops). */
+  signal?: AbortSignal;
+}
+
 export interface ListResult<T = unknown> {
   items: T[];
   resourceVersion: string;
@@ -75,12 +93,14 @@ export class KubeApi {
     pageSize: number,
     accept: string | undefined,
     keep: (item: unknown) => T | undefined,
+    options?: ListOptions,
   ): Promise<ListResult<T>>;
   async listAll<T>(
     path: string,
     pageSize: number,
     accept?: string,
     keep: (item: unknown) => T | undefined = (item) => item as T,
+    options: ListOptions = {},
   ): Promise<ListResult<T>> {
     const items: T[] = [];
     let cont = '';
@@ -88,8 +108,7 @@ export class KubeApi {
     do {
       const query: Record<string, string> = { limit: String(pageSize) };
       if (cont) query.continue = cont;
-      const response = await this.request('list', path, query, accept ? { accept } : {});
-      const page = (await response.json()) as {
+      const page = (await this.listPage(path, query, accept, options)) as {
         items?: unknown[];
         metadata?: { continue?: string; resourceVersion?: string };
       };
@@ -103,6 +122,77 @@ export class KubeApi {
     } while (cont);
     return { items, resourceVersion };
   }
+
+  /** One list page, read completely within the deadline: a hung server otherwise holds it for undici's 300 s. */
+  private async listPage(
+    path: string,
+    query: Record<string, string>,
+    accept: string | undefined,
+    { timeoutMs, signal }: ListOptions,
+  ): Promise<unknown> {
+    const controller = new AbortController();
+    const abort = () => controller.abort(signal?.reason);
+    signal?.addEventListener('abort', abort, { once: true });
+    if (signal?.aborted) abort();
+    let timedOut = false;
+    const timer =
+      timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            controller.abort();
+          }, timeoutMs);
+    try {
+      const response = await this.request('list', path, query, {
+        ...(accept ? { accept } : {}),
+        signal: controller.signal,
+      });
+      return await response.json();
+    } catch (err) {
+      if (timedOut && timeoutMs !== undefined) throw new ListTimeoutError(path, timeoutMs);
+      throw err;
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', abort);
+    }
+  }
+}
+
+/** 60000 as 60s, 1500 as 1.5s, 250 as 250ms. */
+function formatMs(ms: number): string {
+  return ms >= 1000 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
+/**
+ * An error as one line with what it was caused by: undici's `fetch failed` says nothing, its cause
+ * (`connect ECONNREFUSED 127.0.0.1:6443`, a TLS error, a DNS failure) says what to fix.
+ */
+export function describeError(err: unknown): { message: string; cause?: string; address?: string } {
+  if (!(err instanceof Error)) return { message: String(err) };
+  const cause = (err as { cause?: unknown }).cause;
+  if (!(cause instanceof Error)) return { message: err.message };
+  const c = cause as Error & { code?: unknown; address?: unknown; port?: unknown; errors?: unknown };
+  const code = typeof c.code === 'string' ? c.code : undefined;
+  // Several addresses tried (localhost as ::1 and 127.0.0.1) come as an AggregateError with an empty message.
+  const attempts = [c, ...(Array.isArray(c.errors) ? c.errors : [])] as (typeof c)[];
+  const addresses = [
+    ...new Set(
+      attempts
+        .filter((e) => typeof e?.address === 'string')
+        .map((e) => {
+          const host = String(e.address);
+          if (e.port === undefined) return host;
+          return host.includes(':') ? `[${host}]:${e.port}` : `${host}:${e.port}`;
+        }),
+    ),
+  ];
+  const address = addresses.length > 0 ? addresses.join(', ') : undefined;
+  const detail = c.message || [code, address].filter((s) => s !== undefined).join(' ') || c.name;
+  return {
+    message: `${err.message} (${detail})`,
+    ...(code ? { cause: code } : {}),
+    ...(address ? { address } : {}),
+  };
 }
 
 async function apiErrorFrom(response: Response, what: string): Promise<ApiError> {

@@ -18,6 +18,7 @@ export interface PodWatchOptions {
   log: Logger;
   pageSize: number;
   stallTimeoutMs: number;
+  listTimeoutMs?: number;
   backoff?: { initialMs: number; maxMs: number };
 }
 
@@ -31,6 +32,7 @@ export function podInformer(state: PodIsolationState, options: PodWatchOptions) 
     path: '/api/v1/pods',
     pageSize: options.pageSize,
     stallTimeoutMs: options.stallTimeoutMs,
+    ...(options.listTimeoutMs ? { listTimeoutMs: options.listTimeoutMs } : {}),
     accept: METADATA_ACCEPT,
     ...(options.backoff ? { backoff: options.backoff } : {}),
     facts: podFacts,

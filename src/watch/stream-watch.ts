@@ -19,6 +19,8 @@ export interface StreamWatchOptions {
   slim: (obj: unknown) => unknown;
   onRestart: (reason: RestartReason) => void;
   onMalformed: (detail: string) => void;
+  /** The first event or bookmark of a watch request arrived: the API server is serving again. */
+  onLive?: () => void;
 }
 
 const EVENT_TYPES: Record<string, EventType> = {
@@ -48,7 +50,8 @@ export class StreamWatch {
       if (finished) return;
       finished = true;
       clearTimeout(timer);
-      status.markDown();
+      // A clean end loses nothing: the cache stays current (up) until the stall timeout passes without data.
+      if (reason !== 'closed') status.markDown();
       if (reason) this.options.onRestart(reason);
       done(err);
     };
@@ -80,10 +83,17 @@ export class StreamWatch {
           ? { accept: this.options.accept, signal: controller.signal }
           : { signal: controller.signal },
       );
-      status.markUp();
+      // Response headers prove nothing (a stalled watch sends them too): up waits for the first event or bookmark.
       armStallTimer();
-      void this.read(response.body, controller, armStallTimer, callback, (gone) => {
-        sawGone ||= gone;
+      let live = false;
+      const onEvent = (): void => {
+        status.markUp(stallTimeoutMs);
+        if (live) return;
+        live = true;
+        this.options.onLive?.();
+      };
+      void this.read(response.body, controller, armStallTimer, (line) => {
+        sawGone ||= this.dispatch(line, callback, onEvent);
       }).then(
         () => finish(null, sawGone ? 'gone' : 'closed'),
         (err) => {
@@ -110,8 +120,7 @@ export class StreamWatch {
     body: AsyncIterable<Uint8Array> | null,
     controller: AbortController,
     onData: () => void,
-    callback: WatchCallback,
-    noteGone: (gone: boolean) => void,
+    onLine: (line: string) => void,
   ): Promise<void> {
     if (!body) return;
     const decoder = new TextDecoder();
@@ -124,41 +133,51 @@ export class StreamWatch {
       while (newline >= 0) {
         const line = buffered.slice(0, newline).trim();
         buffered = buffered.slice(newline + 1);
-        if (line) noteGone(this.dispatch(line, callback));
+        if (line) onLine(line);
         newline = buffered.indexOf('\n');
       }
     }
     if (controller.signal.aborted) throw new DOMException('aborted', 'AbortError');
   }
 
-  /** Handles one event line; returns true when it is a 410 ERROR (the server will close, ListWatch relists). */
-  private dispatch(line: string, callback: WatchCallback): boolean {
-    let event: { type?: unknown; object?: unknown };
+  /**
+   * Handles one event line; returns true when it is a 410 ERROR (the server will close, ListWatch relists).
+   * onEvent is called for every event or bookmark of a known type, the proof that the watch delivers.
+   */
+  private dispatch(line: string, callback: WatchCallback, onEvent: () => void): boolean {
+    let event: unknown;
     try {
       event = JSON.parse(line);
     } catch {
       this.options.onMalformed(`unparsable watch event: ${line.slice(0, 200)}`);
       return false;
     }
-    const type = typeof event.type === 'string' ? event.type : '';
+    // `null`, `42`, `"x"` and `[...]` are valid JSON but no event: junk like any other, never a reason to reconnect.
+    if (event === null || typeof event !== 'object' || Array.isArray(event)) {
+      this.options.onMalformed(`watch event that is not an object: ${line.slice(0, 200)}`);
+      return false;
+    }
+    const { type: rawType, object } = event as { type?: unknown; object?: unknown };
+    const type = typeof rawType === 'string' ? rawType : '';
     if (type === 'ERROR') {
-      const code = (event.object as { code?: unknown } | undefined)?.code;
-      callback('ERROR', event.object ?? {});
+      const code = (object as { code?: unknown } | null | undefined)?.code;
+      callback('ERROR', object ?? {});
       return code === 410;
     }
-    const eventType = EVENT_TYPES[type];
+    const eventType = Object.hasOwn(EVENT_TYPES, type) ? EVENT_TYPES[type] : undefined;
     if (!eventType) {
-      this.options.onMalformed(`watch event of unknown type ${JSON.stringify(type).slice(0, 50)}`);
+      this.options.onMalformed(`watch event of unknown type ${JSON.stringify(rawType ?? null).slice(0, 50)}`);
       return false;
     }
     this.options.status.countEvent(eventType);
+    onEvent();
     if (eventType === 'bookmark') {
-      const rv = (event.object as { metadata?: { resourceVersion?: unknown } } | undefined)?.metadata
+      const rv = (object as { metadata?: { resourceVersion?: unknown } } | null | undefined)?.metadata
         ?.resourceVersion;
       if (typeof rv === 'string') callback('BOOKMARK', { metadata: { resourceVersion: rv } });
       return false;
     }
-    const slim = this.options.slim(event.object);
+    const slim = this.options.slim(object);
     if (slim === undefined) {
       this.options.onMalformed(`${type} event with a malformed object: ${line.slice(0, 200)}`);
       return false;

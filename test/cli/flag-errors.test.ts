@@ -49,6 +49,7 @@ current-context: ctx
     { flag: 'watch.page-size', value: '0', message: /--watch.page-size takes a whole number > 0/ },
     { flag: 'watch.page-size', value: '1e3', message: /--watch.page-size takes a whole number > 0/ },
     { flag: 'watch.stall-timeout', value: '90', message: /--watch.stall-timeout takes a duration/ },
+    { flag: 'watch.list-timeout', value: 'never', message: /--watch.list-timeout takes a duration/ },
     { flag: 'exemption.annotation-prefix', value: 'a/b/c', message: /--exemption.annotation-prefix takes/ },
     {
       flag: 'exemption.max-duration',

@@ -12,6 +12,10 @@ describe('flags', () => {
     expect(c.logLevel).to.equal('info');
     expect(c.logFormat).to.equal('logfmt');
     expect(c.stallTimeout).to.equal(90_000);
+    expect(c.listTimeout).to.equal(60_000);
+    expect(parseFlags(serveFlags, [], { NETPOL_EXPORTER_WATCH_LIST_TIMEOUT: '2m' }).listTimeout).to.equal(
+      120_000,
+    );
     expect(c.pageSize).to.equal(500);
   });
 

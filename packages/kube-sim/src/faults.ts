@@ -15,6 +15,7 @@ export class Faults {
   private failStatus: 500 | 429 = 500;
   private retryAfterSeconds = 1;
   private latency = 0;
+  private listsHang = false;
 
   constructor(private readonly hooks: FaultHooks) {}
 
@@ -37,6 +38,15 @@ export class Faults {
 
   get latencyMs(): number {
     return this.latency;
+  }
+
+  /** While on, list requests get no answer at all: each hangs until its client gives up. Later lists are answered. */
+  hangLists(on: boolean): void {
+    this.listsHang = on;
+  }
+
+  get listsHanging(): boolean {
+    return this.listsHang;
   }
 
   /** While on, watches stay open but receive no bytes at all (no events, no bookmarks); queued events flow when off. */

@@ -1,6 +1,7 @@
 // The HTTP(S) front end: routing of Kubernetes API paths, content negotiation (JSON, Table, PartialObjectMetadata),
 // authentication/authorization, faults and request counting. Pure node:http/https, like nothing but the protocol.
 
+import { once } from 'node:events';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
@@ -135,6 +136,10 @@ export class ApiServer {
     if (this.d.faults.latencyMs > 0) await sleep(this.d.faults.latencyMs);
     const failure = this.d.faults.takeFailure();
     if (failure) throw failure;
+    if (verb === 'list' && this.d.faults.listsHanging) {
+      await once(res, 'close');
+      return;
+    }
 
     if (route?.type === 'health') {
       res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });

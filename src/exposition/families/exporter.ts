@@ -72,7 +72,7 @@ export const exporterFamilies: Family<ExporterSelf>[] = [
   },
   {
     name: 'netpol_exporter_watch_up',
-    help: '1 while the watch on the resource is connected, else 0.',
+    help: '1 while the watch delivers: an event or bookmark within the stall timeout and no failure since, else 0.',
     type: 'gauge',
     labels: ['resource'],
     samples: (self) => perResource(self, (s) => (s.up ? 1 : 0)),
@@ -90,7 +90,7 @@ export const exporterFamilies: Family<ExporterSelf>[] = [
     help: 'Watch restarts after an end or an error, by reason.',
     type: 'counter',
     labels: ['resource', 'reason'],
-    doc: '`reason`: `closed`, `stalled`, `gone` (410, relist), `unauthorized`, `forbidden`, `throttled`, `server_error`, `connection`, `other`.',
+    doc: '`reason`: `closed`, `stalled`, `gone` (410, relist), `list_timeout` (a list page took longer than `--watch.list-timeout`), `unauthorized`, `forbidden`, `throttled`, `server_error`, `connection`, `other`.',
     samples: (self) => perKey(self, (s) => s.restarts, 'reason'),
   },
   {

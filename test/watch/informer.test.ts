@@ -1,0 +1,149 @@
+// One resilient informer against the simulated API server: how it backs off, gives up on hung lists, and says why.
+import { KubeConfig } from '@kubernetes/client-node';
+import { expect } from 'chai';
+import { SimulatedCluster } from '../../src/simulator/index.ts';
+import { createLogger } from '../../src/support/log.ts';
+import { type InformerOptions, ResilientInformer } from '../../src/watch/informer.ts';
+import { KubeApi } from '../../src/watch/kube-api.ts';
+import { WatchStatus } from '../../src/watch/watch-status.ts';
+import { eventually } from '../helpers/exposition.ts';
+
+interface LogRecord {
+  msg: string;
+  reason?: string;
+  attempt?: number;
+  retryInMs?: number;
+  cause?: string;
+  address?: string;
+}
+
+const namespace = (name: string) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+
+/** A namespace informer with full (not jittered) backoff delays, so the logged delays are exact. */
+function informerFor(sim: SimulatedCluster, options: Partial<InformerOptions<string>> = {}) {
+  const kc = new KubeConfig();
+  kc.loadFromString(sim.kubeconfig());
+  const status = new WatchStatus('namespaces');
+  const names = new Set<string>();
+  const logs: LogRecord[] = [];
+  const log = createLogger('debug', 'json', { write: (l: string) => logs.push(JSON.parse(l)) });
+  const informer = new ResilientInformer<string>({
+    api: new KubeApi(kc, (verb, _path, code) => status.countRequest(verb, code)),
+    status,
+    log,
+    path: '/api/v1/namespaces',
+    pageSize: 100,
+    stallTimeoutMs: 10_000,
+    facts: (obj) => {
+      const name = (obj as { metadata?: { name?: unknown } } | null)?.metadata?.name;
+      return typeof name === 'string' ? name : undefined;
+    },
+    onUpsert: (slim) => names.add(slim.facts),
+    onDelete: (slim) => names.delete(slim.facts),
+    random: () => 1,
+    ...options,
+  });
+  const failures = () => logs.filter((l) => l.msg.startsWith('watch failed'));
+  return { informer, status, names, logs, failures };
+}
+
+describe('ResilientInformer', function () {
+  this.timeout(60_000);
+  let sim: SimulatedCluster;
+  let stop: (() => Promise<void>) | undefined;
+
+  beforeEach(async () => {
+    // No periodic bookmarks: the only data a watch delivers is what a test creates.
+    sim = await SimulatedCluster.start({ bookmarkIntervalMs: 600_000 });
+  });
+  afterEach(async () => {
+    await stop?.();
+    stop = undefined;
+    await sim.stop();
+  });
+
+  it('starts the backoff again once a new watch delivers: a blip after many faults costs the initial delay', async () => {
+    const initialMs = 50;
+    const maxMs = 2000;
+    const w = informerFor(sim, { backoff: { initialMs, maxMs } });
+    stop = () => w.informer.stop();
+    w.informer.start();
+    await eventually(() => expect(w.names.has('default')).to.equal(true), 10_000);
+
+    // Six failed reconnects in a row: the delays grow 50, 100, ... 1600 ms.
+    sim.faults.failNext(6, { status: 500 });
+    sim.faults.closeWatches();
+    await eventually(() => expect(w.failures()).to.have.length(6), 20_000);
+    expect(w.failures().map((l) => l.retryInMs)).to.deep.equal([50, 100, 200, 400, 800, 1600]);
+    // The server serves again: the first event of the new watch arrives.
+    sim.create(namespace('after-faults'));
+    await eventually(() => expect(w.names.has('after-faults')).to.equal(true), 10_000);
+
+    // A blip: one failed reconnect. Without a reset it would wait min(2000, 50 * 2^6) ms.
+    sim.faults.failNext(1, { status: 500 });
+    const blipAt = performance.now();
+    sim.faults.closeWatches();
+    sim.create(namespace('after-blip'));
+    await eventually(() => expect(w.names.has('after-blip')).to.equal(true), 10_000);
+    const recoveredMs = performance.now() - blipAt;
+    const blip = w.failures()[6];
+    expect(blip?.attempt, 'the blip is a first failure').to.equal(1);
+    expect(blip?.retryInMs).to.equal(initialMs);
+    expect(recoveredMs, 'back well before the grown backoff would have retried').to.be.lessThan(maxMs);
+  });
+
+  it('starts the backoff again after a quiet period without failures, even without events', async () => {
+    let time = 1_000_000;
+    const w = informerFor(sim, {
+      backoff: { initialMs: 50, maxMs: 2000, resetAfterMs: 120_000 },
+      now: () => time,
+    });
+    stop = () => w.informer.stop();
+    w.informer.start();
+    await eventually(() => expect(w.names.has('default')).to.equal(true), 10_000);
+    sim.faults.failNext(4, { status: 500 });
+    sim.faults.closeWatches();
+    await eventually(() => expect(w.failures()).to.have.length(4), 20_000);
+    // Connected again, but nothing changes and no bookmark comes: no event proves health, only time.
+    await eventually(() => expect(w.status.requests.get('watch 200')).to.equal(2), 10_000);
+    expect(w.failures().map((l) => l.attempt)).to.deep.equal([1, 2, 3, 4]);
+    time += 120_000;
+    sim.faults.failNext(1, { status: 500 });
+    sim.faults.closeWatches();
+    await eventually(() => expect(w.failures()).to.have.length(5), 10_000);
+    expect(w.failures()[4]?.attempt, 'two minutes later a failure is a first one again').to.equal(1);
+  });
+
+  it('gives up on a hung list after the list timeout, says so, counts it, and recovers', async () => {
+    sim.faults.hangLists(true);
+    const w = informerFor(sim, { listTimeoutMs: 300, backoff: { initialMs: 50, maxMs: 400 } });
+    stop = () => w.informer.stop();
+    w.informer.start();
+    await eventually(() => expect(w.status.restarts.get('list_timeout')).to.be.greaterThan(1), 10_000);
+    const logged = w.failures()[0];
+    expect(logged?.reason).to.equal('list_timeout');
+    expect(logged?.msg).to.contain('list /api/v1/namespaces: no complete answer within 300ms');
+    expect(logged?.msg).to.contain('--watch.list-timeout');
+    expect(w.status.up).to.equal(false);
+    expect(w.status.synced).to.equal(false);
+    sim.faults.hangLists(false);
+    await eventually(() => expect(w.names.has('default')).to.equal(true), 10_000);
+    expect(w.status.synced).to.equal(true);
+  });
+
+  it('logs what a connection failure was caused by: the code and the address', async () => {
+    const w = informerFor(sim, { backoff: { initialMs: 50, maxMs: 400 } });
+    stop = () => w.informer.stop();
+    w.informer.start();
+    await eventually(() => expect(w.names.has('default')).to.equal(true), 10_000);
+    const { port } = sim;
+    await sim.stop();
+    await eventually(() => expect(w.failures()).to.not.be.empty, 10_000);
+    const logged = w.failures()[0];
+    expect(logged?.reason).to.equal('connection');
+    expect(logged?.msg).to.equal(`watch failed: fetch failed (connect ECONNREFUSED 127.0.0.1:${port})`);
+    expect(logged?.cause).to.equal('ECONNREFUSED');
+    expect(logged?.address).to.equal(`127.0.0.1:${port}`);
+    expect(w.status.lastError).to.contain('ECONNREFUSED');
+  });
+});
