@@ -98,6 +98,8 @@ export class ResilientInformer<F> {
         { timeoutMs: options.listTimeoutMs ?? DEFAULT_LIST_TIMEOUT_MS, signal: this.listAbort.signal },
       );
       log.debug({ resource: status.resource, items: items.length }, 'listed');
+      // A complete list is data: the cache is current now, and stays up while events or bookmarks follow.
+      status.markUp(options.stallTimeoutMs);
       return { items, metadata: { resourceVersion } };
     };
     this.listWatch = new ListWatch<Slim<F>>(

@@ -1,8 +1,8 @@
 // The demo cluster's whole /metrics against a golden file (node_exporter's e2e-output.txt way): every netpol_ family,
 // its HELP, TYPE and every series, so any change to what users scrape shows up as a diff to review.
 // Regenerate after an intended change with `npm run update-golden`, and read the diff before committing it.
-// Values that depend on the clock or on timing are normalised: timestamps, the request and event counters, and the
-// bookmark and restart series.
+// Values that depend on the clock or on timing are normalised: timestamps, the request and event counters, watch
+// health (up and staleness hang on when the last bookmark came), and the bookmark and restart series.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { SimulatedCluster } from '@netpol-exporter/kube-sim';
 import { expect } from 'chai';
@@ -13,7 +13,7 @@ import { eventually } from '../helpers/exposition.ts';
 
 const GOLDEN = new URL('../fixtures/demo/metrics.golden.prom', import.meta.url);
 const VOLATILE_VALUE =
-  /^(netpol_namespace_created_timestamp_seconds|netpol_namespace_exemption_expiry_timestamp_seconds|netpol_exporter_api_requests_total|netpol_exporter_events_total)\{/;
+  /^(netpol_namespace_created_timestamp_seconds|netpol_namespace_exemption_expiry_timestamp_seconds|netpol_exporter_api_requests_total|netpol_exporter_events_total|netpol_exporter_watch_up|netpol_exporter_cache_stale_seconds)\{/;
 
 /** Our families only, with the values and labels that vary from run to run replaced by placeholders. */
 function normalise(body: string): string {

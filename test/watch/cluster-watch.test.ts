@@ -1,8 +1,9 @@
 // The exporter's watches against the simulated API server, as a user reads them on /metrics and in the log:
 // a stalled watch and a hung list read as stale, a hung list is given up on, and a failure says its cause.
+
+import { SimulatedCluster } from '@netpol-exporter/kube-sim';
 import { expect } from 'chai';
 import { demoCluster } from '../../src/cli/demo-cluster.ts';
-import { SimulatedCluster } from '../../src/simulator/index.ts';
 import { exporterFor, namespaceSeries, type TestExporter, truth } from '../helpers/exporter.ts';
 import { eventually, parseExposition } from '../helpers/exposition.ts';
 

@@ -1,7 +1,7 @@
 // One resilient informer against the simulated API server: how it backs off, gives up on hung lists, and says why.
 import { KubeConfig } from '@kubernetes/client-node';
+import { SimulatedCluster } from '@netpol-exporter/kube-sim';
 import { expect } from 'chai';
-import { SimulatedCluster } from '../../src/simulator/index.ts';
 import { createLogger } from '../../src/support/log.ts';
 import { type InformerOptions, ResilientInformer } from '../../src/watch/informer.ts';
 import { KubeApi } from '../../src/watch/kube-api.ts';
