@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { parse } from 'yaml';
+import { EXPORTER_PERMISSIONS } from '../../../src/cli/demo.ts';
 import { CoverageState } from '../../../src/core/coverage-state.ts';
 import { namespaceFacts, policyFacts } from '../../../src/core/facts.ts';
 import type { Tri } from '../../../src/core/label-selector.ts';
@@ -646,22 +647,24 @@ describe('the source registry and what must agree with it', () => {
     }
   });
 
-  it('the cni-policies RBAC component grants list and watch on every other source', () => {
-    const component = parse(
-      readFileSync(new URL('deploy/components/cni-policies/kustomization.yaml', root), 'utf8'),
-    ) as { patches: { patch: string }[] };
-    const rules = component.patches.flatMap((p) =>
-      (parse(p.patch) as { value: { apiGroups: string[]; resources: string[]; verbs: string[] } }[]).map(
-        (op) => op.value,
-      ),
-    );
-    for (const source of EXTRA_SOURCES) {
-      const rule = rules.find(
+  it("deploy/base's ClusterRole grants list and watch on every source, and the tests' exporter token mirrors it", () => {
+    const role = parse(readFileSync(new URL('deploy/base/clusterrole.yaml', root), 'utf8')) as {
+      rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[];
+    };
+    for (const source of POLICY_SOURCES) {
+      const rule = role.rules.find(
         (r) => r.apiGroups.includes(source.group) && r.resources.includes(source.resource),
       );
       expect(rule, `a rule for ${resourceName(source)}`).to.not.equal(undefined);
       expect(rule?.verbs).to.have.members(['list', 'watch']);
     }
+    const granted = role.rules.flatMap((r) =>
+      r.apiGroups.flatMap((group) =>
+        r.resources.map((resource) => `${group}/${resource} ${r.verbs.join(',')}`),
+      ),
+    );
+    const token = EXPORTER_PERMISSIONS.map((p) => `${p.group ?? ''}/${p.resource} ${p.verbs.join(',')}`);
+    expect(token.sort()).to.deep.equal(granted.sort());
   });
 
   it('a manifest of each kind, under each group it may be written with, is read as its source', () => {
