@@ -137,7 +137,7 @@ export function renderNamespacePage(
 </head>
 <body>
 <header>
-<p class="crumbs"><a href="/" id="back">All namespaces</a> (${badge})</p>`;
+<p class="crumbs"><a href="/" id="back">All namespaces</a> · cluster result ${badge}</p>`;
   const nav = `<nav class="links"><a href="${escapeHtml(links.telemetryPath)}">Metrics</a> <a href="/api/v1/namespaces">JSON</a></nav>`;
   const foot = `<footer><p>netpol-exporter ${escapeHtml(report.tool.version)}. Data from the exporter's watch cache, as of <time datetime="${report.generatedAt}">${report.generatedAt.replace('T', ' ').slice(0, 19)} UTC</time>; reload to refresh.</p></footer>
 </body>
@@ -152,7 +152,10 @@ ${nav}
 ${foot}`;
   const deny = (direction: 'ingress' | 'egress') => {
     const names = ns.defaultDenyPolicies[direction];
-    const undone = ns.allowAll[direction].length > 0 ? ' (undone by an allow-all policy)' : '';
+    const undone =
+      ns.defaultDeny[direction] && ns.allowAll[direction].length > 0
+        ? ' (undone: an allow-all policy beside it admits everything)'
+        : '';
     return `${yesNo(ns.defaultDeny[direction])}${names.length > 0 ? ` <code>${escapeHtml(names.join(', '))}</code>` : ''}${undone}`;
   };
   return `${head(`${ns.name}: ${ns.verdict} (${pageTitle(report)})`)}
