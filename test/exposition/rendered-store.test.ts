@@ -74,14 +74,9 @@ netpol_namespace_default_deny{namespace="default",direction="ingress"} 0
 netpol_namespace_default_deny{namespace="default",direction="egress"} 0
 netpol_namespace_default_deny{namespace="old",direction="ingress"} 1
 netpol_namespace_default_deny{namespace="old",direction="egress"} 0`,
-    netpol_namespace_allow_all: `# HELP netpol_namespace_allow_all 1 when a NetworkPolicy selecting every pod allows all traffic for the direction (ingress: [{}] or egress: [{}]), else 0.
+    netpol_namespace_allow_all: `# HELP netpol_namespace_allow_all 1 for each direction in which a NetworkPolicy selecting every pod allows all traffic (ingress: [{}] or egress: [{}]).
 # TYPE netpol_namespace_allow_all gauge
-netpol_namespace_allow_all{namespace="payments",direction="ingress"} 0
-netpol_namespace_allow_all{namespace="payments",direction="egress"} 0
-netpol_namespace_allow_all{namespace="default",direction="ingress"} 0
-netpol_namespace_allow_all{namespace="default",direction="egress"} 0
-netpol_namespace_allow_all{namespace="old",direction="ingress"} 1
-netpol_namespace_allow_all{namespace="old",direction="egress"} 0`,
+netpol_namespace_allow_all{namespace="old",direction="ingress"} 1`,
     netpol_namespace_created_timestamp_seconds: `# HELP netpol_namespace_created_timestamp_seconds Creation time of the namespace, in Unix seconds.
 # TYPE netpol_namespace_created_timestamp_seconds gauge
 netpol_namespace_created_timestamp_seconds{namespace="payments"} 1767323045

@@ -39,17 +39,17 @@ export const namespaceFamilies: Family<NamespaceVerdict>[] = [
   },
   {
     name: 'netpol_namespace_allow_all',
-    help: '1 when a NetworkPolicy selecting every pod allows all traffic for the direction (ingress: [{}] or egress: [{}]), else 0.',
+    help: '1 for each direction in which a NetworkPolicy selecting every pod allows all traffic (ingress: [{}] or egress: [{}]).',
     type: 'gauge',
     labels: ['namespace', 'direction'],
-    doc: 'Such a policy satisfies the letter of CIS 5.3.2 and protects nothing for the direction (allows are a union: a default deny beside it denies nothing). `direction`: `ingress`, `egress`.',
+    doc: 'Such a policy satisfies the letter of CIS 5.3.2 and protects nothing for the direction (allows are a union: a default deny beside it denies nothing). No series for the directions without one: allow-alls are rare, and explicit zeros would be two series per namespace of noise. `direction`: `ingress`, `egress`.',
     samples: (v) =>
-      DIRECTIONS.map((direction) => ({
+      DIRECTIONS.filter((direction) => v.allowAll[direction]).map((direction) => ({
         labels: [
           ['namespace', v.name],
           ['direction', direction],
         ],
-        value: bool(v.allowAll[direction]),
+        value: 1,
       })),
   },
   {
