@@ -121,6 +121,21 @@ const byRef = (a: PolicyRef, b: PolicyRef) =>
   (a.namespace ?? '').localeCompare(b.namespace ?? '') ||
   (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
+// Facts objects are replaced, never changed, when their policy changes: their refs can be made once and shared by
+// every report (a report at 10,000 namespaces otherwise rebuilds tens of thousands of strings).
+const refs = new WeakMap<PolicyFacts | SourcePolicyFacts, PolicyRef>();
+function cachedRef<F extends PolicyFacts | SourcePolicyFacts>(
+  facts: F,
+  make: (f: F) => PolicyRef,
+): PolicyRef {
+  let ref = refs.get(facts);
+  if (!ref) {
+    ref = make(facts);
+    refs.set(facts, ref);
+  }
+  return ref;
+}
+
 function networkPolicyRef(p: PolicyFacts): PolicyRef {
   const types = DIRECTIONS.filter((d) => p[d].applies).map((d) => (d === 'ingress' ? 'Ingress' : 'Egress'));
   const rules = DIRECTIONS.filter((d) => p[d].applies)
@@ -195,11 +210,11 @@ function policyDetails(
   const defaultDeny = named(isDefaultDeny);
   return {
     protectedByPolicies: [
-      ...networkPolicies.map(networkPolicyRef),
-      ...(details?.sourcePolicies.protecting ?? []).map(sourceRef),
+      ...networkPolicies.map((p) => cachedRef(p, networkPolicyRef)),
+      ...(details?.sourcePolicies.protecting ?? []).map((f) => cachedRef(f, sourceRef)),
     ].sort(byRef),
     unjudgedPolicies: (details?.sourcePolicies.unjudged ?? [])
-      .map((f) => ({ ...sourceRef(f), reason: f.unknownReason || 'not evaluated' }))
+      .map((f) => ({ ...cachedRef(f, sourceRef), reason: f.unknownReason || 'not evaluated' }))
       .sort(byRef),
     defaultDenyPolicies: { ingress: defaultDeny('ingress'), egress: defaultDeny('egress') },
     allowAll: { ingress: allowAll('ingress'), egress: allowAll('egress') },
