@@ -104,6 +104,21 @@ describe('namespace rows: the policies behind a verdict', () => {
     expect(row.unjudgedPolicies[0]?.reason).to.match(/serviceAccountSelector .* is not evaluated/);
   });
 
+  it('names the default denies per direction, and an allow-all beside one', () => {
+    const s = state();
+    for (const [name, spec] of [
+      ['deny-all', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] }],
+      ['deny-in', { podSelector: {} }],
+    ] as const) {
+      const facts = policyFacts({ metadata: { namespace: 'shop', name }, spec });
+      if (facts) s.upsertPolicy(facts);
+    }
+    const row = rowOf(s, 'shop');
+    expect(row.defaultDeny).to.deep.equal({ ingress: true, egress: true });
+    expect(row.defaultDenyPolicies).to.deep.equal({ ingress: ['deny-all', 'deny-in'], egress: ['deny-all'] });
+    expect(row.allowAll.ingress, 'the deny is undone by it').to.deep.equal(['allow-all-in']);
+  });
+
   it('summarises unknown, allow-all and dangling namespaces', () => {
     const s = state();
     const rows = ['open', 'payroll', 'shop', 'vault'].map((name) =>
