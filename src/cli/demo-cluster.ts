@@ -89,8 +89,8 @@ export function demoCluster(now = new Date()): Obj[] {
       podSelector: { matchLabels: { app: 'elasticsearch-retired' } },
       ingress: [{ from: [{ podSelector: {} }] }],
     }),
-    pod('search', 'elasticsearch-0', { app: 'elasticsearch' }),
-    pod('search', 'elasticsearch-1', { app: 'elasticsearch' }),
+    pod('search', 'elasticsearch-data-0', { app: 'elasticsearch' }),
+    pod('search', 'elasticsearch-data-1', { app: 'elasticsearch' }),
   );
   // Covered by the letter of CIS 5.3.2, and open: its only policy allows all ingress to every pod.
   add(
