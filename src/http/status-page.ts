@@ -10,8 +10,6 @@ import { escapeHtml, flagBadges, namespaceHref, pageTitle, resultHeader } from '
 import { FAVICON_SVG, STATUS_CSS } from './status-assets.ts';
 import { type StatusView, statusReport } from './status-data.ts';
 
-export { escapeHtml };
-
 export const SORT_KEYS = [
   'name',
   'verdict',
@@ -231,12 +229,6 @@ export function mountStatusPage(
   options: { telemetryPath: string; version: string; now?: () => Date },
 ): void {
   const report = () => statusReport(source, options.version, options.now?.() ?? new Date());
-  const json = (res: express.Response, status: number, body: unknown) =>
-    res
-      .status(status)
-      .set('Cache-Control', 'no-store')
-      .type('application/json')
-      .send(`${JSON.stringify(body, null, 2)}\n`);
   app.get('/', (req, res) => {
     const page = renderStatusPage(report(), parseStatusQuery(req.query as Record<string, unknown>), {
       telemetryPath: options.telemetryPath,
@@ -253,7 +245,10 @@ export function mountStatusPage(
       .send(renderNamespacePage(r, ns, req.params.name, { telemetryPath: options.telemetryPath }));
   });
   app.get('/api/v1/namespaces', (_req, res) => {
-    json(res, 200, report());
+    res
+      .set('Cache-Control', 'no-store')
+      .type('application/json')
+      .send(`${JSON.stringify(report(), null, 2)}\n`);
   });
   app.get('/static/status.css', (_req, res) => {
     res.set('Cache-Control', 'public, max-age=300').type('text/css').send(STATUS_CSS);
