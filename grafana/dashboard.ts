@@ -309,7 +309,7 @@ export function buildDashboard(opts: DashboardOptions = {}): dashboard.Dashboard
   b.withPanel(
     tablePanel(
       'Policy sources',
-      'State of each optional policy source: watching, not_served (the API server does not serve the kind) or forbidden (RBAC; see deploy/components/cni-policies).',
+      'State of each optional policy source: watching, not_served (the API server does not serve the kind) or forbidden (RBAC: deploy/base grants every policy kind; a forbidden source that counts makes the status page say INCOMPLETE).',
       'none',
       { expr: queries.sourceStatus },
       'Current',

@@ -1,5 +1,6 @@
 // The audit's three outputs from one CoverageReport: a table for people, JSON for scripts, JUnit XML for CI.
-import type { CoverageReport, ReportNamespace } from '../report/coverage-report.ts';
+import { isUnknown, type PolicyRef } from '../core/namespace-row.ts';
+import { type CoverageReport, type ReportNamespace, resultLine } from '../report/coverage-report.ts';
 
 export type OutputFormat = 'table' | 'json' | 'junit';
 
@@ -26,6 +27,27 @@ export function exemptionText(ns: ReportNamespace): string {
   return printable(e.state === 'valid' ? `${e.owner} until ${until}` : `expired ${until} (${e.owner})`);
 }
 
+const refText = (p: PolicyRef) => `${p.kind} ${p.namespace ? `${p.namespace}/` : ''}${p.name}`;
+
+/**
+ * What the verdict alone does not say, one line each: policies that could not be judged (and why), allow-all
+ * NetworkPolicies, and dangling ones.
+ */
+export function findings(ns: ReportNamespace): string[] {
+  const lines = ns.unjudgedPolicies.map((p) => `unknown: ${refText(p)} could not be judged: ${p.reason}`);
+  for (const direction of ['ingress', 'egress'] as const)
+    for (const name of ns.allowAll[direction])
+      lines.push(
+        `allow-all: NetworkPolicy ${name} allows all ${direction} to every pod: it protects nothing for ${direction}`,
+      );
+  for (const name of ns.dangling ?? [])
+    lines.push(`dangling: NetworkPolicy ${name} selects none of the namespace's pods`);
+  return lines.map(printable);
+}
+
+const sourcesCell = (ns: ReportNamespace) =>
+  [...ns.sources, ...ns.unknown.map((s) => `unknown:${s}`)].join(',') || '-';
+
 export function table(report: CoverageReport): string {
   const header = ['NAMESPACE', 'VERDICT', 'POLICIES', 'DENY-INGRESS', 'DENY-EGRESS', 'SOURCES', 'EXEMPTION'];
   const rows = report.namespaces.map((ns) => [
@@ -34,7 +56,7 @@ export function table(report: CoverageReport): string {
     String(ns.policies),
     yesNo(ns.defaultDeny.ingress),
     yesNo(ns.defaultDeny.egress),
-    ns.sources.join(',') || '-',
+    sourcesCell(ns),
     exemptionText(ns),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -44,10 +66,20 @@ export function table(report: CoverageReport): string {
       .join('  ')
       .trimEnd();
   const s = report.summary;
-  const verdict = report.passed ? 'PASS' : 'FAIL';
+  const { word, why } = resultLine(report);
   const counts = `${s.covered} covered, ${s.uncovered} uncovered, ${s.exempt} exempt, ${s.excluded} excluded`;
   const body = rows.length > 0 ? [line(header), ...rows.map(line)].join('\n') : '(no namespaces found)';
-  return `${body}\n\n${verdict}: ${s.namespaces} namespaces: ${counts}; default deny ingress ${s.defaultDeny.ingress}, egress ${s.defaultDeny.egress}\n`;
+  const notes = report.namespaces.flatMap((ns) => findings(ns).map((f) => `  ${printable(ns.name)}: ${f}`));
+  const flagged = `unknown ${s.unknown}; allow-all ingress ${s.allowAll.ingress}, egress ${s.allowAll.egress}; dangling ${s.dangling}`;
+  const last = `${word}: ${s.namespaces} namespaces: ${counts}; default deny ingress ${s.defaultDeny.ingress}, egress ${s.defaultDeny.egress}; ${flagged}`;
+  return [
+    body,
+    ...(notes.length > 0 ? ['', ...notes] : []),
+    '',
+    last,
+    ...(why ? [`${word}: ${printable(why)}`] : []),
+    '',
+  ].join('\n');
 }
 
 function xml(value: string): string {
@@ -68,6 +100,14 @@ function testcase(ns: ReportNamespace): string {
   const open = `    <testcase classname="namespaces" name="${xml(ns.name)}"`;
   const deny = `default deny: ingress ${yesNo(ns.defaultDeny.ingress)}, egress ${yesNo(ns.defaultDeny.egress)}`;
   const where = ns.location ? ` (${ns.location})` : '';
+  const notes = findings(ns);
+  const out = (text: string) => `<system-out>${xml([text, ...notes].join('\n'))}</system-out>`;
+  if (isUnknown(ns))
+    return `${open}>
+      <error type="unknown" message="${xml(`namespace ${ns.name}: protection could not be judged${where}`)}">${xml(
+        `CIS 5.3.2: namespace ${ns.name} has no policy known to protect it${where}, and ${ns.unjudgedPolicies.length} that could not be judged:\n${notes.join('\n')}`,
+      )}</error>
+    </testcase>`;
   switch (ns.verdict) {
     case 'uncovered':
       return `${open}>
@@ -82,18 +122,18 @@ function testcase(ns: ReportNamespace): string {
     </testcase>`;
     case 'exempt':
       return `${open}>
-      <system-out>${xml(`exempt: ${exemptionText(ns)}; reason: ${ns.exemption?.reason ?? ''}`)}</system-out>
+      ${out(`exempt: ${exemptionText(ns)}; reason: ${ns.exemption?.reason ?? ''}`)}
     </testcase>`;
     default:
       return `${open}>
-      <system-out>${xml(`${ns.policies} policies (${ns.sources.join(', ')}); ${deny}`)}</system-out>
+      ${out(`${ns.policies} policies (${ns.sources.join(', ')}); ${deny}; protected by ${ns.protectedByPolicies.map(refText).join(', ')}`)}
     </testcase>`;
   }
 }
 
 export function junit(report: CoverageReport): string {
   const s = report.summary;
-  const counts = `tests="${s.namespaces}" failures="${s.uncovered}" errors="0" skipped="${s.excluded}"`;
+  const counts = `tests="${s.namespaces}" failures="${s.uncovered - s.unknown}" errors="${s.unknown}" skipped="${s.excluded}"`;
   return `<?xml version="1.0" encoding="UTF-8"?>
 <testsuites name="netpol-exporter audit" ${counts}>
   <testsuite name="CIS 5.3.2: all namespaces have network policies" ${counts} timestamp="${xml(report.generatedAt)}">

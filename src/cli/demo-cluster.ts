@@ -1,6 +1,7 @@
 // The demo's cluster: a few dozen namespaces in the shapes real clusters have — namespaces with default deny both
-// ways or ingress only, one whose only policy selects nothing, some with none at all, an approved exception, a
-// malformed one, and (with Calico's kind served) a namespace protected only from outside.
+// ways or ingress only, one whose only policy selects none of its pods (dangling), one whose only policy allows
+// everything in, some with none at all, an approved exception, a malformed one, and (with Calico's kind served) a
+// namespace protected only from outside and one whose only policy cannot be judged.
 
 type Obj = Record<string, unknown>;
 
@@ -23,6 +24,13 @@ const policy = (namespace: string, name: string, spec: Obj): Obj => ({
   kind: 'NetworkPolicy',
   metadata: { name, namespace },
   spec,
+});
+
+const pod = (ns: string, name: string, labels: Record<string, string>): Obj => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, namespace: ns, labels },
+  spec: { containers: [{ name: 'app', image: 'registry.example/app:1' }] },
 });
 
 const denyAll = (ns: string) =>
@@ -74,13 +82,21 @@ export function demoCluster(now = new Date()): Obj[] {
       allowFrom(name, 'web', 'ingress-nginx'),
     );
   }
-  // "Has a policy" but protects nothing: its only policy selects no pod.
+  // "Has a policy" but protects nothing: its only policy selects none of its pods (dangling, with --pod-isolation).
   add(
     namespace('search', { team: 'data' }),
     policy('search', 'allow-elastic', {
       podSelector: { matchLabels: { app: 'elasticsearch-retired' } },
       ingress: [{ from: [{ podSelector: {} }] }],
     }),
+    pod('search', 'elasticsearch-data-0', { app: 'elasticsearch' }),
+    pod('search', 'elasticsearch-data-1', { app: 'elasticsearch' }),
+  );
+  // Covered by the letter of CIS 5.3.2, and open: its only policy allows all ingress to every pod.
+  add(
+    namespace('wiki', { team: 'web' }),
+    policy('wiki', 'allow-all-ingress', { podSelector: {}, ingress: [{}] }),
+    pod('wiki', 'wiki-0', { app: 'wiki' }),
   );
   for (const name of ['analytics', 'reporting', 'etl'])
     add(namespace(name, { team: 'data' }), denyIngress(name));
@@ -132,7 +148,8 @@ export const DEMO_EXTRA_KINDS = ['globalnetworkpolicies.crd.projectcalico.org'];
 
 /**
  * A namespace with no NetworkPolicy of its own, protected from outside by a Calico GlobalNetworkPolicy: the case
- * naive scanners report as a false positive. Needs DEMO_EXTRA_KINDS served.
+ * naive scanners report as a false positive; and one whose only policy narrows itself by service account, which
+ * the exporter does not watch: unknown, never protected. Needs DEMO_EXTRA_KINDS served.
  */
 export function demoOutsideProtection(): Obj[] {
   return [
@@ -142,6 +159,17 @@ export function demoOutsideProtection(): Obj[] {
       kind: 'GlobalNetworkPolicy',
       metadata: { name: 'restricted-tier-default-deny' },
       spec: { namespaceSelector: "security-tier == 'restricted'", types: ['Ingress', 'Egress'] },
+    },
+    namespace('payroll', { team: 'finance', environment: 'production' }),
+    {
+      apiVersion: 'crd.projectcalico.org/v1',
+      kind: 'GlobalNetworkPolicy',
+      metadata: { name: 'finance-api-accounts' },
+      spec: {
+        namespaceSelector: "team == 'finance'",
+        serviceAccountSelector: "role == 'payroll-api'",
+        types: ['Ingress'],
+      },
     },
   ];
 }

@@ -4,23 +4,24 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SimulatedCluster } from '@netpol-exporter/kube-sim';
+import { POLICY_SOURCES } from '../core/sources/index.ts';
 import { createLogger } from '../support/log.ts';
 import { DEMO_EXTRA_KINDS, demoCluster, demoOutsideProtection } from './demo-cluster.ts';
 import type { ServeConfig } from './flags.ts';
 import { loadKubeConfig } from './kubeconfig.ts';
 import { startExporter, stopOnSignals } from './serve.ts';
 
-/** The exporter's token gets exactly what its ClusterRole grants in a real cluster. */
+/**
+ * The exporter's token gets exactly what its ClusterRole (deploy/base) grants in a real cluster: Namespaces and
+ * every policy kind it counts (a test holds the two together).
+ */
 export const EXPORTER_PERMISSIONS = [
-  { resource: 'namespaces', verbs: ['list', 'watch'] },
-  { resource: 'networkpolicies', group: 'networking.k8s.io', verbs: ['list', 'watch'] },
+  { resource: 'namespaces', group: '', verbs: ['list', 'watch'] },
+  ...POLICY_SOURCES.map((s) => ({ resource: s.resource, group: s.group, verbs: ['list', 'watch'] })),
 ];
 
-/** The demo's exporter may also read the Calico kind its simulator serves (deploy/components/cni-policies). */
-export const DEMO_PERMISSIONS = [
-  ...EXPORTER_PERMISSIONS,
-  { resource: 'globalnetworkpolicies', group: 'crd.projectcalico.org', verbs: ['list', 'watch'] },
-];
+/** The demo's exporter runs as the default install does. */
+export const DEMO_PERMISSIONS = EXPORTER_PERMISSIONS;
 
 export async function runDemo(config: ServeConfig): Promise<void> {
   const log = createLogger(config.logLevel, config.logFormat);

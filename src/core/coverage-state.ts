@@ -3,7 +3,7 @@
 // before its namespace, from two independent watches), so policies are kept even without their namespace.
 
 import type { NamespaceFacts, PolicyFacts } from './facts.ts';
-import { ProtectionIndex } from './protection.ts';
+import { ProtectionIndex, type SourcePolicies } from './protection.ts';
 import type { ExtraSource, Source, SourcePolicyFacts } from './sources/index.ts';
 import { type NamespaceVerdict, namespaceVerdict } from './verdict.ts';
 
@@ -75,6 +75,12 @@ export class CoverageState {
 
   policiesIn(namespace: string): Iterable<PolicyFacts> {
     return this.policies.get(namespace)?.values() ?? [];
+  }
+
+  /** The policies of other sources that protect the namespace, and those that could not be judged for it. */
+  sourcePoliciesFor(name: string): SourcePolicies {
+    const ns = this.namespaces.get(name);
+    return ns ? this.otherSources.policiesFor(ns) : { protecting: [], unjudged: [] };
   }
 
   get namespaceCount(): number {

@@ -26,6 +26,8 @@ export interface DirectionFacts {
   applies: boolean;
   /** Number of rules for the direction (`ingress: [{}]` is one rule that allows everything). */
   rules: number;
+  /** The direction applies and one of its rules has no peers and no ports: it allows all traffic. */
+  allowsAll: boolean;
 }
 
 export interface PolicyFacts {
@@ -115,6 +117,15 @@ function ruleCount(value: unknown): number {
   return Array.isArray(value) ? value.length : 0;
 }
 
+const isEmptyList = (value: unknown) => value === undefined || value === null || ruleCount(value) === 0;
+
+/** A rule with no peers (`from`/`to` absent or empty) and no ports admits every source or destination. */
+function hasAllowAllRule(rules: unknown, peers: 'from' | 'to'): boolean {
+  return (
+    Array.isArray(rules) && rules.some((r) => isObject(r) && isEmptyList(r[peers]) && isEmptyList(r.ports))
+  );
+}
+
 /**
  * Effective policyTypes as the API server defaults them: when `policyTypes` is omitted or empty, Ingress always
  * applies and Egress only when egress rules exist. Unknown types are ignored.
@@ -136,7 +147,15 @@ export function policyFacts(obj: unknown): PolicyFacts | undefined {
     namespace: key.namespace,
     name: key.name,
     podSelector: labelSelectorFrom(spec.podSelector),
-    ingress: { applies: types.ingress, rules: ruleCount(spec.ingress) },
-    egress: { applies: types.egress, rules: ruleCount(spec.egress) },
+    ingress: {
+      applies: types.ingress,
+      rules: ruleCount(spec.ingress),
+      allowsAll: types.ingress && hasAllowAllRule(spec.ingress, 'from'),
+    },
+    egress: {
+      applies: types.egress,
+      rules: ruleCount(spec.egress),
+      allowsAll: types.egress && hasAllowAllRule(spec.egress, 'to'),
+    },
   };
 }

@@ -76,3 +76,32 @@ export function matchSelector(selector: LabelSelector, lookup: LabelLookup): Tri
 export function namespaceLabels(name: string, labels: Record<string, string>): Record<string, string> {
   return { 'kubernetes.io/metadata.name': name, ...labels };
 }
+
+const KNOWN_OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
+
+/**
+ * Why a selector cannot be evaluated at all (an operator we do not know, or values the API server would refuse),
+ * or undefined when it can be.
+ */
+export function selectorProblem(selector: LabelSelector): string | undefined {
+  for (const req of selector.matchExpressions) {
+    if (!KNOWN_OPERATORS.includes(req.operator)) return `unknown operator ${JSON.stringify(req.operator)}`;
+    const wantsValues = req.operator === 'In' || req.operator === 'NotIn';
+    if (wantsValues !== req.values.length > 0)
+      return `${req.operator} on ${JSON.stringify(req.key)} ${wantsValues ? 'without' : 'with'} values`;
+  }
+  return undefined;
+}
+
+/** A selector in kubectl's text form (`app=web,tier in (a,b),!legacy`); '' for the empty selector (everything). */
+export function selectorText(selector: LabelSelector): string {
+  const terms = Object.entries(selector.matchLabels).map(([k, v]) => `${k}=${v}`);
+  for (const { key, operator, values } of selector.matchExpressions) {
+    if (operator === 'In') terms.push(`${key} in (${values.join(',')})`);
+    else if (operator === 'NotIn') terms.push(`${key} notin (${values.join(',')})`);
+    else if (operator === 'Exists') terms.push(key);
+    else if (operator === 'DoesNotExist') terms.push(`!${key}`);
+    else terms.push(`${key} ${operator} (${values.join(',')})`);
+  }
+  return terms.join(',');
+}

@@ -1,6 +1,7 @@
 // Level 3 of protection (docs semantics, "Pod isolation"): per namespace, how many pods there are and how many are
 // isolated per direction, i.e. selected by at least one NetworkPolicy of their namespace whose effective
-// policyTypes include the direction. Only pod labels are kept. A pod or policy event recounts its namespace only.
+// policyTypes include the direction, and which of its policies select no pod at all (dangling). Only pod labels are
+// kept. A pod or policy event recounts its namespace only.
 import { isObject, objectKey, type PolicyFacts } from './facts.ts';
 import { lookupIn, matchSelector } from './label-selector.ts';
 import { DIRECTIONS, type Direction } from './verdict.ts';
@@ -15,6 +16,11 @@ export interface PodIsolation {
   namespace: string;
   pods: number;
   isolated: Record<Direction, number>;
+  /**
+   * NetworkPolicies of the namespace whose podSelector matches none of its pods (by name, sorted): they make the
+   * namespace "have a policy" and isolate nothing. A selector that cannot be evaluated is not counted.
+   */
+  dangling: string[];
 }
 
 export type PodIsolationListener = (namespace: string, counts: PodIsolation | undefined) => void;
@@ -39,19 +45,28 @@ export function countIsolation(
   pods: Iterable<Record<string, string>>,
   policies: readonly PolicyFacts[],
 ): PodIsolation {
-  const counts: PodIsolation = { namespace, pods: 0, isolated: { ingress: 0, egress: 0 } };
+  const counts: PodIsolation = { namespace, pods: 0, isolated: { ingress: 0, egress: 0 }, dangling: [] };
+  const selectsSome = policies.map(() => false);
   for (const labels of pods) {
     counts.pods++;
     for (const direction of DIRECTIONS) {
       if (policies.some((p) => isolates(p, labels, direction))) counts.isolated[direction]++;
     }
+    policies.forEach((p, i) => {
+      if (!selectsSome[i] && matchSelector(p.podSelector, lookupIn(labels)) !== false) selectsSome[i] = true;
+    });
   }
+  counts.dangling = policies
+    .filter((_, i) => !selectsSome[i])
+    .map((p) => p.name)
+    .sort();
   return counts;
 }
 
 export class PodIsolationState {
   private readonly pods = new Map<string, Map<string, Record<string, string>>>();
   private readonly listeners: PodIsolationListener[] = [];
+  private readonly latest = new Map<string, PodIsolation>();
 
   /** `policiesIn`: the NetworkPolicies of a namespace (CoverageState holds them). */
   constructor(private readonly policiesIn: (namespace: string) => Iterable<PolicyFacts>) {}
@@ -77,12 +92,19 @@ export class PodIsolationState {
     this.recount(namespace);
   }
 
+  /** The namespace's figures as last counted; undefined when it has no pods. */
+  counts(namespace: string): PodIsolation | undefined {
+    return this.latest.get(namespace);
+  }
+
   /** Call when the namespace's NetworkPolicies changed. Namespaces without pods have no figures. */
   recount(namespace: string): void {
     const inNamespace = this.pods.get(namespace);
     const counts = inNamespace
       ? countIsolation(namespace, inNamespace.values(), [...this.policiesIn(namespace)])
       : undefined;
+    if (counts) this.latest.set(namespace, counts);
+    else this.latest.delete(namespace);
     for (const listener of this.listeners) listener(namespace, counts);
   }
 }

@@ -35,6 +35,11 @@ export function combineProtection(
   return { protectedBy, unknown, covered: protectedBy.some((s) => counts?.has(s) ?? true) };
 }
 
+export interface SourcePolicies {
+  protecting: SourcePolicyFacts[];
+  unjudged: SourcePolicyFacts[];
+}
+
 const key = (f: Pick<SourcePolicyFacts, 'source' | 'name'>) => `${f.source}/${f.name}`;
 
 export class ProtectionIndex {
@@ -77,6 +82,23 @@ export class ProtectionIndex {
     for (const facts of this.clusterScoped.values()) judge(facts);
     for (const facts of this.namespaced.get(ns.name)?.values() ?? []) judge(facts);
     return { protectedBy, unknown };
+  }
+
+  /**
+   * Every policy that protects the namespace, and every one whose reach into it could not be judged, in no
+   * particular order. Computed on demand (for reports), not kept per namespace.
+   */
+  policiesFor(ns: Pick<NamespaceFacts, 'name' | 'labels'>): SourcePolicies {
+    const protecting: SourcePolicyFacts[] = [];
+    const unjudged: SourcePolicyFacts[] = [];
+    const judge = (facts: SourcePolicyFacts) => {
+      const verdict = facts.protects(ns);
+      if (verdict === true) protecting.push(facts);
+      else if (verdict === 'unknown') unjudged.push(facts);
+    };
+    for (const facts of this.clusterScoped.values()) judge(facts);
+    for (const facts of this.namespaced.get(ns.name)?.values() ?? []) judge(facts);
+    return { protecting, unjudged };
   }
 
   private inNamespace(namespace: string, create: boolean): Map<string, SourcePolicyFacts> {

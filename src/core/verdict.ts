@@ -16,6 +16,11 @@ export interface NamespaceVerdict {
   /** Protected by at least one source that counts (--coverage-sources; NetworkPolicy alone is CIS 5.3.2's reading). */
   covered: boolean;
   defaultDeny: Record<Direction, boolean>;
+  /**
+   * A NetworkPolicy selecting every pod allows all traffic for the direction (`ingress: [{}]`): the namespace
+   * "has a policy", and nothing is protected for that direction (allows are a union, so no deny beside it holds).
+   */
+  allowAll: Record<Direction, boolean>;
   /** Sources that protect the namespace (`networkpolicy` when it has at least one NetworkPolicy). */
   protectedBy: Source[];
   /** Sources whose policies could not be evaluated for the namespace. */
@@ -31,6 +36,11 @@ export function isDefaultDeny(policy: PolicyFacts, direction: Direction): boolea
   return facts.applies && facts.rules === 0 && isEmptySelector(policy.podSelector);
 }
 
+/** Selects every pod and allows everything for the direction: it satisfies the letter of CIS 5.3.2 only. */
+export function isAllowAll(policy: PolicyFacts, direction: Direction): boolean {
+  return policy[direction].allowsAll && isEmptySelector(policy.podSelector);
+}
+
 export function namespaceVerdict(
   ns: NamespaceFacts,
   policies: Iterable<PolicyFacts>,
@@ -38,10 +48,12 @@ export function namespaceVerdict(
 ): NamespaceVerdict {
   let count = 0;
   const defaultDeny: Record<Direction, boolean> = { ingress: false, egress: false };
+  const allowAll: Record<Direction, boolean> = { ingress: false, egress: false };
   for (const policy of policies) {
     count++;
     for (const direction of DIRECTIONS) {
       if (isDefaultDeny(policy, direction)) defaultDeny[direction] = true;
+      if (isAllowAll(policy, direction)) allowAll[direction] = true;
     }
   }
   const { covered, protectedBy, unknown } = combineProtection(count, protection);
@@ -52,6 +64,7 @@ export function namespaceVerdict(
     policies: count,
     covered,
     defaultDeny,
+    allowAll,
     protectedBy,
     protectionUnknown: unknown,
   };

@@ -5,15 +5,16 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { CoverageState } from '../core/coverage-state.ts';
+import type { DataStatus } from '../core/data-status.ts';
 import { DEFAULT_ANNOTATION_PREFIX, isExemptionAnnotation } from '../core/exemption.ts';
 import type { NamespaceContextOptions } from '../core/namespace-context.ts';
 import { EMPTY_SCOPE } from '../core/namespace-scope.ts';
-import type { Source } from '../core/sources/index.ts';
+import { EXTRA_SOURCES, type ExtraSource, type Source } from '../core/sources/index.ts';
 import { type BodyPiece, identityBody } from '../exposition/encoded-body.ts';
 import { type BuildInfo, type ExporterSelf, exporterFamilies } from '../exposition/families/exporter.ts';
 import { renderHeader, renderSamples } from '../exposition/family.ts';
 import type { Clock } from '../support/deadline-timer.ts';
-import { combinedReadiness, type Part, type Readiness } from './part.ts';
+import { combinedReadiness, dataStatus, type Part, type Readiness } from './part.ts';
 import { NamespaceContextTracker } from './parts/context.ts';
 import { CoveragePart } from './parts/coverage.ts';
 import { PodIsolationPart } from './parts/pods.ts';
@@ -58,7 +59,10 @@ export class Exporter {
   /** Each namespace's exemption and scope as of now, for the status page. */
   readonly context: NamespaceContextTracker;
   private readonly parts: Part[];
+  private readonly pods: PodIsolationPart | undefined;
   private readonly build: BuildInfo;
+  private readonly stallTimeoutMs: number;
+  private readonly counted: readonly ExtraSource[];
   private readonly processRegistry = new Registry();
 
   constructor(options: ExporterOptions) {
@@ -68,12 +72,15 @@ export class Exporter {
     const context = options.namespaceContext ?? DEFAULT_NAMESPACE_CONTEXT;
     this.context = new NamespaceContextTracker(this.state, context, options.log, options.clock);
     const factOptions = { keepAnnotation: isExemptionAnnotation(context.exemption.prefix) };
+    this.pods = podIsolation ? new PodIsolationPart(this.state, options) : undefined;
     this.parts = [
       new CoveragePart(this.state, { ...options, factOptions }),
       this.context,
       new SourcesPart(this.state, { ...options, intervalMs: options.discoveryIntervalMs ?? 300_000 }),
-      ...(podIsolation ? [new PodIsolationPart(this.state, options)] : []),
+      ...(this.pods ? [this.pods] : []),
     ];
+    this.stallTimeoutMs = options.stallTimeoutMs;
+    this.counted = EXTRA_SOURCES.map((s) => s.id).filter((id) => coverageSources?.has(id) ?? true);
     collectDefaultMetrics({ register: this.processRegistry });
     for (const name of REJECTED_PROCESS_METRICS) this.processRegistry.removeSingleMetric(name);
   }
@@ -86,8 +93,22 @@ export class Exporter {
     await Promise.all(this.parts.map((part) => part.stop()));
   }
 
+  /** Ready once every cache has synced; while the data is incomplete, ready still, with the reasons. */
   readiness(): Readiness {
-    return combinedReadiness(this.parts);
+    const readiness = combinedReadiness(this.parts);
+    if (!readiness.ready) return readiness;
+    const data = this.dataStatus();
+    return data.state === 'complete' ? readiness : { ...readiness, incomplete: data.reasons.join('; ') };
+  }
+
+  /** How complete the data behind the verdicts is, from the parts' readiness, watches and sources. */
+  dataStatus(): DataStatus {
+    return dataStatus(this.parts, { stallTimeoutMs: this.stallTimeoutMs, counted: this.counted });
+  }
+
+  /** With --pod-isolation, once pods are listed: the namespace's NetworkPolicies that select none of its pods. */
+  dangling(namespace: string): readonly string[] | undefined {
+    return this.pods?.dangling(namespace);
   }
 
   /** The whole exposition as body pieces: the parts' cached bytes (and gzip), then the small per-scrape tail. */

@@ -18,7 +18,8 @@ export interface MetricsSource {
   metrics(): Promise<string>;
   /** The same exposition as pieces encoded ahead of time (src/exposition/encoded-body.ts); preferred when present. */
   metricsPieces?(): Promise<BodyPiece[]>;
-  readiness(): { ready: boolean; reason: string };
+  /** `incomplete`: ready, but the data is not complete (why); /readyz still answers 200 and says so. */
+  readiness(): { ready: boolean; reason: string; incomplete?: string };
 }
 
 export interface HttpOptions {
@@ -57,11 +58,12 @@ export function createApp(source: MetricsSource, options: HttpOptions): express.
     res.type('text/plain').send('ok\n');
   });
   app.get('/readyz', (_req, res) => {
-    const { ready, reason } = source.readiness();
+    const { ready, reason, incomplete } = source.readiness();
+    const body = !ready ? `not ready: ${reason}` : incomplete ? `ok, data incomplete: ${incomplete}` : 'ok';
     res
       .status(ready ? 200 : 503)
       .type('text/plain')
-      .send(ready ? 'ok\n' : `not ready: ${reason}\n`);
+      .send(`${body}\n`);
   });
   app.get(options.telemetryPath, inFlightLimit(options.maxScrapesInFlight ?? 64));
   app.get(options.telemetryPath, async (req, res) => {

@@ -22,7 +22,12 @@ a { color: var(--link); }
 .result { display: inline-block; font-weight: 700; padding: 0 8px; border-radius: 4px; color: #fff; margin-right: 6px; }
 .result.pass { background: var(--covered); }
 .result.fail { background: var(--uncovered); }
+.result.unknown, .result.incomplete { background: var(--exempt); }
+.why { color: var(--fg); font-weight: 600; }
+.crumbs { margin: 0 0 6px; color: var(--muted); }
 .banner { background: var(--panel); border-left: 4px solid var(--exempt); padding: 8px 12px; }
+.banner p { margin: 0 0 4px; font-weight: 600; }
+.banner ul { margin: 0; padding-left: 1.2rem; }
 .summary { display: grid; grid-template-columns: repeat(auto-fit, minmax(140px, 1fr)); gap: 10px; margin: 12px 0; }
 .card { display: block; padding: 10px 12px; border: 1px solid var(--line); border-radius: 8px; background: var(--panel);
   color: var(--fg); text-decoration: none; border-top-width: 4px; }
@@ -32,6 +37,7 @@ a { color: var(--link); }
 .card.exempt { border-top-color: var(--exempt); }
 .card.excluded { border-top-color: var(--excluded); }
 .card.deny { border-top-color: var(--link); }
+.card.unknown, .card.flag { border-top-color: var(--exempt); }
 .card.selected { outline: 2px solid var(--link); }
 .filters { display: flex; flex-wrap: wrap; gap: 10px; align-items: end; margin: 8px 0; }
 .filters label { display: flex; flex-direction: column; font-size: .85rem; color: var(--muted); }
@@ -56,6 +62,13 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .no, .none { color: var(--muted); }
 .badge { display: inline-block; font-size: .75rem; padding: 0 6px; border: 1px solid var(--line); border-radius: 10px; }
 .badge.invalid, .badge.expired { border-color: var(--uncovered); color: var(--uncovered); }
+.badge.unknown, .badge.allow-all, .badge.dangling { border-color: var(--exempt); color: var(--exempt); }
+h2 { font-size: 1.15rem; margin: 20px 0 8px; }
+code { font: .85rem ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; overflow-wrap: anywhere; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 6px 16px; margin: 0; }
+dl.facts dt { color: var(--muted); }
+dl.facts dd { margin: 0; }
+#actions li { margin-bottom: 6px; }
 .detail { display: block; color: var(--muted); font-size: .85rem; word-break: break-word; }
 footer { color: var(--muted); font-size: .85rem; padding-bottom: 24px; }
 @media (max-width: 640px) {
@@ -72,6 +85,8 @@ footer { color: var(--muted); font-size: .85rem; padding-bottom: 24px; }
   tbody td { display: flex; gap: 10px; }
   tbody td::before { content: attr(data-label); flex: 0 0 9.5rem; color: var(--muted); font-size: .85rem; }
   td.num { text-align: left; }
+  dl.facts { grid-template-columns: 1fr; gap: 2px; }
+  dl.facts dd { margin-bottom: 8px; }
   .sort-links { display: block; }
 }
 `;

@@ -1,9 +1,9 @@
 // The status page's data: the exporter's own cache (CoverageState verdicts plus each namespace's exemption and
 // scope) as the same CoverageReport the audit prints, so the page, /api/v1/namespaces and `audit --output json`
-// agree field for field.
+// agree field for field, and with how complete the exporter says its data is.
 import type { CoverageState } from '../core/coverage-state.ts';
 import type { RowContext } from '../core/namespace-row.ts';
-import { type CoverageReport, coverageReport, rowsFrom } from '../report/coverage-report.ts';
+import { type CoverageReport, coverageReport, type DataStatus, rowsFrom } from '../report/coverage-report.ts';
 
 /** What the HTTP edge needs from the exporter; the Exporter class satisfies it as it is. */
 export interface StatusView {
@@ -11,17 +11,34 @@ export interface StatusView {
   state?: CoverageState;
   /** Exemption and scope of a namespace as of now (the exporter's NamespaceContextTracker). */
   context?: { context(name: string): RowContext | undefined };
+  /**
+   * How complete the data is (caches synced, watches current, counted sources readable); without it, complete
+   * once ready and unknown before.
+   */
+  dataStatus?(): DataStatus;
+  /** A namespace's NetworkPolicies that select none of its pods; undefined while its pods are not known. */
+  dangling?(namespace: string): readonly string[] | undefined;
+}
+
+function dataOf(source: StatusView): DataStatus {
+  if (source.dataStatus) return source.dataStatus();
+  const { ready, reason } = source.readiness();
+  return ready ? { state: 'complete', reasons: [] } : { state: 'unknown', reasons: [reason] };
 }
 
 export function statusReport(source: StatusView, version: string, now: Date): CoverageReport {
   const tracker = source.context;
+  const data = dataOf(source);
   const rows = source.state
-    ? rowsFrom(source.state, tracker ? (name) => tracker.context(name) : undefined)
+    ? rowsFrom(source.state, tracker ? (name) => tracker.context(name) : undefined, {
+        ...(source.dangling ? { dangling: (name: string) => source.dangling?.(name) } : {}),
+      })
     : [];
   return coverageReport({
     rows,
     source: { mode: 'exporter', ready: source.readiness().ready },
     version,
     now,
+    data,
   });
 }

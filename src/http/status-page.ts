@@ -1,9 +1,12 @@
 // The status page at `/`: server-rendered HTML from the exporter's cache, filtered and sorted on the server
 // (plain links and a GET form), so it needs no script at all and runs under a CSP that allows none. Every value
-// from the cluster is escaped: namespace names and annotation values are hostile input.
+// from the cluster is escaped: namespace names and annotation values are hostile input. Each row links to the
+// namespace's own page (namespace-page.ts).
 import type express from 'express';
-import { ROW_VERDICTS, type RowVerdict } from '../core/namespace-row.ts';
+import { isUnknown, ROW_VERDICTS, type RowVerdict } from '../core/namespace-row.ts';
 import type { CoverageReport, ReportNamespace } from '../report/coverage-report.ts';
+import { renderNamespacePage } from './namespace-page.ts';
+import { escapeHtml, flagBadges, namespaceHref, pageTitle, resultHeader } from './page-parts.ts';
 import { FAVICON_SVG, STATUS_CSS } from './status-assets.ts';
 import { type StatusView, statusReport } from './status-data.ts';
 
@@ -18,10 +21,14 @@ export const SORT_KEYS = [
 ] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
 
+/** The verdicts a row can have, and `unknown`: uncovered rows with a policy that could not be judged. */
+export type VerdictFilter = RowVerdict | 'unknown' | 'all';
+const FILTERS: readonly VerdictFilter[] = ['all', ...ROW_VERDICTS, 'unknown'];
+
 export interface StatusQuery {
   /** Case-insensitive substring of the namespace name, sources or exemption owner. */
   text: string;
-  verdict: RowVerdict | 'all';
+  verdict: VerdictFilter;
   sort: SortKey;
   descending: boolean;
 }
@@ -37,7 +44,7 @@ export function parseStatusQuery(query: Record<string, unknown>): StatusQuery {
   const sort = first(query.sort);
   return {
     text: first(query.q).slice(0, 200),
-    verdict: (ROW_VERDICTS as readonly string[]).includes(verdict) ? (verdict as RowVerdict) : 'all',
+    verdict: (FILTERS as readonly string[]).includes(verdict) ? (verdict as VerdictFilter) : 'all',
     sort: (SORT_KEYS as readonly string[]).includes(sort) ? (sort as SortKey) : 'name',
     descending: first(query.dir) === 'desc',
   };
@@ -69,7 +76,10 @@ function sortValue(ns: ReportNamespace, key: SortKey): string | number {
 export function selectNamespaces(report: CoverageReport, query: StatusQuery): ReportNamespace[] {
   const needle = query.text.trim().toLowerCase();
   const shown = report.namespaces.filter((ns) => {
-    if (query.verdict !== 'all' && ns.verdict !== query.verdict) return false;
+    if (
+      query.verdict === 'unknown' ? !isUnknown(ns) : query.verdict !== 'all' && ns.verdict !== query.verdict
+    )
+      return false;
     if (!needle) return true;
     const haystack = [ns.name, ...ns.sources, ns.exemption?.owner ?? ''].join('\n').toLowerCase();
     return haystack.includes(needle);
@@ -81,15 +91,6 @@ export function selectNamespaces(report: CoverageReport, query: StatusQuery): Re
     if (x !== y) return (x < y ? -1 : 1) * sign;
     return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
   });
-}
-
-export function escapeHtml(value: string): string {
-  return value
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
 }
 
 function href(query: StatusQuery, change: Partial<StatusQuery>): string {
@@ -139,9 +140,9 @@ function row(ns: ReportNamespace): string {
   const terminating = ns.phase === 'Terminating' ? ' <span class="badge phase">Terminating</span>' : '';
   const excluded = ns.excluded && ns.verdict !== 'excluded' ? ' <span class="badge">excluded</span>' : '';
   const sources = ns.sources.length > 0 ? escapeHtml(ns.sources.join(', ')) : '<span class="none">–</span>';
-  return `<tr data-namespace="${escapeHtml(ns.name)}" data-verdict="${ns.verdict}">
-<th scope="row" data-label="Namespace">${escapeHtml(ns.name)}${terminating}</th>
-<td data-label="Verdict"><span class="verdict ${ns.verdict}">${ns.verdict}</span>${excluded}</td>
+  return `<tr data-namespace="${escapeHtml(ns.name)}" data-verdict="${ns.verdict}"${isUnknown(ns) ? ' data-unknown="true"' : ''}>
+<th scope="row" data-label="Namespace"><a href="${namespaceHref(ns.name)}">${escapeHtml(ns.name)}</a>${terminating}</th>
+<td data-label="Verdict"><span class="verdict ${ns.verdict}">${ns.verdict}</span>${excluded}${flagBadges(ns)}</td>
 <td data-label="Policies" class="num">${ns.policies}</td>
 <td data-label="Default deny ingress">${yesNo(ns.defaultDeny.ingress)}</td>
 <td data-label="Default deny egress">${yesNo(ns.defaultDeny.egress)}</td>
@@ -153,49 +154,50 @@ function row(ns: ReportNamespace): string {
 export function renderStatusPage(
   report: CoverageReport,
   query: StatusQuery,
-  links: { telemetryPath: string; notReadyReason?: string },
+  links: { telemetryPath: string },
 ): string {
   const s = report.summary;
   const shown = selectNamespaces(report, query);
-  const card = (verdict: RowVerdict, count: number) =>
+  const card = (verdict: RowVerdict | 'unknown', count: number) =>
     `<a class="card ${verdict}${query.verdict === verdict ? ' selected' : ''}" data-summary="${verdict}" href="${href(query, { verdict: query.verdict === verdict ? 'all' : verdict })}"><span class="n">${count}</span> ${verdict}</a>`;
-  const options = (['all', ...ROW_VERDICTS] as const)
-    .map((v) => `<option value="${v}"${query.verdict === v ? ' selected' : ''}>${v}</option>`)
-    .join('');
+  const options = FILTERS.map(
+    (v) => `<option value="${v}"${query.verdict === v ? ' selected' : ''}>${v}</option>`,
+  ).join('');
   const sortOptions = COLUMNS.map(
     (c) =>
       `<option value="${c.key}"${query.sort === c.key ? ' selected' : ''}>${c.title.toLowerCase()}</option>`,
   ).join('');
-  const notReady = links.notReadyReason
-    ? `<p class="banner" role="alert">Not ready: ${escapeHtml(links.notReadyReason)}. The figures below may be incomplete.</p>`
-    : '';
-  const title = report.passed ? 'all namespaces covered' : `${s.uncovered} uncovered`;
+  const { badge, banner } = resultHeader(report);
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>netpol-exporter: ${title}</title>
+<title>netpol-exporter: ${escapeHtml(pageTitle(report))}</title>
 <link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/static/status.css">
 </head>
 <body>
 <header>
 <h1>NetworkPolicy coverage</h1>
-<p class="sub"><span class="result ${report.passed ? 'pass' : 'fail'}" id="result">${report.passed ? 'PASS' : 'FAIL'}</span>
+<p class="sub">${badge}
 CIS Kubernetes Benchmark 5.3.2: every namespace has a network policy.
 As of <time datetime="${report.generatedAt}">${report.generatedAt.replace('T', ' ').slice(0, 19)} UTC</time>.</p>
 <nav class="links"><a href="${escapeHtml(links.telemetryPath)}">Metrics</a> <a href="/api/v1/namespaces">JSON</a> <a href="/healthz">Health</a> <a href="/readyz">Readiness</a></nav>
 </header>
 <main>
-${notReady}
+${banner}
 <section class="summary" aria-label="Summary">
 ${card('covered', s.covered)}
 ${card('uncovered', s.uncovered)}
 ${card('exempt', s.exempt)}
 ${card('excluded', s.excluded)}
+${card('unknown', s.unknown)}
 <div class="card deny" data-summary="default-deny-ingress"><span class="n">${s.defaultDeny.ingress}</span> default deny ingress</div>
 <div class="card deny" data-summary="default-deny-egress"><span class="n">${s.defaultDeny.egress}</span> default deny egress</div>
+<div class="card flag" data-summary="allow-all-ingress"><span class="n">${s.allowAll.ingress}</span> allow-all ingress</div>
+<div class="card flag" data-summary="allow-all-egress"><span class="n">${s.allowAll.egress}</span> allow-all egress</div>
+<div class="card flag" data-summary="dangling"><span class="n">${s.dangling}</span> with dangling policies</div>
 </section>
 <form class="filters" method="get" action="/" role="search">
 <label>Filter <input type="search" name="q" id="filter-text" value="${escapeHtml(query.text)}" placeholder="namespace, source or owner"></label>
@@ -228,12 +230,19 @@ export function mountStatusPage(
 ): void {
   const report = () => statusReport(source, options.version, options.now?.() ?? new Date());
   app.get('/', (req, res) => {
-    const { ready, reason } = source.readiness();
     const page = renderStatusPage(report(), parseStatusQuery(req.query as Record<string, unknown>), {
       telemetryPath: options.telemetryPath,
-      ...(ready ? {} : { notReadyReason: reason }),
     });
     res.set('Cache-Control', 'no-store').type('html').send(page);
+  });
+  app.get('/namespaces/:name', (req, res) => {
+    const r = report();
+    const ns = r.namespaces.find((n) => n.name === req.params.name);
+    res
+      .status(ns ? 200 : 404)
+      .set('Cache-Control', 'no-store')
+      .type('html')
+      .send(renderNamespacePage(r, ns, req.params.name, { telemetryPath: options.telemetryPath }));
   });
   app.get('/api/v1/namespaces', (_req, res) => {
     res

@@ -1,9 +1,12 @@
 // The coverage report as a document: what `audit --output json` prints and what the status page's
-// /api/v1/namespaces serves. Versioned: docs/coverage-report.schema.json describes schemaVersion 1; a field is only
-// ever added (a breaking change gets schemaVersion 2).
+// /api/v1/namespaces serves. Versioned: docs/coverage-report.schema.json describes schemaVersion 2 (version 1's
+// fields with their meaning, plus the data's state, the one-word result, unknown protection and the policies behind
+// each verdict); a field is only ever added within a version.
 import type { CoverageState } from '../core/coverage-state.ts';
+import { COMPLETE, type DataState, type DataStatus } from '../core/data-status.ts';
 import {
   byName,
+  isUnknown,
   type NamespaceRow,
   namespaceRow,
   passes,
@@ -12,12 +15,21 @@ import {
   summarize,
 } from '../core/namespace-row.ts';
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export type ReportOrigin =
   | { mode: 'cluster'; server: string }
   | { mode: 'manifests'; paths: string[] }
   | { mode: 'exporter'; ready: boolean };
+
+export { COMPLETE, type DataState, type DataStatus } from '../core/data-status.ts';
+
+/**
+ * The one-word answer every output shows: `pass` only when the data is complete and nothing in scope is
+ * uncovered; `unknown` or `incomplete` when the data is (`state`); `fail` when a namespace is uncovered for
+ * certain; `unknown` when the only uncovered namespaces have policies that could not be judged.
+ */
+export type ReportResult = 'pass' | 'fail' | 'unknown' | 'incomplete';
 
 export interface ReportNamespace extends NamespaceRow {
   /** Manifests mode: `file:line` where the namespace is declared (or first referenced). */
@@ -30,10 +42,20 @@ export interface CoverageReport {
   generatedAt: string;
   /** Where the data came from: a cluster, manifest files, or the exporter's own cache. */
   source: ReportOrigin;
-  /** True when no namespace in scope is uncovered: the control's expected answer, the empty list. */
+  /** True only when `result` is `pass`: complete data and no namespace in scope uncovered. */
   passed: boolean;
+  result: ReportResult;
+  /** How complete the data is; `stateReasons` says what is missing. */
+  state: DataState;
+  stateReasons: string[];
   summary: RowSummary;
   namespaces: ReportNamespace[];
+}
+
+/** What a row may also show, when the caller knows it: the pods (for dangling policies). */
+export interface RowSources {
+  /** NetworkPolicies of the namespace that select none of its pods; undefined when its pods are not known. */
+  dangling?: (name: string) => readonly string[] | undefined;
 }
 
 /**
@@ -44,10 +66,24 @@ export interface CoverageReport {
 export function rowsFrom(
   state: CoverageState,
   contextOf?: (name: string) => RowContext | undefined,
+  sources: RowSources = {},
 ): NamespaceRow[] {
   return [...state.allVerdicts()]
-    .map((verdict) => namespaceRow(verdict, contextOf?.(verdict.name)))
+    .map((verdict) => {
+      const dangling = sources.dangling?.(verdict.name);
+      return namespaceRow(verdict, contextOf?.(verdict.name), {
+        networkPolicies: state.policiesIn(verdict.name),
+        sourcePolicies: state.sourcePoliciesFor(verdict.name),
+        ...(dangling ? { dangling } : {}),
+      });
+    })
     .sort(byName);
+}
+
+function resultOf(data: DataStatus, rows: readonly NamespaceRow[], summary: RowSummary): ReportResult {
+  if (data.state !== 'complete') return data.state;
+  if (passes(summary)) return 'pass';
+  return rows.some((row) => row.verdict === 'uncovered' && !isUnknown(row)) ? 'fail' : 'unknown';
 }
 
 export function coverageReport(options: {
@@ -56,19 +92,37 @@ export function coverageReport(options: {
   version: string;
   now: Date;
   locations?: Map<string, string>;
+  /** How complete the data is; complete when omitted (an audit reads everything once, or fails). */
+  data?: DataStatus;
 }): CoverageReport {
   const namespaces: ReportNamespace[] = options.rows.map((row) => {
     const location = options.locations?.get(row.name);
     return location === undefined ? row : { ...row, location };
   });
   const summary = summarize(namespaces);
+  const data = options.data ?? COMPLETE;
+  const result = resultOf(data, namespaces, summary);
   return {
     schemaVersion: SCHEMA_VERSION,
     tool: { name: 'netpol-exporter', version: options.version },
     generatedAt: options.now.toISOString(),
     source: options.source,
-    passed: passes(summary),
+    passed: result === 'pass',
+    result,
+    state: data.state,
+    stateReasons: [...data.reasons],
     summary,
     namespaces,
   };
+}
+
+/** The result as the outputs print it, with why when it is not a plain pass or fail. */
+export function resultLine(report: CoverageReport): { word: string; why: string } {
+  const word = report.result.toUpperCase();
+  if (report.result === 'unknown' && report.state === 'complete')
+    return {
+      word,
+      why: `${report.summary.unknown} uncovered namespace${report.summary.unknown === 1 ? '' : 's'} with policies that could not be judged`,
+    };
+  return { word, why: report.stateReasons.join('; ') };
 }

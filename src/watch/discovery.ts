@@ -58,6 +58,8 @@ export class SourceWatch {
   private stopped = true;
   private discovered = false;
   private discovering: Promise<void> | undefined;
+  /** Discovery rounds failed in a row: retried with backoff, not a whole --discovery.interval later. */
+  private failedRounds = 0;
 
   constructor(
     private readonly state: CoverageState,
@@ -71,7 +73,11 @@ export class SourceWatch {
     const tick = () => {
       this.discovering = this.discover().finally(() => {
         this.discovering = undefined;
-        if (!this.stopped) this.timer = setTimeout(tick, this.options.intervalMs);
+        const { initialMs } = this.options.backoff ?? { initialMs: 1000 };
+        const retryMs = initialMs * 2 ** Math.min(this.failedRounds - 1, 20);
+        const delay =
+          this.failedRounds > 0 ? Math.min(this.options.intervalMs, retryMs) : this.options.intervalMs;
+        if (!this.stopped) this.timer = setTimeout(tick, delay);
       });
     };
     tick();
@@ -118,8 +124,10 @@ export class SourceWatch {
         'policy source discovery failed',
       );
       this.discovered = true;
+      this.failedRounds++;
       return;
     }
+    this.failedRounds = 0;
     if (this.stopped) return;
     for (const kind of EXTRA_SOURCES) {
       const isServed = served.has(resourceName(kind));
@@ -169,7 +177,7 @@ export class SourceWatch {
         if (this.running.get(source)?.status !== status) return;
         this.options.log.warn(
           { source },
-          'policy source forbidden: grant list and watch on it (deploy/components/cni-policies), or ignore',
+          'policy source forbidden: grant list and watch on it (deploy/base does), or leave it out of --coverage-sources',
         );
         void this.halt(source).then(() => this.states.set(source, 'forbidden'));
       });

@@ -47,6 +47,35 @@ metadata:
     team: [unclosed
 `;
 
+/** One namespace of each kind: unknown (a policy that cannot be judged), allow-all, protected from outside. */
+const KINDS_YAML = `apiVersion: v1
+kind: Namespace
+metadata: {name: payroll, labels: {env: prod}}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: vault, labels: {tier: restricted}}
+---
+apiVersion: crd.projectcalico.org/v1
+kind: GlobalNetworkPolicy
+metadata: {name: api-accounts}
+spec: {namespaceSelector: "env == 'prod'", serviceAccountSelector: "role == 'api'", types: [Ingress]}
+---
+apiVersion: crd.projectcalico.org/v1
+kind: GlobalNetworkPolicy
+metadata: {name: restricted-tier}
+spec: {namespaceSelector: "tier == 'restricted'", types: [Ingress, Egress]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: allow-everything, namespace: shop}
+spec: {podSelector: {}, ingress: [{}]}
+`;
+
 const verdicts = (report: CoverageReport) =>
   Object.fromEntries(report.namespaces.map((n) => [n.name, n.verdict]));
 
@@ -78,8 +107,8 @@ describe('audit --manifests', function () {
     const result = await audit(['--manifests', join(FIXTURES, 'uncovered-repo'), '--output', 'json']);
     expect(result.code).to.equal(1);
     const report = json(result);
-    expect(report.schemaVersion).to.equal(1);
-    expect(report.passed).to.equal(false);
+    expect(report.schemaVersion).to.equal(2);
+    expect(report).to.deep.include({ passed: false, result: 'fail', state: 'complete', stateReasons: [] });
     expect(report.source).to.deep.equal({ mode: 'manifests', paths: [join(FIXTURES, 'uncovered-repo')] });
     expect(verdicts(report)).to.deep.equal({
       batch: 'uncovered',
@@ -94,6 +123,10 @@ describe('audit --manifests', function () {
       exempt: 0,
       excluded: 0,
       defaultDeny: { ingress: 0, egress: 0 },
+      unknown: 0,
+      // sandbox's only policy allows all ingress: covered by the letter, flagged.
+      allowAll: { ingress: 1, egress: 0 },
+      dangling: 0,
     });
     const at = Object.fromEntries(report.namespaces.map((n) => [n.name, n.location]));
     // batch has no Namespace object: it is there because a ConfigMap is deployed into it.
@@ -164,6 +197,50 @@ describe('audit --manifests', function () {
     ]);
     expect(literal.code).to.equal(1);
     expect(literal.stdout).to.contain('FAIL: 3 namespaces: 0 covered, 3 uncovered');
+  });
+
+  it('says unknown, allow-all and protected-from-outside in the table, JSON and JUnit, naming the policies', async () => {
+    await writeFile(join(scratch, 'kinds.yaml'), KINDS_YAML);
+    const file = join(scratch, 'kinds.yaml');
+    const table = await audit(['--manifests', file]);
+    expect(table.code).to.equal(1);
+    const lines = table.stdout.split('\n');
+    expect(lines.find((l) => l.startsWith('payroll '))).to.match(
+      /uncovered\s+0\s+no\s+no\s+unknown:calico_globalnetworkpolicy\s+-$/,
+    );
+    expect(lines.find((l) => l.startsWith('vault '))).to.match(
+      /covered\s+0\s+no\s+no\s+calico_globalnetworkpolicy\s+-$/,
+    );
+    expect(table.stdout).to.contain(
+      '  payroll: unknown: GlobalNetworkPolicy api-accounts could not be judged: serviceAccountSelector "role == \'api\'" is not evaluated',
+    );
+    expect(table.stdout).to.contain(
+      '  shop: allow-all: NetworkPolicy allow-everything allows all ingress to every pod: it protects nothing for ingress',
+    );
+    expect(table.stdout).to.match(
+      /\nUNKNOWN: 3 namespaces: 2 covered, 1 uncovered, 0 exempt, 0 excluded; .*; unknown 1; allow-all ingress 1, egress 0; dangling 0\n/,
+    );
+    expect(table.stdout).to.contain(
+      'UNKNOWN: 1 uncovered namespace with policies that could not be judged\n',
+    );
+
+    const report = json(await audit(['--manifests', file, '--output=json']));
+    expect(report).to.deep.include({ passed: false, result: 'unknown', state: 'complete' });
+    const byName = Object.fromEntries(report.namespaces.map((n) => [n.name, n]));
+    expect(byName.payroll?.unknown).to.deep.equal(['calico_globalnetworkpolicy']);
+    expect(byName.payroll?.unjudgedPolicies.map((p) => p.name)).to.deep.equal(['api-accounts']);
+    expect(byName.shop?.allowAll).to.deep.equal({ ingress: ['allow-everything'], egress: [] });
+    expect(byName.vault?.protectedByPolicies.map((p) => `${p.kind}/${p.name}`)).to.deep.equal([
+      'GlobalNetworkPolicy/restricted-tier',
+    ]);
+
+    const junit = (await audit(['--manifests', file, '--output=junit'])).stdout;
+    expect(junit).to.contain('tests="3" failures="0" errors="1" skipped="0"');
+    expect(junit).to.match(
+      /name="payroll">\s*<error type="unknown" message="namespace payroll: protection could not be judged/,
+    );
+    expect(junit).to.contain('protected by GlobalNetworkPolicy restricted-tier');
+    expect(junit).to.contain('allow-all: NetworkPolicy allow-everything allows all ingress');
   });
 
   it('treats exemptions that are malformed as no exemption, and says why', async () => {
@@ -336,7 +413,10 @@ describe('audit against a cluster with Calico', function () {
       enabledKinds: ['globalnetworkpolicies.crd.projectcalico.org'],
     });
     sim.addToken('all', ALL_PERMISSIONS);
-    sim.addToken('netpol-only', EXPORTER_PERMISSIONS);
+    sim.addToken(
+      'netpol-only',
+      EXPORTER_PERMISSIONS.filter((p) => p.resource === 'namespaces' || p.group === 'networking.k8s.io'),
+    );
     dir = await mkdtemp(join(tmpdir(), 'netpol-audit-'));
     await sim.writeKubeconfig(join(dir, 'all'), { token: 'all' });
     await sim.writeKubeconfig(join(dir, 'netpol-only'), { token: 'netpol-only' });
@@ -370,6 +450,20 @@ describe('audit against a cluster with Calico', function () {
         sources: ['calico_globalnetworkpolicy'],
         excluded: false,
         exemption: null,
+        unknown: [],
+        protectedByPolicies: [
+          {
+            source: 'calico_globalnetworkpolicy',
+            kind: 'GlobalNetworkPolicy',
+            namespace: null,
+            name: 'payments-deny',
+            selects: "namespaceSelector: team == 'payments'; selector: all()",
+          },
+        ],
+        unjudgedPolicies: [],
+        defaultDenyPolicies: { ingress: [], egress: [] },
+        allowAll: { ingress: [], egress: [] },
+        dangling: null,
       },
     ]);
     const blind = await audit(['--kubeconfig', join(dir, 'netpol-only')]);

@@ -20,7 +20,14 @@ describe('pod isolation', () => {
     { app: 'db', tier: 'backend' },
     { app: 'batch' },
   ];
-  const cases: { title: string; spec: Record<string, unknown>; ingress: number; egress: number }[] = [
+  const cases: {
+    title: string;
+    spec: Record<string, unknown>;
+    ingress: number;
+    egress: number;
+    /** The policy (named p) matches no pod at all. */
+    dangling?: boolean;
+  }[] = [
     {
       title: 'podSelector {} and no policyTypes: every pod, ingress only',
       spec: { podSelector: {} },
@@ -60,13 +67,14 @@ describe('pod isolation', () => {
       egress: 0,
     },
     {
-      title: 'a policy that selects no pod isolates none',
+      title: 'a policy that selects no pod isolates none, and is dangling',
       spec: { podSelector: { matchLabels: { app: 'nothing' } }, policyTypes: ['Ingress', 'Egress'] },
       ingress: 0,
       egress: 0,
+      dangling: true,
     },
     {
-      title: 'an unknown operator selects no pod (not guessed)',
+      title: 'an unknown operator selects no pod (not guessed), and is not called dangling either',
       spec: { podSelector: { matchExpressions: [{ key: 'tier', operator: 'Gt', values: ['1'] }] } },
       ingress: 0,
       egress: 0,
@@ -84,7 +92,9 @@ describe('pod isolation', () => {
         namespace: 'team',
         pods: 3,
         isolated: { ingress: c.ingress, egress: c.egress },
+        dangling: c.dangling ? ['p'] : [],
       });
+      expect(state.counts('team')).to.deep.equal(last);
     });
   }
 
@@ -103,6 +113,19 @@ describe('pod isolation', () => {
     expect(touched).to.deep.equal(['a', 'b', 'a']);
     expect(figures.get('a')).to.equal(undefined);
     expect(figures.get('b')?.pods).to.equal(1);
+  });
+
+  it('a policy for the wrong direction still selects pods: not dangling', () => {
+    const egressOnly = netpol('team', {
+      podSelector: { matchLabels: { app: 'web' } },
+      policyTypes: ['Egress'],
+    });
+    const typo = { ...netpol('team', { podSelector: { matchLabels: { app: 'wbe' } } }), name: 'typo' };
+    const state = new PodIsolationState(() => [typo, egressOnly]);
+    state.upsertPod(pod('team', 'web-1', { app: 'web' }));
+    expect(state.counts('team')).to.deep.include({ dangling: ['typo'], isolated: { ingress: 0, egress: 1 } });
+    state.deletePod('team', 'web-1');
+    expect(state.counts('team')).to.equal(undefined);
   });
 
   it('keeps only identity and labels of a pod', () => {

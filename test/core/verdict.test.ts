@@ -96,6 +96,56 @@ describe('namespace verdicts', () => {
     });
   }
 
+  const allowAll: { title: string; spec: Record<string, unknown>; ingress: boolean; egress: boolean }[] = [
+    {
+      title: 'ingress: [{}] with an empty podSelector allows all ingress',
+      spec: { podSelector: {}, ingress: [{}] },
+      ingress: true,
+      egress: false,
+    },
+    {
+      title: 'egress: [{}] with policyTypes Egress allows all egress',
+      spec: { podSelector: {}, policyTypes: ['Egress'], egress: [{}] },
+      ingress: false,
+      egress: true,
+    },
+    {
+      title: 'a rule with an empty from list and no ports is an allow-all too',
+      spec: { podSelector: {}, ingress: [{ from: [], ports: [] }] },
+      ingress: true,
+      egress: false,
+    },
+    {
+      title: 'egress rules without Egress in policyTypes do not apply: no allow-all',
+      spec: { podSelector: {}, policyTypes: ['Ingress'], egress: [{}] },
+      ingress: false,
+      egress: false,
+    },
+    {
+      title: 'a rule with peers is not an allow-all',
+      spec: { podSelector: {}, ingress: [{ from: [{ podSelector: {} }] }] },
+      ingress: false,
+      egress: false,
+    },
+    {
+      title: 'a rule with ports is not an allow-all',
+      spec: { podSelector: {}, ingress: [{ ports: [{ port: 443 }] }] },
+      ingress: false,
+      egress: false,
+    },
+    {
+      title: 'an allow-all for some pods only is not a namespace allow-all',
+      spec: { podSelector: { matchLabels: { app: 'web' } }, ingress: [{}] },
+      ingress: false,
+      egress: false,
+    },
+  ];
+  for (const c of allowAll) {
+    it(`allow-all: ${c.title}`, () => {
+      expect(verdictOf(c.spec).allowAll).to.deep.equal({ ingress: c.ingress, egress: c.egress });
+    });
+  }
+
   it('a namespace with no policies is uncovered', () => {
     const nsFacts = namespaceFacts(ns('empty'));
     if (!nsFacts) throw new Error('no facts');
@@ -104,6 +154,7 @@ describe('namespace verdicts', () => {
       covered: false,
       policies: 0,
       defaultDeny: { ingress: false, egress: false },
+      allowAll: { ingress: false, egress: false },
     });
   });
 

@@ -7,6 +7,7 @@ import { SimulatedCluster } from '@netpol-exporter/kube-sim';
 import { expect } from 'chai';
 import { EXPORTER_PERMISSIONS } from '../../src/cli/demo.ts';
 import { demoCluster } from '../../src/cli/demo-cluster.ts';
+import type { CoverageReport } from '../../src/report/coverage-report.ts';
 import {
   exitOf,
   exporterFor,
@@ -344,5 +345,114 @@ describe('exporter process', function () {
     expect(child.output()).to.match(
       /^netpol-exporter: --web.listen-address takes host:port or :port, not "nonsense"\n$/,
     );
+  });
+});
+
+describe('every output says when its data cannot be trusted', function () {
+  this.timeout(60_000);
+  const covered = (name: string) => [
+    namespace(name),
+    policy(name, 'default-deny', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] }),
+  ];
+  const outputs = async (exporter: TestExporter) => {
+    const page = await (await fetch(`${exporter.http.url}/`)).text();
+    const api = await fetch(`${exporter.http.url}/api/v1/namespaces`);
+    const readyz = await fetch(`${exporter.http.url}/readyz`);
+    return {
+      badge: /id="result">([A-Z]+)</.exec(page)?.[1],
+      page,
+      apiStatus: api.status,
+      report: (await api.json()) as CoverageReport,
+      readyz: { status: readyz.status, body: await readyz.text() },
+    };
+  };
+
+  it('API server unreachable from the start: UNKNOWN, passed false, 503; PASS once synced', async () => {
+    const sim = await SimulatedCluster.start({ systemNamespaces: false });
+    for (const obj of covered('shop')) sim.create(obj);
+    sim.faults.refuseConnections(true);
+    const exporter = await exporterFor(sim);
+    try {
+      await eventually(async () => {
+        const out = await outputs(exporter);
+        expect(out.report.stateReasons.join()).to.match(/namespaces cache not synced \(last error: /);
+      });
+      const out = await outputs(exporter);
+      expect(out.badge).to.equal('UNKNOWN');
+      expect(out.page).not.to.contain('PASS');
+      expect(out.page).to.contain('data-state="unknown"');
+      expect(out.apiStatus).to.equal(200);
+      expect(out.report).to.deep.include({ passed: false, result: 'unknown', state: 'unknown' });
+      expect(out.report.source).to.deep.equal({ mode: 'exporter', ready: false });
+      expect(out.readyz.status).to.equal(503);
+
+      sim.faults.refuseConnections(false);
+      await eventually(async () => expect((await outputs(exporter)).badge).to.equal('PASS'), 10_000);
+      const synced = await outputs(exporter);
+      expect(synced.report).to.deep.include({
+        passed: true,
+        result: 'pass',
+        state: 'complete',
+        stateReasons: [],
+      });
+      expect(synced.readyz).to.deep.equal({ status: 200, body: 'ok\n' });
+    } finally {
+      await exporter.dispose();
+      await sim.stop();
+    }
+  });
+
+  it('a watch down longer than its stall timeout: INCOMPLETE everywhere, ready still, until it is back', async () => {
+    const sim = await SimulatedCluster.start({ systemNamespaces: false });
+    for (const obj of covered('shop')) sim.create(obj);
+    const exporter = await exporterFor(sim);
+    try {
+      await eventually(async () => expect((await outputs(exporter)).badge).to.equal('PASS'), 10_000);
+      sim.faults.refuseConnections(true);
+      sim.faults.closeWatches();
+      // The test exporter's --watch.stall-timeout is 2s.
+      await eventually(async () => expect((await outputs(exporter)).badge).to.equal('INCOMPLETE'), 15_000);
+      const out = await outputs(exporter);
+      expect(out.report).to.deep.include({ passed: false, result: 'incomplete', state: 'incomplete' });
+      expect(out.report.stateReasons.join()).to.match(
+        /watch has been down for \d+s, longer than --watch.stall-timeout \(2s\)/,
+      );
+      expect(out.page).to.contain('Data incomplete: the verdicts below may be wrong.');
+      expect(out.readyz.status).to.equal(200);
+      expect(out.readyz.body).to.match(/^ok, data incomplete: the \w+ watch has been down/);
+      sim.faults.refuseConnections(false);
+      await eventually(async () => expect((await outputs(exporter)).badge).to.equal('PASS'), 15_000);
+    } finally {
+      await exporter.dispose();
+      await sim.stop();
+    }
+  });
+
+  it('a counted source RBAC forbids: INCOMPLETE and says which; not counted, it does not matter', async () => {
+    const sim = await SimulatedCluster.start({
+      systemNamespaces: false,
+      enabledKinds: ['globalnetworkpolicies.crd.projectcalico.org'],
+    });
+    for (const obj of covered('shop')) sim.create(obj);
+    const trimmed = EXPORTER_PERMISSIONS.filter((p) => p.group !== 'crd.projectcalico.org');
+    sim.addToken('no-calico', trimmed);
+    const counting = await exporterFor(sim, { token: 'no-calico' });
+    const literal = await exporterFor(sim, {
+      token: 'no-calico',
+      args: ['--coverage-sources=networkpolicy'],
+    });
+    try {
+      await eventually(async () => expect((await outputs(counting)).badge).to.equal('INCOMPLETE'), 10_000);
+      const out = await outputs(counting);
+      expect(out.report.stateReasons).to.have.length(1);
+      expect(out.report.stateReasons[0]).to.match(
+        /^calico_globalnetworkpolicy counts toward coverage but RBAC forbids reading it/,
+      );
+      expect(out.readyz.body).to.match(/^ok, data incomplete: calico_globalnetworkpolicy/);
+      await eventually(async () => expect((await outputs(literal)).badge).to.equal('PASS'), 10_000);
+    } finally {
+      await Promise.all([counting.dispose(), literal.dispose()]);
+      await sim.stop();
+    }
   });
 });

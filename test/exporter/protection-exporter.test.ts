@@ -7,6 +7,8 @@ import { SimulatedCluster } from '@netpol-exporter/kube-sim';
 import { expect } from 'chai';
 import { EXPORTER_PERMISSIONS } from '../../src/cli/demo.ts';
 import { loadKubeConfig } from '../../src/cli/kubeconfig.ts';
+import { SOURCES } from '../../src/core/sources/index.ts';
+import type { CoverageReport } from '../../src/report/coverage-report.ts';
 import { KubeApi } from '../../src/watch/kube-api.ts';
 import { METADATA_ACCEPT } from '../../src/watch/pod-watch.ts';
 import { exporterFor, type TestExporter } from '../helpers/exporter.ts';
@@ -21,7 +23,11 @@ const CUSTOM_KINDS = [
   'ciliumnetworkpolicies.cilium.io',
   'ciliumclusterwidenetworkpolicies.cilium.io',
 ];
-/** Everything the cni-policies component grants, except ClusterNetworkPolicy: that one is forbidden here. */
+/** A ClusterRole trimmed to the kinds deploy/base granted before it read every policy kind it counts. */
+const NAMESPACES_AND_NETWORKPOLICIES = EXPORTER_PERMISSIONS.filter(
+  (p) => p.resource === 'namespaces' || p.group === 'networking.k8s.io',
+);
+/** Everything deploy/base grants, by group; forbidClusterNetworkPolicies below takes ClusterNetworkPolicy away. */
 const PERMISSIONS = [
   ...EXPORTER_PERMISSIONS,
   {
@@ -120,6 +126,25 @@ describe('protection by cluster-scoped and CNI policies', function () {
     ).to.equal(1);
   });
 
+  it('the default install (deploy/base permissions) reads every kind: complete data, no namespace misjudged', async () => {
+    const exporter = await start([], EXPORTER_PERMISSIONS);
+    await eventually(async () => {
+      const s = await series(exporter);
+      for (const source of SOURCES.filter((id) => id !== 'networkpolicy'))
+        expect(s.get(`netpol_exporter_source_status{source="${source}",state="watching"}`), source).to.equal(
+          1,
+        );
+    }, 5000);
+    expect(exporter.exporter.dataStatus()).to.deep.equal({ state: 'complete', reasons: [] });
+    const report = (await (await fetch(`${exporter.http.url}/api/v1/namespaces`)).json()) as CoverageReport;
+    const calico = report.namespaces.find((n) => n.name === 'calico-only');
+    expect(calico?.verdict).to.equal('covered');
+    expect(calico?.protectedByPolicies.map((p) => `${p.kind}/${p.name}`)).to.deep.equal([
+      'GlobalNetworkPolicy/default-deny',
+    ]);
+    expect((await fetch(`${exporter.http.url}/readyz`)).status).to.equal(200);
+  });
+
   it('follows a cluster-scoped policy as it changes and goes', async () => {
     const exporter = await start();
     sim.patch('globalnetworkpolicies.crd.projectcalico.org', undefined, 'default-deny', {
@@ -194,7 +219,7 @@ describe('policy kinds the API server does not serve', function () {
     // exporter whose first discovery is made while the token cannot list them, then can.
     const sim = await SimulatedCluster.start({ enabledKinds: CUSTOM_KINDS });
     const token = 'late-grant';
-    sim.addToken(token, EXPORTER_PERMISSIONS);
+    sim.addToken(token, NAMESPACES_AND_NETWORKPOLICIES);
     sim.create(namespace('team'));
     sim.create({
       apiVersion: 'cilium.io/v2',
@@ -274,12 +299,27 @@ describe('--pod-isolation', function () {
     expect(s.get('netpol_namespace_pods_isolated{namespace="shop",direction="egress"}')).to.equal(0);
   });
 
+  it('names the dangling policy in the metrics, the JSON and the status page', async () => {
+    expect((await series(exporter)).get('netpol_namespace_dangling_policies{namespace="shop"}')).to.equal(1);
+    const report = (await (await fetch(`${exporter.http.url}/api/v1/namespaces`)).json()) as CoverageReport;
+    expect(report.namespaces.find((n) => n.name === 'shop')?.dangling).to.deep.equal(['typo']);
+    expect(
+      report.namespaces.find((n) => n.name === 'default')?.dangling,
+      'no pods, nothing dangling',
+    ).to.deep.equal([]);
+    expect(report.summary.dangling).to.equal(1);
+    const page = await (await fetch(`${exporter.http.url}/`)).text();
+    expect(page).to.contain('data-flag="dangling">1 dangling</span>');
+    const detail = await (await fetch(`${exporter.http.url}/namespaces/shop`)).text();
+    expect(detail).to.contain('<dd id="dangling"><code>typo</code></dd>');
+  });
+
   it('follows pod and policy events', async () => {
     sim.patch('networkpolicies', 'shop', 'typo', { spec: { podSelector: { matchLabels: { app: 'web' } } } });
     await eventually(async () => {
-      expect(
-        (await series(exporter)).get('netpol_namespace_pods_isolated{namespace="shop",direction="ingress"}'),
-      ).to.equal(1);
+      const s = await series(exporter);
+      expect(s.get('netpol_namespace_pods_isolated{namespace="shop",direction="ingress"}')).to.equal(1);
+      expect(s.get('netpol_namespace_dangling_policies{namespace="shop"}')).to.equal(0);
     }, 3000);
     sim.create(pod('web-2', { app: 'web' }));
     await eventually(async () => {

@@ -11,6 +11,7 @@ const verdict = (name: string, over: Partial<NamespaceVerdict> = {}): NamespaceV
   policies: 2,
   covered: true,
   defaultDeny: { ingress: true, egress: false },
+  allowAll: { ingress: false, egress: false },
   protectedBy: ['networkpolicy'],
   protectionUnknown: [],
   ...over,
@@ -44,7 +45,14 @@ describe('exposition text', () => {
     'default',
     verdict('default', { policies: 0, covered: false, defaultDeny: { ingress: false, egress: false } }),
   );
-  store.set('old', verdict('old', { phase: 'Terminating', createdSeconds: Number.NaN }));
+  store.set(
+    'old',
+    verdict('old', {
+      phase: 'Terminating',
+      createdSeconds: Number.NaN,
+      allowAll: { ingress: true, egress: false },
+    }),
+  );
   const text = store.text();
 
   const golden: Record<string, string> = {
@@ -53,7 +61,7 @@ describe('exposition text', () => {
 netpol_namespace_network_policies{namespace="payments"} 2
 netpol_namespace_network_policies{namespace="default"} 0
 netpol_namespace_network_policies{namespace="old"} 2`,
-    netpol_namespace_covered: `# HELP netpol_namespace_covered 1 when the namespace has at least one NetworkPolicy (CIS 5.3.2), else 0.
+    netpol_namespace_covered: `# HELP netpol_namespace_covered 1 when a policy of a source that --coverage-sources counts protects the namespace (by default any source: NetworkPolicy, AdminNetworkPolicy, Calico, Cilium, ...), else 0; a policy that cannot be judged does not count.
 # TYPE netpol_namespace_covered gauge
 netpol_namespace_covered{namespace="payments"} 1
 netpol_namespace_covered{namespace="default"} 0
@@ -66,6 +74,9 @@ netpol_namespace_default_deny{namespace="default",direction="ingress"} 0
 netpol_namespace_default_deny{namespace="default",direction="egress"} 0
 netpol_namespace_default_deny{namespace="old",direction="ingress"} 1
 netpol_namespace_default_deny{namespace="old",direction="egress"} 0`,
+    netpol_namespace_allow_all: `# HELP netpol_namespace_allow_all 1 for each direction in which a NetworkPolicy selecting every pod allows all traffic (ingress: [{}] or egress: [{}]).
+# TYPE netpol_namespace_allow_all gauge
+netpol_namespace_allow_all{namespace="old",direction="ingress"} 1`,
     netpol_namespace_created_timestamp_seconds: `# HELP netpol_namespace_created_timestamp_seconds Creation time of the namespace, in Unix seconds.
 # TYPE netpol_namespace_created_timestamp_seconds gauge
 netpol_namespace_created_timestamp_seconds{namespace="payments"} 1767323045

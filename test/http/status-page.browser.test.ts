@@ -163,6 +163,39 @@ describe('status page in headless Chromium', function () {
     expect(problems).to.deep.equal([]);
   });
 
+  it("opens a namespace's page from its row: policies, what to do, no script, no console problems", async () => {
+    await page.goto(`${exporter.http.url}/`);
+    const shop = page.locator('tr[data-namespace="shop"]');
+    expect(await shop.locator('[data-flag="allow-all-ingress"]').textContent()).to.equal('allow-all ingress');
+    await shop.locator('th a').click();
+    expect(new URL(page.url()).pathname).to.equal('/namespaces/shop');
+    expect(await page.locator('#namespace').textContent()).to.equal('shop');
+    expect(await page.locator('#verdict').textContent()).to.equal('covered');
+    const policy = page.locator('#policies-table tr[data-policy="NetworkPolicy/allow-all"]');
+    expect(await policy.locator('[data-label="Notes"]').textContent()).to.equal(
+      'allows all ingress: protects nothing',
+    );
+    expect(await page.locator('#actions').textContent()).to.contain('allows all ingress to every pod');
+    expect(await page.locator('#exposure').count()).to.equal(1);
+    expect(await page.locator('script').count()).to.equal(0);
+    await page.screenshot({ path: join(ARTIFACTS, 'namespace-page.png'), fullPage: true });
+
+    await page.goto(`${exporter.http.url}/namespaces/batch`);
+    expect(await page.locator('#remediate').textContent()).to.equal(
+      'netpol-exporter remediate --namespaces.include=batch',
+    );
+    expect(problems).to.deep.equal([]);
+    const missing = await page.goto(`${exporter.http.url}/namespaces/no-such-namespace`);
+    expect(missing?.status()).to.equal(404);
+    expect(await page.locator('main').textContent()).to.contain('The exporter does not know this namespace');
+    // The browser reports the 404 it was sent to on purpose; nothing else.
+    expect(problems.splice(0)).to.deep.equal([
+      'error: Failed to load resource: the server responded with a status of 404 (Not Found)',
+    ]);
+    await page.click('#back');
+    expect(new URL(page.url()).pathname).to.equal('/');
+  });
+
   it('filters by text and by verdict', async () => {
     await page.fill('#filter-text', 'PAY');
     await page.click('#filter-apply');

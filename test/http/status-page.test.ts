@@ -1,23 +1,32 @@
-// The status page's pure parts: hostile values stay text, hand-edited URLs fall back to defaults, and the
-// manifests reader's positions and List handling.
+// The status page's pure parts: hostile values stay text, hand-edited URLs fall back to defaults, the result never
+// reads PASS without complete data, a namespace's own page, and the manifests reader's positions and List handling.
 import { expect } from 'chai';
 import { parseManifests } from '../../src/audit/manifests.ts';
+import type { NamespaceRow } from '../../src/core/namespace-row.ts';
+import { renderNamespacePage } from '../../src/http/namespace-page.ts';
 import { parseStatusQuery, renderStatusPage, selectNamespaces } from '../../src/http/status-page.ts';
-import { type CoverageReport, coverageReport } from '../../src/report/coverage-report.ts';
+import { type CoverageReport, coverageReport, type DataStatus } from '../../src/report/coverage-report.ts';
 
 const HOSTILE = `"><img src=x onerror=alert(1)>&amp;'`;
 
+const row = (name: string, verdict: 'covered' | 'uncovered', policies: number): NamespaceRow => ({
+  name,
+  phase: 'Active',
+  verdict,
+  policies,
+  defaultDeny: { ingress: policies > 1, egress: false },
+  sources: policies > 0 ? ['networkpolicy'] : [],
+  excluded: false,
+  exemption: null,
+  unknown: [],
+  protectedByPolicies: [],
+  unjudgedPolicies: [],
+  defaultDenyPolicies: { ingress: [], egress: [] },
+  allowAll: { ingress: [], egress: [] },
+  dangling: null,
+});
+
 function report(): CoverageReport {
-  const row = (name: string, verdict: 'covered' | 'uncovered', policies: number) => ({
-    name,
-    phase: 'Active',
-    verdict,
-    policies,
-    defaultDeny: { ingress: policies > 1, egress: false },
-    sources: policies > 0 ? ['networkpolicy'] : [],
-    excluded: false,
-    exemption: null,
-  });
   return coverageReport({
     rows: [
       row('alpha', 'covered', 2),
@@ -67,6 +76,140 @@ describe('status page rendering', () => {
     expect(html).to.match(
       /<span class="badge invalid">invalid<\/span> <span class="detail">missing_owner<\/span>/,
     );
+  });
+});
+
+/** Rows of each kind the issue names: unknown, dangling, allow-all, protected by another source, exempt. */
+function kinds(data?: DataStatus): CoverageReport {
+  const ref = (kind: string, name: string, namespace: string | null, selects: string) => ({
+    source: kind === 'NetworkPolicy' ? 'networkpolicy' : 'calico_globalnetworkpolicy',
+    kind,
+    namespace,
+    name,
+    selects,
+  });
+  return coverageReport({
+    rows: [
+      {
+        ...row('payroll', 'uncovered', 0),
+        unknown: ['calico_globalnetworkpolicy'],
+        unjudgedPolicies: [
+          {
+            ...ref('GlobalNetworkPolicy', HOSTILE, null, "serviceAccountSelector: role == 'api'"),
+            reason: `serviceAccountSelector ${HOSTILE} is not evaluated`,
+          },
+        ],
+      },
+      {
+        ...row('search', 'covered', 1),
+        protectedByPolicies: [ref('NetworkPolicy', 'allow-elastic', 'search', 'podSelector: app=retired')],
+        dangling: ['allow-elastic'],
+      },
+      {
+        ...row('shop', 'covered', 1),
+        protectedByPolicies: [ref('NetworkPolicy', 'allow-all', 'shop', 'podSelector: {} (every pod)')],
+        allowAll: { ingress: ['allow-all'], egress: [] },
+      },
+      {
+        ...row('vault', 'covered', 0),
+        sources: ['calico_globalnetworkpolicy'],
+        protectedByPolicies: [
+          ref('GlobalNetworkPolicy', 'restricted', null, "namespaceSelector: tier == 'x'"),
+        ],
+      },
+    ],
+    source: { mode: 'exporter', ready: data?.state !== 'unknown' },
+    version: '1.0.0',
+    now: new Date('2026-01-01T00:00:00Z'),
+    ...(data ? { data } : {}),
+  });
+}
+
+describe('status page: never a pass without evidence', () => {
+  const page = (r: CoverageReport) =>
+    renderStatusPage(r, parseStatusQuery({}), { telemetryPath: '/metrics' });
+
+  it('caches never synced: UNKNOWN with the reason, not PASS, though no namespace is uncovered', () => {
+    const r = coverageReport({
+      rows: [],
+      source: { mode: 'exporter', ready: false },
+      version: '1',
+      now: new Date(0),
+      data: { state: 'unknown', reasons: ['namespaces cache not synced (last error: fetch failed)'] },
+    });
+    const html = page(r);
+    expect(html).to.contain('<span class="result unknown" id="result">UNKNOWN</span>');
+    expect(html).to.contain('namespaces cache not synced (last error: fetch failed).');
+    expect(html).to.contain('data-state="unknown"');
+    expect(html).not.to.contain('PASS');
+    expect(html).to.contain('<title>netpol-exporter: unknown, 0 uncovered</title>');
+  });
+
+  it('incomplete data: INCOMPLETE, with every reason in the banner', () => {
+    const html = page(kinds({ state: 'incomplete', reasons: ['a watch is down', 'a source is forbidden'] }));
+    expect(html).to.contain('<span class="result incomplete" id="result">INCOMPLETE</span>');
+    expect(html).to.contain('<li>a watch is down</li><li>a source is forbidden</li>');
+  });
+
+  it('flags unknown, allow-all and dangling namespaces in their rows and links each row to its page', () => {
+    const html = page(kinds());
+    expect(html).to.contain('<span class="result unknown" id="result">UNKNOWN</span>');
+    expect(html).to.match(/data-namespace="payroll" data-verdict="uncovered" data-unknown="true"/);
+    expect(html).to.contain('<span class="badge unknown" data-flag="unknown"');
+    expect(html).to.contain('data-flag="allow-all-ingress">allow-all ingress</span>');
+    expect(html).to.contain('data-flag="dangling">1 dangling</span>');
+    expect(html).to.contain('<a href="/namespaces/vault">vault</a>');
+    expect(html).to.match(/data-summary="unknown"[^>]*><span class="n">1<\/span> unknown/);
+    expect(
+      selectNamespaces(kinds(), parseStatusQuery({ verdict: 'unknown' })).map((n) => n.name),
+    ).to.deep.equal(['payroll']);
+  });
+});
+
+describe('a namespace page', () => {
+  const page = (name: string) => {
+    const r = kinds();
+    return renderNamespacePage(
+      r,
+      r.namespaces.find((n) => n.name === name),
+      name,
+      { telemetryPath: '/metrics' },
+    );
+  };
+
+  it('unknown: lists the policy that could not be judged and why, escaped, and what to do', () => {
+    const html = page('payroll');
+    expect(html).to.contain('<span class="verdict uncovered" id="verdict">uncovered</span>');
+    expect(html).to.contain('id="unjudged-table"');
+    expect(html).not.to.contain('<img');
+    expect(html).to.contain('serviceAccountSelector &quot;&gt;&lt;img src=x onerror=alert(1)&gt;');
+    expect(html).to.contain(
+      '<code id="remediate">netpol-exporter remediate --namespaces.include=payroll</code>',
+    );
+    expect(html).to.contain('docs/runbooks/netpolnamespaceuncovered.md');
+    expect(html).to.contain('<section id="exposure"');
+    expect(html).not.to.match(/<script/i);
+  });
+
+  it('protected by another source: names the policy, its kind and what it selects', () => {
+    const html = page('vault');
+    expect(html).to.match(
+      /<tr data-policy="GlobalNetworkPolicy\/restricted" data-source="calico_globalnetworkpolicy">\s*<td data-label="Kind">GlobalNetworkPolicy<\/td>\s*<th scope="row" data-label="Name">restricted<\/th>\s*<td data-label="Scope">cluster-wide<\/td>/,
+    );
+    expect(html).to.contain('Nothing to do.');
+  });
+
+  it('allow-all and dangling policies are named with what to do about each', () => {
+    expect(page('shop')).to.contain('allows all ingress: protects nothing');
+    expect(page('shop')).to.contain('<code>allow-all</code> allows all ingress to every pod');
+    expect(page('search')).to.contain('dangling: selects none of the pods');
+    expect(page('search')).to.contain('docs/runbooks/netpolnamespacepodsnotisolated.md');
+  });
+
+  it('an unknown namespace gets a page that says so', () => {
+    const html = renderNamespacePage(kinds(), undefined, HOSTILE, { telemetryPath: '/metrics' });
+    expect(html).to.contain('The exporter does not know this namespace');
+    expect(html).not.to.contain('<img');
   });
 });
 

@@ -29,7 +29,11 @@ export interface SimulatorOptions {
   host?: string;
   /** HTTPS with a generated certificate (default true); false = plain HTTP. */
   tls?: boolean;
-  /** Interval of BOOKMARK events for watches that ask for them; default 10 s (client-node gives up after 30 s of silence). */
+  /**
+   * Interval of BOOKMARK events for watches that ask for them; default 1 s. A real server sends one about once a
+   * minute; tests run clients with stall timeouts of seconds, and a client that counts a watch as healthy only while
+   * data or bookmarks arrive must see them within that.
+   */
   bookmarkIntervalMs?: number;
   /** Server-side watch timeout when the client sends no timeoutSeconds; default 300 s. */
   watchTimeoutSeconds?: number;
@@ -86,7 +90,7 @@ export class SimulatedCluster {
         SYSTEM_NAMESPACES.map((name) => ({ kind: store.namespaces, object: { metadata: { name } } })),
       );
     }
-    const hub = new WatchHub(store, opts.bookmarkIntervalMs ?? 10_000);
+    const hub = new WatchHub(store, opts.bookmarkIntervalMs ?? 1_000);
     const auth = new Authenticator(opts.tokens);
     const tls = (opts.tls ?? true) ? await servingCertificate() : undefined;
     const host = opts.host ?? '127.0.0.1';

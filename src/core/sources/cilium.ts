@@ -1,12 +1,20 @@
-import { isObject, labelSelectorFrom, type NamespaceFacts, objectKey } from '../facts.ts';
-import { type LabelLookup, matchSelector, namespaceLabels, orAny, UNKNOWN_LABEL } from '../label-selector.ts';
+import { isObject, type LabelSelector, labelSelectorFrom, type NamespaceFacts, objectKey } from '../facts.ts';
+import {
+  type LabelLookup,
+  matchSelector,
+  namespaceLabels,
+  orAny,
+  selectorProblem,
+  selectorText,
+  UNKNOWN_LABEL,
+} from '../label-selector.ts';
 import type { Json, PolicyReach } from './reach.ts';
 
 // Cilium, cilium.io/v2. https://docs.cilium.io/en/stable/security/policy/ : a policy has `spec` and/or
-// `specs` (a list of rules). A rule with `endpointSelector` selects pods (one with `nodeSelector` selects nodes,
-// not pods). It isolates a direction when `enableDefaultDeny.<direction>` is true, or unset and the rule has a
-// section for that direction (ingress/ingressDeny, egress/egressDeny); `enableDefaultDeny: {ingress: false,
-// egress: false}` never isolates.
+// `specs` (a list of rules). A rule with `endpointSelector` selects pods; one with `nodeSelector` selects nodes
+// (a host policy), never pods, so it protects no namespace; a rule with both is refused by Cilium. A rule isolates
+// a direction when `enableDefaultDeny.<direction>` is true, or unset and the rule has a section for that direction
+// (ingress/ingressDeny, egress/egressDeny); `enableDefaultDeny: {ingress: false, egress: false}` never isolates.
 
 const CILIUM_NAMESPACE_KEYS = ['io.kubernetes.pod.namespace', 'k8s:io.kubernetes.pod.namespace'];
 const CILIUM_NAMESPACE_LABELS = 'io.cilium.k8s.namespace.labels.';
@@ -28,8 +36,6 @@ function ciliumEndpointLookup(ns: Pick<NamespaceFacts, 'name' | 'labels'>): Labe
   };
 }
 
-const KNOWN_OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
-
 function ciliumRules(spec: unknown, specs: unknown): Json[] {
   const rules: Json[] = [];
   if (isObject(spec)) rules.push(spec);
@@ -45,30 +51,56 @@ function isolates(rule: Json): boolean {
   return ingress || egress;
 }
 
+function podLabelKeys(selector: LabelSelector): string[] {
+  const keys = [...Object.keys(selector.matchLabels), ...selector.matchExpressions.map((e) => e.key)];
+  const probe = ciliumEndpointLookup({ name: '', labels: {} });
+  return keys.filter((k) => probe(k) === UNKNOWN_LABEL);
+}
+
 /** The pods its rules' endpointSelectors pick; a namespaced policy never reaches past its own namespace. */
 function ciliumReach(namespaced: boolean, obj: unknown): PolicyReach | undefined {
   const key = objectKey(obj);
   if (!key || !isObject(obj)) return undefined;
   const own = namespaced ? key.namespace : '';
-  const selectors = ciliumRules(obj.spec, obj.specs)
-    .filter((rule) => isObject(rule.endpointSelector) && isolates(rule))
+  const rules = ciliumRules(obj.spec, obj.specs).filter(isolates);
+  const problems: string[] = [];
+  if (rules.some((rule) => isObject(rule.endpointSelector) && isObject(rule.nodeSelector)))
+    problems.push('a rule sets both endpointSelector and nodeSelector (Cilium refuses it)');
+  const selectors = rules
+    .filter((rule) => isObject(rule.endpointSelector))
     .map((rule) => labelSelectorFrom(rule.endpointSelector));
-  const malformed = selectors.some((s) =>
-    s.matchExpressions.some((e) => !KNOWN_OPERATORS.includes(e.operator)),
-  );
+  for (const s of selectors) {
+    const problem = selectorProblem(s);
+    if (problem) problems.push(`endpointSelector: ${problem}`);
+  }
+  const podKeys = [...new Set(selectors.flatMap(podLabelKeys))];
+  const hosts = rules.filter((rule) => isObject(rule.nodeSelector)).length;
+  const selects =
+    [
+      ...selectors.map((s) => `endpointSelector: ${selectorText(s) || '{} (every endpoint)'}`),
+      ...(hosts > 0 ? [`nodeSelector in ${hosts} rule(s): nodes, not pods`] : []),
+    ].join('; ') || 'no isolating rule';
+  const unknownReason =
+    problems.length > 0
+      ? problems.join('; ')
+      : own === '' && podKeys.length > 0
+        ? `endpointSelector uses pod labels (${podKeys.join(', ')}), which a namespace's labels cannot tell`
+        : '';
   return {
     namespace: own,
     name: key.name,
     protects: (ns) => {
       // A namespaced policy only ever selects pods of its own namespace (Cilium adds that label to its selector).
       if (own !== '' && ns.name !== own) return false;
-      if (malformed) return 'unknown';
+      if (problems.length > 0) return 'unknown';
       const lookup = ciliumEndpointLookup(ns);
       const result = orAny(selectors.map((s) => matchSelector(s, lookup)));
       // In its own namespace, a rule that picks pods by their labels counts like a NetworkPolicy that does: the
       // namespace "has a policy". Cluster-wide, the same rule may or may not reach this namespace: unknown.
       return own !== '' && result === 'unknown' ? true : result;
     },
+    selects,
+    unknownReason,
   };
 }
 

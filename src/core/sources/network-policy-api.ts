@@ -1,5 +1,11 @@
-import { isObject, labelSelectorFrom, objectKey } from '../facts.ts';
-import { lookupIn, matchSelector, namespaceLabels } from '../label-selector.ts';
+import { isEmptySelector, isObject, labelSelectorFrom, objectKey } from '../facts.ts';
+import {
+  lookupIn,
+  matchSelector,
+  namespaceLabels,
+  selectorProblem,
+  selectorText,
+} from '../label-selector.ts';
 import { type Json, NEVER, type PolicyReach, type Predicate, specOf, UNKNOWN } from './reach.ts';
 
 // policy.networking.k8s.io: AdminNetworkPolicy, BaselineAdminNetworkPolicy (v1alpha1), ClusterNetworkPolicy
@@ -15,18 +21,58 @@ function hasDenyRule(spec: Json): boolean {
   return false;
 }
 
-function subjectPredicate(spec: Json): Predicate {
+const everything = (text: string) => text || '{} (every namespace)';
+
+interface Subject {
+  protects: Predicate;
+  selects: string;
+  unknownReason: string;
+}
+
+function subjectOf(spec: Json): Subject {
   const subject = spec.subject;
-  if (!isObject(subject)) return UNKNOWN; // required by the schema: whatever this is, we cannot judge it
-  let selectorValue: unknown;
-  if (isObject(subject.namespaces)) selectorValue = subject.namespaces;
-  else if (isObject(subject.pods)) {
-    // A pods subject protects the pods its podSelector picks in the selected namespaces: like a NetworkPolicy that
-    // selects some pods, it counts for the namespace (pod-level figures come from --pod-isolation).
-    selectorValue = isObject(subject.pods.namespaceSelector) ? subject.pods.namespaceSelector : {};
-  } else return UNKNOWN;
-  const selector = labelSelectorFrom(selectorValue);
-  return (ns) => matchSelector(selector, lookupIn(namespaceLabels(ns.name, ns.labels)));
+  // Required by the schema, and exactly one of the two: whatever else this is, it cannot be judged.
+  if (!isObject(subject) || isObject(subject.namespaces) === isObject(subject.pods))
+    return {
+      protects: UNKNOWN,
+      selects: 'no valid subject',
+      unknownReason: 'subject must set exactly one of namespaces and pods',
+    };
+  if (isObject(subject.namespaces)) {
+    const selector = labelSelectorFrom(subject.namespaces);
+    const problem = selectorProblem(selector);
+    return {
+      protects: problem
+        ? UNKNOWN
+        : (ns) => matchSelector(selector, lookupIn(namespaceLabels(ns.name, ns.labels))),
+      selects: `subject.namespaces: ${everything(selectorText(selector))}`,
+      unknownReason: problem ? `subject.namespaces: ${problem}` : '',
+    };
+  }
+  const pods = subject.pods as Json;
+  const nsSelector = labelSelectorFrom(isObject(pods.namespaceSelector) ? pods.namespaceSelector : {});
+  const podSelector = labelSelectorFrom(isObject(pods.podSelector) ? pods.podSelector : {});
+  const problem = selectorProblem(nsSelector);
+  // A podSelector that is not empty reaches only the pods whose labels match, in each selected namespace: which
+  // namespaces hold such pods cannot be told from namespace labels.
+  const narrowed = !isEmptySelector(podSelector);
+  const selects = `subject.pods: namespaceSelector ${everything(selectorText(nsSelector))}, podSelector ${
+    selectorText(podSelector) || '{} (every pod)'
+  }`;
+  return {
+    protects: problem
+      ? UNKNOWN
+      : (ns) => {
+          const selected = matchSelector(nsSelector, lookupIn(namespaceLabels(ns.name, ns.labels)));
+          return selected === true && narrowed ? 'unknown' : selected;
+        },
+    selects,
+    unknownReason: problem
+      ? `subject.pods.namespaceSelector: ${problem}`
+      : narrowed
+        ? "subject.pods.podSelector picks pods by their labels, which a namespace's labels cannot tell"
+        : '',
+  };
 }
 
 /** AdminNetworkPolicy, BaselineAdminNetworkPolicy and ClusterNetworkPolicy: the subject, when a rule denies. */
@@ -34,9 +80,14 @@ export function networkPolicyApiReach(obj: unknown): PolicyReach | undefined {
   const key = objectKey(obj);
   if (!key) return undefined;
   const spec = specOf(obj);
-  return {
-    namespace: '',
-    name: key.name,
-    protects: hasDenyRule(spec) ? subjectPredicate(spec) : NEVER,
-  };
+  const subject = subjectOf(spec);
+  if (!hasDenyRule(spec))
+    return {
+      namespace: '',
+      name: key.name,
+      protects: NEVER,
+      selects: `${subject.selects} (no Deny rule: isolates nothing)`,
+      unknownReason: '',
+    };
+  return { namespace: '', name: key.name, ...subject };
 }

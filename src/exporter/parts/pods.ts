@@ -10,9 +10,11 @@ import type { Part, Readiness } from '../part.ts';
 export class PodIsolationPart implements Part {
   readonly store = new RenderedStore<PodIsolation>(podIsolationFamilies);
   private readonly pods: ReturnType<typeof podInformer>;
+  private readonly podState: PodIsolationState;
 
   constructor(state: CoverageState, options: PodWatchOptions) {
     const podState = new PodIsolationState((namespace) => state.policiesIn(namespace));
+    this.podState = podState;
     podState.onChange((namespace, counts) => {
       if (counts) this.store.set(namespace, counts);
       else this.store.delete(namespace);
@@ -42,6 +44,15 @@ export class PodIsolationPart implements Part {
 
   status() {
     return { watches: [this.pods.status] };
+  }
+
+  /**
+   * The namespace's NetworkPolicies that select none of its pods, once the pods have been listed (undefined
+   * before). A namespace without pods has none: nothing there needs isolating.
+   */
+  dangling(namespace: string): readonly string[] | undefined {
+    if (!this.pods.status.synced) return undefined;
+    return this.podState.counts(namespace)?.dangling ?? [];
   }
 
   pieces(): BodyPiece[] {

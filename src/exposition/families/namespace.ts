@@ -16,10 +16,10 @@ export const namespaceFamilies: Family<NamespaceVerdict>[] = [
   },
   {
     name: 'netpol_namespace_covered',
-    help: '1 when the namespace has at least one NetworkPolicy (CIS 5.3.2), else 0.',
+    help: '1 when a policy of a source that --coverage-sources counts protects the namespace (by default any source: NetworkPolicy, AdminNetworkPolicy, Calico, Cilium, ...), else 0; a policy that cannot be judged does not count.',
     type: 'gauge',
     labels: ['namespace'],
-    doc: "Which sources count is set by `--coverage-sources` (by default every source; `networkpolicy` alone is CIS 5.3.2's literal reading).",
+    doc: "Which sources count is set by `--coverage-sources` (by default every source; `networkpolicy` alone is CIS 5.3.2's literal reading: at least one NetworkPolicy). A policy whose reach cannot be judged shows on `netpol_namespace_protection_unknown` and does not cover.",
     samples: (v) => [{ labels: [['namespace', v.name]], value: bool(v.covered) }],
   },
   {
@@ -35,6 +35,21 @@ export const namespaceFamilies: Family<NamespaceVerdict>[] = [
           ['direction', direction],
         ],
         value: bool(v.defaultDeny[direction]),
+      })),
+  },
+  {
+    name: 'netpol_namespace_allow_all',
+    help: '1 for each direction in which a NetworkPolicy selecting every pod allows all traffic (ingress: [{}] or egress: [{}]).',
+    type: 'gauge',
+    labels: ['namespace', 'direction'],
+    doc: 'Such a policy satisfies the letter of CIS 5.3.2 and protects nothing for the direction (allows are a union: a default deny beside it denies nothing). No series for the directions without one: allow-alls are rare, and explicit zeros would be two series per namespace of noise. `direction`: `ingress`, `egress`.',
+    samples: (v) =>
+      DIRECTIONS.filter((direction) => v.allowAll[direction]).map((direction) => ({
+        labels: [
+          ['namespace', v.name],
+          ['direction', direction],
+        ],
+        value: 1,
       })),
   },
   {

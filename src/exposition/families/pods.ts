@@ -28,4 +28,12 @@ export const podIsolationFamilies: Family<PodIsolation>[] = [
         value: c.isolated[direction],
       })),
   },
+  {
+    name: 'netpol_namespace_dangling_policies',
+    help: 'NetworkPolicies of the namespace whose podSelector matches none of its pods (with --pod-isolation).',
+    type: 'gauge',
+    labels: ['namespace'],
+    doc: 'Only with `--pod-isolation`, and only for namespaces that have pods. A dangling policy makes the namespace "have a policy" and isolates nothing; the status page and `/api/v1/namespaces` name them.',
+    samples: (c) => [{ labels: [['namespace', c.namespace]], value: c.dangling.length }],
+  },
 ];

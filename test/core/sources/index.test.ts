@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { KINDS } from '@netpol-exporter/kube-sim';
 import { expect } from 'chai';
 import { parse } from 'yaml';
+import { EXPORTER_PERMISSIONS } from '../../../src/cli/demo.ts';
 import { CoverageState } from '../../../src/core/coverage-state.ts';
 import { namespaceFacts, policyFacts } from '../../../src/core/facts.ts';
 import type { Tri } from '../../../src/core/label-selector.ts';
@@ -59,7 +60,7 @@ const cases: Case[] = [
     want: { 'sensitive-ns': true },
   },
   {
-    title: 'ANP: subject pods with a namespaceSelector matchExpressions',
+    title: 'ANP: subject pods with a podSelector reaches only pods with those labels: unknown where selected',
     source: 'adminnetworkpolicy',
     object: {
       metadata: { name: 'pods-subject' },
@@ -70,7 +71,30 @@ const cases: Case[] = [
         },
       }),
     },
+    want: { payments: 'unknown', 'sensitive-ns': 'unknown' },
+  },
+  {
+    title: 'ANP: subject pods with an empty podSelector is every pod of the selected namespaces',
+    source: 'adminnetworkpolicy',
+    object: {
+      metadata: { name: 'all-pods-subject' },
+      spec: anpSpec({
+        pods: {
+          namespaceSelector: { matchExpressions: [{ key: 'env', operator: 'In', values: ['prod'] }] },
+          podSelector: {},
+        },
+      }),
+    },
     want: { payments: true, 'sensitive-ns': true },
+  },
+  {
+    title: 'ANP: a subject with both namespaces and pods is refused by the schema: unknown',
+    source: 'adminnetworkpolicy',
+    object: {
+      metadata: { name: 'both' },
+      spec: anpSpec({ namespaces: {}, pods: { namespaceSelector: {}, podSelector: {} } }),
+    },
+    want: { payments: 'unknown', 'kube-system': 'unknown', 'sensitive-ns': 'unknown', sandbox: 'unknown' },
   },
   {
     title: 'ANP: only Allow and Pass rules isolate nothing',
@@ -221,7 +245,75 @@ const cases: Case[] = [
     object: { metadata: { name: 'broken' }, spec: { selector: "projectcalico.org/namespace = 'x'" } },
     want: { payments: 'unknown', 'kube-system': 'unknown', 'sensitive-ns': 'unknown', sandbox: 'unknown' },
   },
+  {
+    title:
+      'Calico GNP: a serviceAccountSelector (ANDed with the selectors) is not evaluated: unknown, never protected',
+    source: 'calico_globalnetworkpolicy',
+    object: {
+      metadata: { name: 'sa-only' },
+      spec: {
+        namespaceSelector: "env == 'prod'",
+        serviceAccountSelector: "role == 'api'",
+        types: ['Ingress'],
+      },
+    },
+    want: { payments: 'unknown', 'sensitive-ns': 'unknown' },
+  },
+  {
+    title: 'Calico GNP: serviceAccountSelector all() narrows nothing',
+    source: 'calico_globalnetworkpolicy',
+    object: {
+      metadata: { name: 'sa-all' },
+      spec: { namespaceSelector: "env == 'prod'", serviceAccountSelector: 'all()' },
+    },
+    want: { payments: true, 'sensitive-ns': true },
+  },
+  {
+    title: 'Calico GNP: a serviceAccountSelector that does not parse is unknown where the policy could reach',
+    source: 'calico_globalnetworkpolicy',
+    object: {
+      metadata: { name: 'sa-broken' },
+      spec: { namespaceSelector: "env == 'dev'", serviceAccountSelector: "role = 'api'" },
+    },
+    want: { sandbox: 'unknown' },
+  },
+  {
+    title: 'Calico GNP: a tier other than default ends in Deny or Pass, set on the Tier: unknown',
+    source: 'calico_globalnetworkpolicy',
+    object: {
+      metadata: { name: 'security.lockdown' },
+      spec: { tier: 'security', namespaceSelector: "env == 'prod'", types: ['Ingress'] },
+    },
+    want: { payments: 'unknown', 'sensitive-ns': 'unknown' },
+  },
+  {
+    title: 'Calico GNP: the default tier is evaluated',
+    source: 'calico_globalnetworkpolicy',
+    object: {
+      metadata: { name: 'default.lockdown' },
+      spec: { tier: 'default', namespaceSelector: "env == 'prod'" },
+    },
+    want: { payments: true, 'sensitive-ns': true },
+  },
+  {
+    title: 'Calico GNP: preDNAT and doNotTrack policies are for host endpoints: unknown',
+    source: 'calico_globalnetworkpolicy',
+    object: {
+      metadata: { name: 'host-prednat' },
+      spec: { preDNAT: true, applyOnForward: true, selector: 'all()' },
+    },
+    want: { payments: 'unknown', 'kube-system': 'unknown', 'sensitive-ns': 'unknown', sandbox: 'unknown' },
+  },
   // ---- Calico NetworkPolicy (namespaced)
+  {
+    title: 'Calico NetworkPolicy: a serviceAccountSelector makes its own namespace unknown',
+    source: 'calico_networkpolicy',
+    object: {
+      metadata: { name: 'api-only', namespace: 'payments' },
+      spec: { selector: 'all()', serviceAccountSelector: "name == 'api'", types: ['Ingress'] },
+    },
+    want: { payments: 'unknown' },
+  },
   {
     title: "Calico NetworkPolicy: selector role == 'database' protects its own namespace only",
     source: 'calico_networkpolicy',
@@ -285,7 +377,41 @@ const cases: Case[] = [
     },
     want: {},
   },
+  {
+    title:
+      'CNP: an In expression without values is refused by the API server: unknown, even in its namespace',
+    source: 'cilium_networkpolicy',
+    object: {
+      metadata: { name: 'malformed', namespace: 'payments' },
+      spec: {
+        endpointSelector: { matchExpressions: [{ key: 'app', operator: 'In', values: [] }] },
+        ingress: [{}],
+      },
+    },
+    want: { payments: 'unknown' },
+  },
+  {
+    title: 'CNP: a rule with both endpointSelector and nodeSelector is refused by Cilium: unknown',
+    source: 'cilium_networkpolicy',
+    object: {
+      metadata: { name: 'both', namespace: 'payments' },
+      spec: { endpointSelector: {}, nodeSelector: {}, ingress: [{}] },
+    },
+    want: { payments: 'unknown' },
+  },
   // ---- CiliumClusterwideNetworkPolicy
+  {
+    title: 'CCNP: nodeSelector-only rules (host firewall) select nodes, never a namespace',
+    source: 'cilium_clusterwidenetworkpolicy',
+    object: {
+      metadata: { name: 'host-fw' },
+      specs: [
+        { nodeSelector: { matchLabels: { 'node-role.kubernetes.io/control-plane': '' } }, ingress: [{}] },
+        { nodeSelector: {}, egress: [{ toEntities: ['cluster'] }] },
+      ],
+    },
+    want: {},
+  },
   {
     title: 'CCNP: endpointSelector io.kubernetes.pod.namespace NotIn kube-system, ingress default deny',
     source: 'cilium_clusterwidenetworkpolicy',
@@ -388,6 +514,23 @@ describe('policies from other sources: which namespaces they protect', () => {
       expect(got).to.deep.equal(want);
     });
   }
+
+  it('says why an answer is unknown, and what the policy selects', () => {
+    for (const c of cases) {
+      const facts = sourcePolicyFacts(c.source, c.object);
+      const unknown = Object.values(c.want).includes('unknown');
+      expect(facts?.unknownReason !== '', `${c.title}: a reason exactly when unknown`).to.equal(unknown);
+      expect(facts?.selects, c.title).to.be.a('string').and.not.equal('');
+    }
+    const sa = sourcePolicyFacts('calico_globalnetworkpolicy', {
+      metadata: { name: 'sa' },
+      spec: { serviceAccountSelector: "role == 'api'" },
+    });
+    expect(sa?.unknownReason).to.match(/^serviceAccountSelector "role == 'api'" is not evaluated/);
+    expect(sa?.selects).to.equal(
+      "namespaceSelector: all(); selector: all(); serviceAccountSelector: role == 'api'",
+    );
+  });
 
   it('an object without a name yields no facts', () => {
     expect(sourcePolicyFacts('adminnetworkpolicy', { metadata: {} })).to.equal(undefined);
@@ -504,22 +647,24 @@ describe('the source registry and what must agree with it', () => {
     }
   });
 
-  it('the cni-policies RBAC component grants list and watch on every other source', () => {
-    const component = parse(
-      readFileSync(new URL('deploy/components/cni-policies/kustomization.yaml', root), 'utf8'),
-    ) as { patches: { patch: string }[] };
-    const rules = component.patches.flatMap((p) =>
-      (parse(p.patch) as { value: { apiGroups: string[]; resources: string[]; verbs: string[] } }[]).map(
-        (op) => op.value,
-      ),
-    );
-    for (const source of EXTRA_SOURCES) {
-      const rule = rules.find(
+  it("deploy/base's ClusterRole grants list and watch on every source, and the tests' exporter token mirrors it", () => {
+    const role = parse(readFileSync(new URL('deploy/base/clusterrole.yaml', root), 'utf8')) as {
+      rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[];
+    };
+    for (const source of POLICY_SOURCES) {
+      const rule = role.rules.find(
         (r) => r.apiGroups.includes(source.group) && r.resources.includes(source.resource),
       );
       expect(rule, `a rule for ${resourceName(source)}`).to.not.equal(undefined);
       expect(rule?.verbs).to.have.members(['list', 'watch']);
     }
+    const granted = role.rules.flatMap((r) =>
+      r.apiGroups.flatMap((group) =>
+        r.resources.map((resource) => `${group}/${resource} ${r.verbs.join(',')}`),
+      ),
+    );
+    const token = EXPORTER_PERMISSIONS.map((p) => `${p.group ?? ''}/${p.resource} ${p.verbs.join(',')}`);
+    expect(token.sort()).to.deep.equal(granted.sort());
   });
 
   it('a manifest of each kind, under each group it may be written with, is read as its source', () => {

@@ -104,8 +104,8 @@ describe('exemption expiry without events', () => {
         namespace: 'legacy',
         name: `p${i}`,
         podSelector: { matchLabels: {}, matchExpressions: [] },
-        ingress: { applies: true, rules: 0 },
-        egress: { applies: false, rules: 0 },
+        ingress: { applies: true, rules: 0, allowsAll: false },
+        egress: { applies: false, rules: 0, allowsAll: false },
       });
     }
     const malformed = logs.filter((l) => l.msg === 'namespace exemption is malformed and does not count');

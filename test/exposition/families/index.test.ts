@@ -14,6 +14,7 @@ const verdict: NamespaceVerdict = {
   policies: 1,
   covered: true,
   defaultDeny: { ingress: true, egress: false },
+  allowAll: { ingress: true, egress: false },
   protectedBy: ['networkpolicy'],
   protectionUnknown: ['calico_globalnetworkpolicy'],
 };
@@ -27,7 +28,12 @@ const exempt: NamespaceContext = {
   ...context,
   exemption: { state: 'expired', owner: 'team-a', reason: 'migration', expiresSeconds: 2 },
 };
-const pods: PodIsolation = { namespace: 'shop', pods: 2, isolated: { ingress: 1, egress: 0 } };
+const pods: PodIsolation = {
+  namespace: 'shop',
+  pods: 2,
+  isolated: { ingress: 1, egress: 0 },
+  dangling: ['typo'],
+};
 const self: ExporterSelf = {
   build: { version: 'v', revision: 'r' },
   watches: [

@@ -13,6 +13,7 @@ describe('protection families', () => {
       policies: 1,
       covered: true,
       defaultDeny: { ingress: false, egress: false },
+      allowAll: { ingress: false, egress: false },
       protectedBy: ['networkpolicy', 'calico_globalnetworkpolicy'],
       protectionUnknown: ['cilium_clusterwidenetworkpolicy'],
     });
@@ -23,6 +24,7 @@ describe('protection families', () => {
       policies: 0,
       covered: false,
       defaultDeny: { ingress: false, egress: false },
+      allowAll: { ingress: false, egress: false },
       protectedBy: [],
       protectionUnknown: [],
     });

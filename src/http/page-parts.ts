@@ -1,0 +1,65 @@
+// Pieces the status page and a namespace's page share: escaping, the result badge and data-state banner, the
+// flags a row carries, and a namespace's link.
+import { isUnknown } from '../core/namespace-row.ts';
+import { type CoverageReport, type ReportNamespace, resultLine } from '../report/coverage-report.ts';
+
+export function escapeHtml(value: string): string {
+  return value
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
+}
+
+/** What the verdict alone does not say: unknown protection, allow-all and dangling policies, as badges. */
+export function flagBadges(ns: ReportNamespace): string {
+  const badges: string[] = [];
+  // Uncovered with a policy that could not be judged is "unknown"; beside real protection it is only a note.
+  if (ns.unknown.length > 0) {
+    const title = escapeHtml(`could not be judged: ${ns.unknown.join(', ')}`);
+    badges.push(
+      isUnknown(ns)
+        ? `<span class="badge unknown" data-flag="unknown" title="${title}">unknown</span>`
+        : `<span class="badge" data-flag="not-judged" title="${title}">${ns.unjudgedPolicies.length} not judged</span>`,
+    );
+  }
+  for (const direction of ['ingress', 'egress'] as const)
+    if (ns.allowAll[direction].length > 0)
+      badges.push(
+        `<span class="badge allow-all" data-flag="allow-all-${direction}">allow-all ${direction}</span>`,
+      );
+  if (ns.dangling && ns.dangling.length > 0)
+    badges.push(`<span class="badge dangling" data-flag="dangling">${ns.dangling.length} dangling</span>`);
+  return badges.map((b) => ` ${b}`).join('');
+}
+
+/**
+ * The result badge (PASS, FAIL, UNKNOWN, INCOMPLETE) and why, and a banner while the data is not complete: the
+ * page never shows a pass the metrics do not back.
+ */
+export function resultHeader(report: CoverageReport): { badge: string; banner: string } {
+  const { word, why } = resultLine(report);
+  const badge = `<span class="result ${report.result}" id="result">${word}</span>${
+    why ? ` <span class="why" id="result-why">${escapeHtml(why)}.</span>` : ''
+  }`;
+  const banner =
+    report.state === 'complete'
+      ? ''
+      : `<div class="banner" role="alert" id="data-state" data-state="${report.state}"><p>${
+          report.state === 'unknown'
+            ? 'Not ready: the exporter has not read everything once, so no verdict below can be trusted yet.'
+            : 'Data incomplete: the verdicts below may be wrong.'
+        }</p><ul>${report.stateReasons.map((r) => `<li>${escapeHtml(r)}</li>`).join('')}</ul></div>`;
+  return { badge, banner };
+}
+
+export function pageTitle(report: CoverageReport): string {
+  if (report.result === 'pass') return 'all namespaces covered';
+  if (report.state !== 'complete') return `${report.result}, ${report.summary.uncovered} uncovered`;
+  return `${report.summary.uncovered} uncovered`;
+}
+
+export function namespaceHref(name: string): string {
+  return escapeHtml(`/namespaces/${encodeURIComponent(name)}`);
+}
