@@ -87,7 +87,7 @@ const namespaceObject = fc.record(
           creationTimestamp: maybe(
             fc.oneof(
               hostileString,
-              fc.date().map((d) => d.toISOString()),
+              fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
             ),
           ),
           resourceVersion: maybe(hostileString),
