@@ -64,11 +64,18 @@ export class Exporter {
   private readonly stallTimeoutMs: number;
   private readonly counted: readonly ExtraSource[];
   private readonly processRegistry = new Registry();
+  /** When each namespace's verdict was last recomputed (epoch ms): the status page's "changed" column. */
+  private readonly changed = new Map<string, number>();
 
   constructor(options: ExporterOptions) {
     const { coverageSources, podIsolation } = options;
     this.build = options.build;
     this.state = new CoverageState(coverageSources ? { coverageSources } : {});
+    const now = () => options.clock?.now() ?? Date.now();
+    this.state.onChange((name, verdict) => {
+      if (verdict) this.changed.set(name, now());
+      else this.changed.delete(name);
+    });
     const context = options.namespaceContext ?? DEFAULT_NAMESPACE_CONTEXT;
     this.context = new NamespaceContextTracker(this.state, context, options.log, options.clock);
     const factOptions = { keepAnnotation: isExemptionAnnotation(context.exemption.prefix) };
@@ -107,6 +114,10 @@ export class Exporter {
   }
 
   /** With --pod-isolation, once pods are listed: the namespace's NetworkPolicies that select none of its pods. */
+  changedAt(namespace: string): number | undefined {
+    return this.changed.get(namespace);
+  }
+
   dangling(namespace: string): readonly string[] | undefined {
     return this.pods?.dangling(namespace);
   }

@@ -82,8 +82,11 @@ footer { color: var(--muted); font-size: .85rem; padding-bottom: 24px; }
   tbody tr { border: 1px solid var(--line); border-radius: 8px; margin-bottom: 10px; padding: 4px 0; }
   tbody th, tbody td { border: 0; padding: 3px 12px; }
   tbody th { font-size: 1.05rem; }
-  tbody td { display: flex; gap: 10px; }
-  tbody td::before { content: attr(data-label); flex: 0 0 9.5rem; color: var(--muted); font-size: .85rem; }
+  /* The label sits in a fixed left column and the cell's content flows as text beside it: a cell with several
+     parts (an exemption's owner, date and reason) wraps within its column instead of laying them out side by side. */
+  tbody td { position: relative; padding-left: calc(8.5rem + 20px); min-height: 1.7em; overflow-wrap: anywhere; }
+  tbody td::before { content: attr(data-label); position: absolute; left: 12px; top: 3px; width: 8.5rem;
+    color: var(--muted); font-size: .85rem; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
   td.num { text-align: left; }
   dl.facts { grid-template-columns: 1fr; gap: 2px; }
   dl.facts dd { margin-bottom: 8px; }

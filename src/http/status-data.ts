@@ -16,6 +16,8 @@ export interface StatusView {
    * once ready and unknown before.
    */
   dataStatus?(): DataStatus;
+  /** When the namespace's verdict was last recomputed (epoch ms), if known. */
+  changedAt?(namespace: string): number | undefined;
   /** A namespace's NetworkPolicies that select none of its pods; undefined while its pods are not known. */
   dangling?(namespace: string): readonly string[] | undefined;
 }
@@ -34,11 +36,17 @@ export function statusReport(source: StatusView, version: string, now: Date): Co
         ...(source.dangling ? { dangling: (name: string) => source.dangling?.(name) } : {}),
       })
     : [];
-  return coverageReport({
+  const report = coverageReport({
     rows,
     source: { mode: 'exporter', ready: source.readiness().ready },
     version,
     now,
     data,
   });
+  if (source.changedAt)
+    for (const ns of report.namespaces) {
+      const at = source.changedAt(ns.name);
+      if (at !== undefined) ns.changedAt = new Date(at).toISOString();
+    }
+  return report;
 }

@@ -18,6 +18,7 @@ export const SORT_KEYS = [
   'egress',
   'sources',
   'exemption',
+  'changed',
 ] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
 
@@ -31,7 +32,12 @@ export interface StatusQuery {
   verdict: VerdictFilter;
   sort: SortKey;
   descending: boolean;
+  /** Seconds between automatic reloads (`<meta http-equiv="refresh">`); 0, the default, is off. */
+  refresh: number;
 }
+
+/** The reload intervals offered; any other value in a URL means off. */
+export const REFRESH_CHOICES = [0, 10, 30, 60, 300] as const;
 
 function first(value: unknown): string {
   if (Array.isArray(value)) return first(value[0]);
@@ -47,6 +53,9 @@ export function parseStatusQuery(query: Record<string, unknown>): StatusQuery {
     verdict: (FILTERS as readonly string[]).includes(verdict) ? (verdict as VerdictFilter) : 'all',
     sort: (SORT_KEYS as readonly string[]).includes(sort) ? (sort as SortKey) : 'name',
     descending: first(query.dir) === 'desc',
+    refresh: (REFRESH_CHOICES as readonly number[]).includes(Number(first(query.refresh)))
+      ? Number(first(query.refresh))
+      : 0,
   };
 }
 
@@ -68,6 +77,9 @@ function sortValue(ns: ReportNamespace, key: SortKey): string | number {
     case 'exemption':
       // Soonest expiry first; no exemption last.
       return ns.exemption?.expires ?? '\uffff';
+    case 'changed':
+      // Oldest change first, so descending shows what changed last; unknown last.
+      return ns.changedAt ?? '\uffff';
     default:
       return ns.name;
   }
@@ -100,6 +112,7 @@ function href(query: StatusQuery, change: Partial<StatusQuery>): string {
   if (q.verdict !== 'all') params.set('verdict', q.verdict);
   if (q.sort !== 'name') params.set('sort', q.sort);
   if (q.descending) params.set('dir', 'desc');
+  if (q.refresh) params.set('refresh', String(q.refresh));
   const search = params.toString();
   return escapeHtml(search ? `/?${search}` : '/');
 }
@@ -112,6 +125,7 @@ const COLUMNS: { key: SortKey; title: string; numeric?: boolean }[] = [
   { key: 'egress', title: 'Default deny egress' },
   { key: 'sources', title: 'Protected by' },
   { key: 'exemption', title: 'Exemption' },
+  { key: 'changed', title: 'Changed' },
 ];
 
 function headerCell(column: (typeof COLUMNS)[number], query: StatusQuery): string {
@@ -136,6 +150,11 @@ function exemptionCell(ns: ReportNamespace): string {
   return `${state}<span class="owner">${escapeHtml(e.owner)}</span> until ${expires}<span class="detail reason">${escapeHtml(e.reason)}</span>`;
 }
 
+function changedCell(ns: ReportNamespace): string {
+  if (!ns.changedAt) return '<span class="none">–</span>';
+  return `<time datetime="${escapeHtml(ns.changedAt)}">${escapeHtml(ns.changedAt.replace('T', ' ').slice(0, 19))}</time>`;
+}
+
 function row(ns: ReportNamespace): string {
   const terminating = ns.phase === 'Terminating' ? ' <span class="badge phase">Terminating</span>' : '';
   const excluded = ns.excluded && ns.verdict !== 'excluded' ? ' <span class="badge">excluded</span>' : '';
@@ -144,10 +163,11 @@ function row(ns: ReportNamespace): string {
 <th scope="row" data-label="Namespace"><a href="${namespaceHref(ns.name)}">${escapeHtml(ns.name)}</a>${terminating}</th>
 <td data-label="Verdict"><span class="verdict ${ns.verdict}">${ns.verdict}</span>${excluded}${flagBadges(ns)}</td>
 <td data-label="Policies" class="num">${ns.policies}</td>
-<td data-label="Default deny ingress">${yesNo(ns.defaultDeny.ingress)}</td>
-<td data-label="Default deny egress">${yesNo(ns.defaultDeny.egress)}</td>
+<td data-label="Deny ingress">${yesNo(ns.defaultDeny.ingress)}</td>
+<td data-label="Deny egress">${yesNo(ns.defaultDeny.egress)}</td>
 <td data-label="Protected by">${sources}</td>
 <td data-label="Exemption">${exemptionCell(ns)}</td>
+<td data-label="Changed">${changedCell(ns)}</td>
 </tr>`;
 }
 
@@ -168,11 +188,16 @@ export function renderStatusPage(
       `<option value="${c.key}"${query.sort === c.key ? ' selected' : ''}>${c.title.toLowerCase()}</option>`,
   ).join('');
   const { badge, banner } = resultHeader(report);
+  const refreshOptions = REFRESH_CHOICES.map(
+    (n) =>
+      `<option value="${n}"${query.refresh === n ? ' selected' : ''}>${n === 0 ? 'off' : n < 60 ? `${n} s` : `${n / 60} min`}</option>`,
+  ).join('');
+  const refresh = query.refresh ? `\n<meta http-equiv="refresh" content="${query.refresh}">` : '';
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="viewport" content="width=device-width, initial-scale=1">${refresh}
 <title>netpol-exporter: ${escapeHtml(pageTitle(report))}</title>
 <link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/static/status.css">
@@ -204,6 +229,7 @@ ${card('unknown', s.unknown)}
 <label>Verdict <select name="verdict" id="filter-verdict">${options}</select></label>
 <label>Sort by <select name="sort" id="sort-key">${sortOptions}</select></label>
 <label>Order <select name="dir" id="sort-dir"><option value="asc">ascending</option><option value="desc"${query.descending ? ' selected' : ''}>descending</option></select></label>
+<label>Auto-refresh <select name="refresh" id="refresh">${refreshOptions}</select></label>
 <button type="submit" id="filter-apply">Apply</button>
 <a href="/" class="reset">Reset</a>
 </form>
@@ -212,12 +238,12 @@ ${card('unknown', s.unknown)}
 <table id="namespaces">
 <thead><tr>${COLUMNS.map((c) => headerCell(c, query)).join('')}</tr></thead>
 <tbody>
-${shown.length > 0 ? shown.map(row).join('\n') : '<tr class="empty"><td colspan="7">No namespace matches.</td></tr>'}
+${shown.length > 0 ? shown.map(row).join('\n') : '<tr class="empty"><td colspan="8">No namespace matches.</td></tr>'}
 </tbody>
 </table>
 </div>
 </main>
-<footer><p>netpol-exporter ${escapeHtml(report.tool.version)}. Data from the exporter's watch cache; reload to refresh.</p></footer>
+<footer><p>netpol-exporter ${escapeHtml(report.tool.version)}. Data from the exporter's watch cache; reload to refresh${query.refresh ? `, or wait: this page reloads every ${query.refresh} s` : ''}. "Changed" is when the exporter last saw the namespace's verdict recomputed (since it started).</p></footer>
 </body>
 </html>
 `;

@@ -32,6 +32,8 @@ export { COMPLETE, type DataState, type DataStatus } from '../core/data-status.t
 export type ReportResult = 'pass' | 'fail' | 'unknown' | 'incomplete';
 
 export interface ReportNamespace extends NamespaceRow {
+  /** Exporter mode: when its verdict was last recomputed (or first listed), ISO 8601. */
+  changedAt?: string;
   /** Manifests mode: `file:line` where the namespace is declared (or first referenced). */
   location?: string;
 }

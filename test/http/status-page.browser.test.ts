@@ -146,7 +146,7 @@ describe('status page in headless Chromium', function () {
     expect(await rowNames(page)).to.deep.equal(api.namespaces.map((n: { name: string }) => n.name));
     const payments = page.locator('tr[data-namespace="payments"]');
     expect(await payments.locator('[data-label="Policies"]').textContent()).to.equal('2');
-    expect(await payments.locator('[data-label="Default deny ingress"]').textContent()).to.equal('yes');
+    expect(await payments.locator('[data-label="Deny ingress"]').textContent()).to.equal('yes');
     expect(await payments.locator('[data-label="Protected by"]').textContent()).to.equal('networkpolicy');
   });
 
@@ -280,5 +280,69 @@ describe('status page in headless Chromium', function () {
     } finally {
       await phone.close();
     }
+  });
+
+  it('at 390 px every field of every card is inside its card, and a card with an exemption stays short', async () => {
+    const phone = await browser.newPage({
+      viewport: { width: 390, height: 844 },
+      deviceScaleFactor: 3,
+      isMobile: true,
+    });
+    try {
+      await phone.goto(`${exporter.http.url}/`);
+      // Every element inside a row must lie within the row's box, and no cell may scroll sideways.
+      const escapes = await phone.evaluate<string[]>(`(() => {
+        const out = [];
+        for (const tr of document.querySelectorAll('#namespaces tbody tr')) {
+          const box = tr.getBoundingClientRect();
+          for (const el of tr.querySelectorAll('*')) {
+            const r = el.getBoundingClientRect();
+            if (r.width === 0 && r.height === 0) continue;
+            if (r.left < box.left - 0.5 || r.right > box.right + 0.5)
+              out.push(tr.dataset.namespace + ': ' + el.tagName + '.' + el.className + ' ' + Math.round(r.left) + '..' + Math.round(r.right) + ' outside ' + Math.round(box.left) + '..' + Math.round(box.right));
+            if (el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX !== 'visible')
+              out.push(tr.dataset.namespace + ': ' + el.tagName + ' scrolls sideways');
+          }
+        }
+        return out;
+      })()`);
+      expect(escapes).to.deep.equal([]);
+      const legacy = phone.locator('tr[data-namespace="legacy"]');
+      const card = await phone.evaluate<{
+        height: number;
+        owner: number;
+        reason: number;
+        content: number;
+      }>(`(() => {
+        const tr = document.querySelector('tr[data-namespace="legacy"]');
+        const td = tr.querySelector('[data-label="Exemption"]');
+        return {
+          height: tr.getBoundingClientRect().height,
+          owner: td.querySelector('.owner').getBoundingClientRect().left,
+          reason: td.querySelector('.reason').getBoundingClientRect().left,
+          content: td.getBoundingClientRect().left + parseFloat(getComputedStyle(td).paddingLeft),
+        };
+      })()`);
+      expect(card.height, 'the exempt namespace card height in px').to.be.below(420);
+      // The owner and the reason each start on the cell's content column, readable in full, not side by side.
+      expect(Math.round(card.owner)).to.equal(Math.round(card.content));
+      expect(Math.round(card.reason)).to.equal(Math.round(card.content));
+      await legacy.screenshot({ path: join(ARTIFACTS, 'status-page-phone-card.png') });
+    } finally {
+      await phone.close();
+    }
+  });
+
+  it('offers an auto-refresh, off by default, that reloads the page at the chosen interval', async () => {
+    await page.goto(`${exporter.http.url}/`);
+    expect(await page.locator('meta[http-equiv="refresh"]').count()).to.equal(0);
+    await page.selectOption('#refresh', '10');
+    await page.click('#filter-apply');
+    await page.waitForURL(/refresh=10/);
+    expect(await page.locator('meta[http-equiv="refresh"]').getAttribute('content')).to.equal('10');
+    const changed = await page
+      .locator('tr[data-namespace="payments"] [data-label="Changed"] time')
+      .getAttribute('datetime');
+    expect(Date.parse(changed ?? '')).to.be.greaterThan(0);
   });
 });

@@ -59,7 +59,34 @@ describe('status page rendering', () => {
       verdict: 'all',
       sort: 'name',
       descending: false,
+      refresh: 0,
     });
+  });
+
+  it('reloads itself only when asked, at one of the offered intervals, and keeps that choice in every link', () => {
+    const off = renderStatusPage(report(), parseStatusQuery({}), { telemetryPath: '/metrics' });
+    expect(off).not.to.contain('http-equiv="refresh"');
+    expect(parseStatusQuery({ refresh: '7' }).refresh).to.equal(0);
+    const on = renderStatusPage(report(), parseStatusQuery({ refresh: '30', verdict: 'uncovered' }), {
+      telemetryPath: '/metrics',
+    });
+    expect(on).to.contain('<meta http-equiv="refresh" content="30">');
+    expect(on).to.contain('href="/?verdict=covered&amp;refresh=30"');
+    expect(on).to.match(/<option value="30" selected>30 s<\/option>/);
+  });
+
+  it('shows when each namespace last changed, and sorts by it', () => {
+    const r = report();
+    const [alpha, hostile, gamma] = r.namespaces;
+    if (!alpha || !hostile || !gamma) throw new Error('three rows');
+    alpha.changedAt = '2026-01-01T00:00:03.000Z';
+    gamma.changedAt = '2026-01-01T00:00:01.000Z';
+    const html = renderStatusPage(r, parseStatusQuery({}), { telemetryPath: '/metrics' });
+    expect(html).to.contain(
+      '<td data-label="Changed"><time datetime="2026-01-01T00:00:03.000Z">2026-01-01 00:00:03</time></td>',
+    );
+    const names = selectNamespaces(r, parseStatusQuery({ sort: 'changed', dir: 'desc' })).map((n) => n.name);
+    expect(names).to.deep.equal([HOSTILE, 'alpha', 'gamma']);
   });
 
   it('filters by verdict and text, and sorts with the name as tie-breaker', () => {
