@@ -2,10 +2,12 @@
 // list") as a command for CI, against a live cluster or manifests. Exit 0 when nothing in scope is uncovered,
 // 1 when something is, 2 on usage, input or connection errors.
 import { formatReport, type OutputFormat } from '../audit/formats.ts';
+import { nothingToCheck } from '../audit/inventory.ts';
+import { InputError } from '../audit/manifests.ts';
 import { coverageReport, rowsFrom } from '../report/coverage-report.ts';
 import { buildInfo } from '../support/build-info.ts';
 import { flag, flagsHelp, parseArgs, parsers, UsageError } from './flags.ts';
-import { contextLookup, isInputProblem, joinRepeated, loadInventory, sourceFlags } from './source-flags.ts';
+import { contextLookup, isInputProblem, loadInventory, sourceArgs, sourceFlags } from './source-flags.ts';
 
 export const auditFlags = {
   ...sourceFlags,
@@ -51,7 +53,7 @@ export async function auditMain(
   io: CommandIo = processIo,
 ): Promise<number> {
   try {
-    const { values, help, positional } = parseArgs(auditFlags, joinRepeated(argv, 'manifests'), env);
+    const { values, help, positional } = parseArgs(auditFlags, sourceArgs(argv), env);
     if (help) {
       io.stdout(auditUsage());
       return EXIT.passed;
@@ -60,6 +62,9 @@ export async function auditMain(
       throw new UsageError(`unexpected argument ${JSON.stringify(positional[0])} (use --manifests PATH)`);
     const inventory = await loadInventory(values, io.readStdin);
     for (const warning of inventory.warnings) io.stderr(`netpol-exporter: warning: ${warning}\n`);
+    // Nothing checked is never a pass.
+    const nothing = nothingToCheck(inventory);
+    if (nothing) throw new InputError(nothing);
     const now = io.now?.() ?? new Date();
     const report = coverageReport({
       rows: rowsFrom(inventory.state, contextLookup(values, inventory.state, now)),
