@@ -162,6 +162,25 @@ function lossLines(losses: WorkloadLoss[]): string[] {
   });
 }
 
+/** What a file takes away, as the listing and the file's header say it. */
+function impactLines(workloads: readonly AffectedWorkload[] | undefined, losses: WorkloadLoss[]): string[] {
+  if (workloads === undefined) return ['Which workloads lose traffic is unknown (no pods were listed).'];
+  if (workloads.length === 0)
+    return ['No workload of this namespace is in the input: nothing known loses traffic.'];
+  if (losses.length === 0) return [`None of its ${workloads.length} workloads loses traffic it has today.`];
+  return lossLines(losses);
+}
+
+/** The namespaces left alone, grouped by why: one line that says so and how to include them. */
+function skippedLine(skipped: Map<string, string[]>): string {
+  const groups = [...skipped].map(([why, names]) => `${names.join(', ')} (${why})`).join('; ');
+  return (
+    `netpol-exporter: skipped ${groups}, as the bundled Kyverno baseline does: a default deny there can break ` +
+    'the cluster (in kube-system, the DNS of every namespace); the audit still counts them uncovered; ' +
+    '--include-system writes them too\n'
+  );
+}
+
 export async function remediateMain(
   argv: string[],
   env: Record<string, string | undefined>,
@@ -217,12 +236,7 @@ export async function remediateMain(
       if (why) skipped.set(why, [...(skipped.get(why) ?? []), row.name]);
       return why === undefined;
     });
-    if (skipped.size > 0)
-      io.stderr(
-        `netpol-exporter: skipped ${[...skipped].map(([why, names]) => `${names.join(', ')} (${why})`).join('; ')}, as the bundled Kyverno baseline does: a default deny ` +
-          'there can break the cluster (in kube-system, the DNS of every namespace); the audit still counts them ' +
-          'uncovered; --include-system writes them too\n',
-      );
+    if (skipped.size > 0) io.stderr(skippedLine(skipped));
     const ranked = rankNamespaces(
       named.map((row) => ({ name: row.name, labels: labelsOf(row.name) })),
       values.priorityLabels,
@@ -235,6 +249,13 @@ export async function remediateMain(
       );
       return EXIT.passed;
     }
+    const system = ranked.filter((ns) => baselineSkips(ns.name, labelsOf(ns.name)) !== undefined);
+    if (system.length > 0)
+      io.stderr(
+        `netpol-exporter: warning: --include-system: ${system.map((ns) => ns.name).join(', ')} get policies too; ` +
+          "beyond DNS they can block the cluster's own components (metrics-server, admission webhooks, CNI and " +
+          'CSI pods that are not host-network): review those files before applying\n',
+      );
     io.stderr(
       `netpol-exporter: ${values.mode === 'same-namespace' ? SAME_NAMESPACE_WARNING : DEFAULT_DENY_WARNING}`,
     );
@@ -256,13 +277,7 @@ export async function remediateMain(
         : [];
       const changes = [
         `Writes ${policies.map((p) => p.metadata.name).join(', ')}.`,
-        ...(workloads === undefined
-          ? ['Which workloads lose traffic is unknown (no pods were listed).']
-          : workloads.length === 0
-            ? ['No workload of this namespace is in the input: nothing known loses traffic.']
-            : losses.length === 0
-              ? [`None of its ${workloads.length} workloads loses traffic it has today.`]
-              : lossLines(losses)),
+        ...impactLines(workloads, losses),
       ];
       const file = values.outDir ? join(values.outDir, `${ns.name}.yaml`) : undefined;
       io.stderr(`${i + 1}. ${ns.name}${ns.reason ? ` (${ns.reason})` : ''}${file ? `: ${file}` : ''}\n`);

@@ -153,6 +153,10 @@ describe('remediate', () => {
 
     const all = await runMain(remediateMain, ['--manifests', SYSTEM_REPO, '--include-system']);
     expect(all.stderr).not.to.contain('skipped');
+    expect(all.stderr).to.contain(
+      'netpol-exporter: warning: --include-system: kube-node-lease, kube-public, kube-system, kyverno, legacy-vpn get ' +
+        'policies too;',
+    );
     const docs = policies(all.stdout);
     for (const doc of docs) expect(() => new NetworkPolicy(doc as never).validate()).not.to.throw();
     expect(
