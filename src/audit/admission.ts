@@ -53,6 +53,12 @@ const SERVED: Record<string, { groups: readonly string[]; served: string }> = {
 
 const POLICY_TYPES = ['Ingress', 'Egress'];
 
+/** Values from a manifest can hold anything: a warning stays one line. */
+function oneLine(value: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: replacing them is the point
+  return value.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ');
+}
+
 /** `kind ns/name` or `kind name`, as the warnings name an object. */
 export function describeObject(kind: string, namespace: string, name: string): string {
   return `${kind} ${namespace ? `${namespace}/` : ''}${name || '(no name)'}`;
@@ -194,7 +200,7 @@ export function admit(input: ManifestObject[], options: AdmissionOptions = {}): 
         'metadata.namespace (this one first); counted in "default", where kubectl apply puts them ' +
         '(--namespace chooses another)',
     );
-  return { objects, refusedIn, warnings };
+  return { objects, refusedIn, warnings: warnings.map(oneLine) };
 }
 
 /** The object with what the API server fills in: its namespace, and the Namespace name label. */

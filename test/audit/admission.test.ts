@@ -157,4 +157,13 @@ describe('admission of manifests', () => {
         'make it (the one at m.yaml:5 protects nothing)',
     ]);
   });
+
+  it('keeps every warning on one line, whatever a manifest puts in a name or an apiVersion', () => {
+    const result = admit([
+      obj('example.com/v1\nevil', 'Widget', 'a\nb'),
+      obj('apps/v1\u2028', 'Deployment', 'web', 'shop'),
+    ]);
+    expect(result.warnings).to.have.length(2);
+    for (const w of result.warnings) expect(w).not.to.match(/[\n\r\u2028]/);
+  });
 });
