@@ -59,6 +59,11 @@ export function table(report: CoverageReport): string {
     sourcesCell(ns),
     exemptionText(ns),
   ]);
+  // Manifests mode: where each namespace is declared or first referenced, as the JSON and JUnit outputs say.
+  if (report.namespaces.some((ns) => ns.location !== undefined)) {
+    header.push('LOCATION');
+    for (const [i, ns] of report.namespaces.entries()) rows[i]?.push(printable(ns.location ?? '-'));
+  }
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) =>
     cells

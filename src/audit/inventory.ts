@@ -4,16 +4,19 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { CoverageState } from '../core/coverage-state.ts';
 import { isObject, namespaceFacts, policyFacts } from '../core/facts.ts';
+import { countIsolation, podFacts } from '../core/pod-isolation.ts';
 import {
   EXTRA_SOURCES,
-  policySource,
   resourceName,
   type Source,
   sourceOfManifest,
   sourcePolicyFacts,
 } from '../core/sources/index.ts';
 import { ApiError, KubeApi } from '../watch/kube-api.ts';
+import { METADATA_ACCEPT } from '../watch/pod-watch.ts';
+import { admit, NAMESPACE_NAME_LABEL } from './admission.ts';
 import type { ManifestObject } from './manifests.ts';
+import { policySelection, type Workload, workloadsByNamespace } from './workloads.ts';
 
 export type InventoryOrigin = { mode: 'cluster'; server: string } | { mode: 'manifests'; paths: string[] };
 
@@ -23,6 +26,11 @@ export interface Inventory {
   origin: InventoryOrigin;
   /** Manifests mode: where each namespace is declared, or first referenced when no Namespace object declares it. */
   locations: Map<string, string>;
+  /**
+   * The pods each namespace runs, by workload: from the manifests' pod templates, or from a cluster's pods when
+   * they were listed. Undefined when not known (a cluster read without pods).
+   */
+  workloads: Map<string, Workload[]> | undefined;
   /** Things the user should know that do not fail the audit (printed on stderr). */
   warnings: string[];
 }
@@ -34,80 +42,106 @@ export class ConnectionError extends Error {
 
 const keepEveryAnnotation = () => true;
 
-const isKind = (obj: Record<string, unknown>, apiVersion: string, kind: string) =>
-  obj.apiVersion === apiVersion && obj.kind === kind;
+export interface ManifestInventoryOptions {
+  /** The sources that count toward covered (--coverage-sources); all when omitted. */
+  coverageSources?: ReadonlySet<Source> | undefined;
+  /** kubectl's --namespace: where namespaced objects without metadata.namespace land ('' means default). */
+  namespace?: string | undefined;
+}
 
 /**
- * Namespaces are those declared by Namespace objects plus those that namespaced objects name in
- * metadata.namespace (a repository often deploys into namespaces created elsewhere; they must be covered too).
- * A NetworkPolicy without metadata.namespace lands in `default` when applied with a default context, so it is
- * counted there, with a warning.
+ * The namespaces to check are those declared by Namespace objects plus every namespace a namespaced object lands
+ * in, as `kubectl apply` would place it (no metadata.namespace means `default`, or --namespace): a repository often
+ * deploys into namespaces created elsewhere, and those must be covered too. Objects go through the API server's
+ * defaulting and refusals first (admission.ts), and the workloads' pod templates say what each policy selects.
  */
 export function inventoryFromManifests(
   objects: ManifestObject[],
   paths: string[],
-  coverageSources?: ReadonlySet<Source>,
+  options: ManifestInventoryOptions = {},
 ): Inventory {
+  const { coverageSources } = options;
   const state = new CoverageState(coverageSources ? { coverageSources } : {});
   const locations = new Map<string, string>();
-  const warnings: string[] = [];
+  const admission = admit(objects, options.namespace ? { namespace: options.namespace } : {});
+  const warnings = [...admission.warnings];
   const referenced = new Map<string, string>();
-  for (const { object, location } of objects) {
-    if (isKind(object, 'v1', 'Namespace')) {
+  const policyLocations = new Map<string, string>();
+  for (const { object, location, apiVersion, kind, name, namespace } of admission.objects) {
+    if (apiVersion === 'v1' && kind === 'Namespace') {
       const facts = namespaceFacts(object, { keepAnnotation: keepEveryAnnotation });
-      if (!facts) {
-        warnings.push(`${location}: Namespace without metadata.name, ignored`);
-        continue;
+      if (facts) {
+        state.upsertNamespace(facts);
+        locations.set(facts.name, location);
       }
-      state.upsertNamespace(facts);
-      locations.set(facts.name, location);
       continue;
     }
-    const metadata = isObject(object.metadata) ? object.metadata : {};
-    let namespace = typeof metadata.namespace === 'string' ? metadata.namespace : '';
     const source = sourceOfManifest(object);
-    if (source && source !== 'networkpolicy') {
-      if (!namespace && policySource(source).namespaced) {
-        namespace = 'default';
-        warnings.push(
-          `${location}: ${object.kind} ${String(metadata.name)} has no metadata.namespace; counted in "default"`,
-        );
+    if (source === 'networkpolicy') {
+      const facts = policyFacts(object);
+      if (facts) {
+        state.upsertPolicy(facts);
+        policyLocations.set(`${namespace}/${name}`, location);
       }
-      const facts = sourcePolicyFacts(source, {
-        ...object,
-        metadata: { ...metadata, ...(namespace ? { namespace } : {}) },
-      });
+    } else if (source) {
+      const facts = sourcePolicyFacts(source, object);
       if (facts) state.upsertSourcePolicy(facts);
-      else warnings.push(`${location}: ${object.kind} without metadata.name, ignored`);
-    } else if (isKind(object, 'networking.k8s.io/v1', 'NetworkPolicy')) {
-      if (!namespace) {
-        namespace = 'default';
-        warnings.push(
-          `${location}: NetworkPolicy ${String(metadata.name)} has no metadata.namespace; counted in "default"`,
-        );
-      }
-      const facts = policyFacts({ ...object, metadata: { ...metadata, namespace } });
-      if (!facts) {
-        warnings.push(`${location}: NetworkPolicy without metadata.name, ignored`);
-        continue;
-      }
-      state.upsertPolicy(facts);
     }
     if (namespace && !referenced.has(namespace)) referenced.set(namespace, location);
   }
+  for (const [namespace, location] of admission.refusedIn)
+    if (!referenced.has(namespace)) referenced.set(namespace, location);
   for (const [name, location] of referenced) {
     if (state.namespaceFacts(name)) continue;
-    state.upsertNamespace({ name, phase: 'Active', createdSeconds: Number.NaN, labels: {}, annotations: {} });
+    state.upsertNamespace({
+      name,
+      phase: 'Active',
+      createdSeconds: Number.NaN,
+      labels: { [NAMESPACE_NAME_LABEL]: name },
+      annotations: {},
+    });
     locations.set(name, location);
   }
-  return { state, origin: { mode: 'manifests', paths }, locations, warnings };
+  const workloads = workloadsByNamespace(admission.objects);
+  for (const [namespace, list] of [...workloads].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const policies = [...state.policiesIn(namespace)];
+    const together = countIsolation(
+      namespace,
+      list.map((w) => w.labels),
+      policies,
+    );
+    for (const policy of policies) {
+      if (!policySelection(policy, list).dangling) continue;
+      const at = policyLocations.get(`${namespace}/${policy.name}`) ?? locations.get(namespace) ?? '';
+      warnings.push(
+        `${at}: NetworkPolicy ${namespace}/${policy.name} is dangling: its podSelector selects none of the ` +
+          `${list.length} workload${list.length === 1 ? '' : 's'} in ${namespace}, so it isolates nothing ` +
+          `(the namespace's policies together isolate ${together.isolated.ingress} of ${together.pods} for ` +
+          `ingress, ${together.isolated.egress} for egress)`,
+      );
+    }
+  }
+  return { state, origin: { mode: 'manifests', paths }, locations, workloads, warnings };
+}
+
+/** Manifests that hold nothing to check: the one-line reason (nothing checked is never a pass), else undefined. */
+export function nothingToCheck(inventory: Inventory): string | undefined {
+  if (inventory.origin.mode !== 'manifests' || inventory.state.namespaceCount > 0) return undefined;
+  return 'nothing to check: the manifests hold no Namespace and no namespaced object';
+}
+
+export interface ClusterInventoryOptions {
+  coverageSources?: ReadonlySet<Source> | undefined;
+  /** Also list the cluster's pods (metadata only; needs list on pods), to know what each namespace runs. */
+  pods?: boolean;
 }
 
 export async function inventoryFromCluster(
   kc: KubeConfig,
   pageSize: number,
-  coverageSources?: ReadonlySet<Source>,
+  options: ClusterInventoryOptions = {},
 ): Promise<Inventory> {
+  const { coverageSources } = options;
   const api = new KubeApi(kc);
   const server = api.server;
   const list = async (what: string, path: string) => {
@@ -148,7 +182,61 @@ export async function inventoryFromCluster(
     const facts = policyFacts(obj);
     if (facts) state.upsertPolicy(facts);
   }
-  return { state, origin: { mode: 'cluster', server }, locations: new Map(), warnings };
+  let workloads: Map<string, Workload[]> | undefined;
+  if (options.pods) {
+    try {
+      const pods = await api.listAll('/api/v1/pods', pageSize, METADATA_ACCEPT.list, podOfList);
+      workloads = workloadsOfPods(pods.items);
+    } catch (err) {
+      if (!(err instanceof ApiError && err.statusCode === 403))
+        throw new ConnectionError(`cannot list pods from ${server}: ${describe(err)}`);
+      warnings.push('not permitted to list pods; which workloads would lose traffic is unknown');
+    }
+  }
+  return { state, origin: { mode: 'cluster', server }, locations: new Map(), workloads, warnings };
+}
+
+interface ListedPod {
+  namespace: string;
+  name: string;
+  labels: Record<string, string>;
+  owner: { kind: string; name: string } | undefined;
+}
+
+function podOfList(item: unknown): ListedPod | undefined {
+  const facts = podFacts(item);
+  if (!facts || !isObject(item) || !isObject(item.metadata)) return undefined;
+  const refs = Array.isArray(item.metadata.ownerReferences) ? item.metadata.ownerReferences : [];
+  const controller = refs.find((r) => isObject(r) && r.controller === true) ?? refs[0];
+  const owner =
+    isObject(controller) && typeof controller.kind === 'string' && typeof controller.name === 'string'
+      ? { kind: controller.kind, name: controller.name }
+      : undefined;
+  return { ...facts, owner };
+}
+
+/**
+ * A cluster's pods as workloads: the pods of one owner with the same labels are one workload (a StatefulSet's pods
+ * differ by their pod-name label, so each is its own); a pod without an owner is a workload by itself.
+ */
+function workloadsOfPods(pods: ListedPod[]): Map<string, Workload[]> {
+  const groups = new Map<string, Workload>();
+  for (const pod of pods) {
+    const kind = pod.owner?.kind ?? 'Pod';
+    const name = pod.owner?.name ?? pod.name;
+    const labels = Object.fromEntries(Object.entries(pod.labels).sort(([a], [b]) => (a < b ? -1 : 1)));
+    const key = JSON.stringify([pod.namespace, kind, name, labels]);
+    const group = groups.get(key);
+    if (group) group.pods++;
+    else groups.set(key, { kind, name, namespace: pod.namespace, labels, location: '', pods: 1 });
+  }
+  const out = new Map<string, Workload[]>();
+  for (const workload of groups.values()) {
+    const list = out.get(workload.namespace) ?? [];
+    list.push(workload);
+    out.set(workload.namespace, list);
+  }
+  return out;
 }
 
 /** `fetch failed` says nothing; its cause (ECONNREFUSED, a TLS error) does. */

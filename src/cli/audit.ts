@@ -2,10 +2,13 @@
 // list") as a command for CI, against a live cluster or manifests. Exit 0 when nothing in scope is uncovered,
 // 1 when something is, 2 on usage, input or connection errors.
 import { formatReport, type OutputFormat } from '../audit/formats.ts';
+import { type Inventory, nothingToCheck } from '../audit/inventory.ts';
+import { InputError } from '../audit/manifests.ts';
+import { policySelection } from '../audit/workloads.ts';
 import { coverageReport, rowsFrom } from '../report/coverage-report.ts';
 import { buildInfo } from '../support/build-info.ts';
 import { flag, flagsHelp, parseArgs, parsers, UsageError } from './flags.ts';
-import { contextLookup, isInputProblem, joinRepeated, loadInventory, sourceFlags } from './source-flags.ts';
+import { contextLookup, isInputProblem, loadInventory, sourceArgs, sourceFlags } from './source-flags.ts';
 
 export const auditFlags = {
   ...sourceFlags,
@@ -45,13 +48,26 @@ const processIo: CommandIo = {
   stderr: (text) => process.stderr.write(text),
 };
 
+/**
+ * A namespace's NetworkPolicies that select none of its workloads' pods, when its pods are known (a namespace with no
+ * workload in the input runs its pods elsewhere: not judged, as the warnings say).
+ */
+function danglingPolicies(inventory: Inventory, namespace: string): readonly string[] | undefined {
+  const workloads = inventory.workloads?.get(namespace);
+  if (!workloads || workloads.length === 0) return undefined;
+  return [...inventory.state.policiesIn(namespace)]
+    .filter((policy) => policySelection(policy, workloads).dangling)
+    .map((policy) => policy.name)
+    .sort();
+}
+
 export async function auditMain(
   argv: string[],
   env: Record<string, string | undefined>,
   io: CommandIo = processIo,
 ): Promise<number> {
   try {
-    const { values, help, positional } = parseArgs(auditFlags, joinRepeated(argv, 'manifests'), env);
+    const { values, help, positional } = parseArgs(auditFlags, sourceArgs(argv), env);
     if (help) {
       io.stdout(auditUsage());
       return EXIT.passed;
@@ -60,9 +76,14 @@ export async function auditMain(
       throw new UsageError(`unexpected argument ${JSON.stringify(positional[0])} (use --manifests PATH)`);
     const inventory = await loadInventory(values, io.readStdin);
     for (const warning of inventory.warnings) io.stderr(`netpol-exporter: warning: ${warning}\n`);
+    // Nothing checked is never a pass.
+    const nothing = nothingToCheck(inventory);
+    if (nothing) throw new InputError(nothing);
     const now = io.now?.() ?? new Date();
     const report = coverageReport({
-      rows: rowsFrom(inventory.state, contextLookup(values, inventory.state, now)),
+      rows: rowsFrom(inventory.state, contextLookup(values, inventory.state, now), {
+        dangling: (name) => danglingPolicies(inventory, name),
+      }),
       source: inventory.origin,
       version: buildInfo.version,
       now,

@@ -20,6 +20,20 @@ export const sourceFlags = {
     default: '',
     parse: parsers.string,
   }),
+  namespace: flag({
+    name: 'namespace',
+    value: 'NAME',
+    help: 'with --manifests: the namespace of namespaced objects that name none, as kubectl apply -n; -n for short',
+    doc: 'Empty means `default`, as for `kubectl apply`. An object naming another namespace is refused, as `kubectl apply -n` refuses it.',
+    default: '',
+    parse: (raw: string, name: string) => {
+      if (raw !== '' && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(raw))
+        throw new UsageError(
+          `--${name} takes a namespace name (an RFC 1123 label), not ${JSON.stringify(raw)}`,
+        );
+      return raw;
+    },
+  }),
   kubeconfig: serveFlags.kubeconfig,
   context: serveFlags.context,
   pageSize: serveFlags.pageSize,
@@ -54,6 +68,27 @@ export function joinRepeated(argv: string[], name: string): string[] {
   return values.length > 0 ? [...rest, `--${name}=${values.join(',')}`] : rest;
 }
 
+/** kubectl's short `-n NAME` (and `-nNAME`) is `--namespace NAME` here too. */
+export function expandShortNamespace(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (arg === '-n') {
+      const next = argv[i + 1];
+      if (next === undefined) throw new UsageError('-n needs a value');
+      out.push(`--namespace=${next}`);
+      i++;
+    } else if (/^-n[^-]/.test(arg)) out.push(`--namespace=${arg.slice(2).replace(/^=/, '')}`);
+    else out.push(arg);
+  }
+  return out;
+}
+
+/** A one-shot command's argv as the flag parser takes it: `-n` expanded, repeated `--manifests` joined. */
+export function sourceArgs(argv: string[]): string[] {
+  return joinRepeated(expandShortNamespace(argv), 'manifests');
+}
+
 export function manifestPaths(config: SourceConfig): string[] {
   return config.manifests
     .split(',')
@@ -65,17 +100,28 @@ export function manifestPaths(config: SourceConfig): string[] {
 export async function loadInventory(
   config: SourceConfig,
   readStdin?: () => Promise<string>,
+  options: { pods?: boolean } = {},
 ): Promise<Inventory> {
   const paths = manifestPaths(config);
   if (paths.length > 0) {
     if (paths.filter((p) => p === '-').length > 1)
       throw new UsageError('--manifests - can be given only once');
-    return inventoryFromManifests(await readManifests(paths, readStdin), paths, config.coverageSources);
+    return inventoryFromManifests(await readManifests(paths, readStdin), paths, {
+      coverageSources: config.coverageSources,
+      namespace: config.namespace,
+    });
   }
+  if (config.namespace)
+    throw new UsageError(
+      '--namespace places manifests that name no namespace and needs --manifests; to audit some namespaces of a cluster use --namespaces.include',
+    );
   // Loaded on demand: manifests mode never needs the Kubernetes client.
   const { loadKubeConfig } = await import('./kubeconfig.ts');
   const kc = loadKubeConfig(config.kubeconfig, config.context);
-  return inventoryFromCluster(kc, config.pageSize, config.coverageSources);
+  return inventoryFromCluster(kc, config.pageSize, {
+    coverageSources: config.coverageSources,
+    ...(options.pods ? { pods: true } : {}),
+  });
 }
 
 /** Each namespace's exemption and scope as of `now`, by the exporter's own rules. */

@@ -76,6 +76,20 @@ metadata: {name: allow-everything, namespace: shop}
 spec: {podSelector: {}, ingress: [{}]}
 `;
 
+/** An application's own NetworkPolicy, written without a namespace as upstream charts write them. */
+const NETPOL_WITHOUT_NAMESPACE = `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: podinfo
+spec:
+  podSelector:
+    matchLabels:
+      app.kubernetes.io/name: podinfo
+  ingress:
+    - ports:
+        - port: 9898
+`;
+
 const verdicts = (report: CoverageReport) =>
   Object.fromEntries(report.namespaces.map((n) => [n.name, n.verdict]));
 
@@ -94,11 +108,14 @@ describe('audit --manifests', function () {
     expect(result.code).to.equal(0);
     const lines = result.stdout.split('\n');
     expect(lines[0]).to.match(
-      /^NAMESPACE\s+VERDICT\s+POLICIES\s+DENY-INGRESS\s+DENY-EGRESS\s+SOURCES\s+EXEMPTION$/,
+      /^NAMESPACE\s+VERDICT\s+POLICIES\s+DENY-INGRESS\s+DENY-EGRESS\s+SOURCES\s+EXEMPTION\s+LOCATION$/,
     );
-    expect(lines.find((l) => l.startsWith('shop '))).to.match(/covered\s+1\s+yes\s+yes\s+networkpolicy\s+-$/);
+    // The table names the file and line where each namespace is declared, as the JSON and JUnit outputs do.
+    expect(lines.find((l) => l.startsWith('shop '))).to.match(
+      /covered\s+1\s+yes\s+yes\s+networkpolicy\s+-\s+test\/fixtures\/audit\/covered-repo\/namespaces\.yaml:2$/,
+    );
     expect(lines.find((l) => l.startsWith('legacy '))).to.match(
-      /exempt\s+0\s+no\s+no\s+-\s+team-legacy until 2099-01-02T00:00:00Z$/,
+      /exempt\s+0\s+no\s+no\s+-\s+team-legacy until 2099-01-02T00:00:00Z\s+test\/fixtures\/audit\/covered-repo\/namespaces\.yaml:9$/,
     );
     expect(result.stdout).to.contain('PASS: 2 namespaces: 1 covered, 0 uncovered, 1 exempt, 0 excluded');
   });
@@ -206,10 +223,11 @@ describe('audit --manifests', function () {
     expect(table.code).to.equal(1);
     const lines = table.stdout.split('\n');
     expect(lines.find((l) => l.startsWith('payroll '))).to.match(
-      /uncovered\s+0\s+no\s+no\s+unknown:calico_globalnetworkpolicy\s+-$/,
+      // Manifests mode ends each row with the file:line where the namespace is declared.
+      /uncovered\s+0\s+no\s+no\s+unknown:calico_globalnetworkpolicy\s+-\s+\S+kinds\.yaml:\d+$/,
     );
     expect(lines.find((l) => l.startsWith('vault '))).to.match(
-      /covered\s+0\s+no\s+no\s+calico_globalnetworkpolicy\s+-$/,
+      /covered\s+0\s+no\s+no\s+calico_globalnetworkpolicy\s+-\s+\S+kinds\.yaml:\d+$/,
     );
     expect(table.stdout).to.contain(
       '  payroll: unknown: GlobalNetworkPolicy api-accounts could not be judged: serviceAccountSelector "role == \'api\'" is not evaluated',
@@ -267,6 +285,106 @@ metadata:
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it("checks a real application's manifests (no namespace, no NetworkPolicy) where kubectl apply puts them", async () => {
+    const app = join(FIXTURES, 'app-repo');
+    const result = await audit(['--manifests', app]);
+    expect(result.code).to.equal(1);
+    expect(result.stdout).to.match(/^default\s+uncovered\s+0\s+no\s+no\s+-\s+-\s+\S+deployment\.yaml:3$/m);
+    expect(result.stdout).to.contain('FAIL: 1 namespaces: 0 covered, 1 uncovered');
+    expect(result.stderr).to.equal(
+      'netpol-exporter: warning: test/fixtures/audit/app-repo/deployment.yaml:3: 5 namespaced objects have no ' +
+        'metadata.namespace (this one first); counted in "default", where kubectl apply puts them (--namespace ' +
+        'chooses another)\n',
+    );
+    for (const flag of [['-n', 'shop'], ['--namespace', 'shop'], ['--namespace=shop'], ['-nshop']]) {
+      const placed = await audit(['--manifests', app, ...flag, '--output=json']);
+      expect(placed.code, flag.join(' ')).to.equal(1);
+      expect(placed.stderr, flag.join(' ')).to.equal('');
+      expect(verdicts(json(placed))).to.deep.equal({ shop: 'uncovered' });
+    }
+    const covered = await audit(
+      ['--manifests', app, '--manifests', '-', '-n', 'shop'],
+      NETPOL_WITHOUT_NAMESPACE,
+    );
+    expect(covered.code).to.equal(0);
+    expect(covered.stdout).to.contain('PASS: 1 namespaces: 1 covered');
+  });
+
+  it('exits 2 with one line when the manifests hold nothing to check: nothing checked is never a pass', async () => {
+    const clusterOnly = await audit([
+      '--manifests',
+      join(FIXTURES, 'app-repo/cluster.yaml'),
+      '--manifests',
+      join(FIXTURES, 'kustomize-app/kustomization.yaml'),
+    ]);
+    expect(clusterOnly.code).to.equal(2);
+    expect(clusterOnly.stdout).to.equal('');
+    expect(clusterOnly.stderr).to.equal(
+      'netpol-exporter audit: nothing to check: the manifests hold no Namespace and no namespaced object\n',
+    );
+    const empty = await audit(['--manifests', '-'], '# nothing here\n');
+    expect(empty.code).to.equal(2);
+  });
+
+  it('--namespace applies to manifests only: against a cluster it is a usage error, and it takes a namespace name', async () => {
+    const live = await audit(['-n', 'shop', '--kubeconfig', join(FIXTURES, 'no-such-kubeconfig')]);
+    expect(live.code).to.equal(2);
+    expect(live.stderr).to.match(
+      /^netpol-exporter audit: --namespace .*needs --manifests.*--namespaces\.include\n$/,
+    );
+    const bad = await audit(['--manifests', join(FIXTURES, 'app-repo'), '--namespace=Shop_1']);
+    expect(bad.code).to.equal(2);
+    expect(bad.stderr).to.equal(
+      'netpol-exporter audit: --namespace takes a namespace name (an RFC 1123 label), not "Shop_1"\n',
+    );
+  });
+
+  it('reads manifests as the API server would: what it changes or refuses protects nothing, one warning line each', async () => {
+    const result = await audit(['--manifests', join(FIXTURES, 'refused-repo'), '--output=json']);
+    expect(result.code).to.equal(1);
+    const report = json(result);
+    expect(verdicts(report)).to.deep.equal({
+      'old-api': 'uncovered',
+      'older-api': 'uncovered',
+      // Its Calico policy selects kubernetes.io/metadata.name == 'team-a': the label the cluster sets, not the manifest's.
+      'team-a': 'covered',
+      // The later of the two "deny" policies wins: a default deny for ingress only.
+      twice: 'covered',
+      typo: 'uncovered',
+    });
+    expect(report.namespaces.find((n) => n.name === 'twice')?.defaultDeny).to.deep.equal({
+      ingress: true,
+      egress: false,
+    });
+    const file = 'test/fixtures/audit/refused-repo/all.yaml';
+    const warnings = result.stderr.trimEnd().split('\n');
+    expect(warnings.map((w) => /^netpol-exporter: warning: (\S+): /.exec(w)?.[1])).to.deep.equal(
+      [2, 20, 30, 39, 48, 75].map((n) => `${file}:${n}`),
+    );
+    expect(warnings[0]).to.contain('label kubernetes.io/metadata.name is "team-b" here');
+    expect(warnings[1]).to.contain('spec.policyTypes[0]: Unsupported value: "ingress"');
+    expect(warnings[2]).to.contain('networking.k8s.io/v1beta1 is not served');
+    expect(warnings[3]).to.contain('extensions/v1beta1 is not served');
+    expect(warnings[4]).to.contain('Only one baseline admin network policy with metadata.name="default"');
+    expect(warnings[5]).to.contain(`is also defined at ${file}:65; the later one wins`);
+    for (const w of warnings.slice(1, 5)) expect(w).to.match(/a cluster refuses it, so it protects nothing$/);
+  });
+
+  it('lists dangling policies from the pods of the workloads in the manifests', async () => {
+    const result = await audit(['--manifests', join(FIXTURES, 'dangling-repo')]);
+    expect(result.code).to.equal(0);
+    expect(result.stderr).to.equal(
+      'netpol-exporter: warning: test/fixtures/audit/dangling-repo/policies.yaml:17: NetworkPolicy ' +
+        'shop/frontend-egress is dangling: its podSelector selects none of the 3 workloads in shop, so it ' +
+        "isolates nothing (the namespace's policies together isolate 1 of 3 for ingress, 0 for egress)\n",
+    );
+    // The report names it too: the table's finding line and the JSON's dangling list.
+    expect(result.stdout).to.contain('shop: dangling');
+    const json = await audit(['--manifests', join(FIXTURES, 'dangling-repo'), '--output', 'json']);
+    const shop = (JSON.parse(json.stdout) as CoverageReport).namespaces.find((n) => n.name === 'shop');
+    expect(shop?.dangling).to.deep.equal(['frontend-egress']);
   });
 
   it('names the file and line of malformed YAML in one line, exit 2, no stack trace', async () => {

@@ -102,6 +102,56 @@ export function applyDefaults(k: KindDef, obj: KObject): void {
   }
 }
 
+const POLICY_TYPES = ['Ingress', 'Egress'];
+
+/**
+ * Validation the real server applies after defaulting, where a client would notice it: NetworkPolicy policyTypes
+ * (pkg/apis/networking/validation: at most two, each Ingress or Egress) and the BaselineAdminNetworkPolicy
+ * singleton (the CRD's CEL rule `self.metadata.name == 'default'`). Throws the server's 422.
+ */
+export function validateObject(k: KindDef, obj: KObject): void {
+  const name = obj.metadata.name ?? '';
+  if (k.group === 'networking.k8s.io' && k.kind === 'NetworkPolicy') {
+    const types = isObject(obj.spec) ? obj.spec.policyTypes : undefined;
+    if (!Array.isArray(types)) return;
+    if (types.length > POLICY_TYPES.length) {
+      throw errors.invalid(k, name, [
+        {
+          field: 'spec.policyTypes',
+          reason: 'FieldValueInvalid',
+          message: `Invalid value: ${JSON.stringify(types)}: may not specify more than two policyTypes`,
+        },
+      ]);
+    }
+    const causes = types.flatMap((t, i) =>
+      typeof t === 'string' && POLICY_TYPES.includes(t)
+        ? []
+        : [
+            {
+              field: `spec.policyTypes[${i}]`,
+              reason: 'FieldValueNotSupported',
+              message: `Unsupported value: ${JSON.stringify(t)}: supported values: "Ingress", "Egress"`,
+            },
+          ],
+    );
+    if (causes.length > 0) throw errors.invalid(k, name, causes);
+  }
+  if (
+    k.group === 'policy.networking.k8s.io' &&
+    k.kind === 'BaselineAdminNetworkPolicy' &&
+    name !== 'default'
+  ) {
+    throw errors.invalid(k, name, [
+      {
+        field: '',
+        reason: 'FieldValueInvalid',
+        message:
+          'Invalid value: "object": Only one baseline admin network policy with metadata.name="default" can be created in the cluster',
+      },
+    ]);
+  }
+}
+
 export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -97,13 +97,18 @@ export const errors = {
     causes: { field: string; message: string; reason: string }[],
   ): StatusError {
     const what = k.group === '' ? k.kind : `${k.kind}.${k.group}`;
-    const list = causes.map((c) => `${c.field}: ${c.message}`);
+    // A rule on the whole object (a CRD's CEL rule) has no field: the server prints `<nil>` there.
+    const list = causes.map((c) => `${c.field || '<nil>'}: ${c.message}`);
     const message = `${what} "${name}" is invalid: ${list.length === 1 ? list[0] : `[${list.join(', ')}]`}`;
     return new StatusError(422, 'Invalid', message, {
       name,
       ...(k.group === '' ? {} : { group: k.group }),
       kind: k.kind,
-      causes: causes.map((c) => ({ reason: c.reason, message: c.message, field: c.field })),
+      causes: causes.map((c) => ({
+        reason: c.reason,
+        message: c.message,
+        ...(c.field ? { field: c.field } : {}),
+      })),
     });
   },
   namespaceTerminating(k: KindDef, name: string, namespace: string): StatusError {

@@ -16,6 +16,7 @@ import {
   rfc3339,
   strategicMergePatch,
   validateName,
+  validateObject,
 } from './objects.ts';
 import { parseFieldSelector, parseLabelSelector } from './selectors.ts';
 import { errors, StatusError } from './status.ts';
@@ -224,6 +225,7 @@ export class Store {
     if (kind.hasGeneration) meta.generation = 1;
     else delete meta.generation;
     applyDefaults(kind, obj);
+    validateObject(kind, obj);
     if (kind === this.namespaces) obj.status = { phase: 'Active' };
     if (w.dryRun) {
       meta.resourceVersion = String(this.rv);
@@ -319,6 +321,7 @@ export class Store {
       meta.creationTimestamp = now;
       if (kind.hasGeneration) meta.generation = 1;
       applyDefaults(kind, object);
+      validateObject(kind, object);
       if (kind === this.namespaces) object.status = { phase: 'Active' };
       meta.resourceVersion = String(++this.rv);
       this.put(c, key, object);
@@ -401,6 +404,7 @@ export class Store {
       delete meta.generation;
     }
     applyDefaults(kind, obj);
+    validateObject(kind, obj);
     if (kind === this.namespaces) obj.status = current.status;
     meta.resourceVersion = current.metadata.resourceVersion;
     // A no-op write returns the stored object untouched: no new resourceVersion, no watch event (as the real server).
