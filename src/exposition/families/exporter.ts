@@ -95,3 +95,31 @@ export function exporterFamilies(build: BuildInfo): Family<WatchStatus[]>[] {
     },
   ];
 }
+
+/** What the HTTP edge reports about itself (src/http/serving-stats.ts fills it). */
+export interface ServingStatus {
+  /** Requests and connections refused so far, by reason; every reason is present, 0 until it happens. */
+  refused: ReadonlyMap<string, number>;
+  /** Per reason, 1 while the web config file on disk is refused for it; undefined without --web.config.file. */
+  webConfigReloadRefused: ReadonlyMap<string, number> | undefined;
+}
+
+export const servingFamilies: Family<ServingStatus>[] = [
+  {
+    name: 'netpol_exporter_http_refused_total',
+    help: 'Requests and connections the HTTP server refused, by reason.',
+    type: 'counter',
+    samples: (status) =>
+      [...status.refused].map(([reason, value]) => ({ labels: [['reason', reason]], value })),
+  },
+  {
+    name: 'netpol_exporter_web_config_reload_refused',
+    help: '1 while the changed web config file is not applied, by reason; the previous settings stay in force.',
+    type: 'gauge',
+    samples: (status) =>
+      [...(status.webConfigReloadRefused ?? [])].map(([reason, value]) => ({
+        labels: [['reason', reason]],
+        value,
+      })),
+  },
+];
