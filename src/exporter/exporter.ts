@@ -9,7 +9,7 @@ import { DEFAULT_ANNOTATION_PREFIX, isExemptionAnnotation } from '../core/exempt
 import type { NamespaceContextOptions } from '../core/namespace-context.ts';
 import { EMPTY_SCOPE } from '../core/namespace-scope.ts';
 import type { NamespaceVerdict } from '../core/verdict.ts';
-import { type BodyPiece, identityBody } from '../exposition/encoded-body.ts';
+import type { BodyPiece } from '../exposition/encoded-body.ts';
 import { type BuildInfo, exporterFamilies } from '../exposition/families/exporter.ts';
 import { namespaceFamilies } from '../exposition/families/namespace.ts';
 import { type Family, renderHeader, renderSamples } from '../exposition/family.ts';
@@ -102,12 +102,10 @@ export class Exporter {
     return core;
   }
 
-  /** The whole exposition: per-namespace families, the exporter's own, then process and Node.js metrics. */
-  async metrics(): Promise<string> {
-    return Buffer.concat(identityBody(await this.metricsPieces())).toString('utf8');
-  }
-
-  /** metrics() as body pieces: the rendered stores as cached bytes (and gzip), the small per-scrape tail as text. */
+  /**
+   * The whole exposition (per-namespace families, the exporter's own, then process and Node.js metrics) as body
+   * pieces: the rendered stores as cached bytes (and gzip), the small per-scrape tail as text.
+   */
   async metricsPieces(): Promise<BodyPiece[]> {
     let own = '';
     for (const family of this.selfFamilies)
