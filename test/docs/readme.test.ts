@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { serveFlags } from '../../src/cli/flags.ts';
 import { simulateFlags } from '../../src/cli/simulate-main.ts';
-import { exporterFamilies } from '../../src/exposition/families/exporter.ts';
+import { exporterFamilies, servingFamilies } from '../../src/exposition/families/exporter.ts';
 import { namespaceFamilies } from '../../src/exposition/families/namespace.ts';
 import { namespaceContextFamilies } from '../../src/exposition/families/namespace-context.ts';
 import {
@@ -22,6 +22,7 @@ describe('README', () => {
     ...protectionFamilies,
     ...podIsolationFamilies,
     sourceStatusFamily,
+    ...servingFamilies,
   ];
   for (const family of families) {
     it(`documents the metric ${family.name}`, () => {
