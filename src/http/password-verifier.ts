@@ -175,10 +175,11 @@ export class PasswordVerifier {
       return;
     }
     this.running = true;
+    // A comparison that failed (the worker died) proves nothing either way: answered busy, and not remembered.
     this.compare(job.password, job.hash)
       .then(
         (ok) => job.done(ok),
-        () => job.done(false),
+        () => job.done(undefined),
       )
       .finally(() => {
         this.running = false;

@@ -233,11 +233,15 @@ function parseTls(value: unknown, baseDir: string): TlsSettings | undefined {
   const where = 'tls_server_config';
   const certFile = optionalString(t, 'cert_file', where);
   const keyFile = optionalString(t, 'key_file', where);
-  const inline = {
-    ...(optionalString(t, 'cert', where) ? { cert: optionalString(t, 'cert', where) } : {}),
-    ...(optionalString(t, 'key', where) ? { key: optionalString(t, 'key', where) } : {}),
-    ...(optionalString(t, 'client_ca', where) ? { clientCa: optionalString(t, 'client_ca', where) } : {}),
-  } as TlsSettings['inline'];
+  const inline: TlsSettings['inline'] = {};
+  for (const [key, field] of [
+    ['cert', 'cert'],
+    ['key', 'key'],
+    ['client_ca', 'clientCa'],
+  ] as const) {
+    const pem = optionalString(t, key, where);
+    if (pem) inline[field] = pem;
+  }
   if (!(certFile || inline.cert) || !(keyFile || inline.key))
     throw new WebConfigError(
       'tls_server_config needs a certificate and a key (cert_file and key_file, or cert and key)',

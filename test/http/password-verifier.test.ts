@@ -144,6 +144,18 @@ describe('password verifier', () => {
     expect(compared).to.equal(3);
   });
 
+  it('a comparison that fails (the worker died) answers busy and is not remembered', async () => {
+    let calls = 0;
+    const verifier = new PasswordVerifier({
+      compare: async () => {
+        if (calls++ === 0) throw new Error('password worker exited');
+        return true;
+      },
+    });
+    expect(await verifier.check('prometheus', 'right', users, 'a')).to.equal('busy');
+    expect(await verifier.check('prometheus', 'right', users, 'a')).to.equal('ok');
+  });
+
   it('compares with bcrypt on a worker thread by default', async () => {
     const hash = bcrypt.hashSync('s3cret', 4);
     const verifier = new PasswordVerifier();
