@@ -94,8 +94,7 @@ export function createApp(source: MetricsSource, options: HttpOptions): express.
   app.get(options.telemetryPath, async (req, res) => {
     const gzipped = req.acceptsEncodings('gzip', 'identity') === 'gzip';
     res.set('Content-Type', CONTENT_TYPE).set('Vary', 'Accept-Encoding');
-    const pieces = await source.metricsPieces();
-    if (stats) pieces.push(stats.render());
+    const pieces = [...(await source.metricsPieces()), ...(stats ? [stats.render()] : [])];
     const chunks = gzipped ? await gzipBody(pieces) : identityBody(pieces);
     if (gzipped) res.set('Content-Encoding', 'gzip');
     res.set('Content-Length', String(chunks.reduce((n, c) => n + c.length, 0)));

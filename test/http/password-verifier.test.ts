@@ -233,8 +233,9 @@ describe('basic auth under a wrong-password flood', function () {
     console.log(
       `      scrape latency during the flood: first (bcrypt) ${first[0]}ms; then max ${Math.max(...rest)}ms`,
     );
-    expect(first[0]).to.be.below(5000);
-    expect(Math.max(...rest)).to.be.below(2000);
+    // Before, this scrape got 503 or timed out at 10 s; the bounds leave room for a busy machine.
+    expect(first[0]).to.be.below(8000);
+    expect(Math.max(...rest)).to.be.below(5000);
     const counts = await attack.stop();
     attack = undefined;
     expect(counts['401'] ?? 0).to.be.above(0); // the flood was answered, not ignored
@@ -257,6 +258,6 @@ describe('basic auth under a wrong-password flood', function () {
     await eventually(() => expect(logs.join('')).to.contain('web config reloaded'), 20_000);
     const took = await scrapeTimes(url, 10);
     console.log(`      scrape latency during the flood after a reload: max ${Math.max(...took)}ms`);
-    expect(Math.max(...took)).to.be.below(2000);
+    expect(Math.max(...took)).to.be.below(5000);
   });
 });
