@@ -4,6 +4,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { namespaceFacts, type PolicyFacts, policyFacts } from '../../src/core/facts.ts';
 import { namespaceVerdict } from '../../src/core/verdict.ts';
+import { type BodyPiece, encodedPiece } from '../../src/exposition/encoded-body.ts';
 import { namespaceFamilies } from '../../src/exposition/families/namespace.ts';
 import { renderHeader, renderSamples } from '../../src/exposition/family.ts';
 import type { MetricsSource } from '../../src/http/server.ts';
@@ -25,7 +26,12 @@ export class ListOnScrapeExporter implements MetricsSource {
     return { ready: true, reason: 'nothing to sync: every scrape lists' };
   }
 
-  async metrics(): Promise<string> {
+  /** One piece rendered per scrape: nothing is kept between scrapes. */
+  async metricsPieces(): Promise<BodyPiece[]> {
+    return [encodedPiece(await this.render())];
+  }
+
+  private async render(): Promise<string> {
     const [namespaces, policies] = await Promise.all([
       this.api.listAll('/api/v1/namespaces', this.pageSize),
       this.api.listAll('/apis/networking.k8s.io/v1/networkpolicies', this.pageSize),

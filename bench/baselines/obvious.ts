@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { CoverageState } from '../../src/core/coverage-state.ts';
 import { DIRECTIONS, type NamespaceVerdict } from '../../src/core/verdict.ts';
+import { type BodyPiece, encodedPiece } from '../../src/exposition/encoded-body.ts';
 import type { MetricsSource } from '../../src/http/server.ts';
 import { ClusterWatch } from '../../src/watch/cluster-watch.ts';
 
@@ -88,7 +89,8 @@ export class ObviousExporter implements MetricsSource {
     return this.watch.readiness();
   }
 
-  metrics(): Promise<string> {
-    return this.registry.metrics();
+  /** prom-client's text as one piece, gzipped off the event loop as prom-client users would. */
+  async metricsPieces(): Promise<BodyPiece[]> {
+    return [encodedPiece(await this.registry.metrics())];
   }
 }

@@ -20,7 +20,11 @@ const source =
   args.kind === 'list-on-scrape'
     ? new ListOnScrapeExporter(kc, pageSize)
     : new ObviousExporter({ kc, log, pageSize });
-const http = await listen(createApp(source, { telemetryPath: '/metrics', log }), '127.0.0.1', 0);
+const http = await listen(
+  createApp(source, { telemetryPath: '/metrics', log, version: 'baseline' }),
+  '127.0.0.1',
+  0,
+);
 if (source instanceof ObviousExporter) source.start();
 log.info({ kind: args.kind, url: http.url }, 'baseline listening');
 process.once('SIGTERM', () => process.exit(0));

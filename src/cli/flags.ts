@@ -164,6 +164,20 @@ export const serveFlags = {
     default: '',
     parse: parsers.string,
   }),
+  probeListenAddress: flag({
+    name: 'web.probe-listen-address',
+    value: 'ADDRESS',
+    help: 'a second listener serving only /healthz and /readyz, without TLS or authentication, for the kubelet; empty means none',
+    default: '',
+    parse: (raw: string, name: string) => (raw === '' ? undefined : listenAddress(raw, name)),
+  }),
+  maxConnectionsPerClient: flag({
+    name: 'web.max-connections-per-client',
+    value: 'N',
+    help: 'open connections one client address may hold on each listener; more are closed at once',
+    default: '64',
+    parse: parsers.positiveInt,
+  }),
   logLevel: flag({
     name: 'log.level',
     value: 'LEVEL',

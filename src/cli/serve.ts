@@ -2,7 +2,8 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { Exporter, type ExporterOptions } from '../exporter/exporter.ts';
-import { createApp, type Listening, listen } from '../http/server.ts';
+import { createApp, createProbeApp, type Listening, listen } from '../http/server.ts';
+import { ServingStats } from '../http/serving-stats.ts';
 import { WebConfigError, WebConfigGuard } from '../http/web-config.ts';
 import { buildInfo } from '../support/build-info.ts';
 import { namespaceContextOptions, type ServeConfig, UsageError } from './flags.ts';
@@ -10,6 +11,8 @@ import { namespaceContextOptions, type ServeConfig, UsageError } from './flags.t
 export interface RunningExporter {
   exporter: Exporter;
   http: Listening;
+  /** The --web.probe-listen-address listener, when there is one. */
+  probes: Listening | undefined;
   stop(): Promise<void>;
 }
 
@@ -41,17 +44,37 @@ export async function startExporter(
     podIsolation: config.podIsolation,
     ...(tuning.backoff ? { backoff: tuning.backoff } : {}),
   });
+  const stats = new ServingStats();
+  const maxConnectionsPerClient = config.maxConnectionsPerClient;
   const http = await listen(
-    createApp(exporter, { telemetryPath: config.telemetryPath, log }),
+    createApp(exporter, {
+      telemetryPath: config.telemetryPath,
+      log,
+      version: buildInfo.version,
+      stats,
+    }),
     config.listenAddress.host,
     config.listenAddress.port,
-    webConfig ? { webConfig } : {},
+    { ...(webConfig ? { webConfig } : {}), stats, maxConnectionsPerClient },
   );
+  // Probes need few connections; a small cap keeps this listener cheap whoever reaches it.
+  const probes = config.probeListenAddress
+    ? await listen(
+        createProbeApp(exporter, { log }),
+        config.probeListenAddress.host,
+        config.probeListenAddress.port,
+        { stats, maxConnections: 64, maxConnectionsPerClient: Math.min(8, maxConnectionsPerClient) },
+      ).catch(async (err: unknown) => {
+        await http.close();
+        throw err;
+      })
+    : undefined;
   exporter.start();
   log.info(
     {
       version: buildInfo.version,
       url: http.url,
+      ...(probes ? { probeUrl: probes.url } : {}),
       server: kc.getCurrentCluster()?.server,
       tls: webConfig?.tls ?? false,
       basicAuth: (webConfig?.config.users.size ?? 0) > 0,
@@ -61,8 +84,9 @@ export async function startExporter(
   return {
     exporter,
     http,
+    probes,
     stop: async () => {
-      await Promise.all([exporter.stop(), http.close()]);
+      await Promise.all([exporter.stop(), http.close(), probes?.close()]);
     },
   };
 }

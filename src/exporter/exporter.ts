@@ -10,7 +10,7 @@ import { DEFAULT_ANNOTATION_PREFIX, isExemptionAnnotation } from '../core/exempt
 import type { NamespaceContextOptions } from '../core/namespace-context.ts';
 import { EMPTY_SCOPE } from '../core/namespace-scope.ts';
 import { EXTRA_SOURCES, type ExtraSource, type Source } from '../core/sources/index.ts';
-import { type BodyPiece, identityBody } from '../exposition/encoded-body.ts';
+import type { BodyPiece } from '../exposition/encoded-body.ts';
 import { type BuildInfo, type ExporterSelf, exporterFamilies } from '../exposition/families/exporter.ts';
 import { renderHeader, renderSamples } from '../exposition/family.ts';
 import type { Clock } from '../support/deadline-timer.ts';
@@ -113,11 +113,12 @@ export class Exporter {
     return dataStatus(this.parts, { stallTimeoutMs: this.stallTimeoutMs, counted: this.counted });
   }
 
-  /** With --pod-isolation, once pods are listed: the namespace's NetworkPolicies that select none of its pods. */
+  /** When the namespace's verdict was last recomputed (epoch ms), since the exporter started. */
   changedAt(namespace: string): number | undefined {
     return this.changed.get(namespace);
   }
 
+  /** With --pod-isolation, once pods are listed: the namespace's NetworkPolicies that select none of its pods. */
   dangling(namespace: string): readonly string[] | undefined {
     return this.pods?.dangling(namespace);
   }
@@ -133,10 +134,5 @@ export class Exporter {
     let own = '';
     for (const family of exporterFamilies) own += renderHeader(family) + renderSamples(family, self);
     return [...this.parts.flatMap((part) => part.pieces()), own, await this.processRegistry.metrics()];
-  }
-
-  /** metricsPieces() joined, for tests and tools that want the text. */
-  async metrics(): Promise<string> {
-    return Buffer.concat(identityBody(await this.metricsPieces())).toString('utf8');
   }
 }

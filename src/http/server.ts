@@ -1,23 +1,18 @@
 // HTTP edge: status page, metrics, probes. Knows nothing of Kubernetes; it asks a MetricsSource.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { promisify } from 'node:util';
-import { gzip } from 'node:zlib';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { type BodyPiece, gzipBody, identityBody } from '../exposition/encoded-body.ts';
 import { CONTENT_TYPE } from '../exposition/text.ts';
-import { buildInfo } from '../support/build-info.ts';
-import { inFlightLimit } from './limits.ts';
+import { type ConnectionLimits, inFlightLimit, limitConnections } from './limits.ts';
+import type { ServingStats } from './serving-stats.ts';
 import { mountStatusPage } from './status-page.ts';
 import type { WebConfigGuard } from './web-config.ts';
 
-const gzipAsync = promisify(gzip);
-
 export interface MetricsSource {
-  metrics(): Promise<string>;
-  /** The same exposition as pieces encoded ahead of time (src/exposition/encoded-body.ts); preferred when present. */
-  metricsPieces?(): Promise<BodyPiece[]>;
+  /** The exposition as pieces encoded ahead of time (src/exposition/encoded-body.ts). */
+  metricsPieces(): Promise<BodyPiece[]>;
   /** `incomplete`: ready, but the data is not complete (why); /readyz still answers 200 and says so. */
   readiness(): { ready: boolean; reason: string; incomplete?: string };
 }
@@ -25,8 +20,12 @@ export interface MetricsSource {
 export interface HttpOptions {
   telemetryPath: string;
   log: Logger;
+  /** Shown on the status page and in its JSON. */
+  version: string;
   /** Scrapes served at once; more get 503 with Retry-After. Default 64 (well above Prometheus HA pairs and sharding). */
   maxScrapesInFlight?: number;
+  /** The HTTP edge's own counters; when given, they are counted and appended to every scrape. */
+  stats?: ServingStats;
 }
 
 const SECURITY_HEADERS = {
@@ -37,12 +36,18 @@ const SECURITY_HEADERS = {
   'Referrer-Policy': 'no-referrer',
 };
 
-export function createApp(source: MetricsSource, options: HttpOptions): express.Express {
+/** What every app here shares: exact routing, security headers, read-only methods. */
+function baseApp(): express.Express {
   const app = express();
+  // Paths match exactly, as in the Go exporters: /METRICS and /metrics/ are 404, not the metrics.
+  app.set('case sensitive routing', true);
+  app.set('strict routing', true);
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use((_req, res, next) => {
-    res.set(SECURITY_HEADERS);
+    // Headers the web config set (http_server_config.headers) win over these defaults.
+    for (const [name, value] of Object.entries(SECURITY_HEADERS))
+      if (!res.hasHeader(name)) res.setHeader(name, value);
     next();
   });
   // Everything here is read-only: other methods get 405 rather than a misleading 404.
@@ -50,10 +55,10 @@ export function createApp(source: MetricsSource, options: HttpOptions): express.
     if (req.method === 'GET' || req.method === 'HEAD') return next();
     res.set('Allow', 'GET, HEAD').status(405).type('text/plain').send('method not allowed\n');
   });
+  return app;
+}
 
-  // The status page, its JSON and its stylesheet (src/http/status-page.ts); it reads the source's `state` and
-  // `context` (the Exporter's cache) when it has them.
-  mountStatusPage(app, source, { telemetryPath: options.telemetryPath, version: buildInfo.version });
+function mountProbes(app: express.Express, source: Pick<MetricsSource, 'readiness'>): void {
   app.get('/healthz', (_req, res) => {
     res.type('text/plain').send('ok\n');
   });
@@ -65,34 +70,56 @@ export function createApp(source: MetricsSource, options: HttpOptions): express.
       .type('text/plain')
       .send(`${body}\n`);
   });
-  app.get(options.telemetryPath, inFlightLimit(options.maxScrapesInFlight ?? 64));
-  app.get(options.telemetryPath, async (req, res) => {
-    const gzipped = req.acceptsEncodings('gzip', 'identity') === 'gzip';
-    res.set('Content-Type', CONTENT_TYPE).set('Vary', 'Accept-Encoding');
-    if (source.metricsPieces) {
-      const pieces = await source.metricsPieces();
-      const chunks = gzipped ? await gzipBody(pieces) : identityBody(pieces);
-      if (gzipped) res.set('Content-Encoding', 'gzip');
-      res.set('Content-Length', String(chunks.reduce((n, c) => n + c.length, 0)));
-      res.cork(); // one writev for the thousands of pieces, not a write each
-      for (const chunk of chunks) res.write(chunk);
-      res.end();
-      return;
-    }
-    const body = await source.metrics();
-    if (gzipped) {
-      res.set('Content-Encoding', 'gzip').send(await gzipAsync(body));
-    } else {
-      res.send(body);
-    }
-  });
+}
+
+function mountFallbacks(app: express.Express, log: Logger): void {
   app.use((_req, res) => {
     res.status(404).type('text/plain').send('not found\n');
   });
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    options.log.error({ err }, 'request failed');
+    log.error({ err }, 'request failed');
     if (!res.headersSent) res.status(500).type('text/plain').send('internal error\n');
   });
+}
+
+export function createApp(source: MetricsSource, options: HttpOptions): express.Express {
+  const app = baseApp();
+  const { stats } = options;
+  // The status page, its JSON and its stylesheet (src/http/status-page.ts); it reads the source's `state` and
+  // `context` (the Exporter's cache) when it has them.
+  mountStatusPage(app, source, { telemetryPath: options.telemetryPath, version: options.version });
+  mountProbes(app, source);
+  app.get(
+    options.telemetryPath,
+    inFlightLimit(options.maxScrapesInFlight ?? 64, () => stats?.count('scrapes_in_flight')),
+  );
+  app.get(options.telemetryPath, async (req, res) => {
+    const gzipped = req.acceptsEncodings('gzip', 'identity') === 'gzip';
+    res.set('Content-Type', CONTENT_TYPE).set('Vary', 'Accept-Encoding');
+    const pieces = [...(await source.metricsPieces()), ...(stats ? [stats.render()] : [])];
+    const chunks = gzipped ? await gzipBody(pieces) : identityBody(pieces);
+    if (gzipped) res.set('Content-Encoding', 'gzip');
+    res.set('Content-Length', String(chunks.reduce((n, c) => n + c.length, 0)));
+    res.cork(); // one writev for the thousands of pieces, not a write each
+    for (const chunk of chunks) res.write(chunk);
+    res.end();
+  });
+  mountFallbacks(app, options.log);
+  return app;
+}
+
+/**
+ * `/healthz` and `/readyz` alone, for --web.probe-listen-address: a listener of their own keeps the kubelet's
+ * probes answered whatever holds the main one's connections (kube-state-metrics keeps its telemetry apart the
+ * same way). No TLS and no authentication: the kubelet has neither client certificates nor a password.
+ */
+export function createProbeApp(
+  source: Pick<MetricsSource, 'readiness'>,
+  options: { log: Logger },
+): express.Express {
+  const app = baseApp();
+  mountProbes(app, source);
+  mountFallbacks(app, options.log);
   return app;
 }
 
@@ -102,12 +129,20 @@ export interface Listening {
   close(): Promise<void>;
 }
 
-export interface ListenOptions {
+export interface ListenOptions extends Partial<ConnectionLimits> {
   /** TLS and basic auth from --web.config.file. */
   webConfig?: WebConfigGuard;
   /** Time a client has to send its request headers (slowloris bound); default 10 s. */
   headersTimeoutMs?: number;
+  /** Where refused connections and requests are counted (the same instance as the app's). */
+  stats?: ServingStats;
 }
+
+/** Connections in all, and per client address (--web.max-connections-per-client). */
+export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
+  maxConnections: 1024,
+  maxConnectionsPerClient: 64,
+};
 
 export async function listen(
   app: express.Express,
@@ -125,11 +160,23 @@ export async function listen(
     // Node's default, stated: larger request headers get 431.
     maxHeaderSize: 16 * 1024,
   };
+  const { stats } = options;
+  const count = stats ? stats.count.bind(stats) : () => {};
   const s = options.webConfig
-    ? options.webConfig.createServer(app, serverOptions)
+    ? options.webConfig.createServer(app, serverOptions, count)
     : createServer(serverOptions, app);
-  // A backstop against connection floods; scrapers need a handful of keep-alive connections.
-  s.maxConnections = 1024;
+  if (stats && options.webConfig) stats.webConfig = options.webConfig;
+  // Scrapers need a handful of keep-alive connections: one client that opens hundreds (a slowloris that keeps
+  // reopening its sockets) holds only its share, and the rest stay free for everyone else.
+  limitConnections(
+    s,
+    {
+      maxConnections: options.maxConnections ?? DEFAULT_CONNECTION_LIMITS.maxConnections,
+      maxConnectionsPerClient:
+        options.maxConnectionsPerClient ?? DEFAULT_CONNECTION_LIMITS.maxConnectionsPerClient,
+    },
+    count,
+  );
   const server = await new Promise<Server>((resolve, reject) => {
     s.once('error', reject);
     // An empty host listens on every interface (`:10111`), as Go exporters do.

@@ -44,6 +44,16 @@ current-context: ctx
       value: join(dir, 'bad-web.yml'),
       message: /--web.config.file: basic_auth_users.prometheus is not a bcrypt hash/,
     },
+    {
+      flag: 'web.probe-listen-address',
+      value: '10112',
+      message: /--web.probe-listen-address takes host:port or :port, not "10112"/,
+    },
+    {
+      flag: 'web.max-connections-per-client',
+      value: '0',
+      message: /--web.max-connections-per-client takes a whole number > 0/,
+    },
     { flag: 'log.level', value: 'verbose', message: /--log.level takes one of debug, info, warn, error/ },
     { flag: 'log.format', value: 'xml', message: /--log.format takes one of logfmt, json/ },
     { flag: 'watch.page-size', value: '0', message: /--watch.page-size takes a whole number > 0/ },

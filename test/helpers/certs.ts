@@ -13,6 +13,8 @@ export interface TestCertificates {
   otherServer: Pem;
   clientCa: Pem;
   client: Pem;
+  /** Signed by clientCa, with SANs: DNS prometheus.monitoring.svc, URI spiffe://cluster.local/ns/monitoring/sa/prometheus. */
+  sanClient: Pem;
   untrustedClient: Pem;
 }
 
@@ -51,13 +53,14 @@ const caCert = (cn: string) =>
     { name: 'keyUsage', digitalSignature: true, keyCertSign: true, cRLSign: true, critical: true },
   ]);
 
-const clientCert = (cn: string, ca?: Pem) =>
+const clientCert = (cn: string, ca?: Pem, altNames?: Array<{ type: 2 | 6; value: string }>) =>
   certificate(
     cn,
     [
       { name: 'basicConstraints', cA: false },
       { name: 'keyUsage', digitalSignature: true, critical: true },
       { name: 'extKeyUsage', clientAuth: true },
+      ...(altNames ? [{ name: 'subjectAltName' as const, altNames }] : []),
     ],
     ca,
   );
@@ -72,6 +75,10 @@ export function testCertificates(): Promise<TestCertificates> {
       otherServer: await serverCert('netpol-test-server-2'),
       clientCa,
       client: await clientCert('prometheus', clientCa),
+      sanClient: await clientCert('scraper', clientCa, [
+        { type: 2, value: 'prometheus.monitoring.svc' },
+        { type: 6, value: 'spiffe://cluster.local/ns/monitoring/sa/prometheus' },
+      ]),
       untrustedClient: await clientCert('mallory'),
     };
   })();

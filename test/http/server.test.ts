@@ -2,9 +2,11 @@
 // Every answer is a clear status code, and the server keeps serving afterwards.
 import { connect } from 'node:net';
 import { expect } from 'chai';
-import { createApp, type Listening, listen, type MetricsSource } from '../../src/http/server.ts';
+import { createApp, type Listening, listen } from '../../src/http/server.ts';
+import { ServingStats } from '../../src/http/serving-stats.ts';
 import { createLogger } from '../../src/support/log.ts';
 import { request } from '../helpers/http-client.ts';
+import { textSource } from '../helpers/metrics-source.ts';
 
 /** Sends raw bytes and collects whatever comes back until the server closes (or the deadline). */
 function raw(
@@ -43,27 +45,32 @@ describe('HTTP hardening', function () {
   let server: Listening;
   let release: () => void = () => {};
   let slow = false;
-  const source: MetricsSource = {
-    metrics: () =>
-      slow
-        ? new Promise((resolve) => {
-            const previous = release;
-            release = () => {
-              previous();
-              resolve('slow_metric 1\n');
-            };
-          })
-        : Promise.resolve('# HELP m x\n# TYPE m gauge\nm 1\n'),
-    readiness: () => ({ ready: true, reason: 'ok' }),
-  };
+  const source = textSource(() =>
+    slow
+      ? new Promise<string>((resolve) => {
+          const previous = release;
+          release = () => {
+            previous();
+            resolve('slow_metric 1\n');
+          };
+        })
+      : '# HELP m x\n# TYPE m gauge\nm 1\n',
+  );
+  const stats = new ServingStats();
 
   before(async () => {
     const log = createLogger('error', 'json', { write: () => true });
     server = await listen(
-      createApp(source, { telemetryPath: '/metrics', log, maxScrapesInFlight: 4 }),
+      createApp(source, {
+        telemetryPath: '/metrics',
+        log,
+        version: '9.9.9-test',
+        maxScrapesInFlight: 4,
+        stats,
+      }),
       '127.0.0.1',
       0,
-      { headersTimeoutMs: 1000 },
+      { headersTimeoutMs: 1000, stats },
     );
   });
   after(() => server.close());
@@ -84,6 +91,30 @@ describe('HTTP hardening', function () {
       expect(res.headers.allow).to.equal('GET, HEAD');
     }
     expect((await request(`${server.url}/metrics`, { method: 'HEAD' })).status).to.equal(200);
+  });
+
+  it('routes exactly, as the Go exporters do: another case or a trailing slash is 404', async () => {
+    for (const path of [
+      '/METRICS',
+      '/Metrics',
+      '/metrics/',
+      '/HEALTHZ',
+      '/healthz/',
+      '/readyz/',
+      '/api/v1/namespaces/',
+    ]) {
+      const res = await request(server.url + path);
+      expect(res.status, path).to.equal(404);
+      expect(res.body, path).to.equal('not found\n');
+    }
+    for (const path of ['/metrics', '/healthz', '/readyz', '/api/v1/namespaces', '/', '/metrics?x=1'])
+      expect((await request(server.url + path)).status, path).to.equal(200);
+  });
+
+  it('shows the version the caller gave on the status page and in its JSON', async () => {
+    const res = await request(`${server.url}/api/v1/namespaces`);
+    expect((JSON.parse(res.body) as { tool: { version: string } }).tool.version).to.equal('9.9.9-test');
+    expect((await request(`${server.url}/`)).body).to.contain('netpol-exporter 9.9.9-test');
   });
 
   it('answers huge request headers with 431', async () => {
@@ -117,7 +148,11 @@ describe('HTTP hardening', function () {
     release();
     for (const res of await Promise.all(held)) expect(res.status).to.equal(200);
     slow = false;
-    expect((await request(`${server.url}/metrics`)).status).to.equal(200);
+    const after = await request(`${server.url}/metrics`);
+    expect(after.status).to.equal(200);
+    // The refusal is counted where the operator looks: in the scrape itself, after the source's metrics.
+    expect(after.body).to.match(/^m 1\n# HELP netpol_exporter_http_refused_total /m);
+    expect(after.body).to.contain('netpol_exporter_http_refused_total{reason="scrapes_in_flight"} 1\n');
   });
 
   it('a client that goes away mid-scrape frees its slot', async () => {

@@ -139,3 +139,35 @@ export const exporterFamilies: Family<ExporterSelf>[] = [
       ),
   },
 ];
+
+/** What the HTTP edge reports about itself (src/http/serving-stats.ts fills it). */
+export interface ServingStatus {
+  /** Requests and connections refused so far, by reason; every reason is present, 0 until it happens. */
+  refused: ReadonlyMap<string, number>;
+  /** Per reason, 1 while the web config file on disk is refused for it; undefined without --web.config.file. */
+  webConfigReloadRefused: ReadonlyMap<string, number> | undefined;
+}
+
+/** Rendered by the HTTP edge after the exporter's own pieces. */
+export const servingFamilies: Family<ServingStatus>[] = [
+  {
+    name: 'netpol_exporter_http_refused_total',
+    help: 'Requests and connections the HTTP server refused, by reason.',
+    type: 'counter',
+    labels: ['reason'],
+    samples: (status) =>
+      [...status.refused].map(([reason, value]) => ({ labels: [['reason', reason]], value })),
+  },
+  {
+    name: 'netpol_exporter_web_config_reload_refused',
+    help: '1 while the changed web config file is not applied, by reason; the previous settings stay in force.',
+    type: 'gauge',
+    labels: ['reason'],
+    doc: 'Only with `--web.config.file`. `reason="lowers_protection"`: the new file would turn off TLS or authentication the process runs with; only a restart can lower protection.',
+    samples: (status) =>
+      [...(status.webConfigReloadRefused ?? [])].map(([reason, value]) => ({
+        labels: [['reason', reason]],
+        value,
+      })),
+  },
+];

@@ -5,7 +5,7 @@ import type { PodIsolation } from '../../core/pod-isolation.ts';
 import type { NamespaceVerdict } from '../../core/verdict.ts';
 import type { Family } from '../family.ts';
 import { exemptionFamilies } from './exemption.ts';
-import { exporterFamilies } from './exporter.ts';
+import { exporterFamilies, servingFamilies } from './exporter.ts';
 import { namespaceFamilies } from './namespace.ts';
 import { podIsolationFamilies } from './pods.ts';
 import { protectionFamilies } from './protection.ts';
@@ -30,6 +30,7 @@ export const FAMILY_GROUPS: readonly FamilyGroup[] = [
   { title: 'Exemptions and scope', subject: 'namespace', families: contextFamilies },
   { title: 'Pod isolation (`--pod-isolation`)', subject: 'namespace', families: podIsolationFamilies },
   { title: 'The exporter itself', subject: 'exporter process', families: exporterFamilies },
+  { title: 'Its HTTP server', subject: 'exporter process', families: servingFamilies },
 ];
 
 export const ALL_FAMILIES: readonly Family<never>[] = FAMILY_GROUPS.flatMap((g) => g.families);

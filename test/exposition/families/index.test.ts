@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import type { NamespaceContext } from '../../../src/core/namespace-context.ts';
 import type { PodIsolation } from '../../../src/core/pod-isolation.ts';
 import type { NamespaceVerdict } from '../../../src/core/verdict.ts';
-import type { ExporterSelf } from '../../../src/exposition/families/exporter.ts';
+import type { ExporterSelf, ServingStatus } from '../../../src/exposition/families/exporter.ts';
 import { ALL_FAMILIES, FAMILY_GROUPS } from '../../../src/exposition/families/index.ts';
 import type { Family } from '../../../src/exposition/family.ts';
 
@@ -49,7 +49,11 @@ const self: ExporterSelf = {
   ],
   sources: [{ source: 'cilium_networkpolicy', state: 'watching' }],
 };
-const subjects = [verdict, context, exempt, pods, self];
+const serving: ServingStatus = {
+  refused: new Map([['unauthenticated', 1]]),
+  webConfigReloadRefused: new Map([['lowers_protection', 1]]),
+};
+const subjects = [verdict, context, exempt, pods, self, serving];
 
 /** The samples of a family for whichever sample subject it renders (the one that does not throw). */
 function samplesOf(family: Family<never>) {
