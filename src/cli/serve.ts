@@ -46,7 +46,9 @@ export async function startExporter(
     config.listenAddress.host,
     config.listenAddress.port,
     webConfig ? { webConfig } : {},
-  );
+  ).catch((err: unknown) => {
+    throw listenFailure(err, config.listenAddress) ?? err;
+  });
   exporter.start();
   log.info(
     {
@@ -65,6 +67,28 @@ export async function startExporter(
       await Promise.all([exporter.stop(), http.close()]);
     },
   };
+}
+
+/**
+ * A listen error the user fixes with a flag (a taken port, a privileged one, an address this machine lacks) as one
+ * line naming that flag (exit 2); anything else stays as it is.
+ */
+export function listenFailure(err: unknown, address: { host: string; port: number }): UsageError | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  const host = address.host.includes(':') ? `[${address.host}]` : address.host;
+  const shown = `${host}:${address.port}`;
+  const why =
+    code === 'EADDRINUSE'
+      ? 'is already in use (another netpol-exporter or demo running?)'
+      : code === 'EACCES'
+        ? 'needs privileges this process lacks (ports below 1024)'
+        : code === 'EADDRNOTAVAIL'
+          ? 'is not an address of this machine'
+          : undefined;
+  if (!why) return undefined;
+  return new UsageError(
+    `cannot listen on ${shown}: it ${why}; choose another with --web.listen-address (127.0.0.1:0 picks a free port)`,
+  );
 }
 
 /** Stops cleanly on SIGTERM/SIGINT with exit code 0; a stop that hangs is cut off after 5 seconds. */
