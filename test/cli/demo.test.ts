@@ -13,6 +13,8 @@ import { exitOf, spawnExporter } from '../helpers/exporter.ts';
 import { waitFor } from '../helpers/prometheus.ts';
 
 const KUBECTL = '/usr/bin/kubectl';
+/** Starting a demo compiles its TypeScript first: generous, for a busy machine. */
+const STARTUP_MS = 60_000;
 
 type DemoProcess = ReturnType<typeof spawnExporter>;
 
@@ -90,17 +92,25 @@ describe('demo', function () {
       HOME: home,
     });
     running.push(proc);
-    const url = await waitFor('the demo to print its URLs', async () => {
-      if (proc.exitCode !== null) throw new Error(`the demo exited ${proc.exitCode}: ${proc.output()}`);
-      return /Status page\s+(http:\/\/127\.0\.0\.1:\d+)\//.exec(proc.output())?.[1];
-    });
+    const url = await waitFor(
+      'the demo to print its URLs',
+      async () => {
+        if (proc.exitCode !== null) throw new Error(`the demo exited ${proc.exitCode}: ${proc.output()}`);
+        return /Status page\s+(http:\/\/127\.0\.0\.1:\d+)\//.exec(proc.output())?.[1];
+      },
+      STARTUP_MS,
+    );
     const demo = { proc, url, tmp, home };
-    await waitFor(`the demo ready at ${url}/readyz`, async () => {
-      const res = await fetch(`${url}/readyz`);
-      const body = await res.text();
-      if (!res.ok) throw new Error(`${res.status} ${body}\n${proc.output().slice(-2000)}`);
-      return true;
-    });
+    await waitFor(
+      `the demo ready at ${url}/readyz`,
+      async () => {
+        const res = await fetch(`${url}/readyz`);
+        const body = await res.text();
+        if (!res.ok) throw new Error(`${res.status} ${body}\n${proc.output().slice(-2000)}`);
+        return true;
+      },
+      STARTUP_MS,
+    );
     return demo;
   }
 

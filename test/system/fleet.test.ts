@@ -150,10 +150,14 @@ describe('fleet: two clusters, two exporters, one Prometheus', function () {
         KUBECONFIG: kubeconfig,
       });
       exporters.set(cluster, exporter);
-      const address = await waitFor(`the ${cluster} exporter to log its URL`, async () => {
-        if (exporter.exitCode !== null) throw new Error(`exporter exited: ${exporter.output()}`);
-        return /url=http:\/\/(127\.0\.0\.1:\d+)/.exec(exporter.output())?.[1];
-      });
+      const address = await waitFor(
+        `the ${cluster} exporter to log its URL`,
+        async () => {
+          if (exporter.exitCode !== null) throw new Error(`exporter exited: ${exporter.output()}`);
+          return /url=http:\/\/(127\.0\.0\.1:\d+)/.exec(exporter.output())?.[1];
+        },
+        60_000,
+      );
       addresses.set(cluster, address);
       await waitFor(`the ${cluster} exporter ready`, async () =>
         (await fetch(`http://${address}/readyz`)).ok ? true : undefined,
