@@ -177,11 +177,13 @@ abstract class ServerProcess implements Stoppable {
 
 export interface PrometheusOptions {
   /** host:port targets of the exporter job (the real exporter, the simulator, or a static server). */
-  targets: string[];
+  targets?: string[];
   /** Job name; the rules' convention is `netpol-exporter`. */
   job?: string;
-  /** Labels added to every target (e.g. `cluster`, as a global view would see them). */
+  /** Labels added to every target of `targets` (e.g. `cluster`, as a global view would see them). */
   targetLabels?: Record<string, string>;
+  /** More targets of the same job, each group with labels of its own: one exporter per cluster, as a fleet. */
+  targetGroups?: { targets: string[]; labels: Record<string, string> }[];
   /** Rules files' contents (YAML text), written into the temporary directory. */
   rules?: string[];
   /** host:port of an Alertmanager to send alerts to. */
@@ -234,7 +236,10 @@ export class Prometheus extends ServerProcess {
           job_name: opts.job ?? 'netpol-exporter',
           // As in the ServiceMonitor: the exporter's `namespace` label is the audited namespace.
           honor_labels: true,
-          static_configs: [{ targets: opts.targets, labels: opts.targetLabels ?? {} }],
+          static_configs: [
+            { targets: opts.targets ?? [], labels: opts.targetLabels ?? {} },
+            ...(opts.targetGroups ?? []),
+          ].filter((group) => group.targets.length > 0),
         },
       ],
     };

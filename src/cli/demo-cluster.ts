@@ -173,3 +173,32 @@ export function demoOutsideProtection(): Obj[] {
     },
   ];
 }
+
+/**
+ * The two namespaces the demo's printed commands act on: one whose only policy the user removes (covered 1 -> 0)
+ * and one without any that the user protects (0 -> 1). The demo's churn spares both.
+ */
+export const DEMO_WALKTHROUGH = {
+  remove: { namespace: 'analytics', policy: 'default-deny-ingress' },
+  protect: 'legacy-billing',
+} as const;
+
+/**
+ * A few pods, so `demo --pod-isolation` has something to count: isolated by a default deny in payments and
+ * frontend, not at all in legacy-billing until the walkthrough protects it. Without the flag they change nothing.
+ */
+export function demoPods(): Obj[] {
+  const demoPod = (ns: string, name: string, app: string): Obj => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: ns, labels: { app } },
+    spec: { containers: [{ name: app, image: `registry.example/${app}:1` }] },
+  });
+  return [
+    demoPod('payments', 'api-7d9f-1', 'api'),
+    demoPod('payments', 'api-7d9f-2', 'api'),
+    demoPod('frontend', 'web-5c4b-1', 'web'),
+    demoPod('legacy-billing', 'billing-0', 'billing'),
+    demoPod('legacy-billing', 'billing-1', 'billing'),
+  ];
+}

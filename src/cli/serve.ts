@@ -56,7 +56,9 @@ export async function startExporter(
     config.listenAddress.host,
     config.listenAddress.port,
     { ...(webConfig ? { webConfig } : {}), stats, maxConnectionsPerClient },
-  );
+  ).catch((err: unknown) => {
+    throw listenFailure(err, config.listenAddress) ?? err;
+  });
   // Probes need few connections; a small cap keeps this listener cheap whoever reaches it.
   const probes = config.probeListenAddress
     ? await listen(
@@ -66,7 +68,11 @@ export async function startExporter(
         { stats, maxConnections: 64, maxConnectionsPerClient: Math.min(8, maxConnectionsPerClient) },
       ).catch(async (err: unknown) => {
         await http.close();
-        throw err;
+        throw (
+          (config.probeListenAddress &&
+            listenFailure(err, config.probeListenAddress, 'web.probe-listen-address')) ??
+          err
+        );
       })
     : undefined;
   exporter.start();
@@ -89,6 +95,32 @@ export async function startExporter(
       await Promise.all([exporter.stop(), http.close(), probes?.close()]);
     },
   };
+}
+
+/**
+ * A listen error the user fixes with a flag (a taken port, a privileged one, an address this machine lacks) as one
+ * line naming that flag (exit 2); anything else stays as it is.
+ */
+export function listenFailure(
+  err: unknown,
+  address: { host: string; port: number },
+  flag = 'web.listen-address',
+): UsageError | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  const host = address.host.includes(':') ? `[${address.host}]` : address.host;
+  const shown = `${host}:${address.port}`;
+  const why =
+    code === 'EADDRINUSE'
+      ? 'is already in use (another netpol-exporter or demo running?)'
+      : code === 'EACCES'
+        ? 'needs privileges this process lacks (ports below 1024)'
+        : code === 'EADDRNOTAVAIL'
+          ? 'is not an address of this machine'
+          : undefined;
+  if (!why) return undefined;
+  return new UsageError(
+    `cannot listen on ${shown}: it ${why}; choose another with --${flag} (127.0.0.1:0 picks a free port)`,
+  );
 }
 
 /** Stops cleanly on SIGTERM/SIGINT with exit code 0; a stop that hangs is cut off after 5 seconds. */

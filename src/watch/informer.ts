@@ -25,6 +25,8 @@ export interface InformerOptions<F> {
   /** Deadline of each list request; DEFAULT_LIST_TIMEOUT_MS when omitted. */
   listTimeoutMs?: number;
   accept?: { list: string; watch: string };
+  /** Where the manifests grant this watch its access, named in the 401/403 hint; deploy/base when omitted. */
+  grantedBy?: string;
   /** Facts from an API object; undefined when the object is malformed (it is logged and skipped). */
   facts: (obj: unknown) => F | undefined;
   onUpsert: (slim: Slim<F>) => void;
@@ -155,7 +157,7 @@ export class ResilientInformer<F> {
     const delay = this.backoffMs(err);
     const hint =
       reason === 'forbidden' || reason === 'unauthorized'
-        ? ' (the exporter needs list and watch on this resource: see deploy/base)'
+        ? ` (the exporter needs list and watch on ${status.resource}: see ${this.options.grantedBy ?? 'deploy/base'})`
         : reason === 'list_timeout'
           ? ' (if the API server is only slow, raise --watch.list-timeout)'
           : '';

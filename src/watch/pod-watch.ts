@@ -34,6 +34,7 @@ export function podInformer(state: PodIsolationState, options: PodWatchOptions) 
     stallTimeoutMs: options.stallTimeoutMs,
     ...(options.listTimeoutMs ? { listTimeoutMs: options.listTimeoutMs } : {}),
     accept: METADATA_ACCEPT,
+    grantedBy: 'deploy/components/pod-isolation',
     ...(options.backoff ? { backoff: options.backoff } : {}),
     facts: podFacts,
     onUpsert: (slim) => state.upsertPod(slim.facts),

@@ -8,7 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
-import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
+import { Prometheus, ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import { parser } from '@prometheus-io/lezer-promql';
 import { expect } from 'chai';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
@@ -200,7 +200,18 @@ interface RelabelConfig {
   action?: string;
 }
 
-function checkScrapeConfig(config: { scrape_configs: Record<string, unknown>[] }, service: Service): void {
+/** The label a fleet's rules and dashboard group by: an example that sets external labels sets this one. */
+const CLUSTER_LABEL = 'cluster';
+
+function checkScrapeConfig(
+  config: {
+    scrape_configs: Record<string, unknown>[];
+    global?: { external_labels?: Record<string, string> };
+  },
+  service: Service,
+): void {
+  const external = config.global?.external_labels;
+  if (external) expect(external, 'external_labels').to.have.property(CLUSTER_LABEL).that.is.a('string');
   const ns = service.metadata.namespace ?? '';
   const telemetryPath = serveFlags.telemetryPath.default;
   for (const job of config.scrape_configs) {
@@ -419,7 +430,12 @@ describe('docs: every example works against what it refers to', function () {
     for (const obj of objects) {
       if (obj.kind === 'ServiceMonitor') checkServiceMonitor(obj, service);
       else if (obj.kind === 'NetworkPolicy') new NetworkPolicy(obj as never).validate();
-      else expect.fail(`a ${obj.kind} example: add a check for it`);
+      else if (obj.kind === 'Prometheus') {
+        new Prometheus(obj as never).validate();
+        expect(obj.spec?.externalLabels, 'a Prometheus example of a fleet labels its cluster')
+          .to.have.property(CLUSTER_LABEL)
+          .that.is.a('string');
+      } else expect.fail(`a ${obj.kind} example: add a check for it`);
     }
     const policies = objects.filter((o) => o.kind === 'NetworkPolicy');
     if (policies.length === 0) return;

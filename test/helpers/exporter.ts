@@ -98,7 +98,8 @@ export function spawnExporter(
   args: string[],
   env: Record<string, string> = {},
 ): ChildProcess & { output: () => string } {
-  const child = spawn(NODE, ['--import', 'tsx', MAIN, ...args], {
+  // The simulator package from its source, as under mocha (.mocharc.json), not from its last build.
+  const child = spawn(NODE, ['--conditions=netpol-source', '--import', 'tsx', MAIN, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -28,14 +28,21 @@ const host = '127.0.0.1';
 // ---------------------------------------------------------------------------------------------------------------
 // What the rules and the dashboard return
 
+/** When a query's answer counts as complete: by default, one series at all; a fleet waits for every cluster. */
+export type Complete = (samples: Sample[]) => boolean;
+const anySeries: Complete = (samples) => samples.length > 0;
+
 /** Waits until every recording rule of the bundled rules file returns at least one series; returns them by name. */
-export async function recordingRuleResults(prometheus: Prometheus): Promise<Map<string, Sample[]>> {
+export async function recordingRuleResults(
+  prometheus: Prometheus,
+  complete: Complete = anySeries,
+): Promise<Map<string, Sample[]>> {
   const records = [...readFileSync(rulesPath, 'utf8').matchAll(/- record: (\S+)/g)].map(
     (m) => m[1] as string,
   );
   if (records.length === 0) throw new Error(`no recording rule found in ${rulesPath}`);
   const results = new Map<string, Sample[]>();
-  for (const record of records) results.set(record, await nonEmpty(prometheus, record));
+  for (const record of records) results.set(record, await nonEmpty(prometheus, record, record, complete));
   return results;
 }
 
@@ -43,10 +50,13 @@ export async function recordingRuleResults(prometheus: Prometheus): Promise<Map<
  * Waits until every dashboard query (variables expanded as Grafana's "All" would) returns at least one series,
  * and every template variable finds values; returns the query results by panel query name.
  */
-export async function dashboardQueryResults(prometheus: Prometheus): Promise<Map<string, Sample[]>> {
+export async function dashboardQueryResults(
+  prometheus: Prometheus,
+  complete: Complete = anySeries,
+): Promise<Map<string, Sample[]>> {
   const results = new Map<string, Sample[]>();
   for (const [name, expr] of Object.entries(queries)) {
-    results.set(name, await nonEmpty(prometheus, expandVariables(expr), `dashboard query ${name}`));
+    results.set(name, await nonEmpty(prometheus, expandVariables(expr), `dashboard query ${name}`, complete));
   }
   for (const [name, q] of Object.entries(variableQueries)) {
     const selector = /^label_values\((.*),\s*(\w+)\)$/.exec(q);
@@ -60,10 +70,15 @@ export async function dashboardQueryResults(prometheus: Prometheus): Promise<Map
   return results;
 }
 
-async function nonEmpty(prometheus: Prometheus, promql: string, what = promql): Promise<Sample[]> {
+async function nonEmpty(
+  prometheus: Prometheus,
+  promql: string,
+  what: string,
+  complete: Complete,
+): Promise<Sample[]> {
   return waitFor(`${what}: ${promql}`, async () => {
     const r = await prometheus.query(promql);
-    return r.length > 0 ? r : undefined;
+    return complete(r) ? r : undefined;
   });
 }
 

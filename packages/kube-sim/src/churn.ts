@@ -8,6 +8,11 @@ import type { Store } from './store.ts';
 export interface ChurnOptions {
   eventsPerSecond: number;
   seed?: number;
+  /**
+   * Namespaces churn leaves alone: no policy created, changed or deleted in them. A walkthrough that tells a user
+   * "delete this policy, watch that verdict change" needs its namespaces to hold still.
+   */
+  spareNamespaces?: string[];
 }
 
 /** mulberry32: tiny, fast, good enough for test traffic, and reproducible from a seed. */
@@ -31,6 +36,7 @@ export class Churn {
   private counter = 0;
   private readonly rnd: () => number;
   private readonly churnNamespaces: string[] = [];
+  private readonly spared: ReadonlySet<string>;
   /** Operations performed (tests assert the rate). */
   performed = 0;
 
@@ -39,6 +45,7 @@ export class Churn {
     private readonly opts: ChurnOptions,
   ) {
     this.rnd = prng(opts.seed ?? 1);
+    this.spared = new Set(opts.spareNamespaces ?? []);
   }
 
   start(): void {
@@ -66,15 +73,21 @@ export class Churn {
     const k = this.store.namespaces;
     for (let attempt = 0; attempt < 8; attempt++) {
       const n = this.store.nth(k, Math.floor(this.rnd() * this.store.count(k)));
-      if (n && !n.metadata.deletionTimestamp && !SYSTEM.has(n.metadata.name ?? '')) return n.metadata.name;
+      const name = n?.metadata.name ?? '';
+      if (n && !n.metadata.deletionTimestamp && !SYSTEM.has(name) && !this.spared.has(name)) return name;
     }
     return undefined;
   }
 
+  /** A random policy outside the spared namespaces (a few probes; the step is skipped when all miss). */
   private randomPolicy(): KObject | undefined {
     const k = this.store.kinds.resolve('networkpolicies');
     const n = this.store.count(k);
-    return n === 0 ? undefined : this.store.nth(k, Math.floor(this.rnd() * n));
+    for (let attempt = 0; n > 0 && attempt < 8; attempt++) {
+      const p = this.store.nth(k, Math.floor(this.rnd() * n));
+      if (p && !this.spared.has(p.metadata.namespace ?? '')) return p;
+    }
+    return undefined;
   }
 
   step(): void {
