@@ -257,6 +257,14 @@ export const serveFlags = {
     default: '',
     parse: labelAllowlist,
   }),
+  metricLabelsLimit: flag({
+    name: 'metric-labels-limit',
+    value: 'N',
+    help: 'at most this many allow-listed labels on one netpol_namespace_labels series; the rest (by key order) are left out and counted',
+    doc: 'A namespace with thousands of labels and `--metric-labels-allowlist=*` would otherwise make one series of megabytes; `netpol_exporter_namespace_labels_truncated` counts the namespaces cut short.',
+    default: '64',
+    parse: parsers.positiveInt,
+  }),
   coverageSources: flag({
     name: 'coverage-sources',
     value: 'SOURCES',
@@ -306,7 +314,8 @@ export function namespaceContextOptions(
     | 'namespacesInclude'
     | 'namespacesExclude'
     | 'namespacesExcludeSelector'
-  >,
+  > &
+    Partial<Pick<ServeConfig, 'metricLabelsLimit'>>,
   labelAllowlist: string[] = [],
 ): NamespaceContextOptions {
   return {
@@ -320,6 +329,7 @@ export function namespaceContextOptions(
       excludeSelector: config.namespacesExcludeSelector,
     },
     labelAllowlist,
+    ...(config.metricLabelsLimit ? { labelLimit: config.metricLabelsLimit } : {}),
   };
 }
 

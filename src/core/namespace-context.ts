@@ -13,7 +13,11 @@ export interface NamespaceContextOptions {
   scope: ScopeConfig;
   /** Namespace label keys to export on netpol_namespace_labels; `*` means every label; empty exports none. */
   labelAllowlist: string[];
+  /** At most this many labels on one series (--metric-labels-limit); default DEFAULT_LABEL_LIMIT. */
+  labelLimit?: number;
 }
+
+export const DEFAULT_LABEL_LIMIT = 64;
 
 export interface NamespaceContext {
   name: string;
@@ -21,6 +25,8 @@ export interface NamespaceContext {
   excluded: boolean;
   /** Allow-listed labels as [key, bounded value], sorted by key; undefined when the allow-list is empty. */
   labels: [string, string][] | undefined;
+  /** Allow-listed labels left out because the namespace has more than the limit. */
+  labelsDropped: number;
 }
 
 export class NamespaceContextRules {
@@ -35,18 +41,22 @@ export class NamespaceContextRules {
   }
 
   contextOf(ns: NamespaceFacts, nowSeconds: number): NamespaceContext {
-    const labels =
+    const allowed =
       this.allowed.size === 0
         ? undefined
         : Object.entries(ns.labels)
             .filter(([key]) => this.allowAll || this.allowed.has(key))
-            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-            .map(([key, value]): [string, string] => [key, boundedText(value, MAX_LABEL_VALUE_CHARS)]);
+            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const limit = this.options.labelLimit ?? DEFAULT_LABEL_LIMIT;
+    const labels = allowed
+      ?.slice(0, limit)
+      .map(([key, value]): [string, string] => [key, boundedText(value, MAX_LABEL_VALUE_CHARS)]);
     return {
       name: ns.name,
       exemption: evaluateExemption(ns.annotations, ns.createdSeconds, this.options.exemption, nowSeconds),
       excluded: this.scope.isExcluded(ns.name, ns.labels),
       labels,
+      labelsDropped: Math.max(0, (allowed?.length ?? 0) - limit),
     };
   }
 }

@@ -130,6 +130,7 @@ export class Exporter {
       const status = part.status();
       self.watches = [...self.watches, ...(status.watches ?? [])];
       self.sources = [...self.sources, ...(status.sources ?? [])];
+      self.labelsTruncated = (self.labelsTruncated ?? 0) + (status.labelsTruncated ?? 0);
     }
     let own = '';
     for (const family of exporterFamilies) own += renderHeader(family) + renderSamples(family, self);

@@ -18,7 +18,7 @@ export interface Part {
   stop(): Promise<void>;
   readiness(): Readiness;
   /** The watches it runs and any source states, for the exporter's own families. */
-  status(): Partial<Pick<ExporterSelf, 'watches' | 'sources'>>;
+  status(): Partial<Pick<ExporterSelf, 'watches' | 'sources' | 'labelsTruncated'>>;
   /** Its share of /metrics: cached encodings of its rendered stores. */
   pieces(): BodyPiece[];
 }

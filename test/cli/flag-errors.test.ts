@@ -78,6 +78,7 @@ current-context: ctx
       value: 'pods=[app]',
       message: /--metric-labels-allowlist takes namespace label keys/,
     },
+    { flag: 'metric-labels-limit', value: '0', message: /--metric-labels-limit takes a whole number > 0/ },
   ];
 
   it('has a case for every serve flag', () => {

@@ -33,6 +33,8 @@ export class NamespaceContextTracker implements Part {
   readonly rules: NamespaceContextRules;
   private readonly timer: DeadlineTimer;
   private readonly logged = new Map<string, string>();
+  /** Namespaces whose allow-listed labels were cut to the limit. */
+  private readonly truncated = new Set<string>();
 
   constructor(
     private readonly state: CoverageState,
@@ -71,7 +73,7 @@ export class NamespaceContextTracker implements Part {
   }
 
   status() {
-    return {};
+    return { labelsTruncated: this.truncated.size };
   }
 
   pieces(): BodyPiece[] {
@@ -85,6 +87,8 @@ export class NamespaceContextTracker implements Part {
       return;
     }
     this.store.set(name, context);
+    if (context.labelsDropped > 0) this.truncated.add(name);
+    else this.truncated.delete(name);
     const next = nextChangeSeconds(context.exemption);
     this.timer.set(name, next === undefined ? undefined : next * 1000);
     this.logChange(name, context.exemption);
@@ -92,6 +96,7 @@ export class NamespaceContextTracker implements Part {
 
   private forget(name: string): void {
     this.store.delete(name);
+    this.truncated.delete(name);
     this.timer.set(name, undefined);
     this.logged.delete(name);
   }

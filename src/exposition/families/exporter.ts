@@ -28,6 +28,8 @@ export interface ExporterSelf {
   build: BuildInfo;
   watches: readonly WatchHealth[];
   sources: readonly SourceStatusRow[];
+  /** Namespaces whose allow-listed labels were cut to --metric-labels-limit. */
+  labelsTruncated?: number;
 }
 
 function perResource(self: ExporterSelf, value: (s: WatchHealth) => number): Sample[] {
@@ -137,6 +139,13 @@ export const exporterFamilies: Family<ExporterSelf>[] = [
           value: row.state === state ? 1 : 0,
         })),
       ),
+  },
+  {
+    name: 'netpol_exporter_namespace_labels_truncated',
+    help: 'Namespaces with more allow-listed labels than --metric-labels-limit; netpol_namespace_labels leaves the rest out.',
+    type: 'gauge',
+    labels: [],
+    samples: ({ labelsTruncated }) => [{ labels: [], value: labelsTruncated ?? 0 }],
   },
 ];
 

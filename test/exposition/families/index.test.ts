@@ -23,6 +23,7 @@ const context: NamespaceContext = {
   exemption: { state: 'invalid', problems: ['missing_owner'] },
   excluded: false,
   labels: [['team', 'a']],
+  labelsDropped: 0,
 };
 const exempt: NamespaceContext = {
   ...context,
