@@ -8,14 +8,22 @@ import type { ExtraSource, Source, SourcePolicyFacts } from './sources/index.ts'
 import { type NamespaceVerdict, namespaceVerdict } from './verdict.ts';
 
 export type VerdictListener = (name: string, verdict: NamespaceVerdict | undefined) => void;
+/** A policy of another source changed: `before` and `after` are its facts (undefined when it did not or no longer exists). */
+export type SourcePolicyListener = (
+  before: SourcePolicyFacts | undefined,
+  after: SourcePolicyFacts | undefined,
+) => void;
 
 export class CoverageState {
   private readonly namespaces = new Map<string, NamespaceFacts>();
   private readonly policies = new Map<string, Map<string, PolicyFacts>>();
   private readonly verdicts = new Map<string, NamespaceVerdict>();
   private readonly listeners: VerdictListener[] = [];
+  private readonly sourcePolicyListeners: SourcePolicyListener[] = [];
   /** Policies of sources other than NetworkPolicy (cluster-scoped and CNI kinds). */
   private readonly otherSources = new ProtectionIndex();
+  /** Counts the changes applied, so a listener can tell one change's notifications from the next one's. */
+  changes = 0;
 
   /** `coverageSources`: the sources that count toward `covered` (--coverage-sources); all when omitted. */
   constructor(private readonly options: { coverageSources?: ReadonlySet<Source> } = {}) {}
@@ -24,17 +32,25 @@ export class CoverageState {
     this.listeners.push(listener);
   }
 
+  /** Called before the verdicts the change moves are recomputed, so a listener's own view is current for them. */
+  onSourcePolicyChange(listener: SourcePolicyListener): void {
+    this.sourcePolicyListeners.push(listener);
+  }
+
   upsertNamespace(facts: NamespaceFacts): void {
+    this.changes++;
     this.namespaces.set(facts.name, facts);
     this.recompute(facts.name);
   }
 
   deleteNamespace(name: string): void {
+    this.changes++;
     this.namespaces.delete(name);
     this.recompute(name);
   }
 
   upsertPolicy(facts: PolicyFacts): void {
+    this.changes++;
     let inNamespace = this.policies.get(facts.namespace);
     if (!inNamespace) {
       inNamespace = new Map();
@@ -45,6 +61,7 @@ export class CoverageState {
   }
 
   deletePolicy(namespace: string, name: string): void {
+    this.changes++;
     const inNamespace = this.policies.get(namespace);
     if (!inNamespace?.delete(name)) return;
     if (inNamespace.size === 0) this.policies.delete(namespace);
@@ -52,13 +69,18 @@ export class CoverageState {
   }
 
   upsertSourcePolicy(facts: SourcePolicyFacts): void {
+    this.changes++;
     const previous = this.otherSources.upsert(facts);
+    for (const listener of this.sourcePolicyListeners) listener(previous, facts);
     this.recomputeReach(previous, facts);
   }
 
   deleteSourcePolicy(source: ExtraSource, namespace: string, name: string): void {
+    this.changes++;
     const previous = this.otherSources.delete(source, namespace, name);
-    if (previous) this.recomputeReach(previous, undefined);
+    if (!previous) return;
+    for (const listener of this.sourcePolicyListeners) listener(previous, undefined);
+    this.recomputeReach(previous, undefined);
   }
 
   verdict(name: string): NamespaceVerdict | undefined {
@@ -75,6 +97,11 @@ export class CoverageState {
 
   policiesIn(namespace: string): Iterable<PolicyFacts> {
     return this.policies.get(namespace)?.values() ?? [];
+  }
+
+  /** Every policy of the other sources. */
+  sourcePolicies(): Iterable<SourcePolicyFacts> {
+    return this.otherSources.all();
   }
 
   get namespaceCount(): number {
