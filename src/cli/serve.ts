@@ -38,6 +38,7 @@ export async function startExporter(
     coverageSources: config.coverageSources,
     discoveryIntervalMs: config.discoveryInterval,
     podIsolation: config.podIsolation,
+    exposure: config.exposure,
     ...(tuning.backoff ? { backoff: tuning.backoff } : {}),
   });
   const http = await listen(

@@ -16,6 +16,7 @@ import type { Clock } from '../support/deadline-timer.ts';
 import { combinedReadiness, type Part, type Readiness } from './part.ts';
 import { NamespaceContextTracker } from './parts/context.ts';
 import { CoveragePart } from './parts/coverage.ts';
+import { ExposurePart } from './parts/exposure.ts';
 import { PodIsolationPart } from './parts/pods.ts';
 import { SourcesPart } from './parts/sources.ts';
 
@@ -36,6 +37,8 @@ export interface ExporterOptions {
   discoveryIntervalMs?: number;
   /** --pod-isolation */
   podIsolation?: boolean;
+  /** --exposure; on unless false. */
+  exposure?: boolean;
 }
 
 export const DEFAULT_NAMESPACE_CONTEXT: NamespaceContextOptions = {
@@ -55,6 +58,8 @@ export class Exporter {
   readonly state: CoverageState;
   /** Each namespace's exemption and scope as of now, for the status page. */
   readonly context: NamespaceContextTracker;
+  /** Who can reach each namespace (undefined with --exposure=false), for the status page and its detail view. */
+  readonly exposure: ExposurePart['state'] | undefined;
   private readonly parts: Part[];
   private readonly build: BuildInfo;
   private readonly processRegistry = new Registry();
@@ -66,11 +71,15 @@ export class Exporter {
     const context = options.namespaceContext ?? DEFAULT_NAMESPACE_CONTEXT;
     this.context = new NamespaceContextTracker(this.state, context, options.log, options.clock);
     const factOptions = { keepAnnotation: isExemptionAnnotation(context.exemption.prefix) };
+    const pods = podIsolation ? new PodIsolationPart(this.state, options) : undefined;
+    const exposure = options.exposure === false ? undefined : new ExposurePart(this.state, pods?.podState);
+    this.exposure = exposure?.state;
     this.parts = [
       new CoveragePart(this.state, { ...options, factOptions }),
       this.context,
       new SourcesPart(this.state, { ...options, intervalMs: options.discoveryIntervalMs ?? 300_000 }),
-      ...(podIsolation ? [new PodIsolationPart(this.state, options)] : []),
+      ...(pods ? [pods] : []),
+      ...(exposure ? [exposure] : []),
     ];
     collectDefaultMetrics({ register: this.processRegistry });
     for (const name of REJECTED_PROCESS_METRICS) this.processRegistry.removeSingleMetric(name);

@@ -9,10 +9,13 @@ import type { Part, Readiness } from '../part.ts';
 
 export class PodIsolationPart implements Part {
   readonly store = new RenderedStore<PodIsolation>(podIsolationFamilies);
+  /** The pods' labels, which the exposure part answers from. */
+  readonly podState: PodIsolationState;
   private readonly pods: ReturnType<typeof podInformer>;
 
   constructor(state: CoverageState, options: PodWatchOptions) {
     const podState = new PodIsolationState((namespace) => state.policiesIn(namespace));
+    this.podState = podState;
     podState.onChange((namespace, counts) => {
       if (counts) this.store.set(namespace, counts);
       else this.store.delete(namespace);

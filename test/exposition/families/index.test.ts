@@ -2,6 +2,7 @@
 import { expect } from 'chai';
 import type { NamespaceContext } from '../../../src/core/namespace-context.ts';
 import type { PodIsolation } from '../../../src/core/pod-isolation.ts';
+import { listedNamespaces, namespaceReachability } from '../../../src/core/reachability.ts';
 import type { NamespaceVerdict } from '../../../src/core/verdict.ts';
 import type { ExporterSelf } from '../../../src/exposition/families/exporter.ts';
 import { ALL_FAMILIES, FAMILY_GROUPS } from '../../../src/exposition/families/index.ts';
@@ -43,7 +44,14 @@ const self: ExporterSelf = {
   ],
   sources: [{ source: 'cilium_networkpolicy', state: 'watching' }],
 };
-const subjects = [verdict, context, exempt, pods, self];
+const reachability = namespaceReachability({
+  name: 'shop',
+  labels: {},
+  policies: [],
+  tiers: [],
+  others: listedNamespaces([]),
+});
+const subjects = [verdict, context, exempt, pods, self, reachability];
 
 /** The samples of a family for whichever sample subject it renders (the one that does not throw). */
 function samplesOf(family: Family<never>) {
