@@ -22,8 +22,6 @@ export class CoverageState {
   private readonly sourcePolicyListeners: SourcePolicyListener[] = [];
   /** Policies of sources other than NetworkPolicy (cluster-scoped and CNI kinds). */
   private readonly otherSources = new ProtectionIndex();
-  /** Counts the changes applied, so a listener can tell one change's notifications from the next one's. */
-  changes = 0;
 
   /** `coverageSources`: the sources that count toward `covered` (--coverage-sources); all when omitted. */
   constructor(private readonly options: { coverageSources?: ReadonlySet<Source> } = {}) {}
@@ -38,19 +36,16 @@ export class CoverageState {
   }
 
   upsertNamespace(facts: NamespaceFacts): void {
-    this.changes++;
     this.namespaces.set(facts.name, facts);
     this.recompute(facts.name);
   }
 
   deleteNamespace(name: string): void {
-    this.changes++;
     this.namespaces.delete(name);
     this.recompute(name);
   }
 
   upsertPolicy(facts: PolicyFacts): void {
-    this.changes++;
     let inNamespace = this.policies.get(facts.namespace);
     if (!inNamespace) {
       inNamespace = new Map();
@@ -61,7 +56,6 @@ export class CoverageState {
   }
 
   deletePolicy(namespace: string, name: string): void {
-    this.changes++;
     const inNamespace = this.policies.get(namespace);
     if (!inNamespace?.delete(name)) return;
     if (inNamespace.size === 0) this.policies.delete(namespace);
@@ -69,14 +63,12 @@ export class CoverageState {
   }
 
   upsertSourcePolicy(facts: SourcePolicyFacts): void {
-    this.changes++;
     const previous = this.otherSources.upsert(facts);
     for (const listener of this.sourcePolicyListeners) listener(previous, facts);
     this.recomputeReach(previous, facts);
   }
 
   deleteSourcePolicy(source: ExtraSource, namespace: string, name: string): void {
-    this.changes++;
     const previous = this.otherSources.delete(source, namespace, name);
     if (!previous) return;
     for (const listener of this.sourcePolicyListeners) listener(previous, undefined);

@@ -48,6 +48,17 @@ interface Dependencies {
   witnesses: string[];
 }
 
+/** Selector keys, computed once per selector object (policies keep theirs for their lifetime). */
+const keys = new WeakMap<LabelSelector, string>();
+function keyOf(selector: LabelSelector): string {
+  let key = keys.get(selector);
+  if (key === undefined) {
+    key = selectorKey(selector);
+    keys.set(selector, key);
+  }
+  return key;
+}
+
 const matchTri = (selector: LabelSelector, labels: Record<string, string>): Tri =>
   matchSelector(selector, lookupIn(labels));
 
@@ -107,8 +118,11 @@ export class ExposureState {
   private readonly clusterOpaque = new Map<string, OpaqueReach>();
   private readonly namespacedOpaque = new Map<string, Map<string, OpaqueReach>>();
   private readonly results = new Map<string, NamespaceReachability>();
-  /** The coverage change each answer was last computed in: one change's notifications compute a namespace once. */
-  private readonly computedIn = new Map<string, number>();
+  /** Namespaces whose answer an event may have moved: computed once each at the end of the tick (or on a read),
+   *  so a listed page of 500 policies in one namespace costs one computation, not 500. */
+  private readonly dirty = new Set<string>();
+  private flushing = false;
+  private scheduled = false;
   /** Answers computed so far: the work events cost (tests and the bench read it). */
   recomputations = 0;
 
@@ -127,7 +141,8 @@ export class ExposureState {
       this.known.set(name, facts);
       this.index(name, namespaceLabels(name, facts.labels));
     }
-    for (const name of names) this.recompute(name);
+    for (const name of names) this.mark(name);
+    this.flush();
   }
 
   onChange(listener: ExposureListener): void {
@@ -135,16 +150,43 @@ export class ExposureState {
   }
 
   reachability(name: string): NamespaceReachability | undefined {
+    this.flush();
     return this.results.get(name);
   }
 
   all(): IterableIterator<NamespaceReachability> {
+    this.flush();
     return this.results.values();
   }
 
   /** Call when a namespace's pods changed (--pod-isolation). */
   podsChanged(namespace: string): void {
-    if (this.options.podsIn) this.recompute(namespace);
+    if (this.options.podsIn) this.mark(namespace);
+  }
+
+  /** Computes what events since the last flush may have moved, and tells the listeners. */
+  flush(): void {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      while (this.dirty.size > 0) {
+        const names = [...this.dirty];
+        this.dirty.clear();
+        for (const name of names) this.recompute(name);
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private mark(name: string): void {
+    this.dirty.add(name);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    queueMicrotask(() => {
+      this.scheduled = false;
+      this.flush();
+    });
   }
 
   /** Selectors currently watched (tests assert the index follows the policies). */
@@ -162,7 +204,7 @@ export class ExposureState {
       this.known.delete(name);
       const affected = this.relabel(name, undefined);
       this.forget(name);
-      for (const n of affected) this.recompute(n);
+      for (const n of affected) this.mark(n);
       return;
     }
     let affected: Set<string> | undefined;
@@ -172,10 +214,8 @@ export class ExposureState {
       const old = this.labels.get(name);
       if (!old || !sameLabels(old, labels)) affected = this.relabel(name, labels);
     }
-    // A cluster-scoped policy's change has computed the namespaces it touches already (sourcePolicyChanged).
-    if (affected || facts !== before || this.computedIn.get(name) !== this.coverage.changes)
-      this.recompute(name);
-    for (const n of affected ?? []) if (n !== name) this.recompute(n);
+    this.mark(name);
+    for (const n of affected ?? []) this.mark(n);
   }
 
   private sourcePolicyChanged(
@@ -185,13 +225,13 @@ export class ExposureState {
     this.storeSourcePolicy(before, after);
     const namespace = (after ?? before)?.namespace ?? '';
     if (namespace !== '') {
-      this.recompute(namespace);
+      this.mark(namespace);
       return;
     }
     // Cluster-scoped: every namespace it touched or touches now (the one kind of event that can touch them all).
     for (const [name, labels] of this.labels) {
       const ns = { name, labels: this.known.get(name)?.labels ?? labels };
-      if (touches(before, ns, labels) || touches(after, ns, labels)) this.recompute(name);
+      if (touches(before, ns, labels) || touches(after, ns, labels)) this.mark(name);
     }
   }
 
@@ -268,7 +308,7 @@ export class ExposureState {
   }
 
   private watch(selector: LabelSelector): Watched {
-    const key = selectorKey(selector);
+    const key = keyOf(selector);
     let w = this.watched.get(key);
     if (w) return w;
     w = {
@@ -399,7 +439,7 @@ export class ExposureState {
   private forget(name: string): void {
     const old = this.clearDependencies(name);
     for (const w of [...(old?.asked ?? []), ...(old?.searched ?? [])]) this.unwatchIfUnused(w);
-    this.computedIn.delete(name);
+    this.dirty.delete(name);
     if (!this.results.delete(name)) return;
     for (const listener of this.listeners) listener(name, undefined);
   }
@@ -420,7 +460,6 @@ export class ExposureState {
     const facts = this.known.get(name);
     if (!facts) return;
     this.recomputations++;
-    this.computedIn.set(name, this.coverage.changes);
     const old = this.clearDependencies(name);
     const deps: Dependencies = { asked: [], searched: [], searchedAll: false, witnesses: [] };
     const result = namespaceReachability({

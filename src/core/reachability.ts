@@ -481,42 +481,88 @@ function reverseTies(policies: readonly TierPolicy[]): TierPolicy[] {
   return out;
 }
 
-function subjectApplies(policy: TierPolicy, ns: NamespaceLabels, kind: PodKind): Tri {
-  if (!policy.subject) return 'unknown';
-  const inNamespace = matchNs(policy.subject.namespaces, ns);
-  return policy.subject.pods ? and(inNamespace, kind.inSubject(policy.subject.pods)) : inNamespace;
+/** Whether a tier policy's subject takes in the namespace, judged once per direction. */
+type SubjectNamespaces = Map<TierPolicy, Tri>;
+
+function subjectApplies(policy: TierPolicy, namespaces: SubjectNamespaces, kind: PodKind): Tri {
+  const inNamespace = namespaces.get(policy) ?? 'unknown';
+  return policy.subject?.pods ? and(inNamespace, kind.inSubject(policy.subject.pods)) : inNamespace;
 }
 
 function activeRules(
   policies: readonly TierPolicy[],
   direction: Direction,
-  ns: NamespaceLabels,
+  namespaces: SubjectNamespaces,
   kind: PodKind,
 ) {
   const out: ActiveRule[] = [];
   for (const policy of policies) {
-    const applies = subjectApplies(policy, ns, kind);
+    const applies = subjectApplies(policy, namespaces, kind);
     if (applies === false) continue;
     for (const rule of policy[direction]) out.push({ policy, applies, rule });
   }
   return out;
 }
 
-const ALL_FALSE = (): Record<PeerClass, Tri> =>
-  Object.fromEntries(PEER_CLASSES.map((c) => [c, false])) as Record<PeerClass, Tri>;
+const ALL_TRUE = (): Record<PeerClass, Tri> => ({
+  same_namespace: true,
+  other_namespaces: true,
+  all_namespaces: true,
+  ip_blocks: true,
+  anywhere: true,
+});
+const ALL_FALSE = (): Record<PeerClass, Tri> => ({
+  same_namespace: false,
+  other_namespaces: false,
+  all_namespaces: false,
+  ip_blocks: false,
+  anywhere: false,
+});
 
 function combine(a: Record<PeerClass, Tri>, b: Record<PeerClass, Tri>, op: (x: Tri, y: Tri) => Tri) {
-  return Object.fromEntries(PEER_CLASSES.map((c) => [c, op(a[c], b[c])])) as Record<PeerClass, Tri>;
+  return {
+    same_namespace: op(a.same_namespace, b.same_namespace),
+    other_namespaces: op(a.other_namespaces, b.other_namespaces),
+    all_namespaces: op(a.all_namespaces, b.all_namespaces),
+    ip_blocks: op(a.ip_blocks, b.ip_blocks),
+    anywhere: op(a.anywhere, b.anywhere),
+  };
+}
+
+/**
+ * The common case, without tier policies and without pod knowledge: the union of what the NetworkPolicies' peers
+ * admit (what DirectionWalk computes then, without walking).
+ */
+function npOnlyClasses(selectedBy: readonly PeerFacts[], own: NamespaceLabels, others: OtherNamespaces) {
+  const out = ALL_FALSE();
+  for (const peers of selectedBy) {
+    if (peers.everything) return ALL_TRUE();
+    if (peers.ownNamespace) out.same_namespace = true;
+    for (const s of peers.namespaceSelectors) {
+      if (matchesEveryNamespace(s)) {
+        out.same_namespace = out.other_namespaces = out.all_namespaces = true;
+        continue;
+      }
+      if (out.same_namespace !== true) out.same_namespace = or(out.same_namespace, matchNs(s, own));
+      if (out.other_namespaces !== true)
+        out.other_namespaces = or(out.other_namespaces, others.any(s, own.name));
+    }
+    if (peers.ipBlocks) out.ip_blocks = true;
+    if (peers.anyAddress) out.anywhere = out.ip_blocks = true;
+    if (peers.unreadable) for (const c of PEER_CLASSES) out[c] = or(out[c], 'unknown');
+  }
+  return out;
 }
 
 function kindClasses(
   own: NamespaceLabels,
   kind: PodKind,
-  tiers: { admin: TierPolicy[]; baseline: TierPolicy[] },
+  tiers: { admin: TierPolicy[]; baseline: TierPolicy[]; namespaces: SubjectNamespaces },
   direction: Direction,
   others: OtherNamespaces,
 ): Record<PeerClass, Tri> {
-  const relevant = (list: TierPolicy[]) => list.filter((p) => subjectApplies(p, own, kind) !== false);
+  const relevant = (list: TierPolicy[]) =>
+    list.filter((p) => subjectApplies(p, tiers.namespaces, kind) !== false);
   const admin = relevant(tiers.admin);
   const baseline = relevant(tiers.baseline);
   const orders: [TierPolicy[], TierPolicy[]][] = [[admin, baseline]];
@@ -526,8 +572,8 @@ function kindClasses(
     const walk = new DirectionWalk(
       own,
       kind,
-      activeRules(a, direction, own, kind),
-      activeRules(b, direction, own, kind),
+      activeRules(a, direction, tiers.namespaces, kind),
+      activeRules(b, direction, tiers.namespaces, kind),
       others,
     );
     const classes = walk.classes();
@@ -585,9 +631,17 @@ function direction(
   d: Direction,
 ): DirectionReachability {
   const isolating = policies.filter((p) => p[d].applies);
+  // Tier policies whose subject may take in the namespace; the others cannot bear on it.
+  const namespaces: SubjectNamespaces = new Map();
+  const inSubject = (p: TierPolicy) => {
+    const m: Tri = p.subject ? matchNs(p.subject.namespaces, own) : 'unknown';
+    namespaces.set(p, m);
+    return m !== false;
+  };
   const tiers = {
-    admin: orderedRules(input.tiers, d, 'admin'),
-    baseline: orderedRules(input.tiers, d, 'baseline'),
+    admin: orderedRules(input.tiers, d, 'admin').filter(inSubject),
+    baseline: orderedRules(input.tiers, d, 'baseline').filter(inSubject),
+    namespaces,
   };
   const kinds: PodKind[][] = []; // each entry: the scenarios one kind of pod may be in (combined with `same`)
   let unisolated = false;
@@ -624,23 +678,30 @@ function direction(
   }
 
   let classes = ALL_FALSE();
+  const simple = tiers.admin.length === 0 && tiers.baseline.length === 0 && pods === undefined;
   // What unisolated pods are open to without any admin allow: the classes UNISOLATED opens.
   let viaUnisolated = ALL_FALSE();
-  const noAdminAllows = {
-    admin: tiers.admin.map((t) => ({ ...t, [d]: t[d].filter((r) => r.action !== 'allow') })),
-    baseline: tiers.baseline,
+  const noAdminAllows = () => {
+    const admin = tiers.admin.map((t) => ({ ...t, [d]: t[d].filter((r) => r.action !== 'allow') }));
+    for (const [i, t] of admin.entries())
+      namespaces.set(t, namespaces.get(tiers.admin[i] as TierPolicy) ?? 'unknown');
+    return { admin, baseline: tiers.baseline, namespaces };
   };
   for (const scenarios of kinds) {
     let kindResult: Record<PeerClass, Tri> | undefined;
     for (const kind of scenarios) {
-      const r = kindClasses(own, kind, tiers, d, input.others);
+      const r = !simple
+        ? kindClasses(own, kind, tiers, d, input.others)
+        : kind.selectedBy.length === 0
+          ? ALL_TRUE()
+          : npOnlyClasses(kind.selectedBy, own, input.others);
       kindResult = kindResult ? combine(kindResult, r, same) : r;
     }
     if (kindResult) classes = combine(classes, kindResult, or);
     const first = scenarios[0];
     if (first && kindResult && first.selectedBy.length === 0 && scenarios.length === 1) {
       const open =
-        tiers.admin.length === 0 ? kindResult : kindClasses(own, first, noAdminAllows, d, input.others);
+        tiers.admin.length === 0 ? kindResult : kindClasses(own, first, noAdminAllows(), d, input.others);
       viaUnisolated = combine(viaUnisolated, open, or);
     }
   }
@@ -653,16 +714,21 @@ function direction(
     }
   }
 
-  const openedBy = Object.fromEntries(PEER_CLASSES.map((c) => [c, [] as string[]])) as Record<
-    PeerClass,
-    string[]
-  >;
+  const openedBy: Record<PeerClass, string[]> = {
+    same_namespace: [],
+    other_namespaces: [],
+    all_namespaces: [],
+    ip_blocks: [],
+    anywhere: [],
+  };
+  const anyOpen = PEER_CLASSES.some((c) => classes[c] === true);
+  const opens = anyOpen ? isolating.map((p) => npOpens(peersOf(p, d), own, input.others)) : [];
   for (const c of PEER_CLASSES) {
     if (classes[c] !== true) continue;
-    for (const p of isolating)
-      if (npOpens(peersOf(p, d), own, input.others)[c]) openedBy[c].push(`NetworkPolicy/${p.name}`);
+    isolating.forEach((p, i) => {
+      if (opens[i]?.[c]) openedBy[c].push(`NetworkPolicy/${p.name}`);
+    });
     for (const t of [...tiers.admin, ...tiers.baseline]) {
-      if (t.subject && matchNs(t.subject.namespaces, own) === false) continue;
       if (t[d].some((r) => r.action === 'allow' && tierOpens(r, own, input.others)[c]))
         openedBy[c].push(`${t.kind}/${t.name}`);
     }

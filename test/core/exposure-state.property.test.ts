@@ -87,9 +87,12 @@ type Event =
   | { op: 'source'; kind: string; name: string; spec: Obj }
   | { op: 'delete-source'; kind: string; name: string }
   | { op: 'pod'; namespace: string; name: string; labels: Labels }
-  | { op: 'delete-pod'; namespace: string; name: string };
+  | { op: 'delete-pod'; namespace: string; name: string }
+  /** The end of a tick: the state computes what the events so far moved (it coalesces the events of one tick). */
+  | { op: 'flush' };
 
 const event: fc.Arbitrary<Event> = fc.oneof(
+  { weight: 4, arbitrary: fc.constant({ op: 'flush' as const }) },
   { weight: 6, arbitrary: fc.record({ op: fc.constant('ns' as const), name: nsName, labels }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('delete-ns' as const), name: nsName }) },
   {
@@ -233,6 +236,9 @@ class World {
         this.pods.get(e.namespace)?.delete(e.name);
         this.exposure()?.podsChanged(e.namespace);
         break;
+      case 'flush':
+        this.exposure()?.flush();
+        break;
     }
   }
 }
@@ -311,7 +317,9 @@ describe('exposure state: any event order converges to the from-scratch answer',
           const keyOf = (e: Event) =>
             'namespace' in e
               ? `${e.op.replace('delete-', '')}/${e.namespace}/${e.name}`
-              : `${e.op.replace('delete-', '')}/${'kind' in e ? e.kind : ''}/${e.name}`;
+              : 'name' in e
+                ? `${e.op.replace('delete-', '')}/${'kind' in e ? e.kind : ''}/${e.name}`
+                : 'flush';
           for (const e of events) last.set(keyOf(e), e);
           check([...events, ...last.values()], 0, false);
           check([...shuffled, ...last.values()], 0, false);

@@ -31,8 +31,10 @@ function cluster(options: ConstructorParameters<typeof ExposureState>[1] = {}) {
     ingress: (name: string) => classes((exposure.reachability(name) as NamespaceReachability).ingress),
     /** Recomputations caused by `fn`. */
     cost: (fn: () => void) => {
+      exposure.flush();
       const before = exposure.recomputations;
       fn();
+      exposure.flush();
       return exposure.recomputations - before;
     },
   };
@@ -104,6 +106,28 @@ describe('exposure state', () => {
     expect(c.ingress('prod-0')).to.equal('same=1 other=1 all=1 ip=1 any=1');
   });
 
+  it('an allow-only admin policy moving to another subject recomputes the namespaces it leaves', () => {
+    const c = cluster();
+    for (const name of ['p1', 'p2']) {
+      c.namespace(name, { env: 'prod' });
+      c.policy(netpol(name, 'deny', { podSelector: {}, policyTypes: ['Ingress'] }));
+    }
+    c.namespace('d1', { env: 'dev' });
+    c.policy(netpol('d1', 'deny', { podSelector: {}, policyTypes: ['Ingress'] }));
+    // Allow rules protect nothing, so coverage moves no verdict: only the exposure state knows whom it touched.
+    const allow = (env: string) =>
+      anp('allow-all-ns', {
+        priority: 1,
+        subject: { namespaces: { matchLabels: { env } } },
+        ingress: [{ action: 'Allow', from: [{ namespaces: {} }] }],
+      });
+    c.source(allow('prod'));
+    expect(c.ingress('p1')).to.equal('same=1 other=1 all=1 ip=0 any=0');
+    expect(c.cost(() => c.source(allow('dev')))).to.equal(3);
+    expect(c.ingress('p1')).to.equal('same=0 other=0 all=0 ip=0 any=0');
+    expect(c.ingress('d1')).to.equal('same=1 other=1 all=1 ip=0 any=0');
+  });
+
   it("a search that found no allowed namespace is redone when a candidate's other labels change", () => {
     const c = cluster();
     // Admin tier: deny ingress from prod namespaces; the NetworkPolicy allows team ops.
@@ -129,8 +153,10 @@ describe('exposure state', () => {
   it('re-renders nothing when a recomputation changes no answer', () => {
     const c = cluster();
     c.namespace('a');
+    c.exposure.flush();
     c.changed.length = 0;
     c.namespace('a', { unrelated: 'label' });
+    c.exposure.flush();
     expect(c.changed).to.deep.equal([]);
   });
 
@@ -161,8 +187,21 @@ describe('exposure state', () => {
     const c = cluster();
     c.namespace('a');
     c.policy(fromTeam('a', 'ops'));
+    c.exposure.flush();
     expect(c.exposure.watchedSelectors).to.equal(1);
     c.state.deletePolicy('a', 'from-ops');
+    c.exposure.flush();
     expect(c.exposure.watchedSelectors).to.equal(0);
+  });
+
+  it('computes a namespace once for a burst of events in one tick (a listed page)', async () => {
+    const c = cluster();
+    c.namespace('a');
+    await Promise.resolve();
+    const before = c.exposure.recomputations;
+    for (let i = 0; i < 100; i++) c.policy(fromTeam('a', `team-${i}`));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(c.exposure.recomputations - before).to.equal(1);
+    expect(c.changed.at(-1)).to.equal('a');
   });
 });
