@@ -5,7 +5,8 @@ import type { Family } from '../family.ts';
 
 const bool = (b: boolean): number => (b ? 1 : 0);
 
-/** One series per class and direction for every namespace: 10 per namespace, zeros included (absence would read as "not known"). */
+/** Reachable and unknown: one series per class (and direction) for every namespace, zeros included: absence would
+ * read as "not evaluated". */
 export const exposureFamilies: Family<NamespaceReachability>[] = [
   {
     name: 'netpol_namespace_reachable',
@@ -44,13 +45,14 @@ export const exposureFamilies: Family<NamespaceReachability>[] = [
     help: '1 when a default-deny NetworkPolicy for the direction sits beside an allow-all one (empty podSelector, a rule admitting every peer): the deny denies nothing.',
     type: 'gauge',
     labels: ['namespace', 'direction'],
+    doc: 'Only for the directions where it holds (absence: not undone), as `netpol_namespace_protected` does: 20,000 zeros at 10,000 namespaces would be noise.',
     samples: (r) =>
-      DIRECTIONS.map((direction) => ({
+      DIRECTIONS.filter((direction) => r[direction].denyUndone).map((direction) => ({
         labels: [
           ['namespace', r.name],
           ['direction', direction],
         ],
-        value: bool(r[direction].denyUndone),
+        value: 1,
       })),
   },
 ];

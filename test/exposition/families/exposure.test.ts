@@ -52,7 +52,6 @@ describe('exposure families', () => {
         '# HELP netpol_namespace_default_deny_undone 1 when a default-deny NetworkPolicy for the direction sits beside an allow-all one (empty podSelector, a rule admitting every peer): the deny denies nothing.',
         '# TYPE netpol_namespace_default_deny_undone gauge',
         'netpol_namespace_default_deny_undone{namespace="shop",direction="ingress"} 1',
-        'netpol_namespace_default_deny_undone{namespace="shop",direction="egress"} 0',
         '',
       ].join('\n'),
     );

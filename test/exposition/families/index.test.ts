@@ -1,5 +1,6 @@
 // The family registry: every family once, named by convention, and its samples carry exactly the labels it declares.
 import { expect } from 'chai';
+import { NO_PEERS } from '../../../src/core/facts.ts';
 import type { NamespaceContext } from '../../../src/core/namespace-context.ts';
 import type { PodIsolation } from '../../../src/core/pod-isolation.ts';
 import { listedNamespaces, namespaceReachability } from '../../../src/core/reachability.ts';
@@ -44,10 +45,17 @@ const self: ExporterSelf = {
   ],
   sources: [{ source: 'cilium_networkpolicy', state: 'watching' }],
 };
+// A default deny undone by an allow-all beside it, so every exposure family has a sample.
 const reachability = namespaceReachability({
   name: 'shop',
   labels: {},
-  policies: [],
+  policies: [
+    { podSelector: { matchLabels: {}, matchExpressions: [] }, ingress: { applies: true, rules: 0 } },
+    {
+      podSelector: { matchLabels: {}, matchExpressions: [] },
+      ingress: { applies: true, rules: 1, peers: { ...NO_PEERS, everything: true } },
+    },
+  ].map((p, i) => ({ ...p, namespace: 'shop', name: `p${i}`, egress: { applies: false, rules: 0 } })),
   tiers: [],
   others: listedNamespaces([]),
 });
