@@ -41,11 +41,12 @@ interface Watched {
   searched: Set<string>;
 }
 
+/** What one answer asked about other namespaces; lists stay absent while empty (most answers ask little). */
 interface Dependencies {
-  asked: Watched[];
-  searched: Watched[];
-  searchedAll: boolean;
-  witnesses: string[];
+  asked?: Watched[];
+  searched?: Watched[];
+  searchedAll?: boolean;
+  witnesses?: string[];
 }
 
 /** Selector keys, computed once per selector object (policies keep theirs for their lifetime). */
@@ -62,12 +63,19 @@ function keyOf(selector: LabelSelector): string {
 const matchTri = (selector: LabelSelector, labels: Record<string, string>): Tri =>
   matchSelector(selector, lookupIn(labels));
 
+const NAME_KEY = 'kubernetes.io/metadata.name';
+const NAME_TERM = `${NAME_KEY}=`;
+
 /** The terms a namespace carries: every `key=value` and every `key`. */
 function termsOf(labels: Record<string, string>): string[] {
   const out: string[] = [];
   for (const [k, v] of Object.entries(labels)) out.push(`${k}=${v}`, k);
   return out;
 }
+
+/** Terms kept in the namespace index: `kubernetes.io/metadata.name=<name>` needs none (the name is the key). */
+const indexedTermsOf = (labels: Record<string, string>): string[] =>
+  termsOf(labels).filter((t) => !t.startsWith(NAME_TERM));
 
 /** A requirement every match must meet, as index terms (any one of them): a label, an `In` set, or an `Exists` key. */
 function indexTerms(selector: LabelSelector): string[] | undefined {
@@ -263,7 +271,7 @@ export class ExposureState {
 
   private index(name: string, labels: Record<string, string> | undefined): void {
     const old = this.labels.get(name);
-    for (const t of old ? termsOf(old) : []) {
+    for (const t of old ? indexedTermsOf(old) : []) {
       const set = this.byTerm.get(t);
       set?.delete(name);
       if (set?.size === 0) this.byTerm.delete(t);
@@ -273,7 +281,7 @@ export class ExposureState {
       return;
     }
     this.labels.set(name, labels);
-    for (const t of termsOf(labels)) {
+    for (const t of indexedTermsOf(labels)) {
       let set = this.byTerm.get(t);
       if (!set) {
         set = new Set();
@@ -358,13 +366,19 @@ export class ExposureState {
     }
     const seen = w.terms.length > 1 ? new Set<string>() : undefined;
     for (const t of w.terms)
-      for (const name of this.byTerm.get(t) ?? []) {
+      for (const name of t.startsWith(NAME_TERM) ? this.named(t) : (this.byTerm.get(t) ?? [])) {
         if (seen) {
           if (seen.has(name)) continue;
           seen.add(name);
         }
         yield name;
       }
+  }
+
+  /** The namespace a `kubernetes.io/metadata.name=<name>` term names, if it exists. */
+  private named(term: string): string[] {
+    const name = term.slice(NAME_TERM.length);
+    return this.labels.has(name) ? [name] : [];
   }
 
   /** The oracle one namespace's computation asks, recording what it asked into `deps`. */
@@ -374,7 +388,8 @@ export class ExposureState {
         const w = this.watch(selector);
         if (!w.asked.has(own)) {
           w.asked.add(own);
-          deps.asked.push(w);
+          if (deps.asked) deps.asked.push(w);
+          else deps.asked = [w];
         }
         const ownLabels = this.labels.get(asker);
         const self = ownLabels ? matchTri(selector, ownLabels) : false;
@@ -402,7 +417,8 @@ export class ExposureState {
               this.witnessFor.set(name, set);
             }
             set.add(own);
-            deps.witnesses.push(name);
+            if (deps.witnesses) deps.witnesses.push(name);
+            else deps.witnesses = [name];
             return true;
           }
           if (t === 'unknown') out = 'unknown';
@@ -410,7 +426,8 @@ export class ExposureState {
         if (w) {
           if (!w.searched.has(own)) {
             w.searched.add(own);
-            deps.searched.push(w);
+            if (deps.searched) deps.searched.push(w);
+            else deps.searched = [w];
           }
         } else {
           this.searchedAll.add(own);
@@ -425,10 +442,10 @@ export class ExposureState {
     const deps = this.dependencies.get(name);
     if (!deps) return undefined;
     this.dependencies.delete(name);
-    for (const w of deps.asked) w.asked.delete(name);
-    for (const w of deps.searched) w.searched.delete(name);
+    for (const w of deps.asked ?? []) w.asked.delete(name);
+    for (const w of deps.searched ?? []) w.searched.delete(name);
     if (deps.searchedAll) this.searchedAll.delete(name);
-    for (const witness of deps.witnesses) {
+    for (const witness of deps.witnesses ?? []) {
       const set = this.witnessFor.get(witness);
       set?.delete(name);
       if (set?.size === 0) this.witnessFor.delete(witness);
@@ -461,7 +478,7 @@ export class ExposureState {
     if (!facts) return;
     this.recomputations++;
     const old = this.clearDependencies(name);
-    const deps: Dependencies = { asked: [], searched: [], searchedAll: false, witnesses: [] };
+    const deps: Dependencies = {};
     const result = namespaceReachability({
       name,
       labels: facts.labels,
@@ -471,7 +488,7 @@ export class ExposureState {
       ...(this.options.podsIn ? { pods: this.options.podsIn(name) } : {}),
       others: this.oracleFor(name, deps),
     });
-    this.dependencies.set(name, deps);
+    if (deps.asked || deps.searched || deps.searchedAll || deps.witnesses) this.dependencies.set(name, deps);
     for (const w of [...(old?.asked ?? []), ...(old?.searched ?? [])]) this.unwatchIfUnused(w);
     const previous = this.results.get(name);
     this.results.set(name, result);

@@ -31,6 +31,20 @@ export const WIDEST_FIRST: readonly PeerClass[] = [
 /** What opens a class when some pods of the namespace are isolated by no policy for the direction. */
 export const UNISOLATED = '(pods no policy isolates)';
 
+const NONE_OPEN: readonly string[] = Object.freeze([]);
+const openers = new Map<string, string>();
+/** `Kind/name`, one string per distinct opener. */
+function opener(kind: string, name: string): string {
+  const key = `${kind}/${name}`;
+  let interned = openers.get(key);
+  if (interned === undefined) {
+    if (openers.size > 100_000) openers.clear();
+    interned = key;
+    openers.set(key, interned);
+  }
+  return interned;
+}
+
 /** A namespace and its labels as selectors see them (kubernetes.io/metadata.name included). */
 export interface NamespaceLabels {
   name: string;
@@ -69,7 +83,7 @@ export interface DirectionReachability {
   /** A default deny for the direction beside an allow-all policy (empty podSelector, a rule admitting every class). */
   denyUndone: boolean;
   /** For each reachable class, what opens it: `NetworkPolicy/<name>`, `AdminNetworkPolicy/<name>`, ..., UNISOLATED. */
-  openedBy: Record<PeerClass, string[]>;
+  openedBy: Record<PeerClass, readonly string[]>;
 }
 
 export interface NamespaceReachability {
@@ -714,25 +728,29 @@ function direction(
     }
   }
 
-  const openedBy: Record<PeerClass, string[]> = {
-    same_namespace: [],
-    other_namespaces: [],
-    all_namespaces: [],
-    ip_blocks: [],
-    anywhere: [],
+  // Most classes have no opener: they share one empty list, and opener names are interned (10,000 namespaces
+  // mostly name the same few policies).
+  const openedBy: Record<PeerClass, readonly string[]> = {
+    same_namespace: NONE_OPEN,
+    other_namespaces: NONE_OPEN,
+    all_namespaces: NONE_OPEN,
+    ip_blocks: NONE_OPEN,
+    anywhere: NONE_OPEN,
   };
   const anyOpen = PEER_CLASSES.some((c) => classes[c] === true);
   const opens = anyOpen ? isolating.map((p) => npOpens(peersOf(p, d), own, input.others)) : [];
   for (const c of PEER_CLASSES) {
     if (classes[c] !== true) continue;
+    const list: string[] = [];
     isolating.forEach((p, i) => {
-      if (opens[i]?.[c]) openedBy[c].push(`NetworkPolicy/${p.name}`);
+      if (opens[i]?.[c]) list.push(opener('NetworkPolicy', p.name));
     });
     for (const t of [...tiers.admin, ...tiers.baseline]) {
       if (t[d].some((r) => r.action === 'allow' && tierOpens(r, own, input.others)[c]))
-        openedBy[c].push(`${t.kind}/${t.name}`);
+        list.push(opener(t.kind, t.name));
     }
-    if (unisolated && viaUnisolated[c] === true) openedBy[c].push(UNISOLATED);
+    if (unisolated && viaUnisolated[c] === true) list.push(UNISOLATED);
+    if (list.length > 0) openedBy[c] = list;
   }
 
   const denyUndone =
