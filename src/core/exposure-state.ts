@@ -25,6 +25,11 @@ export type ExposureListener = (name: string, reachability: NamespaceReachabilit
 export interface ExposureOptions {
   /** With --pod-isolation: the labels of a namespace's pods. Without, pods are not known. */
   podsIn?: (namespace: string) => Iterable<Record<string, string>>;
+  /**
+   * Compute nothing by itself until release(): while caches sync, namespaces listed before their policies would
+   * be computed once as "no policy" for nothing. Reads and flush() still compute.
+   */
+  held?: boolean;
 }
 
 /** A selector some answer asked about, with how many namespaces match it now. */
@@ -131,6 +136,7 @@ export class ExposureState {
   private readonly dirty = new Set<string>();
   private flushing = false;
   private scheduled = false;
+  private held: boolean;
   /** Answers computed so far: the work events cost (tests and the bench read it). */
   recomputations = 0;
 
@@ -138,6 +144,7 @@ export class ExposureState {
     private readonly coverage: CoverageState,
     private readonly options: ExposureOptions = {},
   ) {
+    this.held = options.held ?? false;
     coverage.onSourcePolicyChange((before, after) => this.sourcePolicyChanged(before, after));
     coverage.onChange((name) => this.namespaceChanged(name));
     // Whatever the coverage state already holds (the audit fills it before asking).
@@ -150,7 +157,7 @@ export class ExposureState {
       this.index(name, namespaceLabels(name, facts.labels));
     }
     for (const name of names) this.mark(name);
-    this.flush();
+    if (!this.held) this.flush();
   }
 
   onChange(listener: ExposureListener): void {
@@ -187,9 +194,20 @@ export class ExposureState {
     }
   }
 
+  /** Ends the hold: computes what is pending, and from now on at the end of each tick. */
+  release(): void {
+    if (!this.held) return;
+    this.held = false;
+    this.flush();
+  }
+
+  get isHeld(): boolean {
+    return this.held;
+  }
+
   private mark(name: string): void {
     this.dirty.add(name);
-    if (this.scheduled) return;
+    if (this.scheduled || this.held) return;
     this.scheduled = true;
     queueMicrotask(() => {
       this.scheduled = false;

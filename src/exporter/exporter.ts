@@ -72,7 +72,10 @@ export class Exporter {
     this.context = new NamespaceContextTracker(this.state, context, options.log, options.clock);
     const factOptions = { keepAnnotation: isExemptionAnnotation(context.exemption.prefix) };
     const pods = podIsolation ? new PodIsolationPart(this.state, options) : undefined;
-    const exposure = options.exposure === false ? undefined : new ExposurePart(this.state, pods?.podState);
+    // Answers are computed once the other parts' caches have synced (asked last, so they are).
+    const upstream = (): boolean => combinedReadiness(this.parts.filter((p) => p !== exposure)).ready;
+    const exposure: ExposurePart | undefined =
+      options.exposure === false ? undefined : new ExposurePart(this.state, pods?.podState, upstream);
     this.exposure = exposure?.state;
     this.parts = [
       new CoveragePart(this.state, { ...options, factOptions }),

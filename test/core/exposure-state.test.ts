@@ -194,6 +194,22 @@ describe('exposure state', () => {
     expect(c.exposure.watchedSelectors).to.equal(0);
   });
 
+  it('held while caches sync: computes nothing by itself, everything once on release', async () => {
+    const c = cluster({ held: true });
+    c.namespace('a');
+    c.namespace('b', { team: 'ops' });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(c.exposure.recomputations).to.equal(0);
+    c.policy(fromTeam('a', 'ops'));
+    c.exposure.release();
+    expect(c.exposure.recomputations).to.equal(2);
+    expect(c.ingress('a')).to.equal('same=0 other=1 all=0 ip=0 any=0');
+    // After the release, events are computed at the end of their tick again.
+    c.namespace('b', { team: 'dev' });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(c.changed.at(-1)).to.equal('a');
+  });
+
   it('computes a namespace once for a burst of events in one tick (a listed page)', async () => {
     const c = cluster();
     c.namespace('a');

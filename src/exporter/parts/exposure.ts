@@ -13,9 +13,20 @@ export class ExposurePart implements Part {
   readonly store = new RenderedStore<NamespaceReachability>(exposureFamilies);
   readonly state: ExposureState;
 
-  /** `pods`: the pod state of --pod-isolation; without it, pods are not known. */
-  constructor(coverage: CoverageState, pods?: PodIsolationState) {
-    this.state = new ExposureState(coverage, pods ? { podsIn: (ns) => pods.podsIn(ns) } : {});
+  /**
+   * `pods`: the pod state of --pod-isolation; without it, pods are not known. `upstreamReady`: whether the caches
+   * the answers come from have synced; until then nothing is computed (the first scrape or readiness check after
+   * they have computes everything once).
+   */
+  constructor(
+    coverage: CoverageState,
+    pods?: PodIsolationState,
+    private readonly upstreamReady?: () => boolean,
+  ) {
+    this.state = new ExposureState(coverage, {
+      ...(pods ? { podsIn: (ns: string) => pods.podsIn(ns) } : {}),
+      held: upstreamReady !== undefined,
+    });
     this.state.onChange((name, reachability) => {
       if (reachability) this.store.set(name, reachability);
       else this.store.delete(name);
@@ -28,6 +39,7 @@ export class ExposurePart implements Part {
   async stop(): Promise<void> {}
 
   readiness(): Readiness {
+    this.releaseOnceSynced();
     return { ready: true, reason: 'follows the namespaces, policies and pods caches' };
   }
 
@@ -36,6 +48,11 @@ export class ExposurePart implements Part {
   }
 
   pieces(): BodyPiece[] {
+    this.releaseOnceSynced();
     return this.store.pieces();
+  }
+
+  private releaseOnceSynced(): void {
+    if (this.state.isHeld && this.upstreamReady?.()) this.state.release();
   }
 }
