@@ -19,7 +19,10 @@ export interface ExposureBenchOptions {
 }
 
 interface Variant {
+  /** The median of readySamples. */
   readySeconds: number;
+  /** Ready times of each start, the variants started alternately (this machine is shared and noisy). */
+  readySamples: number[];
   rssAfterSyncMb: number;
   scrapeP50: number;
   scrapeP99: number;
@@ -264,7 +267,7 @@ async function variant(
   kubeconfig: string,
   args: string[],
   count: number,
-): Promise<{ child: Child } & Omit<Variant, 'churn'>> {
+): Promise<{ child: Child } & Omit<Variant, 'churn' | 'readySamples'>> {
   const child = await startChild(o.exporterMain, [
     'serve',
     `--kubeconfig=${kubeconfig}`,
@@ -297,13 +300,32 @@ export async function benchExposure(o: ExposureBenchOptions): Promise<ExposureRe
     log(`in process: answers built in ${core.coreSyncMs.toFixed(0)} ms`);
     const kubeconfig = await o.kubeconfig(sim);
     const count = o.quick ? 20 : 200;
-    // One at a time for ready time and scrapes, so neither competes with the other for the two cores.
+    // Ready time, the variants started alternately, one at a time: neither competes with the other for the two
+    // cores, and a load spike on the shared machine hits both. The last pair stays up for scrapes and churn.
+    const rounds = o.quick ? 1 : 3;
+    const samples: Record<'off' | 'on', number[]> = { off: [], on: [] };
+    for (let round = 1; round < rounds; round++)
+      for (const [key, args] of [
+        ['off', ['--exposure=false']],
+        ['on', []],
+      ] as const) {
+        const child = await startChild(o.exporterMain, [
+          'serve',
+          `--kubeconfig=${kubeconfig}`,
+          '--web.listen-address=127.0.0.1:0',
+          ...args,
+        ]);
+        samples[key].push(await ready(child));
+        await child.stop();
+      }
     const without = await variant(o, kubeconfig, ['--exposure=false'], count);
     children.push(without.child);
-    log(`without: ready in ${without.readySeconds.toFixed(2)} s`);
+    samples.off.push(without.readySeconds);
+    log(`without: ready in ${samples.off.map((x) => x.toFixed(2)).join(', ')} s`);
     const withIt = await variant(o, kubeconfig, [], count);
     children.push(withIt.child);
-    log(`with: ready in ${withIt.readySeconds.toFixed(2)} s; churn`);
+    samples.on.push(withIt.readySeconds);
+    log(`with: ready in ${samples.on.map((x) => x.toFixed(2)).join(', ')} s; churn`);
     // Both under the same churn, so each sees the same events.
     const churnSeconds = o.quick ? 2 : 20;
     const churnPerSecond = o.quick ? 100 : 500;
@@ -327,14 +349,19 @@ export async function benchExposure(o: ExposureBenchOptions): Promise<ExposureRe
         return { events: e, cpuSeconds: cpu, perThousand: e > 0 ? (cpu / e) * 1000 : Number.NaN };
       }),
     );
-    const strip = ({ child: _child, ...rest }: typeof without) => rest;
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+    const strip = ({ child: _child, ...rest }: typeof without, readySamples: number[]) => ({
+      ...rest,
+      readySeconds: median(readySamples),
+      readySamples,
+    });
     return {
       size: o.size.name,
       namespaces: seeded.namespaces,
       policies: seeded.policies,
       namespaceSelectorShare: withSelector / Math.max(1, policies.length),
-      withoutExposure: { ...strip(without), churn: churn[0] as Variant['churn'] },
-      withExposure: { ...strip(withIt), churn: churn[1] as Variant['churn'] },
+      withoutExposure: { ...strip(without, samples.off), churn: churn[0] as Variant['churn'] },
+      withExposure: { ...strip(withIt, samples.on), churn: churn[1] as Variant['churn'] },
       churnSeconds,
       churnPerSecond,
       ...core,
@@ -348,11 +375,11 @@ export async function benchExposure(o: ExposureBenchOptions): Promise<ExposureRe
 export function formatExposure(r: ExposureResult): string {
   const f = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '-');
   const row = (name: string, v: Variant) =>
-    `| ${name} | ${f(v.readySeconds, 2)} | ${f(v.rssAfterSyncMb, 0)} | ${f(v.scrapeP50, 2)} | ${f(v.scrapeP99, 2)} | ${f(v.gzipP50, 2)} | ${f(v.bytes / 1024, 0)} | ${v.seriesLines} | ${f(v.churn.perThousand, 3)} (${v.churn.events} events) |`;
+    `| ${name} | ${f(v.readySeconds, 2)} (${v.readySamples.map((x) => f(x, 1)).join(', ')}) | ${f(v.rssAfterSyncMb, 0)} | ${f(v.scrapeP50, 2)} | ${f(v.scrapeP99, 2)} | ${f(v.gzipP50, 2)} | ${f(v.bytes / 1024, 0)} | ${v.seriesLines} | ${f(v.churn.perThousand, 3)} (${v.churn.events} events) |`;
   const lines = [
     `Exposure at ${r.size} (${r.namespaces} namespaces, ${r.policies} policies, ${f(r.namespaceSelectorShare * 100, 0)}% with a namespaceSelector peer; churn ${r.churnPerSecond}/s for ${r.churnSeconds} s, 40% namespace label changes)`,
     '',
-    '| exporter | ready s | RSS MB | scrape p50 ms | p99 ms | gzip p50 ms | body KB | netpol_namespace_ lines | CPU s / 1,000 events |',
+    '| exporter | ready s median (each start) | RSS MB | scrape p50 ms | p99 ms | gzip p50 ms | body KB | netpol_namespace_ lines | CPU s / 1,000 events |',
     '|---|---|---|---|---|---|---|---|---|',
     row('--exposure=false', r.withoutExposure),
     row('with exposure', r.withExposure),
@@ -363,7 +390,7 @@ export function formatExposure(r: ExposureResult): string {
     '|---|---|---|',
     ...r.perEvent.map((e) => `| ${e.event} | ${f(e.recomputedPerEvent, 2)} | ${f(e.microsPerEvent, 0)} |`),
     '',
-    `Targets: ready under 10 s ${r.withExposure.readySeconds < 10 ? 'met' : 'MISSED'} (${f(r.withExposure.readySeconds, 2)} s); p50 scrape under 10 ms ${r.withExposure.scrapeP50 < 10 ? 'met' : 'MISSED'} (${f(r.withExposure.scrapeP50, 2)} ms).`,
+    `Targets: ready under 10 s ${r.withExposure.readySeconds < 10 ? 'met' : 'MISSED'} (median ${f(r.withExposure.readySeconds, 2)} s, ${f(r.withoutExposure.readySeconds, 2)} s without); p50 scrape under 10 ms: gzip (what Prometheus asks for) ${r.withExposure.gzipP50 < 10 ? 'met' : 'MISSED'} (${f(r.withExposure.gzipP50, 2)} ms), identity ${r.withExposure.scrapeP50 < 10 ? 'met' : 'MISSED'} (${f(r.withExposure.scrapeP50, 2)} ms, ${f(r.withExposure.bytes / 1048576, 1)} MB).`,
   ];
   return `${lines.join('\n')}\n`;
 }
