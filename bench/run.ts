@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { SimulatedCluster } from '@netpol-exporter/kube-sim';
 import { serveFlags } from '../src/cli/flags.ts';
+import { benchExposure, formatExposure } from './exposure.ts';
 import { DEFAULT_LOAD, formatLoad, type LoadOptions, runLoad } from './load.ts';
 import { type Child, cpuSeconds, heapAfterGc, rssBytes, startChild } from './process.ts';
 import { closeClient, percentile, type Scrape, sampleValue, scrape, status } from './scrape.ts';
@@ -35,6 +36,8 @@ interface Settings {
   scrapeBudgetMs: number;
   /** Concurrent scrapers under churn; undefined with --no-load. */
   load: LoadOptions | undefined;
+  /** The size the exposure step runs at (bench/exposure.ts); undefined with --no-exposure. */
+  exposure: string | undefined;
 }
 
 function parseSettings(argv: string[]): Settings {
@@ -42,6 +45,8 @@ function parseSettings(argv: string[]): Settings {
   const quick = argv.includes('--quick');
   const sizes = (get('sizes') ?? (quick ? 'S' : 'S,M,L,L+pods')).split(',').filter(Boolean);
   for (const s of sizes) if (!SIZES[s]) throw new Error(`unknown size ${s} (S, M, L, L+pods)`);
+  const exposureSize = get('exposure-size');
+  if (exposureSize && !SIZES[exposureSize]) throw new Error(`unknown --exposure-size ${exposureSize}`);
   return {
     sizes,
     quick,
@@ -59,6 +64,7 @@ function parseSettings(argv: string[]): Settings {
       : quick
         ? { scrapers: 5, seconds: 3, namespaces: 100, policiesPerNamespace: 5, churnPerSecond: 20 }
         : DEFAULT_LOAD,
+    exposure: argv.includes('--no-exposure') ? undefined : (get('exposure-size') ?? (quick ? 'S' : 'L')),
   };
 }
 
@@ -405,8 +411,21 @@ async function main(): Promise<void> {
   const started = new Date();
   const sizes: SizeResult[] = [];
   let load: Awaited<ReturnType<typeof runLoad>> | undefined;
+  let exposure: Awaited<ReturnType<typeof benchExposure>> | undefined;
   try {
     for (const name of s.sizes) sizes.push(await benchSize(SIZES[name] as Size, s, dir));
+    if (s.exposure)
+      exposure = await benchExposure({
+        size: SIZES[s.exposure] as Size,
+        quick: s.quick,
+        exporterMain: EXPORTER_MAIN,
+        buildDir: BUILD,
+        kubeconfig: async (sim) => {
+          const file = path.join(dir, 'kubeconfig-exposure');
+          await sim.writeKubeconfig(file);
+          return file;
+        },
+      });
     if (s.load) {
       log(`load: ${s.load.scrapers} scrapers for ${s.load.seconds} s at ${s.load.namespaces} namespaces`);
       load = await runLoad(s.load, log);
@@ -423,9 +442,11 @@ async function main(): Promise<void> {
     settings: s,
     sizes,
     load,
+    exposure,
   };
   process.stdout.write(printTable(report.sizes));
   if (load) process.stdout.write(`\n${formatLoad(load)}\n`);
+  if (exposure) process.stdout.write(`\n${formatExposure(exposure)}`);
   await mkdir(path.dirname(s.out), { recursive: true });
   await writeFile(s.out, `${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(

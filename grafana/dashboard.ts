@@ -328,6 +328,39 @@ export function buildDashboard(opts: DashboardOptions = {}): dashboard.Dashboard
       .gridPos(gridPos(0, 67, 24, 9)),
   );
 
+  b.withRow(
+    new dashboard.RowBuilder('Exposure: who can reach each namespace')
+      .datasource(datasource)
+      .gridPos(gridPos(0, 76, 24, 1)),
+  );
+  b.withPanel(
+    timeseriesPanel(
+      'Namespaces by widest class that can reach them',
+      'Active namespaces by the widest class of peers that can reach at least one of their pods (ingress): anywhere, all_namespaces (every namespace, including ones created later), ip_blocks, other_namespaces, same_namespace, or none. Answers the exporter could not judge count as not reachable (see the unknown panel).',
+      'short',
+      { expr: queries.namespacesByWidestClass, legend: '{{cluster}} {{widest}}' },
+    ).gridPos(gridPos(0, 77, 12, 9)),
+  );
+  b.withPanel(
+    tablePanel(
+      'Namespaces open to every namespace',
+      "Active namespaces that pods of every namespace can reach (ingress), and whether a policy protects them: protected ones fire NetpolNamespaceReachableFromAllNamespaces after an hour (unless exempt or excluded), unprotected ones are NetpolNamespaceUncovered's.",
+      'bool_yes_no',
+      { expr: queries.openToAllNamespaces },
+      'Protected',
+    ).gridPos(gridPos(12, 77, 12, 9)),
+  );
+  b.withPanel(
+    statPanel(
+      'Exposure unknown',
+      'Active namespaces per direction whose reachability could not be fully judged (a Calico or Cilium policy selects them, or a selector the exporter does not evaluate): their reachable figures are a lower bound.',
+      'short',
+      { expr: queries.reachabilityUnknownCount, legend: '{{cluster}} {{direction}}' },
+    )
+      .thresholds(thresholds([null, 'green'], [1, 'orange']))
+      .gridPos(gridPos(0, 86, 24, 5)),
+  );
+
   return assignIds(b.build());
 }
 

@@ -5,12 +5,38 @@
 // output has no job or instance. Per-namespace series are reduced with `max by (cluster, namespace)` first, as
 // in the rules, so two exporter replicas never count a namespace twice.
 
+import { WIDEST_FIRST } from '../src/core/reachability.ts';
+
 /** The matchers every selector gets; `$cluster` is `.*` when the variable is hidden (single cluster). */
 const m = 'cluster=~"$cluster", job=~"$job", instance=~"$instance"';
 
 const active = `max by (cluster, namespace) (netpol_namespace_status_phase{phase="Active", ${m}})`;
 const covered = `max by (cluster, namespace) (netpol_namespace_covered{${m}})`;
 const exemptionInfo = `max by (cluster, namespace, owner, reason) (netpol_namespace_exemption_info{${m}})`;
+/** 1 when some pod of the namespace is reachable (ingress) from one of the classes matched by `peers` (a regex). */
+const reachableFrom = (peers: string) =>
+  `max by (cluster, namespace) (netpol_namespace_reachable{direction="ingress", peer=~"${peers}", ${m}})`;
+
+/**
+ * Each Active namespace once, labelled `widest` with the widest class that can reach it (WIDEST_FIRST order, the one
+ * the status page uses), or `none`.
+ */
+function widestIngressClass(): string {
+  const terms = WIDEST_FIRST.map((peer, i) => {
+    const wider = WIDEST_FIRST.slice(0, i);
+    const term = wider.length
+      ? `(${reachableFrom(peer)} == 1 unless on (cluster, namespace) ${reachableFrom(wider.join('|'))} == 1)`
+      : `(${reachableFrom(peer)} == 1)`;
+    return `label_replace(${term}, "widest", "${peer}", "", "")`;
+  });
+  terms.push(`label_replace((${reachableFrom('.+')} == 0), "widest", "none", "", "")`);
+  return `count by (cluster, widest) (
+  (
+    ${terms.join('\n    or\n    ')}
+  )
+  and on (cluster, namespace) (${active} == 1)
+)`;
+}
 
 export const queries = {
   coverageRatio: `sum by (cluster) (${covered} * on (cluster, namespace) ${active})
@@ -53,6 +79,19 @@ and on (cluster, namespace) (${active} == 1)`,
   isolatedShare: `max by (cluster, namespace) (netpol_namespace_pods_isolated{direction="ingress", ${m}})
 /
 (max by (cluster, namespace) (netpol_namespace_pods{${m}}) > 0)`,
+
+  // Exposure: who can reach each namespace (ingress), by the widest class; those every namespace can reach; and
+  // those whose answers are a lower bound.
+  namespacesByWidestClass: widestIngressClass(),
+  // Value: whether the namespace is protected (1: the alert's concern; 0: NetpolNamespaceUncovered's).
+  openToAllNamespaces: `${covered}
+and on (cluster, namespace) (${reachableFrom('all_namespaces')} == 1)
+and on (cluster, namespace) (${active} == 1)`,
+  reachabilityUnknownCount: `sum by (cluster, direction) (
+  max by (cluster, namespace, direction) (netpol_namespace_reachability_unknown{${m}})
+  * on (cluster, namespace) group_left ()
+  ${active}
+)`,
 
   targetsUp: `sum by (cluster, job) (up{${m}})`,
   cacheSynced: `min by (cluster, instance, resource) (netpol_exporter_cache_synced{${m}})`,

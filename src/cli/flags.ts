@@ -287,6 +287,12 @@ export const serveFlags = {
     default: 'false',
     parse: parsers.bool,
   }),
+  exposure: flag({
+    name: 'exposure',
+    help: 'export which classes of peers can reach each namespace (netpol_namespace_reachable); false turns it off',
+    default: 'true',
+    parse: parsers.bool,
+  }),
 };
 
 function coverageSources(raw: string, name: string): ReadonlySet<Source> {

@@ -42,6 +42,7 @@ export async function startExporter(
     coverageSources: config.coverageSources,
     discoveryIntervalMs: config.discoveryInterval,
     podIsolation: config.podIsolation,
+    exposure: config.exposure,
     ...(tuning.backoff ? { backoff: tuning.backoff } : {}),
   });
   const stats = new ServingStats();

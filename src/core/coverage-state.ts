@@ -8,12 +8,18 @@ import type { ExtraSource, Source, SourcePolicyFacts } from './sources/index.ts'
 import { type NamespaceVerdict, namespaceVerdict } from './verdict.ts';
 
 export type VerdictListener = (name: string, verdict: NamespaceVerdict | undefined) => void;
+/** A policy of another source changed: `before` and `after` are its facts (undefined when it did not or no longer exists). */
+export type SourcePolicyListener = (
+  before: SourcePolicyFacts | undefined,
+  after: SourcePolicyFacts | undefined,
+) => void;
 
 export class CoverageState {
   private readonly namespaces = new Map<string, NamespaceFacts>();
   private readonly policies = new Map<string, Map<string, PolicyFacts>>();
   private readonly verdicts = new Map<string, NamespaceVerdict>();
   private readonly listeners: VerdictListener[] = [];
+  private readonly sourcePolicyListeners: SourcePolicyListener[] = [];
   /** Policies of sources other than NetworkPolicy (cluster-scoped and CNI kinds). */
   private readonly otherSources = new ProtectionIndex();
 
@@ -22,6 +28,11 @@ export class CoverageState {
 
   onChange(listener: VerdictListener): void {
     this.listeners.push(listener);
+  }
+
+  /** Called before the verdicts the change moves are recomputed, so a listener's own view is current for them. */
+  onSourcePolicyChange(listener: SourcePolicyListener): void {
+    this.sourcePolicyListeners.push(listener);
   }
 
   upsertNamespace(facts: NamespaceFacts): void {
@@ -53,12 +64,15 @@ export class CoverageState {
 
   upsertSourcePolicy(facts: SourcePolicyFacts): void {
     const previous = this.otherSources.upsert(facts);
+    for (const listener of this.sourcePolicyListeners) listener(previous, facts);
     this.recomputeReach(previous, facts);
   }
 
   deleteSourcePolicy(source: ExtraSource, namespace: string, name: string): void {
     const previous = this.otherSources.delete(source, namespace, name);
-    if (previous) this.recomputeReach(previous, undefined);
+    if (!previous) return;
+    for (const listener of this.sourcePolicyListeners) listener(previous, undefined);
+    this.recomputeReach(previous, undefined);
   }
 
   verdict(name: string): NamespaceVerdict | undefined {
@@ -81,6 +95,11 @@ export class CoverageState {
   sourcePoliciesFor(name: string): SourcePolicies {
     const ns = this.namespaces.get(name);
     return ns ? this.otherSources.policiesFor(ns) : { protecting: [], unjudged: [] };
+  }
+
+  /** Every policy of the other sources. */
+  sourcePolicies(): Iterable<SourcePolicyFacts> {
+    return this.otherSources.all();
   }
 
   get namespaceCount(): number {

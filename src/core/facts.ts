@@ -28,6 +28,8 @@ export interface DirectionFacts {
   rules: number;
   /** The direction applies and one of its rules has no peers and no ports: it allows all traffic. */
   allowsAll: boolean;
+  /** What the rules admit, for reachability; absent in facts built by hand, where rules > 0 reads as unknown. */
+  peers?: PeerFacts;
 }
 
 export interface PolicyFacts {
@@ -151,11 +153,107 @@ export function policyFacts(obj: unknown): PolicyFacts | undefined {
       applies: types.ingress,
       rules: ruleCount(spec.ingress),
       allowsAll: types.ingress && hasAllowAllRule(spec.ingress, 'from'),
+      peers: peerFacts(spec.ingress, 'from'),
     },
     egress: {
       applies: types.egress,
       rules: ruleCount(spec.egress),
       allowsAll: types.egress && hasAllowAllRule(spec.egress, 'to'),
+      peers: peerFacts(spec.egress, 'to'),
     },
   };
+}
+
+/**
+ * What a policy's rules for one direction admit, peers judged by namespace: ports and a peer's podSelector narrow a
+ * rule but never remove its peer (reachable on some port, from some pod, is reachable). The slim input of
+ * core/reachability.ts: no ports, no CIDRs beyond whether one means "any address".
+ */
+export interface PeerFacts {
+  /** A rule without peers (`from`/`to` missing or empty): every pod of every namespace, and every address. */
+  everything: boolean;
+  /** A peer with a podSelector and no namespaceSelector: pods of the policy's own namespace. */
+  ownNamespace: boolean;
+  /** The namespaceSelectors of peers (with or without a podSelector beside them), one per distinct selector. */
+  namespaceSelectors: LabelSelector[];
+  /** An ipBlock peer: some addresses outside the pod network. */
+  ipBlocks: boolean;
+  /** An ipBlock of 0.0.0.0/0 or ::/0 without `except`: any address at all. */
+  anyAddress: boolean;
+  /** A rule or peer the API server would refuse (no peer type, or ipBlock beside a selector): what it admits is unknown. */
+  unreadable: boolean;
+}
+
+export const NO_PEERS: Readonly<PeerFacts> = Object.freeze({
+  everything: false,
+  ownNamespace: false,
+  namespaceSelectors: [],
+  ipBlocks: false,
+  anyAddress: false,
+  unreadable: false,
+});
+
+const ANY_ADDRESS = ['0.0.0.0/0', '::/0'];
+
+/** A canonical text for a selector: equal selectors (whatever their key and value order) get equal keys. */
+export function selectorKey(selector: LabelSelector): string {
+  const labels = Object.entries(selector.matchLabels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const exprs = selector.matchExpressions
+    .map((e) => [e.key, e.operator, [...e.values].sort()] as const)
+    .sort((a, b) => {
+      const x = JSON.stringify(a);
+      const y = JSON.stringify(b);
+      return x < y ? -1 : x > y ? 1 : 0;
+    });
+  return JSON.stringify([labels, exprs]);
+}
+
+/** The peers of a direction's rules (`ingress[].from` or `egress[].to`). */
+export function peerFacts(rules: unknown, field: 'from' | 'to'): PeerFacts {
+  if (!Array.isArray(rules) || rules.length === 0) return NO_PEERS;
+  const facts: PeerFacts = { ...NO_PEERS, namespaceSelectors: [] };
+  const seen = new Set<string>();
+  for (const rule of rules) {
+    if (!isObject(rule)) {
+      facts.unreadable = true;
+      continue;
+    }
+    const peers = rule[field];
+    if (peers === undefined || peers === null || (Array.isArray(peers) && peers.length === 0)) {
+      facts.everything = true;
+      continue;
+    }
+    if (!Array.isArray(peers)) {
+      facts.unreadable = true;
+      continue;
+    }
+    for (const peer of peers) {
+      if (!isObject(peer)) {
+        facts.unreadable = true;
+        continue;
+      }
+      const hasNs = isObject(peer.namespaceSelector);
+      const hasPods = isObject(peer.podSelector);
+      if (isObject(peer.ipBlock)) {
+        const cidr = peer.ipBlock.cidr;
+        if (hasNs || hasPods || typeof cidr !== 'string') {
+          facts.unreadable = true;
+          continue;
+        }
+        facts.ipBlocks = true;
+        const except = peer.ipBlock.except;
+        if (ANY_ADDRESS.includes(cidr) && !(Array.isArray(except) && except.length > 0))
+          facts.anyAddress = true;
+      } else if (hasNs) {
+        const selector = labelSelectorFrom(peer.namespaceSelector);
+        const key = selectorKey(selector);
+        if (!seen.has(key)) {
+          seen.add(key);
+          facts.namespaceSelectors.push(selector);
+        }
+      } else if (hasPods) facts.ownNamespace = true;
+      else facts.unreadable = true;
+    }
+  }
+  return facts;
 }

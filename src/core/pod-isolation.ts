@@ -67,12 +67,23 @@ export class PodIsolationState {
   private readonly pods = new Map<string, Map<string, Record<string, string>>>();
   private readonly listeners: PodIsolationListener[] = [];
   private readonly latest = new Map<string, PodIsolation>();
+  private readonly podListeners: ((namespace: string) => void)[] = [];
 
   /** `policiesIn`: the NetworkPolicies of a namespace (CoverageState holds them). */
   constructor(private readonly policiesIn: (namespace: string) => Iterable<PolicyFacts>) {}
 
   onChange(listener: PodIsolationListener): void {
     this.listeners.push(listener);
+  }
+
+  /** Called when a namespace's pods themselves changed (not when its policies did). */
+  onPodsChange(listener: (namespace: string) => void): void {
+    this.podListeners.push(listener);
+  }
+
+  /** The labels of a namespace's pods. */
+  podsIn(namespace: string): Iterable<Record<string, string>> {
+    return this.pods.get(namespace)?.values() ?? [];
   }
 
   upsertPod(facts: PodFacts): void {
@@ -83,6 +94,7 @@ export class PodIsolationState {
     }
     inNamespace.set(facts.name, facts.labels);
     this.recount(facts.namespace);
+    for (const listener of this.podListeners) listener(facts.namespace);
   }
 
   deletePod(namespace: string, name: string): void {
@@ -90,6 +102,7 @@ export class PodIsolationState {
     if (!inNamespace?.delete(name)) return;
     if (inNamespace.size === 0) this.pods.delete(namespace);
     this.recount(namespace);
+    for (const listener of this.podListeners) listener(namespace);
   }
 
   /** The namespace's figures as last counted; undefined when it has no pods. */

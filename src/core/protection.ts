@@ -63,6 +63,11 @@ export class ProtectionIndex {
     return previous;
   }
 
+  *all(): Iterable<SourcePolicyFacts> {
+    yield* this.clusterScoped.values();
+    for (const m of this.namespaced.values()) yield* m.values();
+  }
+
   get size(): number {
     let n = this.clusterScoped.size;
     for (const m of this.namespaced.values()) n += m.size;

@@ -17,6 +17,7 @@ import type { Clock } from '../support/deadline-timer.ts';
 import { combinedReadiness, dataStatus, type Part, type Readiness } from './part.ts';
 import { NamespaceContextTracker } from './parts/context.ts';
 import { CoveragePart } from './parts/coverage.ts';
+import { ExposurePart } from './parts/exposure.ts';
 import { PodIsolationPart } from './parts/pods.ts';
 import { SourcesPart } from './parts/sources.ts';
 
@@ -39,6 +40,8 @@ export interface ExporterOptions {
   discoveryIntervalMs?: number;
   /** --pod-isolation */
   podIsolation?: boolean;
+  /** --exposure; on unless false. */
+  exposure?: boolean;
 }
 
 export const DEFAULT_NAMESPACE_CONTEXT: NamespaceContextOptions = {
@@ -58,6 +61,8 @@ export class Exporter {
   readonly state: CoverageState;
   /** Each namespace's exemption and scope as of now, for the status page. */
   readonly context: NamespaceContextTracker;
+  /** Who can reach each namespace (undefined with --exposure=false), for the status page and its detail view. */
+  readonly exposure: ExposurePart['state'] | undefined;
   private readonly parts: Part[];
   private readonly pods: PodIsolationPart | undefined;
   private readonly build: BuildInfo;
@@ -80,11 +85,18 @@ export class Exporter {
     this.context = new NamespaceContextTracker(this.state, context, options.log, options.clock);
     const factOptions = { keepAnnotation: isExemptionAnnotation(context.exemption.prefix) };
     this.pods = podIsolation ? new PodIsolationPart(this.state, options) : undefined;
+    const pods = this.pods;
+    // Answers are computed once the other parts' caches have synced (asked last, so they are).
+    const upstream = (): boolean => combinedReadiness(this.parts.filter((p) => p !== exposure)).ready;
+    const exposure: ExposurePart | undefined =
+      options.exposure === false ? undefined : new ExposurePart(this.state, pods?.podState, upstream);
+    this.exposure = exposure?.state;
     this.parts = [
       new CoveragePart(this.state, { ...options, factOptions }),
       this.context,
       new SourcesPart(this.state, { ...options, intervalMs: options.discoveryIntervalMs ?? 300_000 }),
-      ...(this.pods ? [this.pods] : []),
+      ...(pods ? [pods] : []),
+      ...(exposure ? [exposure] : []),
     ];
     this.stallTimeoutMs = options.stallTimeoutMs;
     this.counted = EXTRA_SOURCES.map((s) => s.id).filter((id) => coverageSources?.has(id) ?? true);

@@ -70,6 +70,7 @@ current-context: ctx
     { flag: 'coverage-sources', value: 'networkpolicy,firewall', message: /--coverage-sources/ },
     { flag: 'discovery.interval', value: '5 minutes', message: /--discovery.interval takes a duration/ },
     { flag: 'pod-isolation', value: 'yes', message: /--pod-isolation takes true or false, not "yes"/ },
+    { flag: 'exposure', value: 'no', message: /--exposure takes true or false, not "no"/ },
     // Lists of names, globs or label keys: every string is a valid (possibly empty) list.
     { flag: 'namespaces.include', anyValue: 'comma-separated names or globs' },
     { flag: 'namespaces.exclude', anyValue: 'comma-separated names or globs' },

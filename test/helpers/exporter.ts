@@ -11,8 +11,14 @@ import { loadKubeConfig } from '../../src/cli/kubeconfig.ts';
 import { type RunningExporter, startExporter } from '../../src/cli/serve.ts';
 import { namespaceFacts, type PolicyFacts, policyFacts } from '../../src/core/facts.ts';
 import { NamespaceContextRules } from '../../src/core/namespace-context.ts';
+import {
+  listedNamespaces,
+  type NamespaceReachability,
+  namespaceReachability,
+} from '../../src/core/reachability.ts';
 import { type NamespaceVerdict, namespaceVerdict } from '../../src/core/verdict.ts';
 import { DEFAULT_NAMESPACE_CONTEXT } from '../../src/exporter/exporter.ts';
+import { exposureFamilies } from '../../src/exposition/families/exposure.ts';
 import { contextFamilies, verdictFamilies } from '../../src/exposition/families/index.ts';
 import { RenderedStore } from '../../src/exposition/rendered-store.ts';
 import { createLogger } from '../../src/support/log.ts';
@@ -75,14 +81,29 @@ export function truth(sim: SimulatedCluster): Record<string, number> {
   // Exemptions, scope and routing labels as the exporter's defaults evaluate them now.
   const contextRules = new NamespaceContextRules(DEFAULT_NAMESPACE_CONTEXT);
   const contexts = new RenderedStore(contextFamilies);
+  // Who can reach each namespace, from scratch over every namespace (NetworkPolicies only, as above).
+  const exposure = new RenderedStore<NamespaceReachability>(exposureFamilies);
+  const all = sim.list('namespaces').flatMap((obj) => namespaceFacts(obj) ?? []);
+  const others = listedNamespaces(all);
   for (const obj of sim.list('namespaces')) {
     const facts = namespaceFacts(obj);
     if (facts) store.set(facts.name, namespaceVerdict(facts, byNamespace.get(facts.name) ?? []));
+    if (facts)
+      exposure.set(
+        facts.name,
+        namespaceReachability({
+          name: facts.name,
+          labels: facts.labels,
+          policies: byNamespace.get(facts.name) ?? [],
+          tiers: [],
+          others,
+        }),
+      );
     const withAnnotations = namespaceFacts(obj, { keepAnnotation: () => true });
     if (withAnnotations)
       contexts.set(withAnnotations.name, contextRules.contextOf(withAnnotations, Date.now() / 1000));
   }
-  return sorted(seriesWithPrefix(store.text() + contexts.text(), 'netpol_namespace_'));
+  return sorted(seriesWithPrefix(store.text() + contexts.text() + exposure.text(), 'netpol_namespace_'));
 }
 
 export function sorted(series: Map<string, number>): Record<string, number> {

@@ -28,6 +28,9 @@ import {
 const CLUSTER = 'e2e';
 const JOB = 'netpol-exporter';
 const UNCOVERED = 'NetpolNamespaceUncovered';
+const OPEN_TO_ALL = 'NetpolNamespaceReachableFromAllNamespaces';
+// A namespace whose default deny is undone by an allow-all beside it: open to every namespace until narrowed.
+const OPEN_DOOR = 'open-door';
 // Uncovered in the demo cluster: one is deleted (and stays Terminating), one gets an approved exemption, one
 // gets a policy during the test.
 const TERMINATING = 'experiments';
@@ -41,7 +44,9 @@ type Obj = {
     namespace?: string;
     deletionTimestamp?: string;
     annotations?: Record<string, string>;
+    labels?: Record<string, string>;
   };
+  spec?: Record<string, unknown>;
 };
 
 /** A well-formed exemption (owner, reason, expiry) that has not expired. */
@@ -67,6 +72,50 @@ function uncoveredActiveNamespaces(sim: SimulatedCluster): string[] {
     .filter((ns) => !ns.metadata?.deletionTimestamp && !validlyExempt(ns))
     .map((ns) => ns.metadata?.name as string)
     .filter((name) => !withPolicy.has(name))
+    .sort();
+}
+
+/**
+ * Active, protected, not exempt namespaces that pods of every namespace can reach, from the simulator's own objects
+ * and deliberately not the exporter's core: with --pod-isolation, a namespace is open when one of its pods is
+ * selected by no ingress policy, or by one whose rule admits every namespace (no `from`, or `namespaceSelector: {}`).
+ * The pipeline's policies use matchLabels only, which is all this reads.
+ */
+function openToAllNamespaces(sim: SimulatedCluster): string[] {
+  type Spec = {
+    podSelector?: { matchLabels?: Record<string, string> };
+    policyTypes?: string[];
+    ingress?: { from?: { namespaceSelector?: Record<string, unknown>; podSelector?: unknown }[] }[];
+  };
+  const policies = (sim.list('networkpolicies') as Obj[]).map((p) => ({
+    namespace: p.metadata?.namespace,
+    spec: (p.spec ?? {}) as Spec,
+  }));
+  const selects = (spec: Spec, labels: Record<string, string>) =>
+    Object.entries(spec.podSelector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
+  const ingressApplies = (spec: Spec) => !spec.policyTypes?.length || spec.policyTypes.includes('Ingress');
+  const admitsEveryNamespace = (spec: Spec) =>
+    (spec.ingress ?? []).some(
+      (rule) =>
+        !rule.from?.length ||
+        rule.from.some((peer) => peer.namespaceSelector && Object.keys(peer.namespaceSelector).length === 0),
+    );
+  const pods = sim.list('pods') as Obj[];
+  return (sim.list('namespaces') as Obj[])
+    .filter((ns) => !ns.metadata?.deletionTimestamp && !validlyExempt(ns))
+    .map((ns) => ns.metadata?.name as string)
+    .filter((name) => policies.some((p) => p.namespace === name))
+    .filter((name) =>
+      pods
+        .filter((pod) => pod.metadata?.namespace === name)
+        .some((pod) => {
+          const selecting = policies.filter(
+            (p) =>
+              p.namespace === name && ingressApplies(p.spec) && selects(p.spec, pod.metadata?.labels ?? {}),
+          );
+          return selecting.length === 0 || selecting.some((p) => admitsEveryNamespace(p.spec));
+        }),
+    )
     .sort();
 }
 
@@ -125,6 +174,23 @@ describe('pipeline: simulator -> exporter -> Prometheus -> Alertmanager', functi
     // search (its only policy selects no pod).
     sim.create(pod('payments', 'api-1', { app: 'api' }));
     sim.create(pod('search', 'elasticsearch-1', { app: 'elasticsearch' }));
+    // Exposure: a default deny undone by an allow-all beside it (narrowed during the test).
+    sim.create({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: OPEN_DOOR, labels: { team: 'web' } },
+    });
+    for (const [name, spec] of [
+      ['default-deny-ingress', { podSelector: {}, policyTypes: ['Ingress'] }],
+      ['allow-all', { podSelector: {}, ingress: [{}] }],
+    ] as const)
+      sim.create({
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'NetworkPolicy',
+        metadata: { name, namespace: OPEN_DOOR },
+        spec,
+      });
+    sim.create(pod(OPEN_DOOR, 'web-1', { app: 'web' }));
     sim.addToken('pipeline-exporter', [
       ...EXPORTER_PERMISSIONS,
       { resource: 'pods', group: '', verbs: ['list', 'watch'] },
@@ -307,6 +373,60 @@ describe('pipeline: simulator -> exporter -> Prometheus -> Alertmanager', functi
     // The others keep firing.
     const rest = firing(await prometheus.alerts(), UNCOVERED).map((a) => a.labels.namespace);
     expect(rest.sort()).to.deep.equal(uncoveredActiveNamespaces(sim));
+  });
+
+  it('fires NetpolNamespaceReachableFromAllNamespaces for exactly the protected namespaces open to every namespace', async () => {
+    const expected = openToAllNamespaces(sim);
+    // search: its only policy selects no pod; open-door: its default deny is undone by an allow-all.
+    expect(expected).to.deep.equal([OPEN_DOOR, 'search']);
+    const inPrometheus = await waitFor('the open namespaces to fire in Prometheus', async () => {
+      const names = firing(await prometheus.alerts(), OPEN_TO_ALL)
+        .map((a) => a.labels.namespace as string)
+        .sort();
+      return JSON.stringify(names) === JSON.stringify(expected) ? names : undefined;
+    }).catch(explain);
+    expect(inPrometheus).to.deep.equal(expected);
+    const notified = await waitFor('a notification for open-door at the webhook', async () =>
+      webhook.alerts.find(
+        (a) =>
+          a.labels.alertname === OPEN_TO_ALL && a.labels.namespace === OPEN_DOOR && a.status === 'firing',
+      ),
+    ).catch(explain);
+    expect(notified.labels).to.deep.equal({
+      alertname: OPEN_TO_ALL,
+      cluster: CLUSTER,
+      namespace: OPEN_DOOR,
+      severity: 'warning',
+    });
+    expect(notified.annotations.runbook_url).to.match(
+      /docs\/runbooks\/netpolnamespacereachablefromallnamespaces\.md$/,
+    );
+    const [undone] = await prometheus.query(
+      `netpol_namespace_default_deny_undone{namespace="${OPEN_DOOR}", direction="ingress"}`,
+    );
+    expect(undone?.value[1], 'the undone default deny is flagged').to.equal('1');
+    // The dashboard's table lists the same namespaces among those open to every namespace, as protected.
+    const table = (await dashboardQueryResults(prometheus)).get('openToAllNamespaces') ?? [];
+    const protectedOpen = table
+      .filter((s) => s.value[1] === '1')
+      .map((s) => s.metric.namespace)
+      .sort();
+    expect(protectedOpen).to.include.members(expected);
+  });
+
+  it('resolves NetpolNamespaceReachableFromAllNamespaces once a policy narrows', async () => {
+    sim.patch('networkpolicies', OPEN_DOOR, 'allow-all', {
+      spec: { ingress: [{ from: [{ podSelector: {} }] }] },
+    });
+    await waitFor('a resolved notification for open-door at the webhook', async () =>
+      webhook.alerts.find(
+        (a) =>
+          a.labels.alertname === OPEN_TO_ALL && a.labels.namespace === OPEN_DOOR && a.status === 'resolved',
+      ),
+    ).catch(explain);
+    const rest = firing(await prometheus.alerts(), OPEN_TO_ALL).map((a) => a.labels.namespace);
+    expect(rest.sort()).to.deep.equal(openToAllNamespaces(sim));
+    expect(rest).to.not.include(OPEN_DOOR);
   });
 
   it('fires NetpolExporterDown when the exporter process stops', async () => {

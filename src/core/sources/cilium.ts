@@ -20,7 +20,7 @@ const CILIUM_NAMESPACE_KEYS = ['io.kubernetes.pod.namespace', 'k8s:io.kubernetes
 const CILIUM_NAMESPACE_LABELS = 'io.cilium.k8s.namespace.labels.';
 
 /** Cilium endpoint labels of "some pod in this namespace"; other keys are pod labels (unknown). */
-function ciliumEndpointLookup(ns: Pick<NamespaceFacts, 'name' | 'labels'>): LabelLookup {
+export function ciliumEndpointLookup(ns: Pick<NamespaceFacts, 'name' | 'labels'>): LabelLookup {
   const labels = namespaceLabels(ns.name, ns.labels);
   return (rawKey) => {
     if (CILIUM_NAMESPACE_KEYS.includes(rawKey)) return ns.name;
@@ -36,7 +36,9 @@ function ciliumEndpointLookup(ns: Pick<NamespaceFacts, 'name' | 'labels'>): Labe
   };
 }
 
-function ciliumRules(spec: unknown, specs: unknown): Json[] {
+const KNOWN_OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
+
+export function ciliumRules(spec: unknown, specs: unknown): Json[] {
   const rules: Json[] = [];
   if (isObject(spec)) rules.push(spec);
   if (Array.isArray(specs)) for (const s of specs) if (isObject(s)) rules.push(s);

@@ -3,6 +3,7 @@
 // from these rows or are held to them by a test. Adding a source is a reader file in this folder plus one row.
 import { calicoGlobalReach, calicoNamespacedReach } from './calico.ts';
 import { ciliumClusterwideReach, ciliumNamespacedReach } from './cilium.ts';
+import { EXPOSURE_READERS, type SourceExposure } from './exposure.ts';
 import { networkPolicyApiReach } from './network-policy-api.ts';
 import type { PolicyReach } from './reach.ts';
 
@@ -141,12 +142,14 @@ export const resourceName = (s: Pick<PolicySourceRow, 'resource' | 'group'>): st
 
 export interface SourcePolicyFacts extends PolicyReach {
   source: ExtraSource;
+  /** What it does to reachability (core/reachability.ts); absent in facts built by hand. */
+  exposure?: SourceExposure;
 }
 
 /** Facts from an object of the source's kind; undefined when it has no name. */
 export function sourcePolicyFacts(source: ExtraSource, obj: unknown): SourcePolicyFacts | undefined {
   const reach = policySource(source).read(obj);
-  return reach ? { source, ...reach } : undefined;
+  return reach ? { source, ...reach, exposure: EXPOSURE_READERS[source](obj, reach) } : undefined;
 }
 
 /** The source a manifest's kind belongs to, by API group and kind (the version is ignored), if any. */

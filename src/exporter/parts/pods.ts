@@ -9,8 +9,9 @@ import type { Part, Readiness } from '../part.ts';
 
 export class PodIsolationPart implements Part {
   readonly store = new RenderedStore<PodIsolation>(podIsolationFamilies);
+  /** The pods' labels, which the exposure part answers from. */
+  readonly podState: PodIsolationState;
   private readonly pods: ReturnType<typeof podInformer>;
-  private readonly podState: PodIsolationState;
 
   constructor(state: CoverageState, options: PodWatchOptions) {
     const podState = new PodIsolationState((namespace) => state.policiesIn(namespace));

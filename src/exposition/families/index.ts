@@ -6,6 +6,7 @@ import type { NamespaceVerdict } from '../../core/verdict.ts';
 import type { Family } from '../family.ts';
 import { exemptionFamilies } from './exemption.ts';
 import { exporterFamilies, servingFamilies } from './exporter.ts';
+import { exposureFamilies } from './exposure.ts';
 import { namespaceFamilies } from './namespace.ts';
 import { podIsolationFamilies } from './pods.ts';
 import { protectionFamilies } from './protection.ts';
@@ -29,6 +30,7 @@ export const FAMILY_GROUPS: readonly FamilyGroup[] = [
   { title: 'Protection by source', subject: 'namespace', families: protectionFamilies },
   { title: 'Exemptions and scope', subject: 'namespace', families: contextFamilies },
   { title: 'Pod isolation (`--pod-isolation`)', subject: 'namespace', families: podIsolationFamilies },
+  { title: 'Exposure: who can reach each namespace', subject: 'namespace', families: exposureFamilies },
   { title: 'The exporter itself', subject: 'exporter process', families: exporterFamilies },
   { title: 'Its HTTP server', subject: 'exporter process', families: servingFamilies },
 ];

@@ -1,7 +1,9 @@
 // The family registry: every family once, named by convention, and its samples carry exactly the labels it declares.
 import { expect } from 'chai';
+import { NO_PEERS } from '../../../src/core/facts.ts';
 import type { NamespaceContext } from '../../../src/core/namespace-context.ts';
 import type { PodIsolation } from '../../../src/core/pod-isolation.ts';
+import { listedNamespaces, namespaceReachability } from '../../../src/core/reachability.ts';
 import type { NamespaceVerdict } from '../../../src/core/verdict.ts';
 import type { ExporterSelf, ServingStatus } from '../../../src/exposition/families/exporter.ts';
 import { ALL_FAMILIES, FAMILY_GROUPS } from '../../../src/exposition/families/index.ts';
@@ -54,7 +56,29 @@ const serving: ServingStatus = {
   refused: new Map([['unauthenticated', 1]]),
   webConfigReloadRefused: new Map([['lowers_protection', 1]]),
 };
-const subjects = [verdict, context, exempt, pods, self, serving];
+// A default deny undone by an allow-all beside it, so every exposure family has a sample.
+const reachability = namespaceReachability({
+  name: 'shop',
+  labels: {},
+  policies: [
+    {
+      podSelector: { matchLabels: {}, matchExpressions: [] },
+      ingress: { applies: true, rules: 0, allowsAll: false },
+    },
+    {
+      podSelector: { matchLabels: {}, matchExpressions: [] },
+      ingress: { applies: true, rules: 1, allowsAll: true, peers: { ...NO_PEERS, everything: true } },
+    },
+  ].map((p, i) => ({
+    ...p,
+    namespace: 'shop',
+    name: `p${i}`,
+    egress: { applies: false, rules: 0, allowsAll: false },
+  })),
+  tiers: [],
+  others: listedNamespaces([]),
+});
+const subjects = [verdict, context, exempt, pods, self, serving, reachability];
 
 /** The samples of a family for whichever sample subject it renders (the one that does not throw). */
 function samplesOf(family: Family<never>) {

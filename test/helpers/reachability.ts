@@ -1,0 +1,96 @@
+// Reachability from manifests, computed from scratch: the reference the core's golden tests and the incremental
+// state's property tests compare against.
+import { namespaceFacts, policyFacts } from '../../src/core/facts.ts';
+import {
+  type DirectionReachability,
+  listedNamespaces,
+  namespaceReachability,
+  PEER_CLASSES,
+} from '../../src/core/reachability.ts';
+import { type OpaqueEffect, strongest, type TierPolicy } from '../../src/core/sources/exposure.ts';
+import { type ExtraSource, sourcePolicyFacts } from '../../src/core/sources/index.ts';
+import type { Direction } from '../../src/core/verdict.ts';
+
+type Obj = Record<string, unknown>;
+
+export const ns = (name: string, labels: Record<string, string> = {}): Obj => ({
+  apiVersion: 'v1',
+  kind: 'Namespace',
+  metadata: { name, labels },
+});
+export const netpol = (namespace: string, name: string, spec: Obj): Obj => ({
+  apiVersion: 'networking.k8s.io/v1',
+  kind: 'NetworkPolicy',
+  metadata: { name, namespace },
+  spec,
+});
+export const anp = (name: string, spec: Obj): Obj => ({
+  apiVersion: 'policy.networking.k8s.io/v1alpha1',
+  kind: 'AdminNetworkPolicy',
+  metadata: { name },
+  spec,
+});
+export const banp = (spec: Obj): Obj => ({
+  apiVersion: 'policy.networking.k8s.io/v1alpha1',
+  kind: 'BaselineAdminNetworkPolicy',
+  metadata: { name: 'default' },
+  spec,
+});
+export const cnp = (name: string, spec: Obj): Obj => ({
+  apiVersion: 'policy.networking.k8s.io/v1alpha2',
+  kind: 'ClusterNetworkPolicy',
+  metadata: { name },
+  spec,
+});
+
+const SOURCE_OF: Record<string, ExtraSource> = {
+  AdminNetworkPolicy: 'adminnetworkpolicy',
+  BaselineAdminNetworkPolicy: 'baselineadminnetworkpolicy',
+  ClusterNetworkPolicy: 'clusternetworkpolicy',
+  GlobalNetworkPolicy: 'calico_globalnetworkpolicy',
+  CiliumNetworkPolicy: 'cilium_networkpolicy',
+  CiliumClusterwideNetworkPolicy: 'cilium_clusterwidenetworkpolicy',
+};
+
+/** The from-scratch answer for one namespace of a cluster given as objects. */
+export function reachabilityIn(objects: Obj[], name: string, pods?: Record<string, string>[]) {
+  const namespaces = objects.filter((o) => o.kind === 'Namespace').map((o) => namespaceFacts(o));
+  const own = namespaces.find((n) => n?.name === name);
+  if (!own) throw new Error(`no namespace ${name}`);
+  const policies = objects
+    .filter((o) => o.kind === 'NetworkPolicy' && String(o.apiVersion).startsWith('networking.k8s.io'))
+    .map((o) => policyFacts(o))
+    .filter((p) => p?.namespace === name);
+  const tiers: TierPolicy[] = [];
+  const opaque: Record<Direction, OpaqueEffect> = { ingress: 'none', egress: 'none' };
+  for (const o of objects) {
+    const source = SOURCE_OF[String(o.kind)];
+    if (!source) continue;
+    const facts = sourcePolicyFacts(source, o);
+    const exposure = facts?.exposure;
+    if (!exposure) continue;
+    if ('tier' in exposure) tiers.push(exposure.tier);
+    else {
+      const e = exposure.opaque.effectOn(own);
+      for (const d of ['ingress', 'egress'] as const) opaque[d] = strongest(opaque[d], e[d]);
+    }
+  }
+  return namespaceReachability({
+    name,
+    labels: own.labels,
+    policies: policies.filter((p) => p !== undefined),
+    tiers,
+    opaque,
+    ...(pods ? { pods } : {}),
+    others: listedNamespaces(namespaces.filter((n) => n !== undefined)),
+  });
+}
+
+export const SHORT = ['same', 'other', 'all', 'ip', 'any'];
+/** `same=1 other=0 all=0 ip=? any=0` */
+export function classes(r: DirectionReachability): string {
+  return PEER_CLASSES.map((c, i) => {
+    const v = r.classes[c];
+    return `${SHORT[i]}=${v === true ? 1 : v === false ? 0 : '?'}`;
+  }).join(' ');
+}
