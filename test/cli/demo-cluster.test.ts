@@ -21,10 +21,13 @@ function normalise(body: string): string {
     body
       .split('\n')
       .filter((line) => /^(# (HELP|TYPE) )?netpol_/.test(line))
-      // Bookmarks and restarts depend on timing; their HELP and TYPE lines stay.
+      // Bookmarks, restarts and watch requests (made or not yet when the caches are ready) depend on timing; their
+      // HELP and TYPE lines stay.
       .filter(
         (line) =>
-          !line.includes('type="bookmark"') && !line.startsWith('netpol_exporter_watch_restarts_total{'),
+          !line.includes('type="bookmark"') &&
+          !line.startsWith('netpol_exporter_watch_restarts_total{') &&
+          !/^netpol_exporter_api_requests_total\{.*verb="watch"/.test(line),
       )
       .map((line) => (VOLATILE_VALUE.test(line) ? line.replace(/ \S+$/, ' <varies>') : line))
       .map((line) =>
