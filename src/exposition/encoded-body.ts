@@ -35,6 +35,8 @@ function exactCopy(source: Buffer): Buffer {
 
 class Piece implements EncodedPiece {
   private deflate: Promise<Buffer> | undefined;
+  /** The deflate once it is there, so that a body of unchanged pieces needs no await per piece. */
+  deflatedNow: Buffer | undefined;
   private crcValue = -1;
   private shiftValue = -1;
 
@@ -44,15 +46,22 @@ class Piece implements EncodedPiece {
     this.deflate ??= new Promise<Buffer>((resolve, reject) =>
       // zlib hands back a view of its 16 KB output buffer: a 75-byte piece would keep 16,384 bytes alive.
       deflateRaw(this.bytes, SYNC, (err, out) => (err ? reject(err) : resolve(exactCopy(out)))),
-    ).catch((err: unknown) => {
-      this.deflate = undefined; // a failure is not kept: the next scrape tries again
-      throw err;
-    });
+    ).then(
+      (out) => {
+        this.deflatedNow = out;
+        return out;
+      },
+      (err: unknown) => {
+        this.deflate = undefined; // a failure is not kept: the next scrape tries again
+        throw err;
+      },
+    );
     return this.deflate;
   }
 
   /** Points the kept deflate at the same bytes inside a joined buffer. */
   moveDeflated(view: Buffer): void {
+    this.deflatedNow = view;
     this.deflate = Promise.resolve(view);
   }
 
@@ -96,32 +105,31 @@ interface GzipRun {
 const identityRuns = new WeakMap<EncodedPiece, Joined<Buffer>>();
 const gzipRuns = new WeakMap<EncodedPiece, Joined<Promise<GzipRun>>>();
 
-function samePieces(a: readonly EncodedPiece[], b: readonly EncodedPiece[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+/** Whether pieces[from, to) are exactly the pieces a joined buffer was made of. */
+function samePieces(
+  joined: readonly EncodedPiece[],
+  pieces: readonly BodyPiece[],
+  from: number,
+  to: number,
+): boolean {
+  if (joined.length !== to - from) return false;
+  for (let i = from; i < to; i++) if (joined[i - from] !== pieces[i]) return false;
   return true;
 }
 
-/** Splits the body into single strings and maximal runs of encoded pieces, in order. */
-function* segments(pieces: readonly BodyPiece[]): Generator<string | EncodedPiece[]> {
-  let run: EncodedPiece[] = [];
-  for (const piece of pieces) {
-    if (typeof piece !== 'string') {
-      run.push(piece);
-      continue;
-    }
-    if (run.length > 0) yield run;
-    run = [];
-    yield piece;
-  }
-  if (run.length > 0) yield run;
+/** The end of the run of encoded pieces that starts at `from`. */
+function runEnd(pieces: readonly BodyPiece[], from: number): number {
+  let to = from;
+  while (to < pieces.length && typeof pieces[to] !== 'string') to++;
+  return to;
 }
 
-function joinIdentity(run: EncodedPiece[]): Buffer {
-  if (run.length === 1) return (run[0] as EncodedPiece).bytes;
-  const first = run[0] as EncodedPiece;
+function joinIdentity(pieces: readonly BodyPiece[], from: number, to: number): Buffer {
+  const first = pieces[from] as EncodedPiece;
+  if (to - from === 1) return first.bytes;
   const cached = identityRuns.get(first);
-  if (cached && samePieces(cached.pieces, run)) return cached.result;
+  if (cached && samePieces(cached.pieces, pieces, from, to)) return cached.result;
+  const run = pieces.slice(from, to) as EncodedPiece[];
   let total = 0;
   for (const piece of run) total += piece.bytes.length;
   const joined = Buffer.allocUnsafeSlow(total);
@@ -138,26 +146,37 @@ function joinIdentity(run: EncodedPiece[]): Buffer {
 
 export function identityBody(pieces: BodyPiece[]): Buffer[] {
   const out: Buffer[] = [];
-  for (const segment of segments(pieces)) {
-    if (typeof segment === 'string') {
-      if (segment !== '') out.push(Buffer.from(segment, 'utf8'));
-    } else out.push(joinIdentity(segment));
+  for (let i = 0; i < pieces.length; ) {
+    const piece = pieces[i] as BodyPiece;
+    if (typeof piece === 'string') {
+      if (piece !== '') out.push(Buffer.from(piece, 'utf8'));
+      i++;
+      continue;
+    }
+    const to = runEnd(pieces, i);
+    out.push(joinIdentity(pieces, i, to));
+    i = to;
   }
   return out;
 }
 
 async function deflateAll(run: EncodedPiece[]): Promise<Buffer[]> {
   const out: Buffer[] = new Array(run.length);
+  const missing: number[] = [];
+  run.forEach((piece, i) => {
+    // An empty piece adds nothing to the stream: no zlib state for it.
+    const now = piece.bytes.length === 0 ? EMPTY : piece instanceof Piece ? piece.deflatedNow : undefined;
+    if (now) out[i] = now;
+    else missing.push(i);
+  });
   let next = 0;
   const worker = async () => {
-    while (next < run.length) {
-      const i = next++;
-      const piece = run[i] as EncodedPiece;
-      // An empty piece adds nothing to the stream: no zlib state for it.
-      out[i] = piece.bytes.length === 0 ? EMPTY : await piece.deflated();
+    while (next < missing.length) {
+      const i = missing[next++] as number;
+      out[i] = await (run[i] as EncodedPiece).deflated();
     }
   };
-  await Promise.all(Array.from({ length: Math.min(DEFLATE_CONCURRENCY, run.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(DEFLATE_CONCURRENCY, missing.length) }, worker));
   return out;
 }
 
@@ -188,11 +207,12 @@ async function buildGzipRun(run: EncodedPiece[]): Promise<GzipRun> {
   return { deflated: joined, crc, length, shift: crc32ShiftFor(length) };
 }
 
-function gzipRun(run: EncodedPiece[]): Promise<GzipRun> {
-  const first = run[0] as EncodedPiece;
+function gzipRun(pieces: readonly BodyPiece[], from: number, to: number): Promise<GzipRun> {
+  const first = pieces[from] as EncodedPiece;
   const cached = gzipRuns.get(first);
-  if (cached && samePieces(cached.pieces, run)) return cached.result;
+  if (cached && samePieces(cached.pieces, pieces, from, to)) return cached.result;
   // Concurrent scrapes of the same pieces share one build.
+  const run = pieces.slice(from, to) as EncodedPiece[];
   const result = buildGzipRun(run);
   gzipRuns.set(first, { pieces: run, result });
   result.catch(() => {
@@ -201,21 +221,46 @@ function gzipRun(run: EncodedPiece[]): Promise<GzipRun> {
   return result;
 }
 
+/**
+ * Text as deflate "stored" blocks (type 00, at most 65,535 bytes each): valid deflate at no zlib cost. The tail a
+ * scrape renders is a few kilobytes; compressing it cost a zlib state (and its external memory) per scrape.
+ */
+function storedBlocks(bytes: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(bytes.length + Math.ceil(bytes.length / 65_535) * 5);
+  let at = 0;
+  for (let from = 0; from < bytes.length; from += 65_535) {
+    const length = Math.min(65_535, bytes.length - from);
+    out[at] = 0; // BFINAL 0, BTYPE 00, then padding to the byte boundary (the stream is byte-aligned here)
+    out.writeUInt16LE(length, at + 1);
+    out.writeUInt16LE(~length & 0xffff, at + 3);
+    bytes.copy(out, at + 5, from, from + length);
+    at += 5 + length;
+  }
+  return out;
+}
+
+/** Per-scrape text larger than this is still compressed. */
+const STORED_MAX = 16 * 1024;
+
 export async function gzipBody(pieces: BodyPiece[]): Promise<Buffer[]> {
   const out: Buffer[] = [GZIP_HEADER];
   let crc = 0;
   let length = 0;
-  for (const segment of segments(pieces)) {
-    if (typeof segment === 'string') {
-      const bytes = Buffer.from(segment, 'utf8');
+  for (let i = 0; i < pieces.length; ) {
+    const piece = pieces[i] as BodyPiece;
+    if (typeof piece === 'string') {
+      i++;
+      const bytes = Buffer.from(piece, 'utf8');
       // Empty pieces are skipped: once optimised, zlib.crc32(empty, crc) returns 0 instead of crc (seen on Node 24.9).
       if (bytes.length === 0) continue;
       crc = crc32(bytes, crc);
       length += bytes.length;
-      out.push(deflateRawSync(bytes, SYNC));
+      out.push(bytes.length <= STORED_MAX ? storedBlocks(bytes) : deflateRawSync(bytes, SYNC));
       continue;
     }
-    const run = await gzipRun(segment);
+    const to = runEnd(pieces, i);
+    const run = await gzipRun(pieces, i, to);
+    i = to;
     if (run.length === 0) continue;
     crc = crc32Combine(crc, run.crc, run.shift);
     length += run.length;

@@ -1,5 +1,6 @@
 // The /metrics body from pre-encoded pieces must be exactly what the text says, with or without gzip: one
 // ordinary gzip member that gunzip, Go's gzip reader (Prometheus) and browsers all decode.
+import { spawnSync } from 'node:child_process';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { gunzipSync } from 'node:zlib';
@@ -171,5 +172,18 @@ describe('encoded body', () => {
       }),
       { numRuns: 150 },
     );
+  });
+
+  it('per-scrape text of any size decodes, with gunzip and with the gzip command alike', async () => {
+    const line = (i: number) => `process_metric{kind="k${i}"} ${i}\n`;
+    const small = Array.from({ length: 200 }, (_, i) => line(i)).join(''); // a tail of a few KB: stored as is
+    const large = Array.from({ length: 5000 }, (_, i) => line(i)).join(''); // over the stored limit: compressed
+    const body = [encodedPiece('a 1\n'), small, encodedPiece('b 2\n'), large, 'ü 3\n'];
+    const gz = Buffer.concat(await gzipBody(body));
+    const expected = `a 1\n${small}b 2\n${large}ü 3\n`;
+    expect(gunzipSync(gz).toString()).to.equal(expected);
+    const cli = spawnSync('gzip', ['-dc'], { input: gz });
+    expect(cli.status, String(cli.stderr)).to.equal(0);
+    expect(cli.stdout.toString()).to.equal(expected);
   });
 });
