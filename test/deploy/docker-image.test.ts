@@ -341,7 +341,11 @@ describe('Docker image (Dockerfile replayed without a Docker engine)', function 
     expect(ops('EXPOSE')).to.deep.equal(['10111']);
     expect(ops('RUN'), 'nothing runs in the runtime stage (it has no shell)').to.deep.equal([]);
     expect(ops('CMD'), 'no CMD: `docker run IMAGE --help` passes --help to the exporter').to.deep.equal([]);
-    expect(image.entrypoint).to.deep.equal(['/nodejs/bin/node', '/app/dist/cli/main.js']);
+    expect(image.entrypoint).to.deep.equal([
+      '/nodejs/bin/node',
+      '--max-semi-space-size=4',
+      '/app/dist/cli/main.js',
+    ]);
     const labels = Object.assign({}, ...ops('LABEL').map(keyValues)) as Record<string, string>;
     for (const key of ['title', 'description', 'source', 'licenses', 'version', 'revision', 'created'])
       expect(labels, 'OCI labels').to.have.property(`org.opencontainers.image.${key}`);
