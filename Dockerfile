@@ -63,7 +63,9 @@ COPY package.json ./
 COPY --from=build /src/REVISION ./REVISION
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
-ENV NODE_ENV=production
+# glibc keeps up to eight malloc arenas per core for the threads (zlib, V8's GC helpers); two hold the same memory
+# with less left idle in each (about 15 MB less RSS at 10,000 namespaces, same CPU: npm run bench -- --levers).
+ENV NODE_ENV=production MALLOC_ARENA_MAX=2
 # The distroless "nonroot" user, by number so that Kubernetes' runAsNonRoot can verify it without /etc/passwd.
 USER 65532:65532
 EXPOSE 10111
