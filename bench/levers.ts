@@ -26,8 +26,8 @@ import { EMPTY_SCOPE } from '../src/core/namespace-scope.ts';
 import { ProcessMetrics } from '../src/exposition/process-metrics.ts';
 import { SimulatedCluster } from '../src/simulator/index.ts';
 import { cpuSeconds, peakRssBytes, rssBytes, startChild } from './process.ts';
-import { productionNodeFlags } from './production-flags.ts';
-import { buildReference, REFERENCE_REVISION, withProcessMetrics } from './reference.ts';
+import { production } from './production-flags.ts';
+import { buildReference, bundledExporter, REFERENCE_REVISION, withProcessMetrics } from './reference.ts';
 import { percentile, ScrapeClient } from './scrape.ts';
 
 setFlagsFromString('--expose-gc');
@@ -236,14 +236,13 @@ async function measureFlags(
   flags: string[],
   kubeconfig: string,
   steadySeconds: number,
+  env: Record<string, string | undefined> = {},
 ): Promise<FlagsLever> {
   const client = new ScrapeClient(1);
   const child = await startChild(
     main,
     ['serve', `--kubeconfig=${kubeconfig}`, '--web.listen-address=127.0.0.1:0'],
-    {
-      nodeFlags: flags,
-    },
+    { nodeFlags: flags, env },
   );
   try {
     for (
@@ -290,7 +289,12 @@ export interface ModuleGraphLever {
   note: string;
 }
 
-async function measureModuleGraph(root: string, build: string, flags: string[]): Promise<ModuleGraphLever[]> {
+async function measureModuleGraph(
+  root: string,
+  build: string,
+  flags: string[],
+  env: Record<string, string>,
+): Promise<ModuleGraphLever[]> {
   const dir = path.join(root, 'bench', 'results', 'module-graph');
   await mkdir(dir, { recursive: true });
   const esbuild = path.join(root, 'node_modules', '.bin', 'esbuild');
@@ -375,7 +379,7 @@ process.exit(0);`;
     await writeFile(file, script);
     const r = spawnSync(process.execPath, [...flags, '--expose-gc', file], {
       encoding: 'utf8',
-      env: { ...process.env, NODE_OPTIONS: '' },
+      env: { ...process.env, NODE_OPTIONS: '', ...env },
     });
     if (r.status !== 0) throw new Error(`${label}: ${r.stderr}`);
     const m = JSON.parse(r.stdout) as { rss: number; heap: number };
@@ -396,7 +400,8 @@ export async function runLevers(argv: string[], root: string): Promise<void> {
   const out = path.resolve(get('out') ?? path.join(root, 'bench', 'results', 'levers.json'));
   const steadySeconds = Number(get('steady-seconds') ?? 30);
   const build = path.join(root, 'bench', 'results', 'build');
-  const nodeFlags = productionNodeFlags(root);
+  const prod = production(root);
+  const { nodeFlags } = prod;
   const loadAverageAtStart = os.loadavg();
   const tsc = spawnSync(
     path.join(root, 'node_modules', '.bin', 'tsc'),
@@ -429,36 +434,48 @@ export async function runLevers(argv: string[], root: string): Promise<void> {
     const oldSpace = nodeFlags.filter((fl) => fl.startsWith('--max-old-space-size'));
     const main = path.join(build, 'src', 'cli', 'main.js');
     const wired = await withProcessMetrics(root, build);
-    const runs: [string, string, string[]][] = [
-      [`${reference.revision}, its flags (${oldSpace.join(' ')})`, reference.main, oldSpace],
-      [`${reference.revision}, this tree's production flags`, reference.main, nodeFlags],
+    const bundled = bundledExporter(root, build);
+    type Run = [string, string, string[], Record<string, string | undefined>?];
+    const run = (
+      label: string,
+      script: string,
+      fl: string[],
+      env?: Record<string, string | undefined>,
+    ): Run => [label, script, fl, env];
+    const runs: Run[] = [
+      run(
+        `${reference.revision}, its flags and environment (${oldSpace.join(' ')})`,
+        reference.main,
+        oldSpace,
+        {
+          MALLOC_ARENA_MAX: undefined,
+        },
+      ),
+      run(`${reference.revision}, this tree's production flags`, reference.main, nodeFlags),
       ['this tree, V8 default young generation', main, withSemiSpace(nodeFlags, undefined)],
-      ...[1, 4, 8, 16].map((mb): [string, string, string[]] => [
-        `this tree, --max-semi-space-size=${mb}`,
-        main,
-        withSemiSpace(nodeFlags, mb),
-      ]),
+      ...[1, 4, 8, 16].map(
+        (mb): Run => [`this tree, --max-semi-space-size=${mb}`, main, withSemiSpace(nodeFlags, mb)],
+      ),
       ['this tree, production flags + --optimize-for-size', main, [...nodeFlags, '--optimize-for-size']],
+      // The image sets MALLOC_ARENA_MAX=2; glibc's default is up to eight arenas per core.
+      run("this tree, production flags, glibc's default malloc arenas", main, nodeFlags, {
+        MALLOC_ARENA_MAX: undefined,
+      }),
       ...(wired
-        ? [
-            ['this tree + process-metrics.ts instead of prom-client, production flags', wired, nodeFlags] as [
-              string,
-              string,
-              string[],
-            ],
-          ]
+        ? [run('this tree + process-metrics.ts instead of prom-client, production flags', wired, nodeFlags)]
         : []),
+      ...(bundled ? [run('this tree as one esbuild bundle, production flags', bundled, nodeFlags)] : []),
     ];
-    for (const [label, script, fl] of runs) {
+    for (const [label, script, fl, env] of runs) {
       log(`  ${label}`);
-      flags.push(await measureFlags(label, script, fl, kubeconfig, steadySeconds));
+      flags.push(await measureFlags(label, script, fl, kubeconfig, steadySeconds, { ...prod.env, ...env }));
     }
   } finally {
     await sim.stop();
   }
 
   log("client-node's module graph");
-  const moduleGraph = await measureModuleGraph(root, build, nodeFlags);
+  const moduleGraph = await measureModuleGraph(root, build, nodeFlags, prod.env);
 
   const report = {
     command: `npm run bench -- ${argv.join(' ')}`,

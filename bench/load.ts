@@ -12,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { EXPORTER_PERMISSIONS } from '../src/cli/demo.ts';
 import { SimulatedCluster } from '../src/simulator/index.ts';
 import { canPin, cpuSeconds, peakRssBytes, rssBytes, startChild } from './process.ts';
+import type { Production } from './production-flags.ts';
 import { percentile, ScrapeClient } from './scrape.ts';
 import { soak } from './soak.ts';
 
@@ -97,7 +98,7 @@ function runGenerator(script: string, url: string, o: LoadOptions): Promise<Gene
 export async function runLoad(
   targets: LoadTarget[],
   generatorScript: string,
-  nodeFlags: string[],
+  prod: Production,
   options: LoadOptions = DEFAULT_LOAD,
   log = (m: string) => console.error(m),
 ): Promise<LoadReport> {
@@ -119,10 +120,7 @@ export async function runLoad(
       const child = await startChild(
         target.main,
         ['serve', `--kubeconfig=${kubeconfig}`, '--web.listen-address=127.0.0.1:0'],
-        {
-          nodeFlags,
-          cpu: 0,
-        },
+        { ...prod, cpu: 0 },
       );
       try {
         // Ready: every seeded namespace is in the exposition.

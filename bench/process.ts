@@ -22,7 +22,8 @@ export interface ChildOptions {
   nodeFlags?: string[];
   /** Pins the child to this CPU (taskset), when taskset is there. */
   cpu?: number;
-  env?: Record<string, string>;
+  /** Added to this process's environment; an undefined value removes the variable. */
+  env?: Record<string, string | undefined>;
   timeoutMs?: number;
 }
 
@@ -39,13 +40,12 @@ export async function startChild(script: string, args: string[], options: ChildO
   // --inspect-port=0: SIGUSR1 later opens the inspector on a free port (it is not open before).
   const argv = [...(options.nodeFlags ?? []), '--inspect-port=0', script, ...args];
   const pinned = options.cpu !== undefined && canPin();
+  const env: Record<string, string | undefined> = { ...process.env, NODE_OPTIONS: '', ...options.env };
+  for (const [key, value] of Object.entries(env)) if (value === undefined) delete env[key];
   const proc = spawn(
     pinned ? 'taskset' : process.execPath,
     pinned ? ['-c', String(options.cpu), process.execPath, ...argv] : argv,
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NODE_OPTIONS: '', ...options.env },
-    },
+    { stdio: ['ignore', 'pipe', 'pipe'], env },
   );
   let output = '';
   const append = (d: Buffer) => {

@@ -1,6 +1,6 @@
-// The Node flags production runs the exporter with, read from where production sets them: the image's ENTRYPOINT
-// (Dockerfile) and NODE_OPTIONS of deploy/base's Deployment. The bench runs every child with them, so its figures
-// are the deployment's, and fails when the two places disagree on a flag.
+// The Node flags and environment production runs the exporter with, read from where production sets them: the
+// image's ENTRYPOINT and ENV (Dockerfile) and NODE_OPTIONS of deploy/base's Deployment. The bench runs every child
+// with them, so its figures are the deployment's, and fails when the two places disagree on a flag.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -18,6 +18,23 @@ export function entrypointNodeFlags(dockerfile: string): string[] {
   return argv
     .slice(1)
     .filter((a, i, all) => a.startsWith('--') && all.slice(0, i).every((b) => b.startsWith('--')));
+}
+
+/** The runtime stage's ENV (`ENV A=1 B=2` lines after the last FROM). */
+export function runtimeEnv(dockerfile: string): Record<string, string> {
+  const lines = dockerfile.split('\n');
+  const last = lines.map((l) => l.startsWith('FROM ')).lastIndexOf(true);
+  const env: Record<string, string> = {};
+  for (const line of lines.slice(last + 1).filter((l) => l.startsWith('ENV ')))
+    for (const pair of line.slice('ENV '.length).trim().split(/\s+/)) {
+      const [key = '', ...value] = pair.split('=');
+      if (key) env[key] = value.join('=');
+    }
+  return env;
+}
+
+export function productionEnv(root: string): Record<string, string> {
+  return runtimeEnv(readFileSync(path.join(root, 'Dockerfile'), 'utf8'));
 }
 
 export function deploymentNodeOptions(manifest: string): string[] {
@@ -71,4 +88,14 @@ export function deploymentMemory(root: string): { request?: string; limit?: stri
     };
   }
   return {};
+}
+
+/** What every child of the bench runs with. */
+export interface Production {
+  nodeFlags: string[];
+  env: Record<string, string>;
+}
+
+export function production(root: string): Production {
+  return { nodeFlags: productionNodeFlags(root), env: productionEnv(root) };
 }

@@ -68,3 +68,26 @@ export async function withProcessMetrics(root: string, build: string): Promise<s
   );
   return path.join(dir, 'src', 'cli', 'main.js');
 }
+
+/**
+ * This tree's compiled exporter as one esbuild bundle (what the image could ship instead of dist/ and node_modules):
+ * the same code, tree-shaken, so client-node's unused API classes and models are never loaded. Undefined where
+ * esbuild is not installed.
+ */
+export function bundledExporter(root: string, build: string): string | undefined {
+  const esbuild = path.join(root, 'node_modules', '.bin', 'esbuild');
+  if (!existsSync(esbuild)) return undefined;
+  const out = path.join(root, 'bench', 'results', 'bundled', 'cli', 'main.mjs');
+  const r = spawnSync(esbuild, [
+    path.join(build, 'src', 'cli', 'main.js'),
+    '--bundle',
+    '--platform=node',
+    '--format=esm',
+    '--target=node22',
+    `--outfile=${out}`,
+    '--log-level=error',
+    // CommonJS dependencies inside an ES module bundle still call require().
+    "--banner:js=import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+  ]);
+  return r.status === 0 && existsSync(out) ? out : undefined;
+}

@@ -14,7 +14,7 @@ import { serveFlags } from '../src/cli/flags.ts';
 import { SimulatedCluster } from '../src/simulator/index.ts';
 import { DEFAULT_LOAD, type LoadOptions, type LoadReport, type LoadTarget, runLoad } from './load.ts';
 import { afterForcedGc, type Child, cpuSeconds, peakRssBytes, rssBytes, startChild } from './process.ts';
-import { deploymentMemory, productionNodeFlags } from './production-flags.ts';
+import { deploymentMemory, type Production, production } from './production-flags.ts';
 import { buildReference, REFERENCE_REVISION, withProcessMetrics } from './reference.ts';
 import { percentile, type Scrape, ScrapeClient, sampleValue } from './scrape.ts';
 import { SIZES, type Size } from './sizes.ts';
@@ -323,14 +323,14 @@ async function benchOurs(
   kubeconfig: string,
   size: Size,
   s: Settings,
-  nodeFlags: string[],
+  prod: Production,
 ): Promise<ImplResult> {
   log(`${size.name}: exporter starting`);
   const client = new ScrapeClient(1);
   const child = await startChild(
     EXPORTER_MAIN,
     ['serve', `--kubeconfig=${kubeconfig}`, '--web.listen-address=127.0.0.1:0', ...size.exporterFlags],
-    { nodeFlags },
+    prod,
   );
   try {
     const readySeconds = await waitReady(client, child);
@@ -414,13 +414,11 @@ async function benchBaseline(
   size: Size,
   kind: 'obvious' | 'list-on-scrape',
   s: Settings,
-  nodeFlags: string[],
+  prod: Production,
 ): Promise<ImplResult> {
   log(`${size.name}: baseline ${kind}`);
   const client = new ScrapeClient(1);
-  const child = await startChild(BASELINE_MAIN, [`--kind=${kind}`, `--kubeconfig=${kubeconfig}`], {
-    nodeFlags,
-  });
+  const child = await startChild(BASELINE_MAIN, [`--kind=${kind}`, `--kubeconfig=${kubeconfig}`], prod);
   try {
     const readySeconds = await waitReady(client, child);
     const rssReadyMb = mb(rssBytes(child.pid));
@@ -449,7 +447,7 @@ async function benchBaseline(
   }
 }
 
-async function benchSize(size: Size, s: Settings, dir: string, nodeFlags: string[]): Promise<SizeResult> {
+async function benchSize(size: Size, s: Settings, dir: string, prod: Production): Promise<SizeResult> {
   if (size.exporterFlags.some((f) => !Object.values(serveFlags).some((def) => `--${def.name}` === f)))
     return {
       size: size.name,
@@ -476,8 +474,8 @@ async function benchSize(size: Size, s: Settings, dir: string, nodeFlags: string
     const baselines: ImplResult[] = [];
     if (size.podsPerNamespace === 0)
       for (const kind of ['obvious', 'list-on-scrape'] as const)
-        baselines.push(await benchBaseline(sim, kubeconfig, size, kind, s, nodeFlags));
-    const ours = await benchOurs(sim, kubeconfig, size, s, nodeFlags);
+        baselines.push(await benchBaseline(sim, kubeconfig, size, kind, s, prod));
+    const ours = await benchOurs(sim, kubeconfig, size, s, prod);
     return {
       size: size.name,
       namespaces: seeded.namespaces,
@@ -498,8 +496,11 @@ async function main(): Promise<void> {
     return runLevers(argv, ROOT);
   }
   const s = parseSettings(argv);
-  const nodeFlags = productionNodeFlags(ROOT);
-  log(`building the children (tsc -p bench/tsconfig.json); they run with ${nodeFlags.join(' ')}`);
+  const prod = production(ROOT);
+  const { nodeFlags } = prod;
+  log(
+    `building the children (tsc -p bench/tsconfig.json); they run with ${nodeFlags.join(' ')} ${JSON.stringify(prod.env)}`,
+  );
   build();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'netpol-bench-'));
   const started = new Date();
@@ -508,7 +509,7 @@ async function main(): Promise<void> {
   let load: LoadReport | undefined;
   let reference: Report['reference'];
   try {
-    for (const name of s.sizes) sizes.push(await benchSize(SIZES[name] as Size, s, dir, nodeFlags));
+    for (const name of s.sizes) sizes.push(await benchSize(SIZES[name] as Size, s, dir, prod));
     if (s.load) {
       const targets: LoadTarget[] = [{ name: 'netpol-exporter', main: EXPORTER_MAIN }];
       // The same tree with src/exposition/process-metrics.ts in place of prom-client's collectors, until it is wired.
@@ -521,7 +522,7 @@ async function main(): Promise<void> {
         else log(`reference ${s.reference} not measured: ${built.skipped}`);
       }
       log(`load: ${s.load.scrapers} scrapers for ${s.load.seconds} s at ${s.load.namespaces} namespaces`);
-      load = await runLoad(targets, GENERATOR, nodeFlags, s.load, log);
+      load = await runLoad(targets, GENERATOR, prod, s.load, log);
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -537,6 +538,7 @@ async function main(): Promise<void> {
       loadAverageAtEnd: os.loadavg(),
     },
     nodeFlags,
+    env: prod.env,
     deployment: deploymentMemory(ROOT),
     settings: { ...s, scrapes: Object.fromEntries(s.sizes.map((n) => [n, s.scrapes(SIZES[n] as Size)])) },
     sizes,

@@ -70,6 +70,7 @@ export interface Report {
   durationSeconds: number;
   machine: { cpus: number; node: string; loadAverageAtStart: number[]; loadAverageAtEnd: number[] };
   nodeFlags: string[];
+  env: Record<string, string>;
   deployment: { request?: string; limit?: string };
   settings: unknown;
   sizes: SizeResult[];
@@ -119,7 +120,11 @@ export function derivedMemory(
 export function printTable(report: Report): string {
   const { sizes } = report;
   const out = [
-    `Machine: ${report.machine.cpus} CPUs, Node ${report.machine.node}, load average ${loadAvg(report.machine.loadAverageAtStart)} at start, ${loadAvg(report.machine.loadAverageAtEnd)} at end. Children run compiled with ${report.nodeFlags.join(' ')}.`,
+    `Machine: ${report.machine.cpus} CPUs, Node ${report.machine.node}, load average ${loadAvg(report.machine.loadAverageAtStart)} at start, ${loadAvg(report.machine.loadAverageAtEnd)} at end. Children run compiled with ${report.nodeFlags.join(' ')} and ${Object.entries(
+      report.env,
+    )
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}.`,
     '',
     "Memory (MB). RSS as found: at ready, after the scrape series, steady (the exporter: scraped once a second until 60 s after ready), and the peak (VmHWM); heap and external from the process's own /metrics at that point; then RSS and live heap after a forced memory-reducing GC (secondary):",
   ];
