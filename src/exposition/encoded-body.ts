@@ -4,24 +4,29 @@
 // each time. Deflate pieces are sync-flushed (byte-aligned, not final), so concatenated they are one deflate stream:
 // the body is a single ordinary gzip member (header, pieces, final block, CRC-32 and length), as any client expects.
 //
-// Consecutive cached pieces (a run) are joined into one buffer per encoding and kept until one of them changes, so
-// a scrape writes a handful of chunks, not thousands, and combines CRCs (crc32-combine.ts) instead of reading the
-// whole body. Once joined, each piece's bytes become a view into the joined buffer: the text is held once.
-import { constants, crc32, deflateRaw, deflateRawSync } from 'node:zlib';
+// Consecutive cached pieces are joined in groups, one buffer per group and encoding, kept until one of its pieces
+// changes: a scrape writes a few dozen chunks, not thousands, and combines CRCs (crc32-combine.ts) instead of reading
+// the whole body. Once joined, each piece's bytes (and deflate) live in the joined buffer: each is held once.
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { constants, crc32, deflateRawSync } from 'node:zlib';
 import { crc32Combine, crc32ShiftFor } from './crc32-combine.ts';
 
 const SYNC = { finishFlush: constants.Z_SYNC_FLUSH };
 // ID1 ID2, deflate, no flags, mtime 0, no extra flags, OS unknown.
 const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
 const FINAL_BLOCK = deflateRawSync(Buffer.alloc(0));
-const EMPTY = Buffer.alloc(0);
-/** Deflates at once on the thread pool: enough to keep its four threads busy, few enough zlib states alive. */
-const DEFLATE_CONCURRENCY = 4;
+/** A body that needs many pieces deflated (the first gzip scrape) lets other work in this often. */
+const DEFLATE_SLICE_MS = 2;
+/**
+ * Consecutive pieces joined together. A change re-joins its group only (a few hundred KB of text, tens of KB of
+ * gzip), and a scrape writes one chunk per group: 33 for the 2,054 pieces at 10,000 namespaces.
+ */
+const GROUP = 64;
 
 export interface EncodedPiece {
   /** The UTF-8 text. Its content never changes; its memory may move into a joined buffer. */
   readonly bytes: Buffer;
-  /** Raw deflate of `bytes`, sync-flushed; computed off the event loop on first use and kept. */
+  /** Raw deflate of `bytes`, sync-flushed; computed on first use and kept. */
   deflated(): Promise<Buffer>;
 }
 
@@ -34,35 +39,55 @@ function exactCopy(source: Buffer): Buffer {
 }
 
 class Piece implements EncodedPiece {
-  private deflate: Promise<Buffer> | undefined;
-  /** The deflate once it is there, so that a body of unchanged pieces needs no await per piece. */
-  deflatedNow: Buffer | undefined;
+  /** Where the raw deflate is kept: a buffer of its own, or a range of a run's joined buffer. */
+  private deflateIn: Buffer | undefined;
+  private deflateAt = 0;
+  private deflateLength = 0;
   private crcValue = -1;
   private shiftValue = -1;
 
   constructor(public bytes: Buffer) {}
 
-  deflated(): Promise<Buffer> {
-    this.deflate ??= new Promise<Buffer>((resolve, reject) =>
-      // zlib hands back a view of its 16 KB output buffer: a 75-byte piece would keep 16,384 bytes alive.
-      deflateRaw(this.bytes, SYNC, (err, out) => (err ? reject(err) : resolve(exactCopy(out)))),
-    ).then(
-      (out) => {
-        this.deflatedNow = out;
-        return out;
-      },
-      (err: unknown) => {
-        this.deflate = undefined; // a failure is not kept: the next scrape tries again
-        throw err;
-      },
-    );
-    return this.deflate;
+  get hasDeflate(): boolean {
+    return this.deflateIn !== undefined;
   }
 
-  /** Points the kept deflate at the same bytes inside a joined buffer. */
-  moveDeflated(view: Buffer): void {
-    this.deflatedNow = view;
-    this.deflate = Promise.resolve(view);
+  /**
+   * Deflates on the event loop: a bucket's few kilobytes take tens of microseconds, and a thread-pool round trip
+   * per piece cost three times that in CPU (bench/levers.ts). zlib hands back a view of its 16 KB output buffer,
+   * which a 75-byte piece would keep alive: the result is copied to its exact size.
+   */
+  deflateNow(): void {
+    if (this.deflateIn) return;
+    const out = exactCopy(deflateRawSync(this.bytes, SYNC));
+    this.deflateIn = out;
+    this.deflateAt = 0;
+    this.deflateLength = out.length;
+  }
+
+  deflated(): Promise<Buffer> {
+    try {
+      this.deflateNow();
+      const kept = this.deflateIn as Buffer;
+      return Promise.resolve(kept.subarray(this.deflateAt, this.deflateAt + this.deflateLength));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** Copies the kept deflate into `target` at `at`, then keeps it there (the old buffer can go): its length. */
+  moveDeflateInto(target: Buffer, at: number): number {
+    this.deflateNow();
+    const length = this.deflateLength;
+    (this.deflateIn as Buffer).copy(target, at, this.deflateAt, this.deflateAt + length);
+    this.deflateIn = target;
+    this.deflateAt = at;
+    return length;
+  }
+
+  get deflatedLength(): number {
+    this.deflateNow();
+    return this.deflateLength;
   }
 
   get crc(): number {
@@ -101,7 +126,7 @@ interface GzipRun {
   shift: number;
 }
 
-// Keyed by a run's first piece (a store's first family header, which lives as long as the store).
+// Keyed by a group's first piece; an entry goes when that piece does.
 const identityRuns = new WeakMap<EncodedPiece, Joined<Buffer>>();
 const gzipRuns = new WeakMap<EncodedPiece, Joined<Promise<GzipRun>>>();
 
@@ -154,56 +179,49 @@ export function identityBody(pieces: BodyPiece[]): Buffer[] {
       continue;
     }
     const to = runEnd(pieces, i);
-    out.push(joinIdentity(pieces, i, to));
+    for (let group = i; group < to; group += GROUP)
+      out.push(joinIdentity(pieces, group, Math.min(to, group + GROUP)));
     i = to;
   }
   return out;
 }
 
-async function deflateAll(run: EncodedPiece[]): Promise<Buffer[]> {
-  const out: Buffer[] = new Array(run.length);
-  const missing: number[] = [];
-  run.forEach((piece, i) => {
-    // An empty piece adds nothing to the stream: no zlib state for it.
-    const now = piece.bytes.length === 0 ? EMPTY : piece instanceof Piece ? piece.deflatedNow : undefined;
-    if (now) out[i] = now;
-    else missing.push(i);
-  });
-  let next = 0;
-  const worker = async () => {
-    while (next < missing.length) {
-      const i = missing[next++] as number;
-      out[i] = await (run[i] as EncodedPiece).deflated();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(DEFLATE_CONCURRENCY, missing.length) }, worker));
-  return out;
-}
-
 async function buildGzipRun(run: EncodedPiece[]): Promise<GzipRun> {
-  const deflated = await deflateAll(run);
+  // Deflate what is missing, letting other work in every few milliseconds.
+  let slice = performance.now();
+  const foreign = new Map<EncodedPiece, Buffer>();
+  for (const piece of run) {
+    if (piece.bytes.length === 0) continue;
+    if (!(piece instanceof Piece)) foreign.set(piece, await piece.deflated());
+    else if (!piece.hasDeflate) {
+      piece.deflateNow();
+      if (performance.now() - slice > DEFLATE_SLICE_MS) {
+        await nextTurn();
+        slice = performance.now();
+      }
+    }
+  }
   let total = 0;
-  for (const d of deflated) total += d.length;
+  for (const piece of run)
+    if (piece.bytes.length > 0)
+      total += piece instanceof Piece ? piece.deflatedLength : (foreign.get(piece) as Buffer).length;
   const joined = Buffer.allocUnsafeSlow(total);
   let at = 0;
   let crc = 0;
   let length = 0;
-  run.forEach((piece, i) => {
-    const d = deflated[i] as Buffer;
-    d.copy(joined, at);
+  for (const piece of run) {
+    // An empty piece adds nothing to the stream.
+    if (piece.bytes.length === 0) continue;
     if (piece instanceof Piece) {
-      if (d.length > 0) piece.moveDeflated(joined.subarray(at, at + d.length));
-      if (piece.bytes.length > 0) {
-        crc = crc32Combine(crc, piece.crc, piece.shift);
-        length += piece.bytes.length;
-      }
-    } else if (piece.bytes.length > 0) {
-      // Not one of ours: read its bytes.
+      at += piece.moveDeflateInto(joined, at);
+      crc = crc32Combine(crc, piece.crc, piece.shift);
+    } else {
+      const d = foreign.get(piece) as Buffer;
+      at += d.copy(joined, at);
       crc = crc32Combine(crc, crc32(piece.bytes), crc32ShiftFor(piece.bytes.length));
-      length += piece.bytes.length;
     }
-    at += d.length;
-  });
+    length += piece.bytes.length;
+  }
   return { deflated: joined, crc, length, shift: crc32ShiftFor(length) };
 }
 
@@ -259,12 +277,14 @@ export async function gzipBody(pieces: BodyPiece[]): Promise<Buffer[]> {
       continue;
     }
     const to = runEnd(pieces, i);
-    const run = await gzipRun(pieces, i, to);
+    for (let group = i; group < to; group += GROUP) {
+      const run = await gzipRun(pieces, group, Math.min(to, group + GROUP));
+      if (run.length === 0) continue;
+      crc = crc32Combine(crc, run.crc, run.shift);
+      length += run.length;
+      out.push(run.deflated);
+    }
     i = to;
-    if (run.length === 0) continue;
-    crc = crc32Combine(crc, run.crc, run.shift);
-    length += run.length;
-    out.push(run.deflated);
   }
   const trailer = Buffer.alloc(8);
   trailer.writeUInt32LE(crc >>> 0, 0);

@@ -112,14 +112,15 @@ describe('encoded body', () => {
 
   it('writes a store of thousands of pieces in a few chunks, and reuses them while nothing changes', async () => {
     const store = new RenderedStore<number>(numbered);
-    for (let i = 0; i < 5000; i++) store.set(`k${i}`, i);
+    for (let i = 0; i < 40_000; i++) store.set(`k${i}`, i);
     const pieces = () => [...store.pieces(), 'tail 1\n'];
-    expect(store.pieces().length).to.be.greaterThan(100);
+    expect(store.pieces().length).to.be.greaterThan(1200);
     const gz = await gzipBody(pieces());
-    expect(gz.length).to.be.at.most(5); // header, pieces, tail, final block, trailer
+    // Header, a few dozen joined groups, the tail, final block and trailer: not a write per piece.
+    expect(gz.length).to.be.within(5, 30);
     const again = await gzipBody(pieces());
-    expect(again[1]).to.equal(gz[1]); // the same buffer: nothing re-encoded or copied
-    expect(identityBody(pieces())).to.have.length(2);
+    for (let i = 1; i < gz.length - 3; i++) expect(again[i]).to.equal(gz[i]); // the same buffers: nothing re-encoded
+    expect(identityBody(pieces()).length).to.be.within(2, 30);
     store.set('k10', -10);
     const changed = Buffer.concat(await gzipBody(pieces()));
     expect(gunzipSync(changed).toString()).to.equal(`${store.text()}tail 1\n`);
