@@ -6,7 +6,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { SimulatedCluster } from '@netpol-exporter/kube-sim';
 import { type Child, cpuSeconds, rssBytes, startChild } from './process.ts';
-import { percentile, sampleValue, scrape, status } from './scrape.ts';
+import { percentile, ScrapeClient, sampleValue } from './scrape.ts';
+
+/** One keep-alive connection for the step's scrapes, as Prometheus holds one per target. */
+let client = new ScrapeClient();
+const scrape = (url: string, options: { gzip?: boolean } = {}) => client.scrape(url, options);
+const status = (url: string) => client.status(url);
+
 import type { Size } from './sizes.ts';
 
 export interface ExposureBenchOptions {
@@ -68,7 +74,7 @@ async function scrapes(url: string, count: number) {
   for (let i = 0; i < count; i++) {
     const r = await scrape(`${url}/metrics`);
     plain.push(r.ms);
-    body = r.body;
+    body = r.body.toString('utf8');
     bytes = r.bytes;
   }
   for (let i = 0; i < count; i++) gz.push((await scrape(`${url}/metrics`, { gzip: true })).ms);
@@ -367,6 +373,8 @@ export async function benchExposure(o: ExposureBenchOptions): Promise<ExposureRe
       ...core,
     };
   } finally {
+    await client.close();
+    client = new ScrapeClient();
     for (const c of children) await c.stop();
     await sim.stop();
   }

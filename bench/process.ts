@@ -1,26 +1,52 @@
-// The processes under test: each implementation runs in its own child process, so its memory and CPU figures
-// are its own (the simulator, churn and scrape client live in the bench process). RSS and CPU come from /proc,
-// which costs the child nothing; a forced GC goes through the inspector protocol, since nothing in the child
-// would call global.gc().
-import { type ChildProcess, spawn } from 'node:child_process';
+// The processes under test: each implementation runs compiled, with production's Node flags, in its own child
+// process, so its memory and CPU figures are its own (the simulator, churn and probe live in the bench process, the
+// load generator in another). RSS, peak RSS and CPU come from /proc, which costs the child nothing. Nothing in the
+// child is instrumented while it is measured: its inspector is switched on (SIGUSR1) only for the forced-GC
+// figure, taken last.
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface Child {
   proc: ChildProcess;
+  pid: number;
   url: string;
-  /** ms from spawn to the URL being logged. */
+  /** performance.now() at spawn. */
   spawnedAt: number;
   output(): string;
   stop(): Promise<void>;
 }
 
-/** Starts `node --inspect=127.0.0.1:0 <script> <args>` and waits for its `url=` log line. */
-export async function startChild(script: string, args: string[], timeoutMs = 60_000): Promise<Child> {
+export interface ChildOptions {
+  /** Node flags before the script (production's: bench/production-flags.ts). */
+  nodeFlags?: string[];
+  /** Pins the child to this CPU (taskset), when taskset is there. */
+  cpu?: number;
+  /** Added to this process's environment; an undefined value removes the variable. */
+  env?: Record<string, string | undefined>;
+  timeoutMs?: number;
+}
+
+let tasksetChecked: boolean | undefined;
+/** Whether processes can be pinned to a CPU here (taskset from util-linux). */
+export function canPin(): boolean {
+  tasksetChecked ??= spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+  return tasksetChecked;
+}
+
+/** Spawns `node [flags] <script> <args>` and waits for its `url=` log line. */
+export async function startChild(script: string, args: string[], options: ChildOptions = {}): Promise<Child> {
   const spawnedAt = performance.now();
-  const proc = spawn(process.execPath, ['--inspect=127.0.0.1:0', script, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NODE_OPTIONS: '' },
-  });
+  // --inspect-port=0: SIGUSR1 later opens the inspector on a free port (it is not open before).
+  const argv = [...(options.nodeFlags ?? []), '--inspect-port=0', script, ...args];
+  const pinned = options.cpu !== undefined && canPin();
+  const env: Record<string, string | undefined> = { ...process.env, NODE_OPTIONS: '', ...options.env };
+  for (const [key, value] of Object.entries(env)) if (value === undefined) delete env[key];
+  const proc = spawn(
+    pinned ? 'taskset' : process.execPath,
+    pinned ? ['-c', String(options.cpu), process.execPath, ...argv] : argv,
+    { stdio: ['ignore', 'pipe', 'pipe'], env },
+  );
   let output = '';
   const append = (d: Buffer) => {
     output += d;
@@ -28,6 +54,7 @@ export async function startChild(script: string, args: string[], timeoutMs = 60_
   };
   proc.stdout?.on('data', append);
   proc.stderr?.on('data', append);
+  const timeoutMs = options.timeoutMs ?? 60_000;
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no url= in ${timeoutMs} ms:\n${output}`)), timeoutMs);
     const check = () => {
@@ -46,6 +73,7 @@ export async function startChild(script: string, args: string[], timeoutMs = 60_
   });
   return {
     proc,
+    pid: proc.pid ?? 0,
     url,
     spawnedAt,
     output: () => output,
@@ -60,12 +88,16 @@ export async function startChild(script: string, args: string[], timeoutMs = 60_
   };
 }
 
-/** Resident set size in bytes (VmRSS). */
-export function rssBytes(pid: number): number {
+function statusField(pid: number, field: string): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
+  const kb = Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? Number.NaN);
   return kb * 1024;
 }
+
+/** Resident set size in bytes (VmRSS): everything the process holds in memory, heap and external alike. */
+export const rssBytes = (pid: number): number => statusField(pid, 'VmRSS');
+/** The highest RSS so far (VmHWM). */
+export const peakRssBytes = (pid: number): number => statusField(pid, 'VmHWM');
 
 /** User + system CPU seconds consumed so far (clock ticks of 1/100 s on Linux). */
 export function cpuSeconds(pid: number): number {
@@ -75,18 +107,26 @@ export function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-/** Forces a full GC in the child through its inspector and returns the V8 heap in use afterwards. */
-export async function heapAfterGc(child: Child): Promise<number> {
-  const match = /ws:\/\/[^\s]+/.exec(child.output());
-  if (!match) throw new Error('the child printed no inspector URL');
-  const ws = new WebSocket(match[0]);
+/**
+ * Opens the child's inspector, forces a memory-reducing full GC (what no production process does on its own) and
+ * returns the V8 heap in use and the RSS afterwards: the secondary figures, for what is really alive.
+ */
+export async function afterForcedGc(child: Child): Promise<{ heapBytes: number; rssBytes: number }> {
+  const before = child.output().length;
+  child.proc.kill('SIGUSR1');
+  let ws: string | undefined;
+  for (const deadline = performance.now() + 10_000; !ws; await sleep(20)) {
+    ws = /ws:\/\/[^\s]+/.exec(child.output().slice(Math.max(0, before - 200)))?.[0];
+    if (performance.now() > deadline) throw new Error('the child opened no inspector');
+  }
+  const socket = new WebSocket(ws);
   await new Promise<void>((resolve, reject) => {
-    ws.onopen = () => resolve();
-    ws.onerror = () => reject(new Error('inspector connection failed'));
+    socket.onopen = () => resolve();
+    socket.onerror = () => reject(new Error('inspector connection failed'));
   });
   let id = 0;
   const pending = new Map<number, (result: unknown) => void>();
-  ws.onmessage = (event) => {
+  socket.onmessage = (event) => {
     const message = JSON.parse(String(event.data)) as { id?: number; result?: unknown };
     if (message.id !== undefined) pending.get(message.id)?.(message.result);
   };
@@ -94,14 +134,14 @@ export async function heapAfterGc(child: Child): Promise<number> {
     new Promise<unknown>((resolve) => {
       id++;
       pending.set(id, resolve);
-      ws.send(JSON.stringify({ id, method }));
+      socket.send(JSON.stringify({ id, method }));
     });
   try {
     await call('HeapProfiler.collectGarbage');
     await call('HeapProfiler.collectGarbage');
     const usage = (await call('Runtime.getHeapUsage')) as { usedSize: number };
-    return usage.usedSize;
+    return { heapBytes: usage.usedSize, rssBytes: rssBytes(child.pid) };
   } finally {
-    ws.close();
+    socket.close();
   }
 }

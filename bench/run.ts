@@ -1,6 +1,8 @@
-// `npm run bench [-- --sizes=S,M,L,L+pods] [--quick] [--no-load] [--out=FILE]`: the exporter against the obvious
-// implementation and list-on-scrape, same simulated cluster, same run; then concurrent scrapers under churn
-// (bench/load.ts). Prints a table, writes JSON.
+// `npm run bench [-- --sizes=S,M,L,L+pods] [--quick] [--no-load] [--reference=REV|--no-reference] [--out=FILE]`:
+// the exporter against the obvious implementation and list-on-scrape, same simulated cluster, same run; then
+// concurrent scrapers under churn against this exporter and an earlier revision (bench/load.ts). Every child runs
+// compiled with production's Node flags. Prints a table with every target met or missed, writes JSON.
+// `npm run bench -- --levers` measures each memory and CPU lever before and after instead (bench/levers.ts).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -10,32 +12,41 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { SimulatedCluster } from '@netpol-exporter/kube-sim';
 import { serveFlags } from '../src/cli/flags.ts';
-import { benchExposure, formatExposure } from './exposure.ts';
-import { DEFAULT_LOAD, formatLoad, type LoadOptions, runLoad } from './load.ts';
-import { type Child, cpuSeconds, heapAfterGc, rssBytes, startChild } from './process.ts';
-import { closeClient, percentile, type Scrape, sampleValue, scrape, status } from './scrape.ts';
+import { benchExposure, type ExposureResult, formatExposure } from './exposure.ts';
+import { DEFAULT_LOAD, type LoadOptions, type LoadReport, type LoadTarget, runLoad } from './load.ts';
+import { afterForcedGc, type Child, cpuSeconds, peakRssBytes, rssBytes, startChild } from './process.ts';
+import { deploymentMemory, type Production, production } from './production-flags.ts';
+import { buildReference, REFERENCE_REVISION, withProcessMetrics } from './reference.ts';
+import { percentile, type Scrape, ScrapeClient, sampleValue } from './scrape.ts';
 import { SIZES, type Size } from './sizes.ts';
 import { soak } from './soak.ts';
-import { type ImplResult, printTable, type SizeResult } from './table.ts';
+import { type ImplResult, printTable, type Report, type SizeResult } from './table.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BUILD = path.join(ROOT, 'bench', 'results', 'build');
 const EXPORTER_MAIN = path.join(BUILD, 'src', 'cli', 'main.js');
 const BASELINE_MAIN = path.join(BUILD, 'bench', 'baselines', 'serve.js');
+const GENERATOR = path.join(BUILD, 'bench', 'load-generator.js');
+const MB = 1024 * 1024;
+const WIRED = 'netpol-exporter+process-metrics';
 
 interface Settings {
   sizes: string[];
   quick: boolean;
   out: string;
-  scrapes: number;
+  /** Scrapes per series, the same for every implementation of a size (after the warm-up). */
+  scrapes: (size: Size) => number;
+  warmup: number;
+  /** RSS "steady" is taken this long after ready, with a scrape a second meanwhile. */
+  steadySeconds: number;
   freshnessSamples: number;
   cpuWindowSeconds: number;
   soakEvents: number;
   soakRate: number;
-  /** Wall-clock cap on a scrape series (list-on-scrape at L takes seconds per scrape). */
-  scrapeBudgetMs: number;
   /** Concurrent scrapers under churn; undefined with --no-load. */
   load: LoadOptions | undefined;
+  /** The earlier revision the load step compares with; undefined with --no-reference (and in --quick). */
+  reference: string | undefined;
   /** The size the exposure step runs at (bench/exposure.ts); undefined with --no-exposure. */
   exposure: string | undefined;
 }
@@ -45,19 +56,29 @@ function parseSettings(argv: string[]): Settings {
   const quick = argv.includes('--quick');
   const sizes = (get('sizes') ?? (quick ? 'S' : 'S,M,L,L+pods')).split(',').filter(Boolean);
   for (const s of sizes) if (!SIZES[s]) throw new Error(`unknown size ${s} (S, M, L, L+pods)`);
-  const exposureSize = get('exposure-size');
-  if (exposureSize && !SIZES[exposureSize]) throw new Error(`unknown --exposure-size ${exposureSize}`);
+  const scrapes = get('scrapes');
   return {
     sizes,
     quick,
     out: path.resolve(get('out') ?? path.join(ROOT, 'bench', 'results', 'latest.json')),
-    scrapes: Number(get('scrapes') ?? (quick ? 20 : 300)),
+    // list-on-scrape takes seconds per scrape at L: fewer samples there, but as many for every implementation.
+    scrapes: (size) =>
+      scrapes
+        ? Number(scrapes)
+        : quick
+          ? 20
+          : size.namespaces >= 10_000
+            ? 30
+            : size.namespaces >= 1_000
+              ? 100
+              : 200,
+    warmup: quick ? 2 : 5,
+    steadySeconds: Number(get('steady-seconds') ?? (quick ? 5 : 60)),
     freshnessSamples: quick ? 10 : 100,
     cpuWindowSeconds: quick ? 1 : 10,
     // Ten minutes of churn at 500 events/s, compressed.
     soakEvents: Number(get('soak-events') ?? (quick ? 3_000 : 300_000)),
     soakRate: Number(get('soak-rate') ?? 10_000),
-    scrapeBudgetMs: quick ? 3_000 : 20_000,
     // Quick mode keeps the load step, small, so that CI exercises it too.
     load: argv.includes('--no-load')
       ? undefined
@@ -65,6 +86,10 @@ function parseSettings(argv: string[]): Settings {
         ? { scrapers: 5, seconds: 3, namespaces: 100, policiesPerNamespace: 5, churnPerSecond: 20 }
         : DEFAULT_LOAD,
     exposure: argv.includes('--no-exposure') ? undefined : (get('exposure-size') ?? (quick ? 'S' : 'L')),
+    reference:
+      argv.includes('--no-reference') || (quick && !get('reference'))
+        ? undefined
+        : (get('reference') ?? REFERENCE_REVISION),
   };
 }
 
@@ -73,29 +98,30 @@ function build(): void {
   const tsc = path.join(ROOT, 'node_modules', '.bin', 'tsc');
   const result = spawnSync(tsc, ['-p', path.join(ROOT, 'bench', 'tsconfig.json')], { encoding: 'utf8' });
   // Type errors elsewhere in a tree others are editing do not stop emit; a missing output does.
-  if (!existsSync(EXPORTER_MAIN) || !existsSync(BASELINE_MAIN))
+  if (![EXPORTER_MAIN, BASELINE_MAIN, GENERATOR].every(existsSync))
     throw new Error(`build failed:\n${result.stdout}${result.stderr}`);
 }
 
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
-const mb = (bytes: number) => bytes / 1024 / 1024;
+const mb = (bytes: number) => bytes / MB;
 
-async function waitReady(child: Child, timeoutMs = 120_000): Promise<number> {
+async function waitReady(client: ScrapeClient, child: Child, timeoutMs = 180_000): Promise<number> {
   const deadline = performance.now() + timeoutMs;
   while (performance.now() < deadline) {
-    if ((await status(`${child.url}/readyz`)) === 200) return (performance.now() - child.spawnedAt) / 1000;
+    if ((await client.status(`${child.url}/readyz`)) === 200)
+      return (performance.now() - child.spawnedAt) / 1000;
     await sleep(5);
   }
   throw new Error(`not ready within ${timeoutMs} ms:\n${child.output().slice(-2000)}`);
 }
 
-/** Sequential scrapes, identity then gzip, within a wall-clock budget; event-loop lag read from each body. */
-async function scrapeSeries(url: string, s: Settings, minimum = 3) {
+/** Warm-up, then the same number of sequential scrapes identity and gzip; event-loop lag read from each body. */
+async function scrapeSeries(client: ScrapeClient, url: string, count: number, warmup: number) {
   const series = async (gzip: boolean) => {
+    for (let i = 0; i < warmup; i++) await client.scrape(`${url}/metrics`, { gzip });
     const out: Scrape[] = [];
-    const start = performance.now();
-    while (out.length < s.scrapes && (out.length < minimum || performance.now() - start < s.scrapeBudgetMs)) {
-      const r = await scrape(`${url}/metrics`, { gzip });
+    while (out.length < count) {
+      const r = await client.scrape(`${url}/metrics`, { gzip });
       if (r.status !== 200) throw new Error(`/metrics answered ${r.status}`);
       out.push(r);
     }
@@ -105,11 +131,12 @@ async function scrapeSeries(url: string, s: Settings, minimum = 3) {
   const gzipped = await series(true);
   const ms = plain.map((r) => r.ms);
   const gzMs = gzipped.map((r) => r.ms);
-  // prom-client resets its event-loop histogram on every collect: each body reports the interval since the last scrape.
-  const lagMax = Math.max(...plain.map((r) => sampleValue(r.body, 'nodejs_eventloop_lag_max_seconds')));
-  const lagP99 = Math.max(...plain.map((r) => sampleValue(r.body, 'nodejs_eventloop_lag_p99_seconds')));
+  // Each body reports the event-loop delay over the interval since the statistics were last taken.
+  const lag = (name: string) => Math.max(...plain.map((r) => sampleValue(r.body, name)));
+  const last = plain.at(-1)?.body.toString('utf8') ?? '';
   return {
     scrapes: plain.length,
+    warmup,
     p50: percentile(ms, 50),
     p99: percentile(ms, 99),
     gzipScrapes: gzipped.length,
@@ -117,9 +144,18 @@ async function scrapeSeries(url: string, s: Settings, minimum = 3) {
     gzipP99: percentile(gzMs, 99),
     bytes: plain.at(-1)?.bytes ?? 0,
     gzipBytes: gzipped.at(-1)?.bytes ?? 0,
-    eventLoopLagMaxMs: lagMax * 1000,
-    eventLoopLagP99Ms: lagP99 * 1000,
-    seriesLines: (plain.at(-1)?.body.match(/^netpol_namespace_/gm) ?? []).length,
+    eventLoopLagMaxMs: lag('nodejs_eventloop_lag_max_seconds') * 1000,
+    seriesLines: (last.match(/^netpol_namespace_/gm) ?? []).length,
+  };
+}
+
+/** The process's own view of its memory, from its /metrics: V8 heap used and total, and external memory. */
+async function selfReported(client: ScrapeClient, url: string) {
+  const body = (await client.scrape(`${url}/metrics`)).body;
+  return {
+    heapUsedMb: mb(sampleValue(body, 'nodejs_heap_size_used_bytes')),
+    heapTotalMb: mb(sampleValue(body, 'nodejs_heap_size_total_bytes')),
+    externalMb: mb(sampleValue(body, 'nodejs_external_memory_bytes')),
   };
 }
 
@@ -129,16 +165,22 @@ function apiRequests(sim: SimulatedCluster): number {
     .reduce((sum, [, n]) => sum + n, 0);
 }
 
-/** Waits until /metrics shows `line`; returns ms from `since`, and the scrape times spent waiting. */
-async function waitForLine(url: string, line: string, since: number, timeoutMs = 30_000) {
-  const scrapes: number[] = [];
+/** Scrapes back to back until one shows `line`; returns that scrape and every scrape's duration. */
+async function firstScrapeShowing(
+  client: ScrapeClient,
+  url: string,
+  line: string,
+  since: number,
+  timeoutMs = 30_000,
+) {
+  const needle = Buffer.from(line);
+  const durations: number[] = [];
   for (;;) {
-    const r = await scrape(`${url}/metrics`);
-    scrapes.push(r.ms);
-    if (r.body.includes(line)) return { ms: performance.now() - since, scrapes, body: r.body };
+    const r = await client.scrape(`${url}/metrics`);
+    durations.push(r.ms);
+    if (r.body.includes(needle)) return { scrape: r, durations };
     if (performance.now() - since > timeoutMs)
       throw new Error(`not seen within ${timeoutMs} ms: ${line.trim()}`);
-    await sleep(2);
   }
 }
 
@@ -150,80 +192,97 @@ function seededNamespaces(sim: SimulatedCluster): string[] {
 }
 
 /** Steady churn at 500 events/s until stopped (balanced, so the cluster keeps its size). */
-function steadyChurn(sim: SimulatedCluster): { stop(): Promise<unknown> } {
+function steadyChurn(sim: SimulatedCluster, tag: string): { stop(): Promise<unknown> } {
   const controller = new AbortController();
   const running = soak(sim, {
     events: Number.MAX_SAFE_INTEGER,
     eventsPerSecond: 500,
     namespaces: seededNamespaces(sim),
     signal: controller.signal,
+    tag,
   });
   return {
-    stop: () => {
+    stop: async () => {
       controller.abort();
-      return running;
+      const done = await running;
+      if (done.failed > done.events / 10)
+        throw new Error(`churn: ${done.failed} of ${done.events} writes failed`);
+      return done;
     },
   };
 }
 
+/**
+ * Apply latency: a policy is created or deleted, and a probe on its own connection scrapes back to back; the
+ * figure is the write to the START of the first scrape showing it (an upper bound on the exporter's own delay, at
+ * most one scrape duration above it). Scrape durations are reported beside it, not folded in.
+ */
 async function freshness(sim: SimulatedCluster, url: string, s: Settings) {
-  sim.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench-fresh' } });
-  await waitForLine(url, 'netpol_namespace_network_policies{namespace="bench-fresh"} 0\n', performance.now());
-  await sleep(s.quick ? 200 : 1000);
-  const latencies: number[] = [];
-  const scrapeMs: number[] = [];
-  const lags: number[] = [];
-  const deadline = performance.now() + (s.quick ? 5_000 : 40_000);
-  for (let i = 0; i < s.freshnessSamples && performance.now() < deadline; i++) {
-    const create = i % 2 === 0;
-    const t0 = performance.now();
-    if (create)
-      sim.create({
-        apiVersion: 'networking.k8s.io/v1',
-        kind: 'NetworkPolicy',
-        metadata: { name: 'fresh', namespace: 'bench-fresh' },
-        spec: { podSelector: {}, policyTypes: ['Ingress'] },
-      });
-    else sim.delete('networkpolicies', 'bench-fresh', 'fresh');
-    const seen = await waitForLine(
+  const probe = new ScrapeClient(1);
+  try {
+    sim.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench-fresh' } });
+    await firstScrapeShowing(
+      probe,
       url,
-      `netpol_namespace_network_policies{namespace="bench-fresh"} ${create ? 1 : 0}\n`,
-      t0,
+      'netpol_namespace_network_policies{namespace="bench-fresh"} 0\n',
+      performance.now(),
     );
-    latencies.push(seen.ms);
-    scrapeMs.push(...seen.scrapes);
-    lags.push(sampleValue(seen.body, 'nodejs_eventloop_lag_max_seconds') * 1000);
-    await sleep(20 + Math.random() * 60);
+    await sleep(s.quick ? 200 : 1000);
+    const apply: number[] = [];
+    const durations: number[] = [];
+    const lags: number[] = [];
+    const deadline = performance.now() + (s.quick ? 5_000 : 60_000);
+    for (let i = 0; i < s.freshnessSamples && performance.now() < deadline; i++) {
+      const create = i % 2 === 0;
+      const written = performance.now();
+      if (create)
+        sim.create({
+          apiVersion: 'networking.k8s.io/v1',
+          kind: 'NetworkPolicy',
+          metadata: { name: 'fresh', namespace: 'bench-fresh' },
+          spec: { podSelector: {}, policyTypes: ['Ingress'] },
+        });
+      else sim.delete('networkpolicies', 'bench-fresh', 'fresh');
+      const seen = await firstScrapeShowing(
+        probe,
+        url,
+        `netpol_namespace_network_policies{namespace="bench-fresh"} ${create ? 1 : 0}\n`,
+        written,
+      );
+      apply.push(Math.max(0, seen.scrape.startedAt - written));
+      durations.push(...seen.durations);
+      lags.push(sampleValue(seen.scrape.body, 'nodejs_eventloop_lag_max_seconds') * 1000);
+      await sleep(20 + Math.random() * 60);
+    }
+    return {
+      samples: apply.length,
+      applyP50: percentile(apply, 50),
+      applyP99: percentile(apply, 99),
+      applyMax: Math.max(...apply),
+      scrapesUnderChurn: durations.length,
+      scrapeP50UnderChurn: percentile(durations, 50),
+      scrapeP99UnderChurn: percentile(durations, 99),
+      eventLoopLagMaxMs: Math.max(...lags),
+    };
+  } finally {
+    await probe.close();
   }
-  return {
-    samples: latencies.length,
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
-    max: Math.max(...latencies),
-    scrapesUnderChurn: scrapeMs.length,
-    scrapeP50UnderChurn: percentile(scrapeMs, 50),
-    scrapeP99UnderChurn: percentile(scrapeMs, 99),
-    eventLoopLagMaxMs: Math.max(...lags),
-  };
 }
 
-async function exporterEvents(url: string): Promise<number> {
-  const body = (await scrape(`${url}/metrics`)).body;
-  return (
-    sampleValue(body, 'netpol_exporter_events_total', 'type="added"') +
-    sampleValue(body, 'netpol_exporter_events_total', 'type="modified"') +
-    sampleValue(body, 'netpol_exporter_events_total', 'type="deleted"')
-  );
+async function exporterEvents(client: ScrapeClient, url: string): Promise<number> {
+  const body = (await client.scrape(`${url}/metrics`)).body.toString('utf8');
+  // A type not seen yet has no series.
+  return ['added', 'modified', 'deleted']
+    .map((type) => sampleValue(body, 'netpol_exporter_events_total', `type="${type}"`))
+    .reduce((sum, n) => sum + (Number.isNaN(n) ? 0 : n), 0);
 }
 
-async function cpuPerThousandEvents(child: Child, seconds: number) {
-  const pid = child.proc.pid ?? 0;
-  const events0 = await exporterEvents(child.url);
-  const cpu0 = cpuSeconds(pid);
+async function cpuPerThousandEvents(client: ScrapeClient, child: Child, seconds: number) {
+  const events0 = await exporterEvents(client, child.url);
+  const cpu0 = cpuSeconds(child.pid);
   await sleep(seconds * 1000);
-  const cpu1 = cpuSeconds(pid);
-  const events1 = await exporterEvents(child.url);
-  const events = events1 - events0;
+  const cpu1 = cpuSeconds(child.pid);
+  const events = (await exporterEvents(client, child.url)) - events0;
   return {
     events,
     cpuSeconds: cpu1 - cpu0,
@@ -232,7 +291,12 @@ async function cpuPerThousandEvents(child: Child, seconds: number) {
 }
 
 /** Everything has been handled once a sentinel written after it, on each watched resource, is on /metrics. */
-async function sentinel(sim: SimulatedCluster, url: string, tag: string): Promise<void> {
+async function sentinel(
+  client: ScrapeClient,
+  sim: SimulatedCluster,
+  url: string,
+  tag: string,
+): Promise<void> {
   const ns = `bench-sentinel-${tag}`;
   sim.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
   sim.create({
@@ -241,7 +305,8 @@ async function sentinel(sim: SimulatedCluster, url: string, tag: string): Promis
     metadata: { name: 'sentinel', namespace: ns },
     spec: { podSelector: {} },
   });
-  await waitForLine(
+  await firstScrapeShowing(
+    client,
     url,
     `netpol_namespace_network_policies{namespace="${ns}"} 1\n`,
     performance.now(),
@@ -249,11 +314,12 @@ async function sentinel(sim: SimulatedCluster, url: string, tag: string): Promis
   );
 }
 
-/** RSS as found, then heap and RSS after a forced full GC (what is still alive, and what V8 hands back). */
-async function memory(child: Child) {
-  const rssMb = mb(rssBytes(child.proc.pid ?? 0));
-  const heapAfterGcMb = mb(await heapAfterGc(child));
-  return { rssMb, heapAfterGcMb, rssAfterGcMb: mb(rssBytes(child.proc.pid ?? 0)) };
+/** Light scraping (a gzip scrape a second) until `until`, as a fast Prometheus would. */
+async function scrapeUntil(client: ScrapeClient, url: string, until: number): Promise<void> {
+  while (performance.now() < until) {
+    await client.scrape(`${url}/metrics`, { gzip: true });
+    await sleep(Math.min(1000, Math.max(0, until - performance.now())));
+  }
 }
 
 async function benchOurs(
@@ -261,52 +327,66 @@ async function benchOurs(
   kubeconfig: string,
   size: Size,
   s: Settings,
+  prod: Production,
 ): Promise<ImplResult> {
   log(`${size.name}: exporter starting`);
-  const child = await startChild(EXPORTER_MAIN, [
-    'serve',
-    `--kubeconfig=${kubeconfig}`,
-    '--web.listen-address=127.0.0.1:0',
-    ...size.exporterFlags,
-  ]);
+  const client = new ScrapeClient(1);
+  const child = await startChild(
+    EXPORTER_MAIN,
+    ['serve', `--kubeconfig=${kubeconfig}`, '--web.listen-address=127.0.0.1:0', ...size.exporterFlags],
+    prod,
+  );
   try {
-    const readySeconds = await waitReady(child);
-    const afterSync = await memory(child);
+    const readySeconds = await waitReady(client, child);
+    const readyAt = performance.now();
+    const rssReadyMb = mb(rssBytes(child.pid));
     log(`${size.name}: exporter ready in ${readySeconds.toFixed(2)} s; scraping`);
     sim.resetRequestCounts();
-    const scrapes = await scrapeSeries(child.url, s);
-    const requestsPerScrape = apiRequests(sim) / (scrapes.scrapes + scrapes.gzipScrapes);
-    log(`${size.name}: freshness under churn at 500 events/s`);
-    const churn = steadyChurn(sim);
+    const scrapes = await scrapeSeries(client, child.url, s.scrapes(size), s.warmup);
+    const requestsPerScrape = apiRequests(sim) / (scrapes.scrapes + scrapes.gzipScrapes + 2 * s.warmup);
+    const rssAfterScrapesMb = mb(rssBytes(child.pid));
+    log(`${size.name}: steady: scraping once a second until ${s.steadySeconds} s after ready`);
+    await scrapeUntil(client, child.url, readyAt + s.steadySeconds * 1000);
+    const rssSteadyMb = mb(rssBytes(child.pid));
+    const peakSteadyMb = mb(peakRssBytes(child.pid));
+    const own = await selfReported(client, child.url);
+    const gc = await afterForcedGc(child);
+    log(`${size.name}: apply latency under churn at 500 events/s`);
+    const churn = steadyChurn(sim, `f${size.name.toLowerCase().replace(/\W/g, '')}`);
     let fresh: Awaited<ReturnType<typeof freshness>>;
     let cpu: Awaited<ReturnType<typeof cpuPerThousandEvents>>;
     try {
       fresh = await freshness(sim, child.url, s);
-      cpu = await cpuPerThousandEvents(child, s.cpuWindowSeconds);
+      cpu = await cpuPerThousandEvents(client, child, s.cpuWindowSeconds);
     } finally {
       await churn.stop();
     }
-    await sentinel(sim, child.url, 'churn');
-    const beforeSoak = await memory(child);
+    await sentinel(client, sim, child.url, 'churn');
+    const rssBeforeSoakMb = mb(rssBytes(child.pid));
     log(`${size.name}: soak, ${s.soakEvents} events at up to ${s.soakRate}/s`);
-    const pid = child.proc.pid ?? 0;
-    const cpu0 = cpuSeconds(pid);
+    const cpu0 = cpuSeconds(child.pid);
     const t0 = performance.now();
     const driven = await soak(sim, {
       events: s.soakEvents,
       eventsPerSecond: s.soakRate,
       namespaces: seededNamespaces(sim),
+      tag: `s${size.name.toLowerCase().replace(/\W/g, '')}`,
     });
-    await sentinel(sim, child.url, 'soak');
+    if (driven.failed > driven.events / 10)
+      throw new Error(`soak: ${driven.failed} of ${driven.events} writes failed`);
+    await sentinel(client, sim, child.url, 'soak');
     const caughtUpSeconds = (performance.now() - t0) / 1000;
-    const soakCpu = cpuSeconds(pid) - cpu0;
-    const afterSoak = await memory(child);
+    const soakCpu = cpuSeconds(child.pid) - cpu0;
     return {
       implementation: 'netpol-exporter',
       readySeconds,
-      rssAfterSyncMb: afterSync.rssMb,
-      rssAfterSyncGcMb: afterSync.rssAfterGcMb,
-      heapAfterSyncMb: afterSync.heapAfterGcMb,
+      rssReadyMb,
+      rssAfterScrapesMb,
+      rssSteadyMb,
+      peakRssMb: peakSteadyMb,
+      ...own,
+      rssAfterGcMb: mb(gc.rssBytes),
+      heapAfterGcMb: mb(gc.heapBytes),
       ...scrapes,
       apiRequestsPerScrape: requestsPerScrape,
       freshness: fresh,
@@ -318,12 +398,9 @@ async function benchOurs(
         caughtUpSeconds,
         eventsPerSecondHandled: driven.events / caughtUpSeconds,
         cpuPerThousandEvents: (soakCpu / driven.events) * 1000,
-        rssBeforeMb: beforeSoak.rssMb,
-        rssAfterMb: afterSoak.rssMb,
-        rssAfterGcBeforeMb: beforeSoak.rssAfterGcMb,
-        rssAfterGcAfterMb: afterSoak.rssAfterGcMb,
-        heapBeforeMb: beforeSoak.heapAfterGcMb,
-        heapAfterMb: afterSoak.heapAfterGcMb,
+        rssBeforeMb: rssBeforeSoakMb,
+        rssAfterMb: mb(rssBytes(child.pid)),
+        peakRssMb: mb(peakRssBytes(child.pid)),
       },
     };
   } catch (err) {
@@ -331,6 +408,7 @@ async function benchOurs(
     throw err;
   } finally {
     await child.stop();
+    await client.close();
   }
 }
 
@@ -340,37 +418,46 @@ async function benchBaseline(
   size: Size,
   kind: 'obvious' | 'list-on-scrape',
   s: Settings,
+  prod: Production,
 ): Promise<ImplResult> {
   log(`${size.name}: baseline ${kind}`);
-  const child = await startChild(BASELINE_MAIN, [`--kind=${kind}`, `--kubeconfig=${kubeconfig}`]);
+  const client = new ScrapeClient(1);
+  const child = await startChild(BASELINE_MAIN, [`--kind=${kind}`, `--kubeconfig=${kubeconfig}`], prod);
   try {
-    const readySeconds = await waitReady(child);
-    const afterSync = await memory(child);
+    const readySeconds = await waitReady(client, child);
+    const rssReadyMb = mb(rssBytes(child.pid));
     sim.resetRequestCounts();
-    const scrapes = await scrapeSeries(child.url, s);
-    const requestsPerScrape = apiRequests(sim) / (scrapes.scrapes + scrapes.gzipScrapes);
-    const afterScrapes = await memory(child);
+    const scrapes = await scrapeSeries(client, child.url, s.scrapes(size), s.warmup);
+    const requestsPerScrape = apiRequests(sim) / (scrapes.scrapes + scrapes.gzipScrapes + 2 * s.warmup);
+    const rssAfterScrapesMb = mb(rssBytes(child.pid));
+    const peakRssMb = mb(peakRssBytes(child.pid));
+    const own = await selfReported(client, child.url);
+    const gc = await afterForcedGc(child);
     return {
       implementation: kind,
       readySeconds,
-      rssAfterSyncMb: afterSync.rssMb,
-      rssAfterSyncGcMb: afterSync.rssAfterGcMb,
-      heapAfterSyncMb: afterSync.heapAfterGcMb,
-      rssAfterScrapesMb: afterScrapes.rssMb,
+      rssReadyMb,
+      rssAfterScrapesMb,
+      peakRssMb,
+      ...own,
+      rssAfterGcMb: mb(gc.rssBytes),
+      heapAfterGcMb: mb(gc.heapBytes),
       ...scrapes,
       apiRequestsPerScrape: requestsPerScrape,
     };
   } finally {
     await child.stop();
+    await client.close();
   }
 }
 
-async function benchSize(size: Size, s: Settings, dir: string): Promise<SizeResult> {
+async function benchSize(size: Size, s: Settings, dir: string, prod: Production): Promise<SizeResult> {
   if (size.exporterFlags.some((f) => !Object.values(serveFlags).some((def) => `--${def.name}` === f)))
     return {
       size: size.name,
       skipped: `not yet measurable: the exporter has no ${size.exporterFlags.join(' ')} flag in this tree`,
       results: [],
+      loadAverage: os.loadavg(),
     };
   const sim = await SimulatedCluster.start({ namespaceDeletionDelayMs: 100 });
   try {
@@ -386,16 +473,20 @@ async function benchSize(size: Size, s: Settings, dir: string): Promise<SizeResu
     );
     const kubeconfig = path.join(dir, `kubeconfig-${size.name}`);
     await sim.writeKubeconfig(kubeconfig);
-    // Baselines first, on the cluster exactly as seeded; the exporter's churn phases come last.
-    const obvious = await benchBaseline(sim, kubeconfig, size, 'obvious', s);
-    const listOnScrape = await benchBaseline(sim, kubeconfig, size, 'list-on-scrape', s);
-    const results = [await benchOurs(sim, kubeconfig, size, s), obvious, listOnScrape];
+    // Baselines first, on the cluster exactly as seeded; the exporter's churn phases come last. The baselines have
+    // no pod isolation, so they are not run where the size is about pods.
+    const baselines: ImplResult[] = [];
+    if (size.podsPerNamespace === 0)
+      for (const kind of ['obvious', 'list-on-scrape'] as const)
+        baselines.push(await benchBaseline(sim, kubeconfig, size, kind, s, prod));
+    const ours = await benchOurs(sim, kubeconfig, size, s, prod);
     return {
       size: size.name,
       namespaces: seeded.namespaces,
       policies: seeded.policies,
       pods: seeded.pods,
-      results,
+      results: [ours, ...baselines],
+      loadAverage: os.loadavg(),
     };
   } finally {
     await sim.stop();
@@ -404,17 +495,28 @@ async function benchSize(size: Size, s: Settings, dir: string): Promise<SizeResu
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
+  if (argv.includes('--levers')) {
+    const { runLevers } = await import('./levers.ts');
+    return runLevers(argv, ROOT);
+  }
   const s = parseSettings(argv);
-  log('building the children (tsc -p bench/tsconfig.json)');
+  const prod = production(ROOT);
+  const { nodeFlags } = prod;
+  log(
+    `building the children (tsc -p bench/tsconfig.json); they run with ${nodeFlags.join(' ')} ${JSON.stringify(prod.env)}`,
+  );
   build();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'netpol-bench-'));
   const started = new Date();
+  const loadAverageAtStart = os.loadavg();
   const sizes: SizeResult[] = [];
-  let load: Awaited<ReturnType<typeof runLoad>> | undefined;
-  let exposure: Awaited<ReturnType<typeof benchExposure>> | undefined;
+  let load: LoadReport | undefined;
+  let reference: Report['reference'];
+  let exposure: ExposureResult | undefined;
   try {
-    for (const name of s.sizes) sizes.push(await benchSize(SIZES[name] as Size, s, dir));
-    if (s.exposure)
+    for (const name of s.sizes) sizes.push(await benchSize(SIZES[name] as Size, s, dir, prod));
+    if (s.exposure) {
+      if (!SIZES[s.exposure]) throw new Error(`unknown --exposure-size ${s.exposure}`);
       exposure = await benchExposure({
         size: SIZES[s.exposure] as Size,
         quick: s.quick,
@@ -426,26 +528,44 @@ async function main(): Promise<void> {
           return file;
         },
       });
+    }
     if (s.load) {
+      const targets: LoadTarget[] = [{ name: 'netpol-exporter', main: EXPORTER_MAIN }];
+      // The same tree with src/exposition/process-metrics.ts in place of prom-client's collectors, until it is wired.
+      const wired = s.quick ? undefined : await withProcessMetrics(ROOT, BUILD);
+      if (wired) targets.push({ name: WIRED, main: wired });
+      if (s.reference) {
+        const built = buildReference(ROOT, s.reference);
+        reference = 'skipped' in built ? built : { revision: built.revision };
+        if ('main' in built) targets.push({ name: `netpol-exporter@${built.revision}`, main: built.main });
+        else log(`reference ${s.reference} not measured: ${built.skipped}`);
+      }
       log(`load: ${s.load.scrapers} scrapers for ${s.load.seconds} s at ${s.load.namespaces} namespaces`);
-      load = await runLoad(s.load, log);
+      load = await runLoad(targets, GENERATOR, prod, s.load, log);
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
-    await closeClient();
   }
-  const report = {
+  const report: Report = {
     command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
     startedAt: started.toISOString(),
     durationSeconds: (Date.now() - started.getTime()) / 1000,
-    machine: { cpus: os.cpus().length, node: process.version, loadAverage: os.loadavg() },
-    settings: s,
+    machine: {
+      cpus: os.cpus().length,
+      node: process.version,
+      loadAverageAtStart,
+      loadAverageAtEnd: os.loadavg(),
+    },
+    nodeFlags,
+    env: prod.env,
+    deployment: deploymentMemory(ROOT),
+    settings: { ...s, scrapes: Object.fromEntries(s.sizes.map((n) => [n, s.scrapes(SIZES[n] as Size)])) },
     sizes,
     load,
+    reference,
     exposure,
   };
-  process.stdout.write(printTable(report.sizes));
-  if (load) process.stdout.write(`\n${formatLoad(load)}\n`);
+  process.stdout.write(printTable(report));
   if (exposure) process.stdout.write(`\n${formatExposure(exposure)}`);
   await mkdir(path.dirname(s.out), { recursive: true });
   await writeFile(s.out, `${JSON.stringify(report, null, 2)}\n`);

@@ -10,6 +10,8 @@ export interface SoakOptions {
   namespaces: string[];
   /** Stops early (steady background churn runs until aborted). */
   signal?: AbortSignal;
+  /** In the names it creates, so that two churns in one cluster never reuse a name still terminating. */
+  tag?: string;
 }
 
 const LIVE_POLICIES = 2000;
@@ -18,16 +20,17 @@ const LIVE_NAMESPACES = 20;
 export async function soak(
   sim: SimulatedCluster,
   o: SoakOptions,
-): Promise<{ events: number; seconds: number }> {
+): Promise<{ events: number; seconds: number; failed: number }> {
   const live: { namespace: string; name: string }[] = [];
   const liveNamespaces: string[] = [];
   let done = 0;
+  let failed = 0;
   let counter = 0;
   const pick = <T>(list: T[]): T => list[Math.floor(Math.random() * list.length)] as T;
   const step = () => {
     counter++;
     if (counter % 50 === 0) {
-      const name = `soak-ns-${counter}`;
+      const name = `soak-ns-${o.tag ?? ''}${counter}`;
       sim.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
       liveNamespaces.push(name);
       if (liveNamespaces.length > LIVE_NAMESPACES)
@@ -40,7 +43,7 @@ export async function soak(
       if (oldest) sim.delete('networkpolicies', oldest.namespace, oldest.name);
     } else if (r < 0.6 || live.length === 0) {
       const namespace = pick(o.namespaces);
-      const name = `soak-${counter}`;
+      const name = `soak-${o.tag ?? ''}${counter}`;
       sim.create({
         apiVersion: 'networking.k8s.io/v1',
         kind: 'NetworkPolicy',
@@ -63,7 +66,8 @@ export async function soak(
         try {
           step();
         } catch {
-          // A namespace still terminating, say: skip the step, it is churn.
+          // A namespace still terminating, say: skip the step, it is churn (counted: a churn that fails is no churn).
+          failed++;
         }
         done++;
       }
@@ -76,5 +80,5 @@ export async function soak(
   // Leave nothing behind.
   for (const p of live) sim.delete('networkpolicies', p.namespace, p.name);
   for (const n of liveNamespaces) sim.delete('namespaces', undefined, n);
-  return { events: done, seconds: (performance.now() - start) / 1000 };
+  return { events: done, seconds: (performance.now() - start) / 1000, failed };
 }

@@ -1,14 +1,26 @@
-// The printed report: one row per implementation and size, then the exporter's own figures, the ratios
-// (what survives a noisy machine) and the targets at size L.
+// The printed report: memory per implementation and size (as found first, forced-GC figures second), scrape latency,
+// the exporter under churn, the ratios (what survives a noisy machine), the load step, then every target as met or
+// missed with its figure, and the Deployment's memory request and limit derived from the figures.
+import type { ExposureResult } from './exposure.ts';
+import { formatLoad, type LoadReport } from './load.ts';
 
 export interface ImplResult {
   implementation: string;
   readySeconds: number;
-  rssAfterSyncMb: number;
-  rssAfterSyncGcMb: number;
-  heapAfterSyncMb: number;
-  rssAfterScrapesMb?: number;
+  /** RSS as found: when /readyz first answers 200, after the scrape series, and (the exporter) steady. */
+  rssReadyMb: number;
+  rssAfterScrapesMb: number;
+  rssSteadyMb?: number;
+  peakRssMb: number;
+  /** From the process's own /metrics at the same point (the exporter: steady; baselines: after scrapes). */
+  heapUsedMb: number;
+  heapTotalMb: number;
+  externalMb: number;
+  /** After a memory-reducing GC forced through the inspector (secondary: no process does this on its own). */
+  rssAfterGcMb: number;
+  heapAfterGcMb: number;
   scrapes: number;
+  warmup: number;
   p50: number;
   p99: number;
   gzipScrapes: number;
@@ -17,14 +29,13 @@ export interface ImplResult {
   bytes: number;
   gzipBytes: number;
   eventLoopLagMaxMs: number;
-  eventLoopLagP99Ms: number;
   seriesLines: number;
   apiRequestsPerScrape: number;
   freshness?: {
     samples: number;
-    p50: number;
-    p99: number;
-    max: number;
+    applyP50: number;
+    applyP99: number;
+    applyMax: number;
     scrapesUnderChurn: number;
     scrapeP50UnderChurn: number;
     scrapeP99UnderChurn: number;
@@ -40,10 +51,7 @@ export interface ImplResult {
     cpuPerThousandEvents: number;
     rssBeforeMb: number;
     rssAfterMb: number;
-    rssAfterGcBeforeMb: number;
-    rssAfterGcAfterMb: number;
-    heapBeforeMb: number;
-    heapAfterMb: number;
+    peakRssMb: number;
   };
 }
 
@@ -54,10 +62,28 @@ export interface SizeResult {
   pods?: number;
   skipped?: string;
   results: ImplResult[];
+  loadAverage: number[];
+}
+
+export interface Report {
+  command: string;
+  startedAt: string;
+  durationSeconds: number;
+  machine: { cpus: number; node: string; loadAverageAtStart: number[]; loadAverageAtEnd: number[] };
+  nodeFlags: string[];
+  env: Record<string, string>;
+  deployment: { request?: string; limit?: string };
+  settings: unknown;
+  sizes: SizeResult[];
+  load: LoadReport | undefined;
+  reference: { revision: string } | { revision: string; skipped: string } | undefined;
+  /** The exposure step (bench/exposure.ts), printed after the table. */
+  exposure?: ExposureResult | undefined;
 }
 
 const f = (n: number | undefined, digits = 1) =>
   n === undefined || Number.isNaN(n) ? '-' : n.toFixed(digits);
+const loadAvg = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
 
 function grid(rows: string[][]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
@@ -70,19 +96,61 @@ function grid(rows: string[][]): string {
     .join('\n');
 }
 
-function check(ok: boolean): string {
-  return ok ? 'met' : 'MISSED';
+const mark = (ok: boolean | undefined) => (ok === undefined ? 'not measured' : ok ? 'met' : 'MISSED');
+
+/** Mi, rounded up to a multiple of `step`. */
+const mebibytes = (mb: number, step: number) => Math.ceil(mb / step) * step;
+
+/** The request covers the steady working set at L; the limit the highest peak seen (relists, soak, pods) and half again. */
+export function derivedMemory(
+  sizes: SizeResult[],
+): { request: number; limit: number; basis: string } | undefined {
+  const ours = (name: string) =>
+    sizes.find((s) => s.size === name)?.results.find((r) => r.implementation === 'netpol-exporter');
+  const large = ours('L');
+  if (!large?.rssSteadyMb) return undefined;
+  const peaks = ['L', 'L+pods']
+    .map(ours)
+    .flatMap((r) => (r ? [r.peakRssMb, r.soak?.peakRssMb ?? 0, r.rssSteadyMb ?? 0] : []));
+  const peak = Math.max(...peaks);
+  return {
+    request: mebibytes(large.rssSteadyMb * 1.1, 32),
+    limit: mebibytes(peak * 1.5, 64),
+    basis: `L steady ${f(large.rssSteadyMb, 0)} MB + 10%; highest peak at L/L+pods ${f(peak, 0)} MB x 1.5`,
+  };
 }
 
-export function printTable(sizes: SizeResult[]): string {
-  const rows: string[][] = [
+export function printTable(report: Report): string {
+  const { sizes } = report;
+  const out = [
+    `Machine: ${report.machine.cpus} CPUs, Node ${report.machine.node}, load average ${loadAvg(report.machine.loadAverageAtStart)} at start, ${loadAvg(report.machine.loadAverageAtEnd)} at end. Children run compiled with ${report.nodeFlags.join(' ')} and ${Object.entries(
+      report.env,
+    )
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}.`,
+    '',
+    "Memory (MB). RSS as found: at ready, after the scrape series, steady (the exporter: scraped once a second until 60 s after ready), and the peak (VmHWM); heap and external from the process's own /metrics at that point; then RSS and live heap after a forced memory-reducing GC (secondary):",
+  ];
+  const memory: string[][] = [
     [
       'size',
       'implementation',
       'ready s',
-      'RSS MB',
+      'RSS ready',
+      'after scrapes',
+      'steady',
+      'peak',
+      'heap used/total',
+      'external',
       'RSS gc',
-      'heap MB',
+      'heap gc',
+    ],
+  ];
+  const latency: string[][] = [
+    [
+      'size',
+      'implementation',
+      'samples',
       'p50 ms',
       'p99 ms',
       'gzip p50',
@@ -94,14 +162,25 @@ export function printTable(sizes: SizeResult[]): string {
     ],
   ];
   for (const size of sizes) {
+    if (size.skipped) continue;
     for (const r of size.results) {
-      rows.push([
+      memory.push([
         size.size,
         r.implementation,
         f(r.readySeconds, 2),
-        f(r.rssAfterSyncMb, 0),
-        f(r.rssAfterSyncGcMb, 0),
-        f(r.heapAfterSyncMb, 0),
+        f(r.rssReadyMb, 0),
+        f(r.rssAfterScrapesMb, 0),
+        f(r.rssSteadyMb, 0),
+        f(r.peakRssMb, 0),
+        `${f(r.heapUsedMb, 0)}/${f(r.heapTotalMb, 0)}`,
+        f(r.externalMb, 0),
+        f(r.rssAfterGcMb, 0),
+        f(r.heapAfterGcMb, 0),
+      ]);
+      latency.push([
+        size.size,
+        r.implementation,
+        `${r.scrapes}+${r.warmup} warm-up`,
         f(r.p50, 2),
         f(r.p99, 2),
         f(r.gzipP50, 2),
@@ -113,29 +192,39 @@ export function printTable(sizes: SizeResult[]): string {
       ]);
     }
   }
-  const out = [
-    'Startup, memory after sync (RSS as found, RSS and V8 heap after a forced full GC), /metrics latency (identity and gzip), API load per scrape:',
-    grid(rows),
+  out.push(
+    grid(memory),
     '',
-  ];
+    '/metrics latency, sequential scrapes on one keep-alive connection, to the last byte (identity, then gzip):',
+    grid(latency),
+    '',
+  );
+
   const own: string[][] = [
     [
       'size',
       'cluster',
-      'fresh p50 ms',
-      'fresh p99 ms',
-      'scrape p50/p99 under churn',
+      'apply p50/p99 ms',
+      'probe scrape p50/p99 ms',
       'CPU s/1k ev @500/s',
       'soak events',
       'handled ev/s',
       'CPU s/1k ev soak',
-      'RSS MB before->after',
-      'RSS gc before->after',
-      'heap MB before->after',
+      'RSS before->after soak',
+      'peak',
+      'load avg',
     ],
   ];
   const ratios: string[][] = [
-    ['size', 'versus', 'p50 ratio', 'gzip p50 ratio', 'p99 ratio', 'RSS ratio', 'API req/scrape'],
+    [
+      'size',
+      'versus',
+      'p50 ratio',
+      'gzip p50 ratio',
+      'p99 ratio',
+      'RSS ratio (after scrapes)',
+      'API req/scrape',
+    ],
   ];
   for (const size of sizes) {
     if (size.skipped) {
@@ -147,16 +236,15 @@ export function printTable(sizes: SizeResult[]): string {
     own.push([
       size.size,
       `${size.namespaces} ns, ${size.policies} pol${size.pods ? `, ${size.pods} pods` : ''}`,
-      f(ours.freshness?.p50),
-      f(ours.freshness?.p99),
+      `${f(ours.freshness?.applyP50)}/${f(ours.freshness?.applyP99)}`,
       `${f(ours.freshness?.scrapeP50UnderChurn, 2)}/${f(ours.freshness?.scrapeP99UnderChurn, 2)}`,
       f(ours.cpuPerThousandEvents, 3),
       String(ours.soak?.events ?? '-'),
       f(ours.soak?.eventsPerSecondHandled, 0),
       f(ours.soak?.cpuPerThousandEvents, 3),
       `${f(ours.soak?.rssBeforeMb, 0)}->${f(ours.soak?.rssAfterMb, 0)}`,
-      `${f(ours.soak?.rssAfterGcBeforeMb, 0)}->${f(ours.soak?.rssAfterGcAfterMb, 0)}`,
-      `${f(ours.soak?.heapBeforeMb, 1)}->${f(ours.soak?.heapAfterMb, 1)}`,
+      f(ours.soak?.peakRssMb, 0),
+      loadAvg(size.loadAverage),
     ]);
     for (const other of size.results.filter((r) => r !== ours)) {
       ratios.push([
@@ -165,37 +253,84 @@ export function printTable(sizes: SizeResult[]): string {
         `${f(other.p50 / ours.p50)}x`,
         `${f(other.gzipP50 / ours.gzipP50)}x`,
         `${f(other.p99 / ours.p99)}x`,
-        `${f(other.rssAfterSyncMb / ours.rssAfterSyncMb, 2)}x`,
+        `${f(other.rssAfterScrapesMb / ours.rssAfterScrapesMb, 2)}x`,
         `${f(other.apiRequestsPerScrape, 1)} vs ${f(ours.apiRequestsPerScrape, 1)}`,
       ]);
     }
   }
   out.push(
+    "netpol-exporter under churn at 500 events/s (apply: API write to the start of the first scrape showing it, probed back to back on its own connection; the probe's scrape durations beside it):",
+    grid(own),
     '',
-    'netpol-exporter under churn (freshness: API write to first scrape showing it, churn at 500 events/s):',
+    'Ratios (how many times slower or bigger than netpol-exporter):',
+    grid(ratios),
   );
-  out.push(grid(own), '', 'Ratios (how many times slower or bigger than netpol-exporter):', grid(ratios));
-  const large = sizes.find((s) => s.size === 'L');
-  const ours = large?.results.find((r) => r.implementation === 'netpol-exporter');
-  const obvious = large?.results.find((r) => r.implementation === 'obvious');
-  if (ours && obvious) {
-    out.push(
-      '',
-      'Targets at L:',
-      `  /metrics p50 ${f(ours.p50, 2)} ms < 10 ms: ${check(ours.p50 < 10)}; gzip p50 ${f(ours.gzipP50, 2)} ms < 10 ms: ${check(ours.gzipP50 < 10)}`,
-      `  /metrics p50 >= 10x faster than obvious (${f(obvious.p50 / ours.p50)}x, gzip ${f(obvious.gzipP50 / ours.gzipP50)}x): ${check(obvious.p50 / ours.p50 >= 10)}`,
-      `  RSS after sync ${f(ours.rssAfterSyncMb, 0)} MB (${f(ours.rssAfterSyncGcMb, 0)} MB after a full GC) < 200 MB: ${check(ours.rssAfterSyncMb < 200)}`,
-      `  ready ${f(ours.readySeconds, 2)} s < 10 s: ${check(ours.readySeconds < 10)}`,
-      `  freshness p99 ${f(ours.freshness?.p99)} ms < 100 ms at 500 events/s: ${check((ours.freshness?.p99 ?? Infinity) < 100)}`,
-      `  API requests per scrape ${f(ours.apiRequestsPerScrape, 1)} = 0: ${check(ours.apiRequestsPerScrape === 0)}`,
+  if (report.load) out.push('', formatLoad(report.load));
+
+  const ours = (name: string) =>
+    sizes.find((s) => s.size === name)?.results.find((r) => r.implementation === 'netpol-exporter');
+  const small = ours('S');
+  const large = ours('L');
+  const pods = ours('L+pods');
+  const loadOurs = report.load?.results.find((r) => r.implementation === 'netpol-exporter');
+  const loadRef = report.load?.results.find((r) => r.implementation.startsWith('netpol-exporter@'));
+  const loadWired = report.load?.results.find((r) => r.implementation === 'netpol-exporter+process-metrics');
+  const lines = ['', 'Targets (in this run):'];
+  const target = (text: string, ok: boolean | undefined) => lines.push(`  ${mark(ok)}: ${text}`);
+  if (large) {
+    target(
+      `L steady RSS as found ${f(large.rssSteadyMb, 0)} MB < 200 MB (peak ${f(large.peakRssMb, 0)}, after forced GC ${f(large.rssAfterGcMb, 0)})`,
+      (large.rssSteadyMb ?? Infinity) < 200,
+    );
+    target(`L /metrics p50 ${f(large.p50, 2)} ms < 10 ms`, large.p50 < 10);
+    target(`L gzip /metrics p50 ${f(large.gzipP50, 2)} ms < 10 ms`, large.gzipP50 < 10);
+    target(
+      `L apply latency p99 ${f(large.freshness?.applyP99)} ms < 50 ms at 500 events/s (probe scrape p50 ${f(large.freshness?.scrapeP50UnderChurn)} ms)`,
+      (large.freshness?.applyP99 ?? Infinity) < 50,
+    );
+    target(
+      `L API requests per scrape ${f(large.apiRequestsPerScrape, 1)} = 0`,
+      large.apiRequestsPerScrape === 0,
+    );
+  } else lines.push('  L not run');
+  if (pods)
+    target(
+      `L+pods (200,000 metadata-only pods) steady RSS ${f(pods.rssSteadyMb, 0)} MB < 350 MB`,
+      (pods.rssSteadyMb ?? Infinity) < 350,
+    );
+  else lines.push('  L+pods not run');
+  if (small)
+    target(`S steady RSS ${f(small.rssSteadyMb, 0)} MB < 100 MB`, (small.rssSteadyMb ?? Infinity) < 100);
+  if (loadOurs) {
+    target(
+      `gzip scrape CPU ${f(loadOurs.cpuMsPerScrape, 2)} ms < 1.5 ms (load step, ${report.load?.namespaces} namespaces)`,
+      loadOurs.cpuMsPerScrape < 1.5,
+    );
+    if (loadWired)
+      target(
+        `  with src/exposition/process-metrics.ts wired in instead of prom-client: ${f(loadWired.cpuMsPerScrape, 2)} ms < 1.5 ms, ${f(loadWired.scrapesPerSecond, 0)} scrapes/s`,
+        loadWired.cpuMsPerScrape < 1.5,
+      );
+    if (loadRef)
+      target(
+        `scrapes/s on one core ${f(loadOurs.scrapesPerSecond, 0)} >= 3x ${loadRef.implementation}'s ${f(loadRef.scrapesPerSecond, 0)} (${f(loadOurs.scrapesPerSecond / loadRef.scrapesPerSecond, 2)}x)`,
+        loadOurs.scrapesPerSecond >= 3 * loadRef.scrapesPerSecond,
+      );
+    else
+      target(
+        `scrapes/s on one core ${f(loadOurs.scrapesPerSecond, 0)} >= 3x the reference's (${report.reference && 'skipped' in report.reference ? report.reference.skipped : 'no reference in this run'})`,
+        undefined,
+      );
+  }
+  const derived = derivedMemory(sizes);
+  if (derived) {
+    const request = report.deployment.request ?? '-';
+    const limit = report.deployment.limit ?? '-';
+    const matches = request === `${derived.request}Mi` && limit === `${derived.limit}Mi`;
+    lines.push(
+      `  Deployment memory from these figures: request ${derived.request}Mi, limit ${derived.limit}Mi (${derived.basis}); deploy/base has ${request}/${limit}${matches ? '' : ' (differs)'}`,
     );
   }
-  const pods = sizes.find((s) => s.size === 'L+pods');
-  const podsOurs = pods?.results.find((r) => r.implementation === 'netpol-exporter');
-  if (podsOurs)
-    out.push(
-      `  with 200,000 pods: RSS after sync ${f(podsOurs.rssAfterSyncMb, 0)} MB < 400 MB: ${check(podsOurs.rssAfterSyncMb < 400)}`,
-    );
-  else if (pods?.skipped) out.push(`  with 200,000 pods: ${pods.skipped}`);
+  out.push(...lines);
   return `${out.join('\n')}\n`;
 }

@@ -57,7 +57,8 @@ async function startDemo(
       if (proc.exitCode !== null) throw new Error(`the demo exited (code ${proc.exitCode})`);
       return (await fetch(`http://${address}/readyz`)).ok ? true : undefined;
     },
-    30_000,
+    // The demo compiles its TypeScript as it starts: slow on a busy machine.
+    90_000,
   ).catch(async (err) => {
     await stop();
     throw err;

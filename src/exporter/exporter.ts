@@ -3,7 +3,6 @@
 // own families and the process metrics. Adding a part (a new watch, a new family of per-namespace series) is one entry.
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { collectDefaultMetrics, Registry } from 'prom-client';
 import { CoverageState } from '../core/coverage-state.ts';
 import type { DataStatus } from '../core/data-status.ts';
 import { DEFAULT_ANNOTATION_PREFIX, isExemptionAnnotation } from '../core/exemption.ts';
@@ -13,6 +12,7 @@ import { EXTRA_SOURCES, type ExtraSource, type Source } from '../core/sources/in
 import type { BodyPiece } from '../exposition/encoded-body.ts';
 import { type BuildInfo, type ExporterSelf, exporterFamilies } from '../exposition/families/exporter.ts';
 import { renderHeader, renderSamples } from '../exposition/family.ts';
+import { ProcessMetrics } from '../exposition/process-metrics.ts';
 import type { Clock } from '../support/deadline-timer.ts';
 import { combinedReadiness, dataStatus, type Part, type Readiness } from './part.ts';
 import { NamespaceContextTracker } from './parts/context.ts';
@@ -50,13 +50,6 @@ export const DEFAULT_NAMESPACE_CONTEXT: NamespaceContextOptions = {
   labelAllowlist: [],
 };
 
-// prom-client names these gauges with a counter's `_total` suffix, which promtool (rightly) rejects.
-const REJECTED_PROCESS_METRICS = [
-  'nodejs_active_handles_total',
-  'nodejs_active_requests_total',
-  'nodejs_active_resources_total',
-];
-
 export class Exporter {
   readonly state: CoverageState;
   /** Each namespace's exemption and scope as of now, for the status page. */
@@ -68,7 +61,8 @@ export class Exporter {
   private readonly build: BuildInfo;
   private readonly stallTimeoutMs: number;
   private readonly counted: readonly ExtraSource[];
-  private readonly processRegistry = new Registry();
+  /** process_* and nodejs_*, rendered without prom-client's per-scrape collectors (src/exposition/process-metrics.ts). */
+  private readonly processMetrics = new ProcessMetrics();
   /** When each namespace's verdict was last recomputed (epoch ms): the status page's "changed" column. */
   private readonly changed = new Map<string, number>();
 
@@ -100,8 +94,6 @@ export class Exporter {
     ];
     this.stallTimeoutMs = options.stallTimeoutMs;
     this.counted = EXTRA_SOURCES.map((s) => s.id).filter((id) => coverageSources?.has(id) ?? true);
-    collectDefaultMetrics({ register: this.processRegistry });
-    for (const name of REJECTED_PROCESS_METRICS) this.processRegistry.removeSingleMetric(name);
   }
 
   start(): void {
@@ -109,6 +101,7 @@ export class Exporter {
   }
 
   async stop(): Promise<void> {
+    this.processMetrics.stop();
     await Promise.all(this.parts.map((part) => part.stop()));
   }
 
@@ -146,6 +139,6 @@ export class Exporter {
     }
     let own = '';
     for (const family of exporterFamilies) own += renderHeader(family) + renderSamples(family, self);
-    return [...this.parts.flatMap((part) => part.pieces()), own, await this.processRegistry.metrics()];
+    return [...this.parts.flatMap((part) => part.pieces()), own, this.processMetrics.text()];
   }
 }

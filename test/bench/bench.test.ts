@@ -30,19 +30,29 @@ describe('npm run bench -- --quick', function () {
       'netpol-exporter',
       'obvious',
       'list-on-scrape',
-      'fresh p99 ms',
+      'apply p50/p99 ms',
       'Ratios',
       'Load: 5 concurrent scrapers',
+      'Targets (in this run):',
     ])
       expect(run.stdout).to.contain(text);
+    // Every target printed is met or missed with its figure, or says why it was not measured.
+    const targets = run.stdout.slice(run.stdout.indexOf('Targets (in this run):')).split('\n').slice(1);
+    expect(targets.filter((l) => /^ {2}(met|MISSED|not measured): /.test(l))).to.have.length.greaterThan(1);
+    expect(run.stdout).to.match(/S steady RSS \d+ MB < 100 MB/);
 
     const report = JSON.parse(await readFile(out, 'utf8'));
     expect(report.command).to.equal(`npm run bench -- --quick --out=${out}`);
     expect(report.sizes.map((s: { size: string }) => s.size)).to.deep.equal(['S']);
-    // The load step: concurrent scrapers under churn, all answered.
+    // The children run with production's Node flags (the Dockerfile's and deploy/base's).
+    expect(report.nodeFlags.some((f: string) => f.startsWith('--max-semi-space-size='))).to.equal(true);
+    // The load step: concurrent scrapers under churn, all answered, the exporter's CPU per scrape measured.
     expect(report.load.scrapers).to.equal(5);
-    expect(report.load.scrapes).to.be.greaterThan(0);
-    expect(report.load.errors).to.equal(0);
+    const [load] = report.load.results;
+    expect(load.implementation).to.equal('netpol-exporter');
+    expect(load.scrapes).to.be.greaterThan(0);
+    expect(load.errors).to.equal(0);
+    expect(load.cpuMsPerScrape).to.be.a('number').and.be.greaterThan(0);
     const [size] = report.sizes;
     expect(size.namespaces).to.equal(100);
     expect(size.results.map((r: { implementation: string }) => r.implementation)).to.have.members([
@@ -53,8 +63,11 @@ describe('npm run bench -- --quick', function () {
     for (const r of size.results) {
       for (const key of [
         'readySeconds',
-        'rssAfterSyncMb',
-        'heapAfterSyncMb',
+        'rssReadyMb',
+        'rssAfterScrapesMb',
+        'peakRssMb',
+        'rssAfterGcMb',
+        'heapAfterGcMb',
         'p50',
         'p99',
         'gzipP50',
@@ -71,8 +84,14 @@ describe('npm run bench -- --quick', function () {
     expect(listing.apiRequestsPerScrape).to.be.greaterThan(0);
     // Every namespace series is there: 104 namespaces (100 seeded and 4 system) in each per-namespace family.
     expect(ours.seriesLines).to.be.greaterThan(104 * 5);
+    // Equal samples and warm-up for every implementation.
+    expect(
+      new Set(size.results.map((r: { scrapes: number; warmup: number }) => `${r.scrapes}+${r.warmup}`)).size,
+    ).to.equal(1);
+    expect(ours.rssSteadyMb).to.be.a('number').and.be.greaterThan(0);
     expect(ours.freshness.samples).to.be.greaterThan(0);
+    expect(ours.freshness.applyP99).to.be.a('number');
     expect(ours.soak.events).to.be.greaterThan(0);
-    expect(ours.soak.heapAfterMb).to.be.a('number').and.be.greaterThan(0);
+    expect(ours.soak.rssAfterMb).to.be.a('number').and.be.greaterThan(0);
   });
 });

@@ -425,7 +425,11 @@ describe('Docker image (Dockerfile replayed without a Docker engine)', function 
     expect(ops('EXPOSE')).to.deep.equal(['10111']);
     expect(ops('RUN'), 'nothing runs in the runtime stage (it has no shell)').to.deep.equal([]);
     expect(ops('CMD'), 'no CMD: `docker run IMAGE --help` passes --help to the exporter').to.deep.equal([]);
-    expect(image.entrypoint).to.deep.equal(['/nodejs/bin/node', '/app/dist/cli/main.js']);
+    expect(image.entrypoint).to.deep.equal([
+      '/nodejs/bin/node',
+      '--max-semi-space-size=4',
+      '/app/dist/cli/main.js',
+    ]);
     const labels = Object.assign({}, ...ops('LABEL').map(keyValues)) as Record<string, string>;
     for (const key of ['title', 'description', 'source', 'licenses', 'version', 'revision', 'created'])
       expect(labels, 'OCI labels').to.have.property(`org.opencontainers.image.${key}`);
@@ -545,7 +549,8 @@ describe('Docker image (Dockerfile replayed without a Docker engine)', function 
       ).to.equal(bits);
     };
     const node = join(image.runtimeRoot, IMAGE_NODE);
-    const main = join(image.runtimeRoot, image.entrypoint[1] ?? '');
+    // The script is the entrypoint's first argument that is not a Node flag.
+    const main = join(image.runtimeRoot, image.entrypoint.slice(1).find((a) => !a.startsWith('-')) ?? '');
     for (let dir = dirname(node); dir !== dirname(dir); dir = dirname(dir)) await otherBits(dir, 0o001);
     await otherBits(node, 0o005);
     for (let dir = dirname(main); dir !== image.runtimeRoot; dir = dirname(dir)) await otherBits(dir, 0o001);

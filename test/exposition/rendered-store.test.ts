@@ -1,8 +1,13 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { expect } from 'chai';
 import type { NamespaceVerdict } from '../../src/core/verdict.ts';
 import { namespaceFamilies } from '../../src/exposition/families/namespace.ts';
 import { RenderedStore } from '../../src/exposition/rendered-store.ts';
 import { escapeHelp, escapeLabelValue, sampleLine } from '../../src/exposition/text.ts';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
 
 const verdict = (name: string, over: Partial<NamespaceVerdict> = {}): NamespaceVerdict => ({
   name,
@@ -119,5 +124,47 @@ netpol_namespace_status_phase{namespace="old",phase="Terminating"} 1`,
       if (line && !line.startsWith('#'))
         expect(line).to.match(/^netpol_namespace_\w+\{namespace="evil\\"\\\\\\nname"/);
     }
+  });
+
+  it('costs little more memory than its text: no rope strings kept per namespace', () => {
+    const verdicts = Array.from({ length: 10_000 }, (_, i) =>
+      verdict(`namespace-${String(i).padStart(5, '0')}`),
+    );
+    const used = () => {
+      gc();
+      const m = process.memoryUsage();
+      return m.heapUsed + m.arrayBuffers;
+    };
+    const before = used();
+    const s = new RenderedStore(namespaceFamilies);
+    for (const v of verdicts) s.set(v.name, v);
+    s.pieces();
+    const held = used() - before;
+    const textBytes = Buffer.byteLength(s.text());
+    expect(textBytes).to.be.greaterThan(5_000_000);
+    // Kept as concatenation ropes, the same text cost several times its length (4-5x measured).
+    expect(held / textBytes).to.be.lessThan(1.5);
+  });
+
+  it('renders a burst of changes to one namespace once, at the next scrape', () => {
+    let rendered = 0;
+    const s = new RenderedStore<NamespaceVerdict>([
+      {
+        name: 'm',
+        help: 'h.',
+        type: 'gauge',
+        labels: ['namespace'],
+        samples: (v) => {
+          rendered++;
+          return [{ labels: [['namespace', v.name]], value: v.policies }];
+        },
+      },
+    ]);
+    for (let i = 0; i < 100; i++) s.set('a', verdict('a', { policies: i }));
+    expect(rendered).to.equal(0);
+    expect(s.text()).to.contain('m{namespace="a"} 99\n');
+    expect(rendered).to.equal(1);
+    s.text();
+    expect(rendered).to.equal(1);
   });
 });

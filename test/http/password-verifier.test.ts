@@ -238,7 +238,8 @@ describe('basic auth under a wrong-password flood', function () {
     expect(Math.max(...rest)).to.be.below(5000);
     const counts = await attack.stop();
     attack = undefined;
-    expect(counts['401'] ?? 0).to.be.above(0); // the flood was answered, not ignored
+    // The flood was answered, not ignored: 401s, or 503s once its own address has its share of checks waiting.
+    expect((counts['401'] ?? 0) + (counts['503'] ?? 0)).to.be.above(0);
   });
 
   it('a reload that changes another user keeps the remembered password: no bcrypt wait during a flood', async () => {

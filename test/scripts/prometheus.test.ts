@@ -57,6 +57,32 @@ netpol_namespace_pods{namespace="payments"} 4
 # TYPE netpol_namespace_pods_isolated gauge
 netpol_namespace_pods_isolated{namespace="payments",direction="ingress"} 3
 netpol_namespace_pods_isolated{namespace="payments",direction="egress"} 0
+# TYPE netpol_namespace_reachable gauge
+netpol_namespace_reachable{namespace="payments",direction="ingress",peer="same_namespace"} 1
+netpol_namespace_reachable{namespace="payments",direction="ingress",peer="other_namespaces"} 0
+netpol_namespace_reachable{namespace="payments",direction="ingress",peer="all_namespaces"} 0
+netpol_namespace_reachable{namespace="payments",direction="ingress",peer="ip_blocks"} 0
+netpol_namespace_reachable{namespace="payments",direction="ingress",peer="anywhere"} 0
+netpol_namespace_reachable{namespace="payments",direction="egress",peer="same_namespace"} 1
+netpol_namespace_reachable{namespace="payments",direction="egress",peer="other_namespaces"} 0
+netpol_namespace_reachable{namespace="payments",direction="egress",peer="all_namespaces"} 0
+netpol_namespace_reachable{namespace="payments",direction="egress",peer="ip_blocks"} 0
+netpol_namespace_reachable{namespace="payments",direction="egress",peer="anywhere"} 0
+netpol_namespace_reachable{namespace="legacy",direction="ingress",peer="same_namespace"} 1
+netpol_namespace_reachable{namespace="legacy",direction="ingress",peer="other_namespaces"} 1
+netpol_namespace_reachable{namespace="legacy",direction="ingress",peer="all_namespaces"} 1
+netpol_namespace_reachable{namespace="legacy",direction="ingress",peer="ip_blocks"} 1
+netpol_namespace_reachable{namespace="legacy",direction="ingress",peer="anywhere"} 1
+netpol_namespace_reachable{namespace="legacy",direction="egress",peer="same_namespace"} 1
+netpol_namespace_reachable{namespace="legacy",direction="egress",peer="other_namespaces"} 1
+netpol_namespace_reachable{namespace="legacy",direction="egress",peer="all_namespaces"} 1
+netpol_namespace_reachable{namespace="legacy",direction="egress",peer="ip_blocks"} 1
+netpol_namespace_reachable{namespace="legacy",direction="egress",peer="anywhere"} 1
+# TYPE netpol_namespace_reachability_unknown gauge
+netpol_namespace_reachability_unknown{namespace="payments",direction="ingress"} 0
+netpol_namespace_reachability_unknown{namespace="payments",direction="egress"} 0
+netpol_namespace_reachability_unknown{namespace="legacy",direction="ingress"} 0
+netpol_namespace_reachability_unknown{namespace="legacy",direction="egress"} 0
 # TYPE netpol_exporter_source_status gauge
 netpol_exporter_source_status{source="calico_globalnetworkpolicy",state="watching"} 1
 netpol_exporter_source_status{source="calico_globalnetworkpolicy",state="not_served"} 0

@@ -28,7 +28,7 @@ describe('npm run stack', () => {
   });
 
   it('prints links that open and an amtool command that lists the alerts; SIGINT stops every process', async function () {
-    this.timeout(120_000);
+    this.timeout(300_000);
     const child = spawn(NODE, ['--import', 'tsx', join(ROOT, 'scripts/stack.ts')], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -44,7 +44,7 @@ describe('npm run stack', () => {
       await eventually(() => {
         if (child.exitCode !== null) throw new Error(`the stack exited: ${out}`);
         if (!out.includes('Press Ctrl-C to stop everything.')) throw new Error(`not up yet: ${out}`);
-      }, 90_000);
+      }, 150_000);
       const stackText = out.slice(out.indexOf('The stack is up'));
       const links = [...stackText.matchAll(/https?:\/\/127\.0\.0\.1:\d+\S*/g)].map((m) => m[0]);
       expect(links.length, stackText).to.be.at.least(5);

@@ -377,8 +377,9 @@ describe('pipeline: simulator -> exporter -> Prometheus -> Alertmanager', functi
 
   it('fires NetpolNamespaceReachableFromAllNamespaces for exactly the protected namespaces open to every namespace', async () => {
     const expected = openToAllNamespaces(sim);
-    // search: its only policy selects no pod; open-door: its default deny is undone by an allow-all.
-    expect(expected).to.deep.equal([OPEN_DOOR, 'search']);
+    // search: its only policy selects no pod; open-door: its default deny is undone by an allow-all; wiki: its only
+    // policy allows all ingress.
+    expect(expected).to.deep.equal([OPEN_DOOR, 'search', 'wiki']);
     const inPrometheus = await waitFor('the open namespaces to fire in Prometheus', async () => {
       const names = firing(await prometheus.alerts(), OPEN_TO_ALL)
         .map((a) => a.labels.namespace as string)

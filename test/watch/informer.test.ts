@@ -105,7 +105,7 @@ describe('ResilientInformer', function () {
     sim.faults.closeWatches();
     await eventually(() => expect(w.failures()).to.have.length(4), 20_000);
     // Connected again, but nothing changes and no bookmark comes: no event proves health, only time.
-    await eventually(() => expect(w.status.requests.get('watch 200')).to.equal(2), 10_000);
+    await eventually(() => expect(w.status.requests.get('watch 200')).to.be.at.least(2), 20_000);
     expect(w.failures().map((l) => l.attempt)).to.deep.equal([1, 2, 3, 4]);
     time += 120_000;
     sim.faults.failNext(1, { status: 500 });
