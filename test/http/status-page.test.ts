@@ -374,7 +374,10 @@ describe('status page: who can reach each namespace', () => {
     );
     expect(page('undone')).to.contain('The default deny for ingress is undone');
     const closed = page('closed');
-    const section = closed.slice(closed.indexOf('<section id="exposure"'), closed.indexOf('<section id="actions"'));
+    const section = closed.slice(
+      closed.indexOf('<section id="exposure"'),
+      closed.indexOf('<section id="actions"'),
+    );
     expect(section.match(/<span class="no">no<\/span>/g)).to.have.length(10);
     const off = reportOf(false);
     expect(renderNamespacePage(off, off.namespaces[0], 'bare', { telemetryPath: '/metrics' })).to.contain(
