@@ -257,7 +257,7 @@ ${card('unknown', s.unknown)}
 <table id="namespaces">
 <thead><tr>${COLUMNS.map((c) => headerCell(c, query)).join('')}</tr></thead>
 <tbody>
-${shown.length > 0 ? shown.map(row).join('\n') : '<tr class="empty"><td colspan="${COLUMNS.length}">No namespace matches.</td></tr>'}
+${shown.length > 0 ? shown.map(row).join('\n') : `<tr class="empty"><td colspan="${COLUMNS.length}">No namespace matches.</td></tr>`}
 </tbody>
 </table>
 </div>

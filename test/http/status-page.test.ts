@@ -337,6 +337,10 @@ describe('status page: who can reach each namespace', () => {
       'bare:anywhere',
       'undone:anywhere',
     ]);
+    const nothing = renderStatusPage(reportOf(), parseStatusQuery({ q: 'no-such' }), {
+      telemetryPath: '/metrics',
+    });
+    expect(nothing).to.contain('<td colspan="9">No namespace matches.</td>');
     const off = renderStatusPage(reportOf(false), parseStatusQuery({}), { telemetryPath: '/metrics' });
     expect(widest(off)).to.deep.equal(['bare:-', 'closed:-', 'open:-', 'undone:-']);
   });
