@@ -1,6 +1,13 @@
 // The audit's three outputs from one CoverageReport: a table for people, JSON for scripts, JUnit XML for CI.
 import { isUnknown, type PolicyRef } from '../core/namespace-row.ts';
-import { type CoverageReport, type ReportNamespace, resultLine } from '../report/coverage-report.ts';
+import { PEER_CLASSES, WIDEST_FIRST } from '../core/reachability.ts';
+import {
+  type CoverageReport,
+  type ExposureCheck,
+  type ReportNamespace,
+  reachableFromText,
+  resultLine,
+} from '../report/coverage-report.ts';
 
 export type OutputFormat = 'table' | 'json' | 'junit';
 
@@ -42,6 +49,34 @@ export function findings(ns: ReportNamespace): string[] {
       );
   for (const name of ns.dangling ?? [])
     lines.push(`dangling: NetworkPolicy ${name} selects none of the namespace's pods`);
+  for (const direction of ['ingress', 'egress'] as const) {
+    const e = ns.exposure?.[direction];
+    if (e?.denyUndone)
+      lines.push(`deny undone: the default deny for ${direction} is undone by an allow-all policy`);
+    if (e?.unknown)
+      lines.push(
+        `exposure unknown: ${direction} could not be judged for ${e.unknownClasses.length === PEER_CLASSES.length ? 'any class' : e.unknownClasses.join(', ')}`,
+      );
+  }
+  return lines.map(printable);
+}
+
+/** Who can reach the namespace and whom it can reach, widest class first, with what opens each. */
+export function exposureFindings(ns: ReportNamespace): string[] {
+  const lines: string[] = [];
+  for (const [direction, word] of [
+    ['ingress', 'from'],
+    ['egress', 'to'],
+  ] as const) {
+    const e = ns.exposure?.[direction];
+    if (!e) continue;
+    const opened = WIDEST_FIRST.filter((c) => e.reachable.includes(c)).map(
+      (c) => `${c} (opened by ${(e.openedBy[c] ?? []).join(', ')})`,
+    );
+    lines.push(
+      `${direction}: reachable ${word} ${opened.length > 0 ? opened.join('; ') : 'nothing'}${e.unknown ? ' (a lower bound)' : ''}`,
+    );
+  }
   return lines.map(printable);
 }
 
@@ -50,6 +85,8 @@ const sourcesCell = (ns: ReportNamespace) =>
 
 export function table(report: CoverageReport): string {
   const header = ['NAMESPACE', 'VERDICT', 'POLICIES', 'DENY-INGRESS', 'DENY-EGRESS', 'SOURCES', 'EXEMPTION'];
+  const exposure = report.namespaces.some((ns) => ns.exposure !== undefined);
+  if (exposure) header.push('REACHABLE-FROM');
   const rows = report.namespaces.map((ns) => [
     printable(ns.name),
     ns.verdict,
@@ -58,6 +95,7 @@ export function table(report: CoverageReport): string {
     yesNo(ns.defaultDeny.egress),
     sourcesCell(ns),
     exemptionText(ns),
+    ...(exposure ? [reachableFromText(ns.exposure)] : []),
   ]);
   // Manifests mode: where each namespace is declared or first referenced, as the JSON and JUnit outputs say.
   if (report.namespaces.some((ns) => ns.location !== undefined)) {
@@ -77,14 +115,28 @@ export function table(report: CoverageReport): string {
   const notes = report.namespaces.flatMap((ns) => findings(ns).map((f) => `  ${printable(ns.name)}: ${f}`));
   const flagged = `unknown ${s.unknown}; allow-all ingress ${s.allowAll.ingress}, egress ${s.allowAll.egress}; dangling ${s.dangling}`;
   const last = `${word}: ${s.namespaces} namespaces: ${counts}; default deny ingress ${s.defaultDeny.ingress}, egress ${s.defaultDeny.egress}; ${flagged}`;
+  const check = report.exposureCheck;
   return [
     body,
     ...(notes.length > 0 ? ['', ...notes] : []),
     '',
     last,
     ...(why ? [`${word}: ${printable(why)}`] : []),
+    ...(check ? [exposureLine(check)] : []),
     '',
   ].join('\n');
+}
+
+const names = (list: readonly string[]) => list.map(printable).join(', ');
+
+/** The --fail-on-exposure result in one line: which namespaces fail it, and which could not be judged. */
+export function exposureLine(check: ExposureCheck): string {
+  const word = check.reachable.length > 0 ? 'FAIL' : check.unknown.length > 0 ? 'UNKNOWN' : 'PASS';
+  const parts = [
+    `${check.reachable.length} namespace${check.reachable.length === 1 ? '' : 's'} reachable from ${check.failOn} (ingress)${check.reachable.length > 0 ? `: ${names(check.reachable)}` : ''}`,
+    ...(check.unknown.length > 0 ? [`could not be judged: ${names(check.unknown)}`] : []),
+  ];
+  return `EXPOSURE ${word}: ${parts.join('; ')}`;
 }
 
 function xml(value: string): string {
@@ -136,14 +188,63 @@ function testcase(ns: ReportNamespace): string {
   }
 }
 
+/** One testcase per namespace for --fail-on-exposure: a failure when reachable from the class, an error when unknown. */
+function exposureSuite(
+  report: CoverageReport,
+  check: ExposureCheck,
+): { suite: string; tests: number; skipped: number } {
+  const reachable = new Set(check.reachable);
+  const unknown = new Set(check.unknown);
+  let skipped = 0;
+  const cases = report.namespaces.map((ns) => {
+    const open = `    <testcase classname="exposure" name="${xml(ns.name)}"`;
+    const where = ns.location ? ` (${ns.location})` : '';
+    const detail = [...exposureFindings(ns), ...findings(ns)].join('\n');
+    if (reachable.has(ns.name))
+      return `${open}>
+      <failure type="exposed" message="${xml(`namespace ${ns.name} is reachable from ${check.failOn}${where}`)}">${xml(
+        `namespace ${ns.name} can receive traffic from ${check.failOn}${where}, opened by ${(ns.exposure?.ingress.openedBy[check.failOn] ?? []).join(', ')}.\n${detail}`,
+      )}</failure>
+    </testcase>`;
+    if (unknown.has(ns.name))
+      return `${open}>
+      <error type="unknown" message="${xml(`namespace ${ns.name}: whether ${check.failOn} can reach it could not be judged${where}`)}">${xml(detail)}</error>
+    </testcase>`;
+    if (ns.verdict === 'exempt' || ns.verdict === 'excluded' || ns.phase === 'Terminating') {
+      skipped++;
+      return `${open}>
+      <skipped message="${xml(`${ns.phase === 'Terminating' ? 'Terminating' : ns.verdict}: not checked for exposure`)}"/>
+    </testcase>`;
+    }
+    return `${open}>
+      <system-out>${xml(`reachable from: ${reachableFromText(ns.exposure)}`)}</system-out>
+    </testcase>`;
+  });
+  const counts = `tests="${cases.length}" failures="${reachable.size}" errors="${unknown.size}" skipped="${skipped}"`;
+  return {
+    suite: `  <testsuite name="Exposure: no namespace reachable from ${check.failOn} (ingress)" ${counts} timestamp="${xml(report.generatedAt)}">
+${cases.join('\n')}
+  </testsuite>
+`,
+    tests: cases.length,
+    skipped,
+  };
+}
+
 export function junit(report: CoverageReport): string {
   const s = report.summary;
   const counts = `tests="${s.namespaces}" failures="${s.uncovered - s.unknown}" errors="${s.unknown}" skipped="${s.excluded}"`;
+  const check = report.exposureCheck;
+  const extra = check ? exposureSuite(report, check) : undefined;
+  const total =
+    check && extra
+      ? `tests="${s.namespaces + extra.tests}" failures="${s.uncovered - s.unknown + check.reachable.length}" errors="${s.unknown + check.unknown.length}" skipped="${s.excluded + extra.skipped}"`
+      : counts;
   return `<?xml version="1.0" encoding="UTF-8"?>
-<testsuites name="netpol-exporter audit" ${counts}>
+<testsuites name="netpol-exporter audit" ${total}>
   <testsuite name="CIS 5.3.2: all namespaces have network policies" ${counts} timestamp="${xml(report.generatedAt)}">
 ${report.namespaces.map(testcase).join('\n')}
   </testsuite>
-</testsuites>
+${extra?.suite ?? ''}</testsuites>
 `;
 }

@@ -5,7 +5,9 @@ import { formatReport, type OutputFormat } from '../audit/formats.ts';
 import { type Inventory, nothingToCheck } from '../audit/inventory.ts';
 import { InputError } from '../audit/manifests.ts';
 import { policySelection } from '../audit/workloads.ts';
-import { coverageReport, rowsFrom } from '../report/coverage-report.ts';
+import { ExposureState } from '../core/exposure-state.ts';
+import { PEER_CLASSES, type PeerClass } from '../core/reachability.ts';
+import { coverageReport, exposureCheck, rowsFrom } from '../report/coverage-report.ts';
 import { buildInfo } from '../support/build-info.ts';
 import { flag, flagsHelp, parseArgs, parsers, UsageError } from './flags.ts';
 import { contextLookup, isInputProblem, loadInventory, sourceArgs, sourceFlags } from './source-flags.ts';
@@ -19,6 +21,19 @@ export const auditFlags = {
     default: 'table',
     parse: parsers.oneOf<OutputFormat>('table', 'json', 'junit'),
   }),
+  failOnExposure: flag({
+    name: 'fail-on-exposure',
+    value: 'CLASS',
+    help: 'also exit 1 when a namespace in scope is reachable (ingress) from this peer class, e.g. all_namespaces',
+    doc:
+      'One of `same_namespace`, `other_namespaces`, `all_namespaces`, `ip_blocks`, `anywhere` ([exposure.md](exposure.md)). ' +
+      'Fails on every namespace whose `netpol_namespace_reachable{direction="ingress",peer=CLASS}` would be 1, and on ' +
+      'those for which that could not be judged; exempt, excluded and Terminating namespaces are skipped. ' +
+      'Every output names them (JSON: `exposureCheck`).',
+    default: '',
+    parse: (raw: string, name: string): PeerClass | undefined =>
+      raw === '' ? undefined : parsers.oneOf<PeerClass>(...PEER_CLASSES)(raw, name),
+  }),
 };
 
 export const EXIT = { passed: 0, failed: 1, usage: 2 } as const;
@@ -26,8 +41,8 @@ export const EXIT = { passed: 0, failed: 1, usage: 2 } as const;
 export function auditUsage(): string {
   return `Usage: netpol-exporter audit [flags]
 
-Lists every namespace with its verdict (CIS 5.3.2) and exits 0 when none is uncovered, 1 when some are,
-2 on usage, input or connection errors. Reads the cluster of the kubeconfig, or manifests with --manifests
+Lists every namespace with its verdict (CIS 5.3.2) and who can reach it, and exits 0 when none is uncovered,
+1 when some are (or, with --fail-on-exposure, are reachable from that class), 2 on usage, input or connection errors. Reads the cluster of the kubeconfig, or manifests with --manifests
 (e.g. \`kubectl kustomize overlays/prod | netpol-exporter audit --manifests -\`).
 
 Flags (each has the environment variable shown):
@@ -61,6 +76,23 @@ function danglingPolicies(inventory: Inventory, namespace: string): readonly str
     .sort();
 }
 
+/**
+ * Who can reach each namespace, from what the audit read. Pods come from the workloads where they are known: a
+ * cluster's listed pods (a namespace without any has none), or the manifests' workloads (a namespace with none in
+ * the input runs its pods elsewhere, so its pods are not known).
+ */
+function exposureOf(inventory: Inventory): ExposureState {
+  const workloads = inventory.workloads;
+  if (!workloads) return new ExposureState(inventory.state);
+  const fromCluster = inventory.origin.mode === 'cluster';
+  return new ExposureState(inventory.state, {
+    podsIn: (namespace) => {
+      const list = workloads.get(namespace) ?? [];
+      return list.length > 0 || fromCluster ? list.map((w) => w.labels) : undefined;
+    },
+  });
+}
+
 export async function auditMain(
   argv: string[],
   env: Record<string, string | undefined>,
@@ -80,17 +112,20 @@ export async function auditMain(
     const nothing = nothingToCheck(inventory);
     if (nothing) throw new InputError(nothing);
     const now = io.now?.() ?? new Date();
+    const exposure = exposureOf(inventory);
     const report = coverageReport({
       rows: rowsFrom(inventory.state, contextLookup(values, inventory.state, now), {
         dangling: (name) => danglingPolicies(inventory, name),
+        exposure: (name) => exposure.reachability(name),
       }),
       source: inventory.origin,
       version: buildInfo.version,
       now,
       locations: inventory.locations,
     });
+    if (values.failOnExposure) report.exposureCheck = exposureCheck(report.namespaces, values.failOnExposure);
     io.stdout(formatReport(report, values.output));
-    return report.passed ? EXIT.passed : EXIT.failed;
+    return report.passed && (report.exposureCheck?.passed ?? true) ? EXIT.passed : EXIT.failed;
   } catch (err) {
     if (!isInputProblem(err)) throw err;
     io.stderr(`netpol-exporter audit: ${err.message}\n`);

@@ -23,8 +23,11 @@ import type { Direction } from './verdict.ts';
 export type ExposureListener = (name: string, reachability: NamespaceReachability | undefined) => void;
 
 export interface ExposureOptions {
-  /** With --pod-isolation: the labels of a namespace's pods. Without, pods are not known. */
-  podsIn?: (namespace: string) => Iterable<Record<string, string>>;
+  /**
+   * With --pod-isolation: the labels of a namespace's pods. Without, pods are not known; undefined for a namespace
+   * whose pods are not known (the audit's manifests hold workloads for some namespaces only).
+   */
+  podsIn?: (namespace: string) => Iterable<Record<string, string>> | undefined;
   /**
    * Compute nothing by itself until release(): while caches sync, namespaces listed before their policies would
    * be computed once as "no policy" for nothing. Reads and flush() still compute.
@@ -497,13 +500,14 @@ export class ExposureState {
     this.recomputations++;
     const old = this.clearDependencies(name);
     const deps: Dependencies = {};
+    const pods = this.options.podsIn?.(name);
     const result = namespaceReachability({
       name,
       labels: facts.labels,
       policies: this.coverage.policiesIn(name),
       tiers: [...this.tiers.values()],
       opaque: this.opaqueOn(facts),
-      ...(this.options.podsIn ? { pods: this.options.podsIn(name) } : {}),
+      ...(pods ? { pods } : {}),
       others: this.oracleFor(name, deps),
     });
     if (deps.asked || deps.searched || deps.searchedAll || deps.witnesses) this.dependencies.set(name, deps);

@@ -1,9 +1,10 @@
 // One namespace's page at `/namespaces/<name>`, opened from its row on the status page: the policies behind its
 // verdict and what each selects, the ones that could not be judged and why, its default denies, allow-all and
-// dangling policies, its exemption and scope, and what to do about it. Server-rendered from the same report as the
+// dangling policies, its exemption and scope, who can reach it (and whom it can reach), and what to do about it. Server-rendered from the same report as the
 // status page and /api/v1/namespaces, under the same CSP (no script); every value from the cluster is escaped.
 import { isUnknown, type PolicyRef } from '../core/namespace-row.ts';
-import type { CoverageReport, ReportNamespace } from '../report/coverage-report.ts';
+import { WIDEST_FIRST } from '../core/reachability.ts';
+import type { CoverageReport, DirectionExposure, ReportNamespace } from '../report/coverage-report.ts';
 import { escapeHtml, flagBadges, pageTitle, resultHeader } from './page-parts.ts';
 
 /** Where the alerts' runbooks live (the rules' runbook_url points to the same files). */
@@ -67,6 +68,45 @@ function unjudgedRows(ns: ReportNamespace): string {
 ${rows.join('\n')}
 </tbody>
 </table></div>`;
+}
+
+/** One direction of who can reach the namespace: every class, widest first, and what opens the reachable ones. */
+function exposureTable(direction: 'ingress' | 'egress', e: DirectionExposure): string {
+  const peer = direction === 'ingress' ? 'From' : 'To';
+  const rows = WIDEST_FIRST.map((c) => {
+    const state = e.reachable.includes(c)
+      ? '<span class="yes">yes</span>'
+      : e.unknownClasses.includes(c)
+        ? '<span class="badge unknown">unknown</span>'
+        : '<span class="no">no</span>';
+    const openers = e.openedBy[c] ?? [];
+    return `<tr data-class="${c}">
+<th scope="row" data-label="${peer}"><code>${c}</code></th>
+<td data-label="Reachable">${state}</td>
+<td data-label="Opened by">${openers.length > 0 ? openers.map((o) => `<code>${escapeHtml(o)}</code>`).join(', ') : none}</td>
+</tr>`;
+  });
+  const undone = e.denyUndone
+    ? `<p class="undone">The default deny for ${direction} is undone: an allow-all policy beside it admits every class.</p>`
+    : '';
+  const unknown = e.unknown
+    ? '<p>Some class could not be judged (a policy the exporter cannot evaluate for reachability): the answers are a lower bound.</p>'
+    : '';
+  return `<h3 id="h-exposure-${direction}">${direction === 'ingress' ? 'Ingress: who can reach it' : 'Egress: whom it can reach'}</h3>
+${undone}${unknown}<div class="table-wrap"><table id="exposure-${direction}">
+<thead><tr><th scope="col">${peer}</th><th scope="col">Reachable</th><th scope="col">Opened by</th></tr></thead>
+<tbody>
+${rows.join('\n')}
+</tbody>
+</table></div>`;
+}
+
+function exposureSection(ns: ReportNamespace): string {
+  if (!ns.exposure)
+    return '<p class="none">Not computed: the exporter runs with <code>--exposure=false</code>.</p>';
+  return `<p>Classes of peers as <code>netpol_namespace_reachable</code> reports them (<code>anywhere</code> widest).</p>
+${exposureTable('ingress', ns.exposure.ingress)}
+${exposureTable('egress', ns.exposure.egress)}`;
 }
 
 function exemption(ns: ReportNamespace): string {
@@ -191,10 +231,9 @@ ${unjudgedRows(ns)}
 <dt>Exemption</dt><dd id="exemption">${exemption(ns)}</dd>
 </dl>
 </section>
-<!-- Exposure: who can reach this namespace (reachability) is rendered in this section once it is computed. -->
-<section id="exposure" aria-labelledby="h-exposure" data-pending="true">
+<section id="exposure" aria-labelledby="h-exposure">
 <h2 id="h-exposure">Exposure</h2>
-<p class="none">Who can reach this namespace is not computed yet.</p>
+${exposureSection(ns)}
 </section>
 <section id="actions" aria-labelledby="h-actions">
 <h2 id="h-actions">What to do</h2>

@@ -3,6 +3,7 @@
 // agree field for field, and with how complete the exporter says its data is.
 import type { CoverageState } from '../core/coverage-state.ts';
 import type { RowContext } from '../core/namespace-row.ts';
+import type { NamespaceReachability } from '../core/reachability.ts';
 import { type CoverageReport, coverageReport, type DataStatus, rowsFrom } from '../report/coverage-report.ts';
 
 /** What the HTTP edge needs from the exporter; the Exporter class satisfies it as it is. */
@@ -20,6 +21,8 @@ export interface StatusView {
   changedAt?(namespace: string): number | undefined;
   /** A namespace's NetworkPolicies that select none of its pods; undefined while its pods are not known. */
   dangling?(namespace: string): readonly string[] | undefined;
+  /** Who can reach each namespace (the exporter's ExposureState); absent with --exposure=false. */
+  exposure?: { reachability(namespace: string): NamespaceReachability | undefined } | undefined;
 }
 
 function dataOf(source: StatusView): DataStatus {
@@ -34,6 +37,7 @@ export function statusReport(source: StatusView, version: string, now: Date): Co
   const rows = source.state
     ? rowsFrom(source.state, tracker ? (name) => tracker.context(name) : undefined, {
         ...(source.dangling ? { dangling: (name: string) => source.dangling?.(name) } : {}),
+        ...(source.exposure ? { exposure: (name: string) => source.exposure?.reachability(name) } : {}),
       })
     : [];
   const report = coverageReport({

@@ -4,6 +4,7 @@
 // namespace's own page (namespace-page.ts).
 import type express from 'express';
 import { isUnknown, ROW_VERDICTS, type RowVerdict } from '../core/namespace-row.ts';
+import { WIDEST_FIRST } from '../core/reachability.ts';
 import type { CoverageReport, ReportNamespace } from '../report/coverage-report.ts';
 import { renderNamespacePage } from './namespace-page.ts';
 import { escapeHtml, flagBadges, namespaceHref, pageTitle, resultHeader } from './page-parts.ts';
@@ -18,6 +19,7 @@ export const SORT_KEYS = [
   'egress',
   'sources',
   'exemption',
+  'reachable',
   'changed',
 ] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
@@ -77,6 +79,13 @@ function sortValue(ns: ReportNamespace, key: SortKey): string | number {
     case 'exemption':
       // Soonest expiry first; no exemption last.
       return ns.exemption?.expires ?? '\uffff';
+    case 'reachable': {
+      // Widest class first (anywhere, all_namespaces, ...), then none, then not computed; unknown after known.
+      const e = ns.exposure?.ingress;
+      if (!e) return 2 * WIDEST_FIRST.length + 2;
+      const rank = e.widest === null ? WIDEST_FIRST.length : WIDEST_FIRST.indexOf(e.widest);
+      return 2 * rank + (e.unknown ? 1 : 0);
+    }
     case 'changed':
       // Oldest change first, so descending shows what changed last; unknown last.
       return ns.changedAt ?? '\uffff';
@@ -125,6 +134,7 @@ const COLUMNS: { key: SortKey; title: string; numeric?: boolean }[] = [
   { key: 'egress', title: 'Default deny egress' },
   { key: 'sources', title: 'Protected by' },
   { key: 'exemption', title: 'Exemption' },
+  { key: 'reachable', title: 'Reachable from' },
   { key: 'changed', title: 'Changed' },
 ];
 
@@ -150,6 +160,14 @@ function exemptionCell(ns: ReportNamespace): string {
   return `${state}<span class="owner">${escapeHtml(e.owner)}</span> until ${expires}<span class="detail reason">${escapeHtml(e.reason)}</span>`;
 }
 
+/** The widest class that can reach the namespace (ingress); `unknown` when some class could not be judged. */
+function reachableCell(ns: ReportNamespace): string {
+  const e = ns.exposure?.ingress;
+  if (!e) return '<span class="none">–</span>';
+  const widest = e.widest === null ? '<span class="none">none</span>' : `<code>${e.widest}</code>`;
+  return `${widest}${e.unknown ? ' <span class="badge unknown" title="some class could not be judged: a lower bound">unknown</span>' : ''}`;
+}
+
 function changedCell(ns: ReportNamespace): string {
   if (!ns.changedAt) return '<span class="none">–</span>';
   return `<time datetime="${escapeHtml(ns.changedAt)}">${escapeHtml(ns.changedAt.replace('T', ' ').slice(0, 19))}</time>`;
@@ -167,6 +185,7 @@ function row(ns: ReportNamespace): string {
 <td data-label="Deny egress">${yesNo(ns.defaultDeny.egress)}</td>
 <td data-label="Protected by">${sources}</td>
 <td data-label="Exemption">${exemptionCell(ns)}</td>
+<td data-label="Reachable from"${ns.exposure ? ` data-widest="${ns.exposure.ingress.widest ?? 'none'}"` : ''}>${reachableCell(ns)}</td>
 <td data-label="Changed">${changedCell(ns)}</td>
 </tr>`;
 }
@@ -238,7 +257,7 @@ ${card('unknown', s.unknown)}
 <table id="namespaces">
 <thead><tr>${COLUMNS.map((c) => headerCell(c, query)).join('')}</tr></thead>
 <tbody>
-${shown.length > 0 ? shown.map(row).join('\n') : '<tr class="empty"><td colspan="8">No namespace matches.</td></tr>'}
+${shown.length > 0 ? shown.map(row).join('\n') : `<tr class="empty"><td colspan="${COLUMNS.length}">No namespace matches.</td></tr>`}
 </tbody>
 </table>
 </div>

@@ -14,6 +14,14 @@ import {
   type RowSummary,
   summarize,
 } from '../core/namespace-row.ts';
+import {
+  type DirectionReachability,
+  isReachable,
+  type NamespaceReachability,
+  PEER_CLASSES,
+  type PeerClass,
+  widestClass,
+} from '../core/reachability.ts';
 
 export const SCHEMA_VERSION = 2;
 
@@ -31,11 +39,53 @@ export { COMPLETE, type DataState, type DataStatus } from '../core/data-status.t
  */
 export type ReportResult = 'pass' | 'fail' | 'unknown' | 'incomplete';
 
+/** Who can reach the namespace in one direction, as netpol_namespace_reachable says it (docs/exposure.md). */
+export interface DirectionExposure {
+  /** The classes known to be reachable, in exposition order. */
+  reachable: PeerClass[];
+  /** Some class could not be judged: `reachable` is then a lower bound. */
+  unknown: boolean;
+  /** The classes that could not be judged. */
+  unknownClasses: PeerClass[];
+  /** The widest class known to be reachable; null when none is. */
+  widest: PeerClass | null;
+  /** For each reachable class, what opens it (`NetworkPolicy/<name>`, `AdminNetworkPolicy/<name>`, ...). */
+  openedBy: Partial<Record<PeerClass, string[]>>;
+  /** A default deny for the direction undone by an allow-all policy beside it. */
+  denyUndone: boolean;
+}
+
+export interface NamespaceExposure {
+  ingress: DirectionExposure;
+  egress: DirectionExposure;
+}
+
+function directionExposure(r: DirectionReachability): DirectionExposure {
+  const reachable = PEER_CLASSES.filter((c) => isReachable(r, c));
+  const unknownClasses = PEER_CLASSES.filter((c) => r.classes[c] === 'unknown');
+  return {
+    reachable,
+    unknown: unknownClasses.length > 0,
+    unknownClasses,
+    widest: widestClass(r) ?? null,
+    openedBy: Object.fromEntries(reachable.map((c) => [c, [...r.openedBy[c]]])),
+    denyUndone: r.denyUndone,
+  };
+}
+
+/** A namespace's reachability as the report carries it. */
+export const exposureOf = (r: NamespaceReachability): NamespaceExposure => ({
+  ingress: directionExposure(r.ingress),
+  egress: directionExposure(r.egress),
+});
+
 export interface ReportNamespace extends NamespaceRow {
   /** Exporter mode: when its verdict was last recomputed (or first listed), ISO 8601. */
   changedAt?: string;
   /** Manifests mode: `file:line` where the namespace is declared (or first referenced). */
   location?: string;
+  /** Who can reach it, when reachability is computed (the exporter with --exposure, and the audit). */
+  exposure?: NamespaceExposure;
 }
 
 export interface CoverageReport {
@@ -52,12 +102,28 @@ export interface CoverageReport {
   stateReasons: string[];
   summary: RowSummary;
   namespaces: ReportNamespace[];
+  /** With `audit --fail-on-exposure=CLASS`: the namespaces reachable from that class (ingress). */
+  exposureCheck?: ExposureCheck;
+}
+
+/**
+ * `--fail-on-exposure=CLASS`: in-scope namespaces (neither exempt, excluded nor Terminating, as the alert skips
+ * them) whose ingress is reachable from the class, and those for which that could not be judged. Passes only when
+ * both lists are empty: a class that could not be judged is not a pass.
+ */
+export interface ExposureCheck {
+  failOn: PeerClass;
+  passed: boolean;
+  reachable: string[];
+  unknown: string[];
 }
 
 /** What a row may also show, when the caller knows it: the pods (for dangling policies). */
 export interface RowSources {
   /** NetworkPolicies of the namespace that select none of its pods; undefined when its pods are not known. */
   dangling?: (name: string) => readonly string[] | undefined;
+  /** Who can reach a namespace; undefined when reachability is not computed. */
+  exposure?: (name: string) => NamespaceReachability | undefined;
 }
 
 /**
@@ -69,15 +135,17 @@ export function rowsFrom(
   state: CoverageState,
   contextOf?: (name: string) => RowContext | undefined,
   sources: RowSources = {},
-): NamespaceRow[] {
+): ReportNamespace[] {
   return [...state.allVerdicts()]
-    .map((verdict) => {
+    .map((verdict): ReportNamespace => {
       const dangling = sources.dangling?.(verdict.name);
-      return namespaceRow(verdict, contextOf?.(verdict.name), {
+      const row = namespaceRow(verdict, contextOf?.(verdict.name), {
         networkPolicies: state.policiesIn(verdict.name),
         sourcePolicies: state.sourcePoliciesFor(verdict.name),
         ...(dangling ? { dangling } : {}),
       });
+      const reachability = sources.exposure?.(verdict.name);
+      return reachability ? { ...row, exposure: exposureOf(reachability) } : row;
     })
     .sort(byName);
 }
@@ -89,7 +157,7 @@ function resultOf(data: DataStatus, rows: readonly NamespaceRow[], summary: RowS
 }
 
 export function coverageReport(options: {
-  rows: NamespaceRow[];
+  rows: ReportNamespace[];
   source: ReportOrigin;
   version: string;
   now: Date;
@@ -116,6 +184,30 @@ export function coverageReport(options: {
     summary,
     namespaces,
   };
+}
+
+const inExposureScope = (ns: ReportNamespace) =>
+  ns.verdict !== 'exempt' && ns.verdict !== 'excluded' && ns.phase !== 'Terminating';
+
+/** The --fail-on-exposure check over a report's namespaces (a namespace without exposure data is unknown). */
+export function exposureCheck(namespaces: readonly ReportNamespace[], failOn: PeerClass): ExposureCheck {
+  const reachable: string[] = [];
+  const unknown: string[] = [];
+  for (const ns of namespaces) {
+    if (!inExposureScope(ns)) continue;
+    const ingress = ns.exposure?.ingress;
+    if (ingress?.reachable.includes(failOn)) reachable.push(ns.name);
+    else if (!ingress || ingress.unknownClasses.includes(failOn)) unknown.push(ns.name);
+  }
+  return { failOn, passed: reachable.length === 0 && unknown.length === 0, reachable, unknown };
+}
+
+/** The widest class a namespace is reachable from (ingress), marked when some class could not be judged. */
+export function reachableFromText(exposure: NamespaceExposure | undefined): string {
+  if (!exposure) return '-';
+  const { widest, unknown } = exposure.ingress;
+  const word = widest ?? 'none';
+  return unknown ? `${word} (unknown)` : word;
 }
 
 /** The result as the outputs print it, with why when it is not a plain pass or fail. */

@@ -108,14 +108,14 @@ describe('audit --manifests', function () {
     expect(result.code).to.equal(0);
     const lines = result.stdout.split('\n');
     expect(lines[0]).to.match(
-      /^NAMESPACE\s+VERDICT\s+POLICIES\s+DENY-INGRESS\s+DENY-EGRESS\s+SOURCES\s+EXEMPTION\s+LOCATION$/,
+      /^NAMESPACE\s+VERDICT\s+POLICIES\s+DENY-INGRESS\s+DENY-EGRESS\s+SOURCES\s+EXEMPTION\s+REACHABLE-FROM\s+LOCATION$/,
     );
     // The table names the file and line where each namespace is declared, as the JSON and JUnit outputs do.
     expect(lines.find((l) => l.startsWith('shop '))).to.match(
-      /covered\s+1\s+yes\s+yes\s+networkpolicy\s+-\s+test\/fixtures\/audit\/covered-repo\/namespaces\.yaml:2$/,
+      /covered\s+1\s+yes\s+yes\s+networkpolicy\s+-\s+none\s+test\/fixtures\/audit\/covered-repo\/namespaces\.yaml:2$/,
     );
     expect(lines.find((l) => l.startsWith('legacy '))).to.match(
-      /exempt\s+0\s+no\s+no\s+-\s+team-legacy until 2099-01-02T00:00:00Z\s+test\/fixtures\/audit\/covered-repo\/namespaces\.yaml:9$/,
+      /exempt\s+0\s+no\s+no\s+-\s+team-legacy until 2099-01-02T00:00:00Z\s+anywhere\s+test\/fixtures\/audit\/covered-repo\/namespaces\.yaml:9$/,
     );
     expect(result.stdout).to.contain('PASS: 2 namespaces: 1 covered, 0 uncovered, 1 exempt, 0 excluded');
   });
@@ -224,10 +224,10 @@ describe('audit --manifests', function () {
     const lines = table.stdout.split('\n');
     expect(lines.find((l) => l.startsWith('payroll '))).to.match(
       // Manifests mode ends each row with the file:line where the namespace is declared.
-      /uncovered\s+0\s+no\s+no\s+unknown:calico_globalnetworkpolicy\s+-\s+\S+kinds\.yaml:\d+$/,
+      /uncovered\s+0\s+no\s+no\s+unknown:calico_globalnetworkpolicy\s+-\s+none \(unknown\)\s+\S+kinds\.yaml:\d+$/,
     );
     expect(lines.find((l) => l.startsWith('vault '))).to.match(
-      /covered\s+0\s+no\s+no\s+calico_globalnetworkpolicy\s+-\s+\S+kinds\.yaml:\d+$/,
+      /covered\s+0\s+no\s+no\s+calico_globalnetworkpolicy\s+-\s+none \(unknown\)\s+\S+kinds\.yaml:\d+$/,
     );
     expect(table.stdout).to.contain(
       '  payroll: unknown: GlobalNetworkPolicy api-accounts could not be judged: serviceAccountSelector "role == \'api\'" is not evaluated',
@@ -291,7 +291,9 @@ metadata:
     const app = join(FIXTURES, 'app-repo');
     const result = await audit(['--manifests', app]);
     expect(result.code).to.equal(1);
-    expect(result.stdout).to.match(/^default\s+uncovered\s+0\s+no\s+no\s+-\s+-\s+\S+deployment\.yaml:3$/m);
+    expect(result.stdout).to.match(
+      /^default\s+uncovered\s+0\s+no\s+no\s+-\s+-\s+anywhere\s+\S+deployment\.yaml:3$/m,
+    );
     expect(result.stdout).to.contain('FAIL: 1 namespaces: 0 covered, 1 uncovered');
     expect(result.stderr).to.equal(
       'netpol-exporter: warning: test/fixtures/audit/app-repo/deployment.yaml:3: 5 namespaced objects have no ' +
@@ -520,6 +522,152 @@ describe('audit against a cluster', function () {
   });
 });
 
+/** One namespace open to every namespace, one whose deny is undone, one closed, one exempt and open, one unjudged. */
+const EXPOSURE_YAML = `apiVersion: v1
+kind: Namespace
+metadata: {name: open}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: undone}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: closed}
+---
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: legacy
+  annotations:
+    netpol-exporter.io/exempt: "true"
+    netpol-exporter.io/owner: team-legacy
+    netpol-exporter.io/reason: "migrating"
+    netpol-exporter.io/expires: "2099-01-01"
+    netpol-exporter.io/granted: "2098-06-01"
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: unjudged, labels: {team: payments}}
+---
+apiVersion: crd.projectcalico.org/v1
+kind: GlobalNetworkPolicy
+metadata: {name: payments}
+spec: {namespaceSelector: "team == 'payments'", types: [Ingress]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: from-every-namespace, namespace: open}
+spec:
+  podSelector: {}
+  policyTypes: [Ingress]
+  ingress: [{from: [{namespaceSelector: {}}]}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny, namespace: undone}
+spec: {podSelector: {}, policyTypes: [Ingress]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: allow-all, namespace: undone}
+spec: {podSelector: {}, policyTypes: [Ingress], ingress: [{}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny, namespace: closed}
+spec: {podSelector: {}, policyTypes: [Ingress, Egress]}
+`;
+
+describe('audit: exposure and --fail-on-exposure', function () {
+  this.timeout(30_000);
+  let dir: string;
+  let file: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'netpol-audit-'));
+    file = join(dir, 'exposure.yaml');
+    await writeFile(file, EXPOSURE_YAML);
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  it('shows who can reach each namespace in the table and JSON, and fails nothing without the flag', async () => {
+    const table = await audit(['--manifests', file]);
+    expect(table.code).to.equal(0);
+    const row = (name: string) => table.stdout.split('\n').find((l) => l.startsWith(`${name} `));
+    expect(row('open')).to.match(/\sall_namespaces\s+\S+exposure\.yaml:\d+$/);
+    expect(row('undone')).to.match(/\sanywhere\s+\S+exposure\.yaml:\d+$/);
+    expect(row('closed')).to.match(/\snone\s+\S+exposure\.yaml:\d+$/);
+    expect(row('unjudged')).to.match(/\snone \(unknown\)\s+\S+exposure\.yaml:\d+$/);
+    expect(table.stdout).to.contain(
+      '  undone: deny undone: the default deny for ingress is undone by an allow-all policy\n',
+    );
+    expect(table.stdout).not.to.contain('EXPOSURE');
+
+    const report = json(await audit(['--manifests', file, '--output=json']));
+    expect(report.exposureCheck).to.equal(undefined);
+    const byName = Object.fromEntries(report.namespaces.map((n) => [n.name, n.exposure]));
+    expect(byName.open?.ingress).to.deep.include({
+      reachable: ['same_namespace', 'other_namespaces', 'all_namespaces'],
+      widest: 'all_namespaces',
+      unknown: false,
+      denyUndone: false,
+    });
+    expect(byName.open?.ingress.openedBy.all_namespaces).to.deep.equal([
+      'NetworkPolicy/from-every-namespace',
+    ]);
+    expect(byName.undone?.ingress).to.deep.include({ widest: 'anywhere', denyUndone: true });
+    expect(byName.closed?.ingress).to.deep.include({ reachable: [], widest: null });
+    expect(byName.closed?.egress).to.deep.include({ reachable: [], widest: null });
+    expect(byName.unjudged?.ingress.unknown).to.equal(true);
+  });
+
+  it('exits 1 and names the namespaces reachable from the class, and those it could not judge, in every format', async () => {
+    const flag = '--fail-on-exposure=all_namespaces';
+    const table = await audit(['--manifests', file, flag]);
+    expect(table.code).to.equal(1);
+    // The coverage check itself passes; the exempt namespace is skipped although every namespace can reach it.
+    expect(table.stdout).to.match(/\nPASS: 5 namespaces: 4 covered, 0 uncovered, 1 exempt/);
+    expect(table.stdout).to.contain(
+      'EXPOSURE FAIL: 2 namespaces reachable from all_namespaces (ingress): open, undone; could not be judged: unjudged\n',
+    );
+
+    const result = await audit(['--manifests', file, flag, '--output=json']);
+    expect(result.code).to.equal(1);
+    expect(json(result).exposureCheck).to.deep.equal({
+      failOn: 'all_namespaces',
+      passed: false,
+      reachable: ['open', 'undone'],
+      unknown: ['unjudged'],
+    });
+
+    const junit = await audit(['--manifests', file, flag, '--output=junit']);
+    expect(junit.code).to.equal(1);
+    expect(junit.stdout).to.contain(
+      '<testsuite name="Exposure: no namespace reachable from all_namespaces (ingress)" tests="5" failures="2" errors="1" skipped="1"',
+    );
+    expect(junit.stdout).to.match(
+      /classname="exposure" name="open">\s*<failure type="exposed" message="namespace open is reachable from all_namespaces/,
+    );
+    expect(junit.stdout).to.contain('opened by NetworkPolicy/from-every-namespace');
+    expect(junit.stdout).to.match(/classname="exposure" name="unjudged">\s*<error type="unknown"/);
+    expect(junit.stdout).to.match(/classname="exposure" name="legacy">\s*<skipped/);
+  });
+
+  it('passes a class nothing reaches, and refuses a class it does not know', async () => {
+    const anywhere = await audit([
+      '--manifests',
+      join(FIXTURES, 'covered-repo'),
+      '--fail-on-exposure=anywhere',
+    ]);
+    // covered-repo: shop denies everything, legacy is exempt.
+    expect(anywhere.code).to.equal(0);
+    expect(anywhere.stdout).to.contain('EXPOSURE PASS: 0 namespaces reachable from anywhere (ingress)\n');
+    const bad = await audit(['--manifests', file, '--fail-on-exposure=everyone']);
+    expect(bad.code).to.equal(2);
+    expect(bad.stderr).to.contain('--fail-on-exposure takes one of same_namespace, other_namespaces');
+  });
+});
+
 describe('audit against a cluster with Calico', function () {
   this.timeout(30_000);
   let sim: SimulatedCluster;
@@ -582,6 +730,30 @@ describe('audit against a cluster with Calico', function () {
         defaultDenyPolicies: { ingress: [], egress: [] },
         allowAll: { ingress: [], egress: [] },
         dangling: null,
+        // A Calico policy is not judged for reachability: ingress is unknown; nothing isolates egress.
+        exposure: {
+          ingress: {
+            reachable: [],
+            unknown: true,
+            unknownClasses: ['same_namespace', 'other_namespaces', 'all_namespaces', 'ip_blocks', 'anywhere'],
+            widest: null,
+            openedBy: {},
+            denyUndone: false,
+          },
+          egress: {
+            reachable: ['same_namespace', 'other_namespaces', 'all_namespaces', 'ip_blocks', 'anywhere'],
+            unknown: false,
+            unknownClasses: [],
+            widest: 'anywhere',
+            openedBy: Object.fromEntries(
+              ['same_namespace', 'other_namespaces', 'all_namespaces', 'ip_blocks', 'anywhere'].map((c) => [
+                c,
+                ['(pods no policy isolates)'],
+              ]),
+            ),
+            denyUndone: false,
+          },
+        },
       },
     ]);
     const blind = await audit(['--kubeconfig', join(dir, 'netpol-only')]);

@@ -176,7 +176,15 @@ describe('status page in headless Chromium', function () {
       'allows all ingress: protects nothing',
     );
     expect(await page.locator('#actions').textContent()).to.contain('allows all ingress to every pod');
-    expect(await page.locator('#exposure').count()).to.equal(1);
+    // Who can reach it: the allow-all policy opens ingress from anywhere, and the page names it.
+    const anywhere = page.locator('#exposure-ingress tr[data-class="anywhere"]');
+    expect(await anywhere.locator('[data-label="Reachable"]').textContent()).to.equal('yes');
+    expect(await anywhere.locator('[data-label="Opened by"]').textContent()).to.equal(
+      'NetworkPolicy/allow-all',
+    );
+    expect(
+      await page.locator('#exposure-egress tr[data-class="anywhere"] [data-label="Reachable"]').textContent(),
+    ).to.equal('yes');
     expect(await page.locator('script').count()).to.equal(0);
     await page.screenshot({ path: join(ARTIFACTS, 'namespace-page.png'), fullPage: true });
 
@@ -236,6 +244,22 @@ describe('status page in headless Chromium', function () {
     expect(descending).to.deep.equal([...ascending].sort((a, b) => b - a));
     expect(descending[0]).to.equal(2);
     expect(await page.locator('th[data-key="policies"]').getAttribute('aria-sort')).to.equal('descending');
+  });
+
+  it('shows who can reach each namespace, widest class first when sorted by it', async () => {
+    await page.goto(`${exporter.http.url}/`);
+    const cell = (name: string) => page.locator(`tr[data-namespace="${name}"] [data-label="Reachable from"]`);
+    expect(await cell('web-frontend').textContent()).to.equal('none');
+    expect(await cell('payments').textContent()).to.equal('anywhere');
+    expect(await cell('shop').textContent()).to.equal('anywhere');
+    await page.click('th[data-key="reachable"] a');
+    const order = await page
+      .locator('#namespaces tbody [data-label="Reachable from"]')
+      .evaluateAll((cells) =>
+        cells.map((c) => (c as unknown as { dataset: { widest: string } }).dataset.widest),
+      );
+    expect(order.at(-1)).to.equal('none');
+    expect(order[0]).to.equal('anywhere');
   });
 
   it('shows a namespace that lost its last policy as uncovered after a refresh', async () => {

@@ -2,10 +2,15 @@
 // reads PASS without complete data, a namespace's own page, and the manifests reader's positions and List handling.
 import { expect } from 'chai';
 import { parseManifests } from '../../src/audit/manifests.ts';
+import { CoverageState } from '../../src/core/coverage-state.ts';
+import { ExposureState } from '../../src/core/exposure-state.ts';
+import { namespaceFacts, policyFacts } from '../../src/core/facts.ts';
 import type { NamespaceRow } from '../../src/core/namespace-row.ts';
 import { renderNamespacePage } from '../../src/http/namespace-page.ts';
+import { statusReport } from '../../src/http/status-data.ts';
 import { parseStatusQuery, renderStatusPage, selectNamespaces } from '../../src/http/status-page.ts';
 import { type CoverageReport, coverageReport, type DataStatus } from '../../src/report/coverage-report.ts';
+import { netpol, ns } from '../helpers/reachability.ts';
 
 const HOSTILE = `"><img src=x onerror=alert(1)>&amp;'`;
 
@@ -267,5 +272,120 @@ items:
 
   it('reports duplicate keys and bad indentation with a position, as one line', () => {
     expect(() => parseManifests('a: 1\na: 2\n', 'dup.yaml')).to.throw(/^dup\.yaml:2:1: malformed YAML: .+$/);
+  });
+});
+
+describe('status page: who can reach each namespace', () => {
+  /** The exporter's view as the Exporter gives it: coverage state and its ExposureState. */
+  function view(withExposure = true) {
+    const state = new CoverageState();
+    for (const name of ['closed', 'open', 'bare', 'undone'])
+      state.upsertNamespace(namespaceFacts(ns(name)) as NonNullable<ReturnType<typeof namespaceFacts>>);
+    const add = (obj: Record<string, unknown>) =>
+      state.upsertPolicy(policyFacts(obj) as NonNullable<ReturnType<typeof policyFacts>>);
+    add(netpol('closed', 'deny', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] }));
+    add(
+      netpol('open', 'from-every-namespace', {
+        podSelector: {},
+        policyTypes: ['Ingress'],
+        ingress: [{ from: [{ namespaceSelector: {} }] }],
+      }),
+    );
+    add(netpol('undone', 'deny', { podSelector: {}, policyTypes: ['Ingress'] }));
+    add(netpol('undone', 'allow-all', { podSelector: {}, policyTypes: ['Ingress'], ingress: [{}] }));
+    const exposure = withExposure ? new ExposureState(state) : undefined;
+    return { readiness: () => ({ ready: true, reason: 'synced' }), state, exposure };
+  }
+  const reportOf = (withExposure = true) => statusReport(view(withExposure), '1.0.0', new Date(0));
+  const widest = (html: string) =>
+    [
+      ...html.matchAll(
+        /data-namespace="([^"]+)"[\s\S]*?data-label="Reachable from"(?: data-widest="([^"]+)")?/g,
+      ),
+    ].map((m) => `${m[1]}:${m[2] ?? '-'}`);
+
+  it('fills each namespace of the report from the exporter, as /api/v1/namespaces serves it', () => {
+    const byName = Object.fromEntries(reportOf().namespaces.map((n) => [n.name, n.exposure]));
+    expect(byName.open?.ingress.widest).to.equal('all_namespaces');
+    expect(byName.open?.ingress.openedBy.all_namespaces).to.deep.equal([
+      'NetworkPolicy/from-every-namespace',
+    ]);
+    expect(byName.closed?.ingress.reachable).to.deep.equal([]);
+    expect(byName.bare?.ingress.widest).to.equal('anywhere');
+    expect(byName.undone?.ingress.denyUndone).to.equal(true);
+    expect(reportOf(false).namespaces.every((n) => n.exposure === undefined)).to.equal(true);
+  });
+
+  it('shows the widest ingress class in a "Reachable from" column, sortable widest first', () => {
+    const html = renderStatusPage(reportOf(), parseStatusQuery({ sort: 'reachable' }), {
+      telemetryPath: '/metrics',
+    });
+    expect(html).to.contain('data-key="reachable"');
+    expect(html).to.contain('>Reachable from ▲</a></th>');
+    expect(widest(html)).to.deep.equal([
+      'bare:anywhere',
+      'undone:anywhere',
+      'open:all_namespaces',
+      'closed:none',
+    ]);
+    const descending = renderStatusPage(reportOf(), parseStatusQuery({ sort: 'reachable', dir: 'desc' }), {
+      telemetryPath: '/metrics',
+    });
+    expect(widest(descending)).to.deep.equal([
+      'closed:none',
+      'open:all_namespaces',
+      'bare:anywhere',
+      'undone:anywhere',
+    ]);
+    const nothing = renderStatusPage(reportOf(), parseStatusQuery({ q: 'no-such' }), {
+      telemetryPath: '/metrics',
+    });
+    expect(nothing).to.contain('<td colspan="9">No namespace matches.</td>');
+    const off = renderStatusPage(reportOf(false), parseStatusQuery({}), { telemetryPath: '/metrics' });
+    expect(widest(off)).to.deep.equal(['bare:-', 'closed:-', 'open:-', 'undone:-']);
+  });
+
+  it('marks a namespace whose reachability could not be judged as unknown', () => {
+    const r = reportOf();
+    const open = r.namespaces.find((n) => n.name === 'open');
+    if (!open?.exposure) throw new Error('no exposure');
+    open.exposure.ingress = { ...open.exposure.ingress, unknown: true, unknownClasses: ['anywhere'] };
+    const html = renderStatusPage(r, parseStatusQuery({}), { telemetryPath: '/metrics' });
+    expect(html).to.match(
+      /data-widest="all_namespaces"><code>all_namespaces<\/code> <span class="badge unknown"[^>]*>unknown<\/span><\/td>/,
+    );
+  });
+
+  it("fills the namespace page's Exposure section: both directions, every class, the policies that open each", () => {
+    const r = reportOf();
+    const page = (name: string) =>
+      renderNamespacePage(
+        r,
+        r.namespaces.find((n) => n.name === name),
+        name,
+        { telemetryPath: '/metrics' },
+      );
+    const open = page('open');
+    expect(open).not.to.contain('data-pending');
+    expect(open).to.match(
+      /<table id="exposure-ingress">[\s\S]*<tr data-class="all_namespaces">\s*<th scope="row" data-label="From"><code>all_namespaces<\/code><\/th>\s*<td data-label="Reachable"><span class="yes">yes<\/span><\/td>\s*<td data-label="Opened by"><code>NetworkPolicy\/from-every-namespace<\/code><\/td>/,
+    );
+    expect(open).to.match(
+      /<table id="exposure-ingress">[\s\S]*<tr data-class="anywhere">[\s\S]*?<span class="no">no<\/span>/,
+    );
+    expect(open).to.match(
+      /<table id="exposure-egress">[\s\S]*<tr data-class="anywhere">\s*<th scope="row" data-label="To"><code>anywhere<\/code><\/th>\s*<td data-label="Reachable"><span class="yes">yes<\/span><\/td>\s*<td data-label="Opened by"><code>\(pods no policy isolates\)<\/code>/,
+    );
+    expect(page('undone')).to.contain('The default deny for ingress is undone');
+    const closed = page('closed');
+    const section = closed.slice(
+      closed.indexOf('<section id="exposure"'),
+      closed.indexOf('<section id="actions"'),
+    );
+    expect(section.match(/<span class="no">no<\/span>/g)).to.have.length(10);
+    const off = reportOf(false);
+    expect(renderNamespacePage(off, off.namespaces[0], 'bare', { telemetryPath: '/metrics' })).to.contain(
+      'Not computed: the exporter runs with <code>--exposure=false</code>.',
+    );
   });
 });
