@@ -36,8 +36,6 @@ export function ciliumEndpointLookup(ns: Pick<NamespaceFacts, 'name' | 'labels'>
   };
 }
 
-const KNOWN_OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
-
 export function ciliumRules(spec: unknown, specs: unknown): Json[] {
   const rules: Json[] = [];
   if (isObject(spec)) rules.push(spec);
