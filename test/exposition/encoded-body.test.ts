@@ -150,7 +150,6 @@ describe('encoded body', () => {
     expect(gz.length).to.be.within(5, 30);
     const again = await gzipBody(pieces());
     for (let i = 1; i < gz.length - 3; i++) expect(again[i]).to.equal(gz[i]); // the same buffers: nothing re-encoded
-    expect(identityBody(pieces()).length).to.be.within(2, 30);
     store.set('k10', -10);
     const changed = Buffer.concat(await gzipBody(pieces()));
     expect(gunzipSync(changed).toString()).to.equal(`${store.text()}tail 1\n`);
