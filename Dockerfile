@@ -1,10 +1,11 @@
 # syntax=docker/dockerfile:1
 #
-# netpol-exporter image: three stages so that the runtime image holds only the compiled JavaScript, the production
-# dependencies and a Node 24 runtime, with no shell, no package manager and no TypeScript toolchain.
+# netpol-exporter image: two stages so that the runtime image holds only the bundled JavaScript (the compiled
+# exporter with its dependencies inside: scripts/bundle.ts says why), bcryptjs and a Node 24 runtime, with no shell,
+# no package manager, no node_modules tree and no TypeScript toolchain.
 #
-# test/deploy/docker-image.test.ts replays the build and prod-deps stages (their COPY and RUN lines) without a
-# Docker engine and runs the exporter from the result: keep RUN lines to npm and plain POSIX sh.
+# test/deploy/docker-image.test.ts replays the build stage (its COPY and RUN lines) without a Docker engine and runs
+# the exporter from the result: keep RUN lines to npm and plain POSIX sh.
 #
 #   docker build --build-arg REVISION="$(git rev-parse HEAD)" --build-arg CREATED="$(date -u +%FT%TZ)" -t IMAGE .
 
@@ -23,7 +24,7 @@ ARG RUNTIME_IMAGE=gcr.io/distroless/nodejs24-debian12:nonroot@sha256:14d42e25115
 # The git commit, reported as netpol_exporter_build_info{revision=...}.
 ARG REVISION=unknown
 
-# --- build: compile TypeScript to dist/ --------------------------------------------------------------------------------
+# --- build: compile TypeScript to dist/, then bundle it -----------------------------------------------------------------
 FROM ${BUILD_IMAGE} AS build
 WORKDIR /src
 # Lockfile first: the dependency layer is reused until package*.json change. The workspace package's package.json
@@ -37,20 +38,13 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY packages/kube-sim/tsconfig.json packages/kube-sim/tsconfig.build.json ./packages/kube-sim/
 COPY packages/kube-sim/src ./packages/kube-sim/src
 COPY src ./src
-# Builds the simulated API server package first (packages/kube-sim/dist, for `demo` and `simulate`), then dist/.
-RUN npm run build
+COPY scripts/bundle.ts ./scripts/
+# Builds the simulated API server package first (packages/kube-sim/dist, for `demo` and `simulate`), then dist/,
+# then bundle/cli/ from dist/ (esbuild, one module per command path, dependencies inside).
+RUN npm run build && npm run bundle
 # Last, so a new commit reuses every layer above. src/version.ts reads REVISION beside package.json.
 ARG REVISION
 RUN printf '%s\n' "$REVISION" > REVISION
-
-# --- prod-deps: production dependencies only, from the same lockfile --------------------------------------------------
-FROM ${BUILD_IMAGE} AS prod-deps
-WORKDIR /app
-COPY package.json package-lock.json ./
-COPY packages/kube-sim/package.json ./packages/kube-sim/
-# --omit=dev leaves out the compiler, test tools and the `node` binary package; --ignore-scripts keeps `prepare` (a
-# build that would need those devDependencies) from running. No production dependency needs an install script.
-RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 
 # --- runtime ------------------------------------------------------------------------------------------------------------
 FROM ${RUNTIME_IMAGE}
@@ -71,17 +65,17 @@ LABEL org.opencontainers.image.title="netpol-exporter" \
       org.opencontainers.image.base.name="${RUNTIME_IMAGE}"
 WORKDIR /app
 # Files stay owned by root and read-only to the process: it can read its code, never change it.
-# package.json is needed at run time: it makes dist/*.js ES modules ("type": "module").
+# package.json is needed at run time: it makes dist/cli/*.js ES modules ("type": "module") and holds the version.
 COPY package.json ./
 COPY --from=build /src/REVISION ./REVISION
-COPY --from=prod-deps /app/node_modules ./node_modules
-COPY --from=build /src/dist ./dist
-# node_modules/@netpol-exporter/kube-sim is npm's link to packages/kube-sim: its package.json and compiled dist/ only.
-COPY --from=build /src/packages/kube-sim/package.json ./packages/kube-sim/
-COPY --from=build /src/packages/kube-sim/dist ./packages/kube-sim/dist
+# The bundle takes dist/cli/'s place, so the entrypoint path is the same as for the unbundled tree.
+COPY --from=build /src/bundle/cli ./dist/cli
+# The one dependency outside the bundle: the password verifier's worker loads it by path. It has no dependencies.
+COPY --from=build /src/node_modules/bcryptjs ./node_modules/bcryptjs
 # glibc keeps up to eight malloc arenas per core for the threads (zlib, V8's GC helpers); two hold the same memory
-# with less left idle in each (about 15 MB less RSS at 10,000 namespaces, same CPU: npm run bench -- --levers).
-ENV NODE_ENV=production MALLOC_ARENA_MAX=2
+# with less left idle in each. Fixed mmap and trim thresholds: glibc otherwise raises both after the first large
+# free (up to 32 MB) and then keeps freed memory from start-up's lists. Each measured by npm run bench -- --levers.
+ENV NODE_ENV=production MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=65536 MALLOC_TRIM_THRESHOLD_=131072
 # The distroless "nonroot" user, by number so that Kubernetes' runAsNonRoot can verify it without /etc/passwd.
 USER 65532:65532
 EXPOSE 10111
@@ -89,6 +83,9 @@ EXPOSE 10111
 # default command, so `docker run IMAGE` serves and `docker run IMAGE --help` prints the flags.
 # No HEALTHCHECK: there is no shell or curl here, and Kubernetes uses its own probes (/healthz, /readyz).
 # A small young generation: V8 sizes it from the machine's memory (up to 128 MB of semi-spaces on a large node), and
-# the exporter's allocation is light; 4 MB semi-spaces cut RSS by about a third at no measurable scrape cost
-# (npm run bench -- --levers). deploy/base's NODE_OPTIONS says the same; the bench checks that the two agree.
-ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=4", "/app/dist/cli/main.js"]
+# the exporter's allocation is light; 4 MB semi-spaces cut RSS by about a third at no measurable scrape cost.
+# --memory-saver-mode: V8 grows the old generation in smaller steps (heap committed close to heap used) for a few
+# more major GCs; the exporter allocates little between changes. Both measured by npm run bench -- --levers.
+# deploy/base's NODE_OPTIONS repeats the semi-space size (Node refuses --memory-saver-mode there); the bench runs with
+# both and checks that they agree.
+ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=4", "--memory-saver-mode", "/app/dist/cli/main.js"]

@@ -19,6 +19,7 @@ import { runInNewContext } from 'node:vm';
 import { SimulatedCluster } from '@netpol-exporter/kube-sim';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { Agent, request } from 'undici';
+import { bundleExporter } from '../scripts/bundle.ts';
 import { CoverageState } from '../src/core/coverage-state.ts';
 import { DEFAULT_ANNOTATION_PREFIX } from '../src/core/exemption.ts';
 import { namespaceFacts, policyFacts } from '../src/core/facts.ts';
@@ -27,7 +28,7 @@ import { EMPTY_SCOPE } from '../src/core/namespace-scope.ts';
 import { ProcessMetrics } from '../src/exposition/process-metrics.ts';
 import { cpuSeconds, peakRssBytes, rssBytes, startChild } from './process.ts';
 import { production } from './production-flags.ts';
-import { buildReference, bundledExporter, REFERENCE_REVISION, withProcessMetrics } from './reference.ts';
+import { buildReference, REFERENCE_REVISION } from './reference.ts';
 import { percentile, ScrapeClient } from './scrape.ts';
 
 setFlagsFromString('--expose-gc');
@@ -297,19 +298,9 @@ async function measureModuleGraph(
 ): Promise<ModuleGraphLever[]> {
   const dir = path.join(root, 'bench', 'results', 'module-graph');
   await mkdir(dir, { recursive: true });
-  const esbuild = path.join(root, 'node_modules', '.bin', 'esbuild');
-  const bundle = (entry: string, out: string) =>
-    existsSync(esbuild) &&
-    spawnSync(esbuild, [
-      entry,
-      '--bundle',
-      '--platform=node',
-      '--format=esm',
-      '--target=node22',
-      `--outfile=${out}`,
-      '--log-level=error',
-      "--banner:js=import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-    ]).status === 0;
+  // Bundled as the image's bundle is (scripts/bundle.ts), each into a folder of its own.
+  const bundle = async (entry: string, name: string) =>
+    pathToFileURL(await bundleExporter(entry, path.join(dir, name))).href;
   const used = path.join(dir, 'client-node-used.mjs');
   await writeFile(
     used,
@@ -326,8 +317,8 @@ async function measureModuleGraph(
     serveEntry,
     `import { startExporter } from '${rel('serve.js')}';\nimport { loadKubeConfig } from '${rel('kubeconfig.js')}';\nglobalThis.keep = [startExporter, loadKubeConfig];\n`,
   );
-  const bundledUsed = bundle(used, path.join(dir, 'client-node-used.bundle.mjs'));
-  const bundledServe = bundle(serveEntry, path.join(dir, 'serve-graph.bundle.mjs'));
+  const bundledUsed = await bundle(used, 'client-node-used.bundle');
+  const bundledServe = await bundle(serveEntry, 'serve-graph.bundle');
   const variants: [string, string[], string][] = [
     ['plain node', [], 'nothing imported'],
     [
@@ -344,29 +335,21 @@ async function measureModuleGraph(
       ],
       'no saving: config.js imports ./gen/index.js, which re-exports every model',
     ],
-    ...(bundledUsed
-      ? [
-          [
-            'esbuild bundle of KubeConfig, ListWatch, RequestContext, HttpMethod',
-            [pathToFileURL(path.join(dir, 'client-node-used.bundle.mjs')).href],
-            'tree-shaken: unreferenced API classes and models left out',
-          ] as [string, string[], string],
-        ]
-      : []),
     [
-      "the exporter's serve graph (dist, as the image runs it)",
+      'esbuild bundle of KubeConfig, ListWatch, RequestContext, HttpMethod',
+      [bundledUsed],
+      'tree-shaken: unreferenced API classes and models left out',
+    ],
+    [
+      "the exporter's serve graph (dist/, not bundled)",
       [pathToFileURL(serveEntry).href],
       'client-node, undici, express, pino, prom-client, yaml, ...',
     ],
-    ...(bundledServe
-      ? [
-          [
-            "the exporter's serve graph, one esbuild bundle",
-            [pathToFileURL(path.join(dir, 'serve-graph.bundle.mjs')).href],
-            'the same code, tree-shaken',
-          ] as [string, string[], string],
-        ]
-      : []),
+    [
+      "the exporter's serve graph bundled (scripts/bundle.ts, as the image ships it)",
+      [bundledServe],
+      'the same code, tree-shaken',
+    ],
   ];
   const out: ModuleGraphLever[] = [];
   for (const [label, modules, note] of variants) {
@@ -432,9 +415,9 @@ export async function runLevers(argv: string[], root: string): Promise<void> {
     const kubeconfig = path.join(root, 'bench', 'results', 'levers-kubeconfig');
     await sim.writeKubeconfig(kubeconfig);
     const oldSpace = nodeFlags.filter((fl) => fl.startsWith('--max-old-space-size'));
-    const main = path.join(build, 'src', 'cli', 'main.js');
-    const wired = await withProcessMetrics(root, build);
-    const bundled = bundledExporter(root, build);
+    const compiled = path.join(build, 'src', 'cli', 'main.js');
+    // What production runs: the compiled tree bundled by scripts/bundle.ts (the image's dist/cli).
+    const main = await bundleExporter(compiled, path.join(root, 'bench', 'results', 'bundle', 'cli'));
     type Run = [string, string, string[], Record<string, string | undefined>?];
     const run = (
       label: string,
@@ -442,29 +425,38 @@ export async function runLevers(argv: string[], root: string): Promise<void> {
       fl: string[],
       env?: Record<string, string | undefined>,
     ): Run => [label, script, fl, env];
+    const glibcDefaults = {
+      MALLOC_ARENA_MAX: undefined,
+      MALLOC_MMAP_THRESHOLD_: undefined,
+      MALLOC_TRIM_THRESHOLD_: undefined,
+    };
     const runs: Run[] = [
       run(
         `${reference.revision}, its flags and environment (${oldSpace.join(' ')})`,
         reference.main,
         oldSpace,
-        {
-          MALLOC_ARENA_MAX: undefined,
-        },
+        glibcDefaults,
       ),
       run(`${reference.revision}, this tree's production flags`, reference.main, nodeFlags),
-      ['this tree, V8 default young generation', main, withSemiSpace(nodeFlags, undefined)],
-      ...[1, 4, 8, 16].map(
-        (mb): Run => [`this tree, --max-semi-space-size=${mb}`, main, withSemiSpace(nodeFlags, mb)],
+      run('this tree as production runs it (bundled, production flags)', main, nodeFlags),
+      run('this tree compiled, not bundled (dist/), production flags', compiled, nodeFlags),
+      run('bundled, V8 default young generation', main, withSemiSpace(nodeFlags, undefined)),
+      ...[1, 8, 16].map((mb) =>
+        run(`bundled, --max-semi-space-size=${mb}`, main, withSemiSpace(nodeFlags, mb)),
       ),
-      ['this tree, production flags + --optimize-for-size', main, [...nodeFlags, '--optimize-for-size']],
-      // The image sets MALLOC_ARENA_MAX=2; glibc's default is up to eight arenas per core.
-      run("this tree, production flags, glibc's default malloc arenas", main, nodeFlags, {
-        MALLOC_ARENA_MAX: undefined,
+      run(
+        'bundled, without --memory-saver-mode',
+        main,
+        nodeFlags.filter((fl) => fl !== '--memory-saver-mode'),
+      ),
+      run('bundled, + --optimize-for-size', main, [...nodeFlags, '--optimize-for-size']),
+      // The image sets MALLOC_ARENA_MAX=2 and fixed mmap/trim thresholds; glibc's defaults are up to eight arenas
+      // per core and thresholds that rise after the first large free.
+      run("bundled, glibc's default malloc arenas", main, nodeFlags, { MALLOC_ARENA_MAX: undefined }),
+      run("bundled, glibc's default (rising) mmap and trim thresholds", main, nodeFlags, {
+        MALLOC_MMAP_THRESHOLD_: undefined,
+        MALLOC_TRIM_THRESHOLD_: undefined,
       }),
-      ...(wired
-        ? [run('this tree + process-metrics.ts instead of prom-client, production flags', wired, nodeFlags)]
-        : []),
-      ...(bundled ? [run('this tree as one esbuild bundle, production flags', bundled, nodeFlags)] : []),
     ];
     for (const [label, script, fl, env] of runs) {
       log(`  ${label}`);

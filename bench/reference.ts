@@ -2,8 +2,7 @@
 // same machine under the same load. An earlier revision: `git archive` of its src/ into bench/results/ref-<commit>/,
 // compiled there with its own tsconfig; node_modules resolve from this checkout (same dependencies).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { cp, rm, writeFile } from 'node:fs/promises';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 
 /** The exporter before the memory and scrape-CPU work: "today" in the targets (3x its scrapes per second). */
@@ -44,50 +43,4 @@ export function buildReference(root: string, revision: string): Reference {
   );
   if (!existsSync(main)) return { revision: commit, skipped: `build failed: ${tsc.stdout}${tsc.stderr}` };
   return { revision: commit, dir, main };
-}
-
-/**
- * This tree with src/exposition/process-metrics.ts standing in for prom-client's default metrics, as the exporter
- * will use it: the compiled tree copied, and exporter.js's prom-client import replaced by a stand-in with the same
- * two calls. Undefined once the exporter no longer imports prom-client (it is wired in for real).
- */
-export async function withProcessMetrics(root: string, build: string): Promise<string | undefined> {
-  const dir = path.join(root, 'bench', 'results', 'with-process-metrics');
-  await rm(dir, { recursive: true, force: true });
-  await cp(path.join(build, 'src'), path.join(dir, 'src'), { recursive: true });
-  const exporter = path.join(dir, 'src', 'exporter', 'exporter.js');
-  const importLine = "import { collectDefaultMetrics, Registry } from 'prom-client';";
-  const source = readFileSync(exporter, 'utf8');
-  if (!source.includes(importLine)) return undefined;
-  await writeFile(
-    exporter,
-    source.replace(
-      importLine,
-      "import { ProcessMetrics } from '../exposition/process-metrics.js'; const collectDefaultMetrics = () => {}; class Registry { metricsText = new ProcessMetrics(); async metrics() { return this.metricsText.text(); } removeSingleMetric() {} }",
-    ),
-  );
-  return path.join(dir, 'src', 'cli', 'main.js');
-}
-
-/**
- * This tree's compiled exporter as one esbuild bundle (what the image could ship instead of dist/ and node_modules):
- * the same code, tree-shaken, so client-node's unused API classes and models are never loaded. Undefined where
- * esbuild is not installed.
- */
-export function bundledExporter(root: string, build: string): string | undefined {
-  const esbuild = path.join(root, 'node_modules', '.bin', 'esbuild');
-  if (!existsSync(esbuild)) return undefined;
-  const out = path.join(root, 'bench', 'results', 'bundled', 'cli', 'main.mjs');
-  const r = spawnSync(esbuild, [
-    path.join(build, 'src', 'cli', 'main.js'),
-    '--bundle',
-    '--platform=node',
-    '--format=esm',
-    '--target=node22',
-    `--outfile=${out}`,
-    '--log-level=error',
-    // CommonJS dependencies inside an ES module bundle still call require().
-    "--banner:js=import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-  ]);
-  return r.status === 0 && existsSync(out) ? out : undefined;
 }

@@ -11,12 +11,13 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { SimulatedCluster } from '@netpol-exporter/kube-sim';
+import { bundleExporter } from '../scripts/bundle.ts';
 import { serveFlags } from '../src/cli/flags.ts';
 import { benchExposure, type ExposureResult, formatExposure } from './exposure.ts';
 import { DEFAULT_LOAD, type LoadOptions, type LoadReport, type LoadTarget, runLoad } from './load.ts';
 import { afterForcedGc, type Child, cpuSeconds, peakRssBytes, rssBytes, startChild } from './process.ts';
 import { deploymentMemory, type Production, production } from './production-flags.ts';
-import { buildReference, REFERENCE_REVISION, withProcessMetrics } from './reference.ts';
+import { buildReference, REFERENCE_REVISION } from './reference.ts';
 import { percentile, type Scrape, ScrapeClient, sampleValue } from './scrape.ts';
 import { SIZES, type Size } from './sizes.ts';
 import { soak } from './soak.ts';
@@ -24,11 +25,11 @@ import { type ImplResult, printTable, type Report, type SizeResult } from './tab
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BUILD = path.join(ROOT, 'bench', 'results', 'build');
-const EXPORTER_MAIN = path.join(BUILD, 'src', 'cli', 'main.js');
+// The exporter runs as the image ships it: dist/ bundled by scripts/bundle.ts.
+const EXPORTER_MAIN = path.join(ROOT, 'bench', 'results', 'bundle', 'cli', 'main.js');
 const BASELINE_MAIN = path.join(BUILD, 'bench', 'baselines', 'serve.js');
 const GENERATOR = path.join(BUILD, 'bench', 'load-generator.js');
 const MB = 1024 * 1024;
-const WIRED = 'netpol-exporter+process-metrics';
 
 interface Settings {
   sizes: string[];
@@ -93,13 +94,15 @@ function parseSettings(argv: string[]): Settings {
   };
 }
 
-function build(): void {
+async function build(): Promise<void> {
   // The children run compiled JavaScript, as in production: tsx's loader would add its own thread and memory.
   const tsc = path.join(ROOT, 'node_modules', '.bin', 'tsc');
   const result = spawnSync(tsc, ['-p', path.join(ROOT, 'bench', 'tsconfig.json')], { encoding: 'utf8' });
+  const compiled = path.join(BUILD, 'src', 'cli', 'main.js');
   // Type errors elsewhere in a tree others are editing do not stop emit; a missing output does.
-  if (![EXPORTER_MAIN, BASELINE_MAIN, GENERATOR].every(existsSync))
+  if (![compiled, BASELINE_MAIN, GENERATOR].every(existsSync))
     throw new Error(`build failed:\n${result.stdout}${result.stderr}`);
+  await bundleExporter(compiled, path.dirname(EXPORTER_MAIN));
 }
 
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
@@ -503,9 +506,9 @@ async function main(): Promise<void> {
   const prod = production(ROOT);
   const { nodeFlags } = prod;
   log(
-    `building the children (tsc -p bench/tsconfig.json); they run with ${nodeFlags.join(' ')} ${JSON.stringify(prod.env)}`,
+    `building the children (tsc -p bench/tsconfig.json, the exporter bundled as the image ships it); they run with ${nodeFlags.join(' ')} ${JSON.stringify(prod.env)}`,
   );
-  build();
+  await build();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'netpol-bench-'));
   const started = new Date();
   const loadAverageAtStart = os.loadavg();
@@ -531,9 +534,6 @@ async function main(): Promise<void> {
     }
     if (s.load) {
       const targets: LoadTarget[] = [{ name: 'netpol-exporter', main: EXPORTER_MAIN }];
-      // The same tree with src/exposition/process-metrics.ts in place of prom-client's collectors, until it is wired.
-      const wired = s.quick ? undefined : await withProcessMetrics(ROOT, BUILD);
-      if (wired) targets.push({ name: WIRED, main: wired });
       if (s.reference) {
         const built = buildReference(ROOT, s.reference);
         reference = 'skipped' in built ? built : { revision: built.revision };

@@ -275,7 +275,6 @@ export function printTable(report: Report): string {
   const pods = ours('L+pods');
   const loadOurs = report.load?.results.find((r) => r.implementation === 'netpol-exporter');
   const loadRef = report.load?.results.find((r) => r.implementation.startsWith('netpol-exporter@'));
-  const loadWired = report.load?.results.find((r) => r.implementation === 'netpol-exporter+process-metrics');
   const lines = ['', 'Targets (in this run):'];
   const target = (text: string, ok: boolean | undefined) => lines.push(`  ${mark(ok)}: ${text}`);
   if (large) {
@@ -307,11 +306,6 @@ export function printTable(report: Report): string {
       `gzip scrape CPU ${f(loadOurs.cpuMsPerScrape, 2)} ms < 1.5 ms (load step, ${report.load?.namespaces} namespaces)`,
       loadOurs.cpuMsPerScrape < 1.5,
     );
-    if (loadWired)
-      target(
-        `  with src/exposition/process-metrics.ts wired in instead of prom-client: ${f(loadWired.cpuMsPerScrape, 2)} ms < 1.5 ms, ${f(loadWired.scrapesPerSecond, 0)} scrapes/s`,
-        loadWired.cpuMsPerScrape < 1.5,
-      );
     if (loadRef)
       target(
         `scrapes/s on one core ${f(loadOurs.scrapesPerSecond, 0)} >= 3x ${loadRef.implementation}'s ${f(loadRef.scrapesPerSecond, 0)} (${f(loadOurs.scrapesPerSecond / loadRef.scrapesPerSecond, 2)}x)`,

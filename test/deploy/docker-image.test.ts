@@ -319,7 +319,7 @@ interface ClusterRole {
 }
 
 describe('Docker image (Dockerfile replayed without a Docker engine)', function () {
-  // Two npm ci runs from the local cache, a tsc build and a short exporter run: about half a minute here.
+  // An npm ci from the local cache, a tsc build, a bundle and short exporter runs: about half a minute here.
   this.timeout(240_000);
   this.slow(90_000);
   let work = '';
@@ -428,6 +428,7 @@ describe('Docker image (Dockerfile replayed without a Docker engine)', function 
     expect(image.entrypoint).to.deep.equal([
       '/nodejs/bin/node',
       '--max-semi-space-size=4',
+      '--memory-saver-mode',
       '/app/dist/cli/main.js',
     ]);
     const labels = Object.assign({}, ...ops('LABEL').map(keyValues)) as Record<string, string>;
@@ -441,58 +442,40 @@ describe('Docker image (Dockerfile replayed without a Docker engine)', function 
     expect(ops('ARG')).to.include(`VERSION=${pkg.version}`);
   });
 
-  it('installs production dependencies without scripts and without devDependencies', async () => {
+  it('ships the bundle in dist/cli, package.json, REVISION and only the packages the bundle leaves outside', async () => {
     const runs = image.stages.flatMap((s) => s.instructions.filter((i) => i.op === 'RUN').map((i) => i.args));
-    const prodInstall = runs.filter((r) => /--omit=dev/.test(r));
-    expect(prodInstall, 'one production install').to.have.length(1);
-    expect(prodInstall[0])
-      .to.match(/\bnpm ci\b/)
-      .and.match(/--ignore-scripts/);
-
+    const installs = runs.filter((r) => /\bnpm ci\b/.test(r));
+    expect(installs, 'one install, in the build stage').to.have.length(1);
+    expect(installs[0]).to.match(/--ignore-scripts/);
+    expect((await readdir(join(image.runtimeRoot, 'app'))).sort()).to.deep.equal(
+      ['REVISION', 'dist', 'node_modules', 'package.json'].sort(),
+    );
+    // The bundle: ES modules only, in one folder (build-info finds package.json two levels up, as from dist/cli).
+    const dist = await walk(join(image.runtimeRoot, 'app/dist'));
+    expect(dist).to.include('cli/main.js');
+    expect(
+      dist.filter((f) => !/^cli\/[\w-]+\.js$/.test(f)),
+      'only bundled modules',
+    ).to.deep.equal([]);
+    // node_modules holds exactly what scripts/bundle.ts leaves external, each a production dependency with none of
+    // its own.
     const pkg = JSON.parse(await readFile(join(repo, 'package.json'), 'utf8')) as {
       dependencies: Record<string, string>;
     };
-    const lock = JSON.parse(await readFile(join(repo, 'package-lock.json'), 'utf8')) as {
-      packages: Record<string, { dev?: boolean; optional?: boolean }>;
-    };
-    const modules = join(image.runtimeRoot, 'app/node_modules');
-    const present = async (name: string) =>
-      stat(join(modules, name)).then(
-        () => true,
-        () => false,
-      );
-    for (const name of Object.keys(pkg.dependencies))
-      expect(await present(name), `${name} installed`).to.equal(true);
-    for (const name of ['mocha', 'typescript', 'c8', 'tsx', 'chai', '@biomejs/biome', 'node'])
-      expect(await present(name), `devDependency ${name} absent`).to.equal(false);
-    // The lockfile marks what only devDependencies pull in (`dev: true`): none of it, and nothing unknown, is here.
-    const installed = (await walk(modules))
-      .filter((f) => f.endsWith('package.json'))
-      .map((f) => `node_modules/${dirname(f)}`)
-      .filter((dir) => lock.packages[dir] !== undefined || /^node_modules\/(@[^/]+\/)?[^/@]+$/.test(dir));
-    expect(installed.length, 'production packages').to.be.greaterThan(10);
-    for (const dir of installed) {
-      expect(lock.packages[dir], `${dir} is in package-lock.json`).to.not.be.undefined;
-      expect(lock.packages[dir]?.dev ?? false, `${dir} is not dev-only`).to.equal(false);
-    }
-    expect(await present('.bin/node'), 'no second Node binary').to.equal(false);
-  });
-
-  it('ships only package.json, REVISION, dist/, node_modules/ and the compiled simulator package in /app, and no TypeScript sources or tests', async () => {
-    expect((await readdir(join(image.runtimeRoot, 'app'))).sort()).to.deep.equal(
-      ['REVISION', 'dist', 'node_modules', 'package.json', 'packages'].sort(),
+    const { BUNDLE_EXTERNALS } = await import('../../scripts/bundle.ts');
+    expect((await readdir(join(image.runtimeRoot, 'app/node_modules'))).sort()).to.deep.equal(
+      [...BUNDLE_EXTERNALS].sort(),
     );
-    const dist = await walk(join(image.runtimeRoot, 'app/dist'));
-    expect(dist).to.include('cli/main.js');
-    // The workspace package, reached through npm's link node_modules/@netpol-exporter/kube-sim -> packages/kube-sim.
-    const simulator = await walk(join(image.runtimeRoot, 'app/packages'));
-    expect(simulator).to.include.members(['kube-sim/package.json', 'kube-sim/dist/index.js']);
+    for (const name of BUNDLE_EXTERNALS) expect(pkg.dependencies, name).to.have.property(name);
+    const modules = await walk(join(image.runtimeRoot, 'app/node_modules'));
     expect(
-      simulator.filter((f) => f !== 'kube-sim/package.json' && !f.startsWith('kube-sim/dist/')),
+      modules.filter((f) => f.includes('/node_modules/')),
+      'no nested dependencies',
     ).to.deep.equal([]);
-    for (const files of [dist, simulator]) {
-      expect(files.filter((f) => /\.ts$/.test(f) && !f.endsWith('.d.ts'))).to.deep.equal([]);
-      expect(files.filter((f) => /\.test\./.test(f))).to.deep.equal([]);
+    // Nothing of the toolchain or the tests made it into the bundle.
+    for (const file of dist) {
+      const text = await readFile(join(image.runtimeRoot, 'app/dist', file), 'utf8');
+      expect(text, file).to.not.match(/from ["'](mocha|chai|typescript|tsx|esbuild)["']/);
     }
   });
 
@@ -501,6 +484,7 @@ describe('Docker image (Dockerfile replayed without a Docker engine)', function 
     for (const path of [
       'node_modules/mocha/package.json',
       'dist/cli/main.js',
+      'bundle/cli/main.js',
       'test/deploy/kustomize.test.ts',
       'coverage/lcov.info',
       '.git/HEAD',
@@ -522,6 +506,7 @@ describe('Docker image (Dockerfile replayed without a Docker engine)', function 
       'package-lock.json',
       'tsconfig.json',
       'tsconfig.build.json',
+      'scripts/bundle.ts',
       'packages/kube-sim/package.json',
       'packages/kube-sim/tsconfig.json',
       'packages/kube-sim/tsconfig.build.json',
@@ -578,7 +563,7 @@ describe('Docker image (Dockerfile replayed without a Docker engine)', function 
     return false;
   }
 
-  it('`docker run IMAGE simulate` starts the simulated API server from the compiled package and stops on SIGTERM', async () => {
+  it('`docker run IMAGE simulate` starts the simulated API server from the bundle and stops on SIGTERM', async () => {
     const child = await start(['simulate', '--scale-namespaces=3']);
     const listening = /simulated Kubernetes API server listening on https:\/\/127\.0\.0\.1:\d+/;
     expect(await until(child, async () => listening.test(child.output())), child.output()).to.equal(true);
