@@ -6,7 +6,6 @@
 // - the young generation and other Node flags: the compiled exporter at L with each, RSS as found and CPU per scrape;
 // - client-node's module graph: RSS and heap after importing it each way there is (child processes).
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -28,7 +27,7 @@ import { EMPTY_SCOPE } from '../src/core/namespace-scope.ts';
 import { ProcessMetrics } from '../src/exposition/process-metrics.ts';
 import { cpuSeconds, peakRssBytes, rssBytes, startChild } from './process.ts';
 import { production } from './production-flags.ts';
-import { buildReference, REFERENCE_REVISION } from './reference.ts';
+import { buildReference, buildThisTree, REFERENCE_REVISION } from './reference.ts';
 import { percentile, ScrapeClient } from './scrape.ts';
 
 setFlagsFromString('--expose-gc');
@@ -382,18 +381,10 @@ export async function runLevers(argv: string[], root: string): Promise<void> {
   const get = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
   const out = path.resolve(get('out') ?? path.join(root, 'bench', 'results', 'levers.json'));
   const steadySeconds = Number(get('steady-seconds') ?? 30);
-  const build = path.join(root, 'bench', 'results', 'build');
   const prod = production(root);
   const { nodeFlags } = prod;
   const loadAverageAtStart = os.loadavg();
-  const tsc = spawnSync(
-    path.join(root, 'node_modules', '.bin', 'tsc'),
-    ['-p', path.join(root, 'bench', 'tsconfig.json')],
-    {
-      encoding: 'utf8',
-    },
-  );
-  if (!existsSync(path.join(build, 'src', 'cli', 'main.js'))) throw new Error(`build failed: ${tsc.stdout}`);
+  const { build, compiled, main } = await buildThisTree(root);
   const reference = buildReference(root, get('reference') ?? REFERENCE_REVISION);
   if ('skipped' in reference) throw new Error(`reference ${reference.revision}: ${reference.skipped}`);
 
@@ -415,9 +406,6 @@ export async function runLevers(argv: string[], root: string): Promise<void> {
     const kubeconfig = path.join(root, 'bench', 'results', 'levers-kubeconfig');
     await sim.writeKubeconfig(kubeconfig);
     const oldSpace = nodeFlags.filter((fl) => fl.startsWith('--max-old-space-size'));
-    const compiled = path.join(build, 'src', 'cli', 'main.js');
-    // What production runs: the compiled tree bundled by scripts/bundle.ts (the image's dist/cli).
-    const main = await bundleExporter(compiled, path.join(root, 'bench', 'results', 'bundle', 'cli'));
     type Run = [string, string, string[], Record<string, string | undefined>?];
     const run = (
       label: string,

@@ -1,32 +1,23 @@
-// `npm run bench [-- --sizes=S,M,L,L+pods] [--quick] [--no-load] [--reference=REV|--no-reference] [--out=FILE]`:
-// the exporter against the obvious implementation and list-on-scrape, same simulated cluster, same run; then
-// concurrent scrapers under churn against this exporter and an earlier revision (bench/load.ts). Every child runs
-// compiled with production's Node flags. Prints a table with every target met or missed, writes JSON.
-// `npm run bench -- --levers` measures each memory and CPU lever before and after instead (bench/levers.ts).
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { SimulatedCluster } from '@netpol-exporter/kube-sim';
-import { bundleExporter } from '../scripts/bundle.ts';
 import { serveFlags } from '../src/cli/flags.ts';
 import { benchExposure, type ExposureResult, formatExposure } from './exposure.ts';
 import { DEFAULT_LOAD, type LoadOptions, type LoadReport, type LoadTarget, runLoad } from './load.ts';
 import { afterForcedGc, type Child, cpuSeconds, peakRssBytes, rssBytes, startChild } from './process.ts';
 import { deploymentMemory, type Production, production } from './production-flags.ts';
-import { buildReference, REFERENCE_REVISION } from './reference.ts';
+import { buildReference, buildThisTree, REFERENCE_REVISION, thisTree } from './reference.ts';
 import { percentile, type Scrape, ScrapeClient, sampleValue } from './scrape.ts';
 import { SIZES, type Size } from './sizes.ts';
 import { soak } from './soak.ts';
 import { type ImplResult, printTable, type Report, type SizeResult } from './table.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const BUILD = path.join(ROOT, 'bench', 'results', 'build');
-// The exporter runs as the image ships it: dist/ bundled by scripts/bundle.ts.
-const EXPORTER_MAIN = path.join(ROOT, 'bench', 'results', 'bundle', 'cli', 'main.js');
+// The exporter runs as the image ships it: compiled, then bundled by scripts/bundle.ts (bench/reference.ts).
+const { build: BUILD, main: EXPORTER_MAIN } = thisTree(ROOT);
 const BASELINE_MAIN = path.join(BUILD, 'bench', 'baselines', 'serve.js');
 const GENERATOR = path.join(BUILD, 'bench', 'load-generator.js');
 const MB = 1024 * 1024;
@@ -92,17 +83,6 @@ function parseSettings(argv: string[]): Settings {
         ? undefined
         : (get('reference') ?? REFERENCE_REVISION),
   };
-}
-
-async function build(): Promise<void> {
-  // The children run compiled JavaScript, as in production: tsx's loader would add its own thread and memory.
-  const tsc = path.join(ROOT, 'node_modules', '.bin', 'tsc');
-  const result = spawnSync(tsc, ['-p', path.join(ROOT, 'bench', 'tsconfig.json')], { encoding: 'utf8' });
-  const compiled = path.join(BUILD, 'src', 'cli', 'main.js');
-  // Type errors elsewhere in a tree others are editing do not stop emit; a missing output does.
-  if (![compiled, BASELINE_MAIN, GENERATOR].every(existsSync))
-    throw new Error(`build failed:\n${result.stdout}${result.stderr}`);
-  await bundleExporter(compiled, path.dirname(EXPORTER_MAIN));
 }
 
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
@@ -508,7 +488,9 @@ async function main(): Promise<void> {
   log(
     `building the children (tsc -p bench/tsconfig.json, the exporter bundled as the image ships it); they run with ${nodeFlags.join(' ')} ${JSON.stringify(prod.env)}`,
   );
-  await build();
+  const built = await buildThisTree(ROOT);
+  if (built.main !== EXPORTER_MAIN || built.build !== BUILD)
+    throw new Error('bench/reference.ts builds elsewhere');
   const dir = await mkdtemp(path.join(os.tmpdir(), 'netpol-bench-'));
   const started = new Date();
   const loadAverageAtStart = os.loadavg();

@@ -360,10 +360,26 @@ class DirectionWalk {
   }
 
   private allNamespaces(): Tri {
-    const coverage = (rule: TierRule) => this.namespaceCoverage(rule);
+    return this.everyPeer(
+      (rule) => this.namespaceCoverage(rule),
+      () => this.npAllowsEveryNamespace(),
+      () => this.npSelectsSomeNamespaces(),
+    );
+  }
+
+  /**
+   * Whether every peer of a kind (every namespace, every address) is let in: the admin tier, then for what passes
+   * it the NetworkPolicies (when the pods are isolated) or else the baseline tier, which lets in what it passes.
+   * `npAllowsEvery`: the NetworkPolicies let every such peer in; `npHasSome`: they may let some in.
+   */
+  private everyPeer(
+    coverage: (rule: TierRule) => 'full' | 'some' | 'maybe' | 'none',
+    npAllowsEvery: () => Tri,
+    npHasSome: () => boolean,
+  ): Tri {
     const npTier = (): Tri =>
       this.isolated
-        ? this.npAllowsEveryNamespace()
+        ? npAllowsEvery()
         : this.universalWalk(
             this.baseline,
             coverage,
@@ -371,7 +387,7 @@ class DirectionWalk {
             () => true,
             () => true,
           );
-    return this.universalWalk(this.admin, coverage, npTier, () => this.npSelectsSomeNamespaces(), npTier);
+    return this.universalWalk(this.admin, coverage, npTier, npHasSome, npTier);
   }
 
   // --- addresses outside the pod network --------------------------------------------------------------------
@@ -445,19 +461,11 @@ class DirectionWalk {
   }
 
   private everyAddress(): Tri {
-    const coverage = (rule: TierRule) => this.addressCoverage(rule);
-    const npTier = (): Tri =>
-      this.isolated
-        ? this.npAllowsEveryAddress()
-        : this.universalWalk(
-            this.baseline,
-            coverage,
-            () => true,
-            () => true,
-            () => true,
-          );
-    const npHasSomeAddresses = () => this.kind.selectedBy.some((p) => p.ipBlocks || p.unreadable);
-    return this.universalWalk(this.admin, coverage, npTier, npHasSomeAddresses, npTier);
+    return this.everyPeer(
+      (rule) => this.addressCoverage(rule),
+      () => this.npAllowsEveryAddress(),
+      () => this.kind.selectedBy.some((p) => p.ipBlocks || p.unreadable),
+    );
   }
 }
 

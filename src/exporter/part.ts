@@ -23,6 +23,37 @@ export interface Part {
   pieces(): BodyPiece[];
 }
 
+/** What a part's watches offer (ClusterWatch, SourceWatch): the part hands its life cycle to them. */
+export interface PartWatch {
+  start(): void;
+  stop(): Promise<void>;
+  readiness(): Readiness;
+  readonly statuses: NonNullable<ExporterSelf['watches']>;
+}
+
+/** A part whose start, stop, readiness and watch statuses are its watch's. */
+export abstract class WatchedPart implements Part {
+  protected abstract readonly watch: PartWatch;
+
+  start(): void {
+    this.watch.start();
+  }
+
+  stop(): Promise<void> {
+    return this.watch.stop();
+  }
+
+  readiness(): Readiness {
+    return this.watch.readiness();
+  }
+
+  status(): ReturnType<Part['status']> {
+    return { watches: this.watch.statuses };
+  }
+
+  abstract pieces(): BodyPiece[];
+}
+
 /** Every part's readiness: ready when all are, else the reasons of those that are not. */
 export function combinedReadiness(parts: readonly Part[]): Readiness {
   const waiting = parts.map((p) => p.readiness()).filter((r) => !r.ready);

@@ -111,6 +111,12 @@ export class RenderedStore<T> {
     bucket.set(key, subject);
   }
 
+  /** A state's change callback: (key, subject) sets it, (key, undefined) deletes it. */
+  readonly follow = (key: string, subject: T | undefined): void => {
+    if (subject) this.set(key, subject);
+    else this.delete(key);
+  };
+
   delete(key: string): void {
     const bucket = this.bucketOf.get(key);
     if (!bucket) return;

@@ -7,34 +7,16 @@ import type { BodyPiece } from '../../exposition/encoded-body.ts';
 import { verdictFamilies } from '../../exposition/families/index.ts';
 import { RenderedStore } from '../../exposition/rendered-store.ts';
 import { ClusterWatch, type ClusterWatchOptions } from '../../watch/cluster-watch.ts';
-import type { Part, Readiness } from '../part.ts';
+import { WatchedPart } from '../part.ts';
 
-export class CoveragePart implements Part {
+export class CoveragePart extends WatchedPart {
   readonly store = new RenderedStore<NamespaceVerdict>(verdictFamilies);
-  private readonly watch: ClusterWatch;
+  protected readonly watch: ClusterWatch;
 
   constructor(state: CoverageState, options: ClusterWatchOptions & { factOptions: FactOptions }) {
-    state.onChange((name, verdict) => {
-      if (verdict) this.store.set(name, verdict);
-      else this.store.delete(name);
-    });
+    super();
+    state.onChange(this.store.follow);
     this.watch = new ClusterWatch(state, options);
-  }
-
-  start(): void {
-    this.watch.start();
-  }
-
-  stop(): Promise<void> {
-    return this.watch.stop();
-  }
-
-  readiness(): Readiness {
-    return this.watch.readiness();
-  }
-
-  status() {
-    return { watches: this.watch.statuses };
   }
 
   pieces(): BodyPiece[] {

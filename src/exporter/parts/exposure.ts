@@ -27,10 +27,7 @@ export class ExposurePart implements Part {
       ...(pods ? { podsIn: (ns: string) => pods.podsIn(ns) } : {}),
       held: upstreamReady !== undefined,
     });
-    this.state.onChange((name, reachability) => {
-      if (reachability) this.store.set(name, reachability);
-      else this.store.delete(name);
-    });
+    this.state.onChange(this.store.follow);
     pods?.onPodsChange((namespace) => this.state.podsChanged(namespace));
   }
 

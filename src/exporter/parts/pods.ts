@@ -16,10 +16,7 @@ export class PodIsolationPart implements Part {
   constructor(state: CoverageState, options: PodWatchOptions) {
     const podState = new PodIsolationState((namespace) => state.policiesIn(namespace));
     this.podState = podState;
-    podState.onChange((namespace, counts) => {
-      if (counts) this.store.set(namespace, counts);
-      else this.store.delete(namespace);
-    });
+    podState.onChange(this.store.follow);
     // Any change of a namespace's verdict may be a NetworkPolicy change: recount its pods (only its pods).
     state.onChange((name) => podState.recount(name));
     this.pods = podInformer(podState, options);

@@ -2,29 +2,18 @@
 // served and permitted, and reported by state. Their effect on each namespace is rendered by the coverage part.
 import type { CoverageState } from '../../core/coverage-state.ts';
 import { SourceWatch, type SourceWatchOptions } from '../../watch/discovery.ts';
-import type { Part, Readiness } from '../part.ts';
+import { WatchedPart } from '../part.ts';
 
-export class SourcesPart implements Part {
+export class SourcesPart extends WatchedPart {
   readonly watch: SourceWatch;
 
   constructor(state: CoverageState, options: SourceWatchOptions) {
+    super();
     this.watch = new SourceWatch(state, options);
   }
 
-  start(): void {
-    this.watch.start();
-  }
-
-  stop(): Promise<void> {
-    return this.watch.stop();
-  }
-
-  readiness(): Readiness {
-    return this.watch.readiness();
-  }
-
-  status() {
-    return { watches: this.watch.statuses, sources: this.watch.rows() };
+  override status() {
+    return { ...super.status(), sources: this.watch.rows() };
   }
 
   pieces() {
