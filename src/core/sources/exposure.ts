@@ -7,7 +7,6 @@ import { isObject, type LabelSelector, labelSelectorFrom } from '../facts.ts';
 import { matchSelector, type Tri } from '../label-selector.ts';
 import type { Direction } from '../verdict.ts';
 import { ciliumEndpointLookup, ciliumRules } from './cilium.ts';
-import type { ExtraSource } from './index.ts';
 import type { Json, PolicyReach, Predicate } from './reach.ts';
 
 export type TierAction = 'allow' | 'deny' | 'pass' | 'unknown';
@@ -245,18 +244,14 @@ export function strongest(a: OpaqueEffect, b: OpaqueEffect): OpaqueEffect {
   return a === 'any' || b === 'any' ? 'any' : a === 'widen' || b === 'widen' ? 'widen' : 'none';
 }
 
-type ExposureReader = (obj: unknown, reach: PolicyReach) => SourceExposure;
+/** A source row's exposure reader (core/sources/index.ts): what one of its objects does to reachability. */
+export type ExposureReader = (obj: unknown, reach: PolicyReach, kind: string) => SourceExposure;
 
-/** One reader per source other than NetworkPolicy (which core/facts.ts reads): a new source must add its row. */
-export const EXPOSURE_READERS = {
-  adminnetworkpolicy: (obj) => tierOrOpaque('AdminNetworkPolicy', obj),
-  baselineadminnetworkpolicy: (obj) => tierOrOpaque('BaselineAdminNetworkPolicy', obj),
-  clusternetworkpolicy: (obj) => tierOrOpaque('ClusterNetworkPolicy', obj),
-  calico_globalnetworkpolicy: (obj, reach) => ({ opaque: calicoExposure(reach, obj) }),
-  calico_networkpolicy: (obj, reach) => ({ opaque: calicoExposure(reach, obj) }),
-  cilium_networkpolicy: (obj) => ({ opaque: ciliumExposure(true, obj) }),
-  cilium_clusterwidenetworkpolicy: (obj) => ({ opaque: ciliumExposure(false, obj) }),
-} satisfies Record<ExtraSource, ExposureReader>;
+/** The network-policy-api kinds, read in full; an object whose rules cannot be read may do anything. */
+export const tierExposure: ExposureReader = (obj, _reach, kind) => tierOrOpaque(kind, obj);
+export const calicoExposureReader: ExposureReader = (obj, reach) => ({ opaque: calicoExposure(reach, obj) });
+export const ciliumNamespacedExposure: ExposureReader = (obj) => ({ opaque: ciliumExposure(true, obj) });
+export const ciliumClusterwideExposure: ExposureReader = (obj) => ({ opaque: ciliumExposure(false, obj) });
 
 const ANY_EVERYWHERE: OpaqueReach = { effectOn: () => ({ ingress: 'any', egress: 'any' }) };
 

@@ -3,7 +3,14 @@
 // from these rows or are held to them by a test. Adding a source is a reader file in this folder plus one row.
 import { calicoGlobalReach, calicoNamespacedReach } from './calico.ts';
 import { ciliumClusterwideReach, ciliumNamespacedReach } from './cilium.ts';
-import { EXPOSURE_READERS, type SourceExposure } from './exposure.ts';
+import {
+  calicoExposureReader,
+  ciliumClusterwideExposure,
+  ciliumNamespacedExposure,
+  type ExposureReader,
+  type SourceExposure,
+  tierExposure,
+} from './exposure.ts';
 import { networkPolicyApiReach } from './network-policy-api.ts';
 import type { PolicyReach } from './reach.ts';
 
@@ -22,6 +29,8 @@ interface PolicySourceRow {
   namespaced: boolean;
   /** What one object protects; NetworkPolicies are read by the core itself (facts.ts, verdict.ts). */
   read?: (obj: unknown) => PolicyReach | undefined;
+  /** What one object does to reachability (core/reachability.ts); with `read`, every source but NetworkPolicy. */
+  exposure?: ExposureReader;
   /** Where its semantics are documented upstream. */
   reference: string;
 }
@@ -46,6 +55,7 @@ export const POLICY_SOURCES = [
     manifestGroups: ['policy.networking.k8s.io'],
     namespaced: false,
     read: networkPolicyApiReach,
+    exposure: tierExposure,
     reference: 'https://network-policy-api.sigs.k8s.io/reference/spec/',
   },
   {
@@ -57,6 +67,7 @@ export const POLICY_SOURCES = [
     manifestGroups: ['policy.networking.k8s.io'],
     namespaced: false,
     read: networkPolicyApiReach,
+    exposure: tierExposure,
     reference: 'https://network-policy-api.sigs.k8s.io/reference/spec/',
   },
   {
@@ -68,6 +79,7 @@ export const POLICY_SOURCES = [
     manifestGroups: ['policy.networking.k8s.io'],
     namespaced: false,
     read: networkPolicyApiReach,
+    exposure: tierExposure,
     reference: 'https://network-policy-api.sigs.k8s.io/reference/spec/',
   },
   {
@@ -79,6 +91,7 @@ export const POLICY_SOURCES = [
     manifestGroups: ['crd.projectcalico.org', 'projectcalico.org'],
     namespaced: false,
     read: calicoGlobalReach,
+    exposure: calicoExposureReader,
     reference: 'https://docs.tigera.io/calico/latest/reference/resources/globalnetworkpolicy',
   },
   {
@@ -90,6 +103,7 @@ export const POLICY_SOURCES = [
     manifestGroups: ['crd.projectcalico.org', 'projectcalico.org'],
     namespaced: true,
     read: calicoNamespacedReach,
+    exposure: calicoExposureReader,
     reference: 'https://docs.tigera.io/calico/latest/reference/resources/networkpolicy',
   },
   {
@@ -101,6 +115,7 @@ export const POLICY_SOURCES = [
     manifestGroups: ['cilium.io'],
     namespaced: true,
     read: ciliumNamespacedReach,
+    exposure: ciliumNamespacedExposure,
     reference: 'https://docs.cilium.io/en/stable/security/policy/',
   },
   {
@@ -112,6 +127,7 @@ export const POLICY_SOURCES = [
     manifestGroups: ['cilium.io'],
     namespaced: false,
     read: ciliumClusterwideReach,
+    exposure: ciliumClusterwideExposure,
     reference: 'https://docs.cilium.io/en/stable/security/policy/',
   },
 ] as const satisfies readonly PolicySourceRow[];
@@ -148,8 +164,9 @@ export interface SourcePolicyFacts extends PolicyReach {
 
 /** Facts from an object of the source's kind; undefined when it has no name. */
 export function sourcePolicyFacts(source: ExtraSource, obj: unknown): SourcePolicyFacts | undefined {
-  const reach = policySource(source).read(obj);
-  return reach ? { source, ...reach, exposure: EXPOSURE_READERS[source](obj, reach) } : undefined;
+  const row = policySource(source);
+  const reach = row.read(obj);
+  return reach ? { source, ...reach, exposure: row.exposure(obj, reach, row.kind) } : undefined;
 }
 
 /** The source a manifest's kind belongs to, by API group and kind (the version is ignored), if any. */
