@@ -65,18 +65,35 @@ function timestampSeconds(value: unknown): number {
   return Number.NaN;
 }
 
+/** The empty selector (everything), shared: most podSelectors are empty, and facts are never changed. */
+const EMPTY_SELECTOR: LabelSelector = Object.freeze({
+  matchLabels: Object.freeze({}),
+  matchExpressions: Object.freeze([]) as unknown as LabelSelector['matchExpressions'],
+});
+
+/**
+ * A selector as the API object spells it. An expression that cannot be read (not an object, no key or operator)
+ * is kept as one with an unreadable operator rather than dropped: dropping it would widen the selector, while an
+ * unknown operator makes every match 'unknown' (label-selector.ts) and is named by selectorProblem().
+ */
 export function labelSelectorFrom(value: unknown): LabelSelector {
-  const selector: LabelSelector = { matchLabels: {}, matchExpressions: [] };
-  if (!isObject(value)) return selector;
-  selector.matchLabels = stringMap(value.matchLabels);
+  if (!isObject(value)) return EMPTY_SELECTOR;
+  const matchLabels = stringMap(value.matchLabels);
+  const matchExpressions: LabelSelector['matchExpressions'] = [];
   if (Array.isArray(value.matchExpressions)) {
     for (const expr of value.matchExpressions) {
-      if (!isObject(expr) || typeof expr.key !== 'string' || typeof expr.operator !== 'string') continue;
+      if (!isObject(expr) || typeof expr.key !== 'string' || typeof expr.operator !== 'string') {
+        const key = isObject(expr) && typeof expr.key === 'string' ? expr.key : '';
+        matchExpressions.push({ key, operator: '(unreadable expression)', values: [] });
+        continue;
+      }
       const values = Array.isArray(expr.values) ? expr.values.filter((v) => typeof v === 'string') : [];
-      selector.matchExpressions.push({ key: expr.key, operator: expr.operator, values });
+      matchExpressions.push({ key: expr.key, operator: expr.operator, values });
     }
   }
-  return selector;
+  return matchExpressions.length === 0 && Object.keys(matchLabels).length === 0
+    ? EMPTY_SELECTOR
+    : { matchLabels, matchExpressions };
 }
 
 export function isEmptySelector(selector: LabelSelector): boolean {

@@ -8,6 +8,7 @@ import {
   type LabelLookup,
   lookupIn,
   matchSelector,
+  selectorProblem,
   type Tri,
   UNKNOWN_LABEL,
 } from '../../src/core/label-selector.ts';
@@ -19,6 +20,22 @@ const partial: LabelLookup = (key) => (key === 'app' ? UNKNOWN_LABEL : lookupIn(
 describe('label selectors (matchLabels, matchExpressions)', () => {
   const cases: { title: string; selector: unknown; want: Tri; lookup?: LabelLookup }[] = [
     { title: 'empty selector selects everything', selector: {}, want: true },
+    // An expression that cannot be read must not be dropped: the selector without it would select more.
+    {
+      title: 'an expression without an operator makes the match unknown, not wider',
+      selector: { matchLabels: { environment: 'production' }, matchExpressions: [{ key: 'tier' }] },
+      want: 'unknown',
+    },
+    {
+      title: 'an expression that is not an object makes the match unknown',
+      selector: { matchExpressions: ['tier in (frontend)'] },
+      want: 'unknown',
+    },
+    {
+      title: 'but a known false term still decides the AND',
+      selector: { matchLabels: { environment: 'qa' }, matchExpressions: [{ key: 'tier' }] },
+      want: false,
+    },
     { title: 'matchLabels equal', selector: { matchLabels: { environment: 'production' } }, want: true },
     { title: 'matchLabels differ', selector: { matchLabels: { environment: 'qa' } }, want: false },
     { title: 'matchLabels missing key', selector: { matchLabels: { owner: 'x' } }, want: false },
@@ -83,6 +100,12 @@ describe('label selectors (matchLabels, matchExpressions)', () => {
       expect(matchSelector(labelSelectorFrom(c.selector), c.lookup ?? lookupIn(labels))).to.equal(c.want);
     });
   }
+  it('names an unreadable expression as the problem of its selector', () => {
+    const problem = selectorProblem(
+      labelSelectorFrom({ matchExpressions: [{ key: 'tier', values: ['a'] }] }),
+    );
+    expect(problem).to.equal('unknown operator "(unreadable expression)"');
+  });
 });
 
 describe('Calico selectors', () => {
