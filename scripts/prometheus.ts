@@ -186,6 +186,8 @@ export interface PrometheusOptions {
   targetGroups?: { targets: string[]; labels: Record<string, string> }[];
   /** Rules files' contents (YAML text), written into the temporary directory. */
   rules?: string[];
+  /** global.external_labels: how a cluster's own Prometheus names its cluster (its series carry no such label). */
+  externalLabels?: Record<string, string>;
   /** host:port of an Alertmanager to send alerts to. */
   alertmanager?: string;
   scrapeInterval?: string;
@@ -226,6 +228,7 @@ export class Prometheus extends ServerProcess {
         scrape_interval: opts.scrapeInterval ?? '1s',
         scrape_timeout: '1s',
         evaluation_interval: opts.evaluationInterval ?? '1s',
+        ...(opts.externalLabels ? { external_labels: opts.externalLabels } : {}),
       },
       rule_files: ruleFiles,
       ...(opts.alertmanager
