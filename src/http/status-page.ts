@@ -2,6 +2,8 @@
 // (plain links and a GET form), so it needs no script at all and runs under a CSP that allows none. Every value
 // from the cluster is escaped: namespace names and annotation values are hostile input. Each row links to the
 // namespace's own page (namespace-page.ts).
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import type express from 'express';
 import { isUnknown, ROW_VERDICTS, type RowVerdict } from '../core/namespace-row.ts';
 import { WIDEST_FIRST } from '../core/reachability.ts';
@@ -268,6 +270,21 @@ ${shown.length > 0 ? shown.map(row).join('\n') : `<tr class="empty"><td colspan=
 `;
 }
 
+const gzipAsync = promisify(gzip);
+
+/**
+ * The page and its JSON grow with the cluster (megabytes at 10,000 namespaces): gzipped for a client that asks, off
+ * the event loop (zlib's thread pool); small bodies as they are. Never cached: they are the cluster as it is now.
+ */
+async function sendPage(req: express.Request, res: express.Response, body: string): Promise<void> {
+  res.set('Cache-Control', 'no-store').set('Vary', 'Accept-Encoding');
+  if (body.length < 1024 || req.acceptsEncodings('gzip', 'identity') !== 'gzip') {
+    res.send(body);
+    return;
+  }
+  res.set('Content-Encoding', 'gzip').send(await gzipAsync(body));
+}
+
 export function mountStatusPage(
   app: express.Express,
   source: StatusView,
@@ -278,23 +295,17 @@ export function mountStatusPage(
     const page = renderStatusPage(report(), parseStatusQuery(req.query as Record<string, unknown>), {
       telemetryPath: options.telemetryPath,
     });
-    res.set('Cache-Control', 'no-store').type('html').send(page);
+    return sendPage(req, res.type('html'), page);
   });
   app.get('/namespaces/:name', (req, res) => {
     const r = report();
     const ns = r.namespaces.find((n) => n.name === req.params.name);
-    res
-      .status(ns ? 200 : 404)
-      .set('Cache-Control', 'no-store')
-      .type('html')
-      .send(renderNamespacePage(r, ns, req.params.name, { telemetryPath: options.telemetryPath }));
+    const page = renderNamespacePage(r, ns, req.params.name, { telemetryPath: options.telemetryPath });
+    return sendPage(req, res.status(ns ? 200 : 404).type('html'), page);
   });
-  app.get('/api/v1/namespaces', (_req, res) => {
-    res
-      .set('Cache-Control', 'no-store')
-      .type('application/json')
-      .send(`${JSON.stringify(report(), null, 2)}\n`);
-  });
+  app.get('/api/v1/namespaces', (req, res) =>
+    sendPage(req, res.type('application/json'), `${JSON.stringify(report(), null, 2)}\n`),
+  );
   app.get('/static/status.css', (_req, res) => {
     res.set('Cache-Control', 'public, max-age=300').type('text/css').send(STATUS_CSS);
   });
