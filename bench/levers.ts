@@ -6,6 +6,7 @@
 // - the young generation and other Node flags: the compiled exporter at L with each, RSS as found and CPU per scrape;
 // - client-node's module graph: RSS and heap after importing it each way there is (child processes).
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -56,18 +57,23 @@ interface Exposition {
 
 async function exposition(dist: string): Promise<Exposition> {
   const load = (file: string) => import(pathToFileURL(path.join(dist, 'exposition', file)).href);
+  // The exemption and scope families: families/index.ts's contextFamilies since the layout change (issue 13),
+  // families/namespace-context.js before it (the reference revision).
+  const layout = existsSync(path.join(dist, 'exposition', 'families', 'index.js'))
+    ? { file: 'families/index.js', name: 'contextFamilies' }
+    : { file: 'families/namespace-context.js', name: 'namespaceContextFamilies' };
   const [store, body, ns, protection, context] = await Promise.all([
     load('rendered-store.js'),
     load('encoded-body.js'),
     load('families/namespace.js'),
     load('families/protection.js'),
-    load('families/namespace-context.js'),
+    load(layout.file),
   ]);
   return {
     RenderedStore: store.RenderedStore,
     gzipBody: body.gzipBody,
     identityBody: body.identityBody,
-    families: [ns.namespaceFamilies, protection.protectionFamilies, context.namespaceContextFamilies],
+    families: [ns.namespaceFamilies, protection.protectionFamilies, context[layout.name]],
   };
 }
 
