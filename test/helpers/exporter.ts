@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SimulatedCluster } from '@netpol-exporter/kube-sim';
 import type { Logger } from 'pino';
+import { waitFor } from '../../scripts/prometheus.ts';
 import { EXPORTER_PERMISSIONS } from '../../src/cli/demo.ts';
 import { parseFlags, serveFlags } from '../../src/cli/flags.ts';
 import { loadKubeConfig } from '../../src/cli/kubeconfig.ts';
@@ -133,6 +134,28 @@ export function spawnExporter(
     output += d;
   });
   return Object.assign(child, { output: () => output });
+}
+
+/** The host:port a spawned exporter logs (`url=http://...`) once it listens. Starting on a busy core can be slow. */
+export function listeningAddress(
+  exporter: ChildProcess & { output: () => string },
+  timeoutMs = 60_000,
+): Promise<string> {
+  return waitFor(
+    'the exporter to log its URL',
+    async () => {
+      if (exporter.exitCode !== null) throw new Error(`exporter exited: ${exporter.output()}`);
+      return /url=http:\/\/(127\.0\.0\.1:\d+)/.exec(exporter.output())?.[1];
+    },
+    timeoutMs,
+  );
+}
+
+/** Kills a spawned exporter that is still running (a test's `after`), and waits until it is gone. */
+export async function killSpawned(exporter: ChildProcess | undefined): Promise<void> {
+  if (exporter?.pid === undefined || exporter.exitCode !== null || exporter.signalCode !== null) return;
+  process.kill(exporter.pid, 'SIGKILL');
+  await exitOf(exporter);
 }
 
 export function exitOf(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {

@@ -9,7 +9,7 @@ import { SimulatedCluster } from '@netpol-exporter/kube-sim';
 import { expect } from 'chai';
 import { rulesPath } from '../../deploy/rules/generate.ts';
 import { EXPORTER_PERMISSIONS } from '../../src/cli/demo.ts';
-import { exitOf, spawnExporter } from '../helpers/exporter.ts';
+import { killSpawned, listeningAddress, spawnExporter } from '../helpers/exporter.ts';
 import { Prometheus, type PrometheusAlert, waitFor, withAlertFor } from '../helpers/prometheus.ts';
 
 const CLUSTER = 'eu-west-1';
@@ -29,14 +29,7 @@ describe('one Prometheus per cluster: the cluster named by external_labels', fun
     const kubeconfig = join(dir, 'kubeconfig');
     await sim.writeKubeconfig(kubeconfig, { token: 'exporter' });
     exporter = spawnExporter(['--web.listen-address=127.0.0.1:0'], { KUBECONFIG: kubeconfig });
-    const address = await waitFor(
-      'the exporter to log its URL',
-      async () => {
-        if (exporter.exitCode !== null) throw new Error(`exporter exited: ${exporter.output()}`);
-        return /url=http:\/\/(127\.0\.0\.1:\d+)/.exec(exporter.output())?.[1];
-      },
-      60_000,
-    );
+    const address = await listeningAddress(exporter);
     prometheus = await Prometheus.start({
       job: 'netpol-exporter',
       targets: [address],
@@ -47,10 +40,7 @@ describe('one Prometheus per cluster: the cluster named by external_labels', fun
 
   after(async () => {
     await prometheus?.stop();
-    if (exporter?.pid !== undefined && exporter.exitCode === null && exporter.signalCode === null) {
-      process.kill(exporter.pid, 'SIGKILL');
-      await exitOf(exporter);
-    }
+    await killSpawned(exporter);
     await sim?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
   });

@@ -12,7 +12,7 @@ import { rulesPath } from '../../deploy/rules/generate.ts';
 import { expandVariables } from '../../grafana/variables.ts';
 import { EXPORTER_PERMISSIONS, POD_ISOLATION_PERMISSIONS } from '../../src/cli/demo.ts';
 import { demoCluster, demoPods } from '../../src/cli/demo-cluster.ts';
-import { exitOf, spawnExporter } from '../helpers/exporter.ts';
+import { exitOf, killSpawned, listeningAddress, spawnExporter } from '../helpers/exporter.ts';
 import {
   dashboardQueryResults,
   Prometheus,
@@ -150,14 +150,7 @@ describe('fleet: two clusters, two exporters, one Prometheus', function () {
         KUBECONFIG: kubeconfig,
       });
       exporters.set(cluster, exporter);
-      const address = await waitFor(
-        `the ${cluster} exporter to log its URL`,
-        async () => {
-          if (exporter.exitCode !== null) throw new Error(`exporter exited: ${exporter.output()}`);
-          return /url=http:\/\/(127\.0\.0\.1:\d+)/.exec(exporter.output())?.[1];
-        },
-        60_000,
-      );
+      const address = await listeningAddress(exporter);
       addresses.set(cluster, address);
       await waitFor(`the ${cluster} exporter ready`, async () =>
         (await fetch(`http://${address}/readyz`)).ok ? true : undefined,
@@ -184,11 +177,7 @@ describe('fleet: two clusters, two exporters, one Prometheus', function () {
 
   after(async () => {
     await prometheus?.stop();
-    for (const exporter of exporters.values())
-      if (exporter.pid !== undefined && exporter.exitCode === null && exporter.signalCode === null) {
-        process.kill(exporter.pid, 'SIGKILL');
-        await exitOf(exporter);
-      }
+    for (const exporter of exporters.values()) await killSpawned(exporter);
     for (const sim of sims.values()) await sim.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
   });

@@ -11,7 +11,7 @@ import { expect } from 'chai';
 import { rulesPath } from '../../deploy/rules/generate.ts';
 import { EXPORTER_PERMISSIONS } from '../../src/cli/demo.ts';
 import { demoCluster } from '../../src/cli/demo-cluster.ts';
-import { exitOf, spawnExporter } from '../helpers/exporter.ts';
+import { exitOf, killSpawned, listeningAddress, spawnExporter } from '../helpers/exporter.ts';
 import {
   Alertmanager,
   dashboardQueryResults,
@@ -201,14 +201,7 @@ describe('pipeline: simulator -> exporter -> Prometheus -> Alertmanager', functi
     exporter = spawnExporter(['--web.listen-address=127.0.0.1:0', '--pod-isolation'], {
       KUBECONFIG: kubeconfig,
     });
-    const url = await waitFor(
-      'the exporter to log its URL',
-      async () => {
-        if (exporter.exitCode !== null) throw new Error(`exporter exited: ${exporter.output()}`);
-        return /url=http:\/\/(127\.0\.0\.1:\d+)/.exec(exporter.output())?.[1];
-      },
-      20_000,
-    );
+    const url = await listeningAddress(exporter);
     exporterAddress = url;
     await waitFor('the exporter ready', async () =>
       (await fetch(`http://${url}/readyz`)).ok ? true : undefined,
@@ -241,10 +234,7 @@ describe('pipeline: simulator -> exporter -> Prometheus -> Alertmanager', functi
   after(async () => {
     // Prometheus stops sending before Alertmanager and the receiver go; the exporter and simulator last.
     for (const s of started.reverse()) await s.stop();
-    if (exporter?.pid !== undefined && exporter.exitCode === null && exporter.signalCode === null) {
-      process.kill(exporter.pid, 'SIGKILL');
-      await exitOf(exporter);
-    }
+    await killSpawned(exporter);
     await sim?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
