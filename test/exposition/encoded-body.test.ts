@@ -135,8 +135,9 @@ describe('encoded body', () => {
     for (const piece of kept) await piece.deflated();
     gc();
     const grown = process.memoryUsage().arrayBuffers - before;
-    // 2,000 pieces of about 20 bytes deflated: pinning zlib's buffers would be 32 MB.
-    expect(grown).to.be.lessThan(2 * 1024 * 1024);
+    // 2,000 pieces of about 20 bytes deflated: about 100 KB at their own size, 32 MB pinning zlib's buffers. The
+    // bound leaves room for buffers the rest of the process allocates meanwhile (2.2 MB seen on a loaded machine).
+    expect(grown).to.be.lessThan(8 * 1024 * 1024);
     expect(kept).to.have.length(2000);
   });
 
