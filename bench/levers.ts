@@ -3,7 +3,8 @@
 // - exposition (in this process, at L: 10,000 namespaces through the exporter's three rendered stores), the
 //   earlier revision's modules against this tree's: memory held by text and deflate pieces, chunks and CPU per
 //   scrape (CRC over the body, writev of thousands of chunks), and the process metrics against prom-client's;
-// - the young generation and other Node flags: the compiled exporter at L with each, RSS as found and CPU per scrape;
+// - the young generation and other Node flags, bundling, glibc's malloc settings, and the earlier revision: the
+//   whole exporter at L with each, RSS as found and CPU per scrape;
 // - client-node's module graph: RSS and heap after importing it each way there is (child processes).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -26,10 +27,11 @@ import { namespaceFacts, policyFacts } from '../src/core/facts.ts';
 import { NamespaceContextRules } from '../src/core/namespace-context.ts';
 import { EMPTY_SCOPE } from '../src/core/namespace-scope.ts';
 import { ProcessMetrics } from '../src/exposition/process-metrics.ts';
-import { cpuSeconds, peakRssBytes, rssBytes, startChild } from './process.ts';
+import { cpuSeconds, machine, peakRssBytes, rssBytes, startChild } from './process.ts';
 import { production } from './production-flags.ts';
 import { buildReference, buildThisTree, REFERENCE_REVISION } from './reference.ts';
 import { percentile, ScrapeClient } from './scrape.ts';
+import { loadAvg } from './table.ts';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -57,8 +59,8 @@ interface Exposition {
 
 async function exposition(dist: string): Promise<Exposition> {
   const load = (file: string) => import(pathToFileURL(path.join(dist, 'exposition', file)).href);
-  // The exemption and scope families: families/index.ts's contextFamilies since the layout change (issue 13),
-  // families/namespace-context.js before it (the reference revision).
+  // The exemption and scope families: families/index.ts's contextFamilies since the layout moved them there,
+  // families/namespace-context.js before (the reference revision).
   const layout = existsSync(path.join(dist, 'exposition', 'families', 'index.js'))
     ? { file: 'families/index.js', name: 'contextFamilies' }
     : { file: 'families/namespace-context.js', name: 'namespaceContextFamilies' };
@@ -466,12 +468,7 @@ export async function runLevers(argv: string[], root: string): Promise<void> {
   const report = {
     command: `npm run bench -- ${argv.join(' ')}`,
     startedAt: new Date().toISOString(),
-    machine: {
-      cpus: os.cpus().length,
-      node: process.version,
-      loadAverageAtStart,
-      loadAverageAtEnd: os.loadavg(),
-    },
+    machine: machine(loadAverageAtStart),
     nodeFlags,
     exposition: [expositionBefore, expositionAfter],
     processMetrics,
@@ -483,10 +480,7 @@ export async function runLevers(argv: string[], root: string): Promise<void> {
   const row = (label: string, before: string, after: string) =>
     `  ${label.padEnd(58)} ${before.padStart(14)} ${after.padStart(14)}`;
   const lines = [
-    `Levers, one run: ${os.cpus().length} CPUs, Node ${process.version}, load average ${loadAverageAtStart.map((l) => l.toFixed(2)).join(' ')} at start, ${os
-      .loadavg()
-      .map((l) => l.toFixed(2))
-      .join(' ')} at end`,
+    `Levers, one run: ${report.machine.cpus} CPUs, Node ${report.machine.node}, load average ${loadAvg(report.machine.loadAverageAtStart)} at start, ${loadAvg(report.machine.loadAverageAtEnd)} at end`,
     '',
     `Exposition at L (10,000 namespaces, the exporter's three rendered stores, ${a.pieces} pieces, ${f(a.textMb)} MB of text):`,
     row('', b.revision, a.revision),

@@ -5,7 +5,25 @@
 // figure, taken last.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface Machine {
+  cpus: number;
+  node: string;
+  loadAverageAtStart: number[];
+  loadAverageAtEnd: number[];
+}
+
+/** The machine a run measured on, with its load average at the run's start and now: the figures move with it. */
+export function machine(loadAverageAtStart: number[]): Machine {
+  return {
+    cpus: os.cpus().length,
+    node: process.version,
+    loadAverageAtStart,
+    loadAverageAtEnd: os.loadavg(),
+  };
+}
 
 export interface Child {
   proc: ChildProcess;

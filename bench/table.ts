@@ -3,6 +3,7 @@
 // missed with its figure, and the Deployment's memory request and limit derived from the figures.
 import type { ExposureResult } from './exposure.ts';
 import { formatLoad, type LoadReport } from './load.ts';
+import type { Machine } from './process.ts';
 
 export interface ImplResult {
   implementation: string;
@@ -69,7 +70,7 @@ export interface Report {
   command: string;
   startedAt: string;
   durationSeconds: number;
-  machine: { cpus: number; node: string; loadAverageAtStart: number[]; loadAverageAtEnd: number[] };
+  machine: Machine;
   nodeFlags: string[];
   env: Record<string, string>;
   deployment: { request?: string; limit?: string };
@@ -83,7 +84,7 @@ export interface Report {
 
 const f = (n: number | undefined, digits = 1) =>
   n === undefined || Number.isNaN(n) ? '-' : n.toFixed(digits);
-const loadAvg = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
+export const loadAvg = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
 
 function grid(rows: string[][]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
