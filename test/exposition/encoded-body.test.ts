@@ -93,22 +93,9 @@ describe('encoded body', () => {
   });
 
   it('keeps insertion order across buckets, deletions and re-additions', () => {
-    const store = new RenderedStore<number>([
-      {
-        name: 'a',
-        help: 'h.',
-        type: 'gauge',
-        labels: ['k'],
-        samples: (v) => [{ labels: [['k', String(v)]], value: v }],
-      },
-      {
-        name: 'b',
-        help: 'h.',
-        type: 'gauge',
-        labels: ['k'],
-        samples: (v) => [{ labels: [['k', String(v)]], value: v }],
-      },
-    ]);
+    // Both families with a sample per subject, so each lists every key in order.
+    const a = numbered[0] as Family<number>;
+    const store = new RenderedStore<number>([a, { ...a, name: 'b' }]);
     const order: number[] = [];
     for (let i = 0; i < 600; i++) {
       store.set(`k${i}`, i);

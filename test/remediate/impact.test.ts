@@ -4,14 +4,8 @@ import { expect } from 'chai';
 import { type PolicyFacts, policyFacts } from '../../src/core/facts.ts';
 import { type AffectedWorkload, remediationImpact } from '../../src/remediate/impact.ts';
 import { type RemediationOptions, remediationPolicies } from '../../src/remediate/policies.ts';
+import { remediationOptions } from '../helpers/remediation.ts';
 
-const options = (extra: Partial<RemediationOptions> = {}): RemediationOptions => ({
-  mode: 'deny-all',
-  allowDns: true,
-  dnsNamespaces: ['kube-system'],
-  dnsPodLabels: { 'k8s-app': 'kube-dns' },
-  ...extra,
-});
 const workload = (name: string, labels: Record<string, string>): AffectedWorkload => ({
   kind: 'Deployment',
   name,
@@ -29,13 +23,15 @@ describe('remediation impact', () => {
   const db = workload('db', { app: 'db' });
 
   it('a default deny takes all ingress and all egress but DNS from a pod nothing isolates today', () => {
-    expect(loses([], 'shop', options(), [web])).to.deep.equal({
+    expect(loses([], 'shop', remediationOptions(), [web])).to.deep.equal({
       web: {
         ingress: 'all ingress',
         egress: 'all egress except to pods k8s-app=kube-dns in kube-system on UDP/TCP 53',
       },
     });
-    expect(loses([], 'shop', options({ allowDns: false }), [web]).web?.egress).to.equal('all egress');
+    expect(loses([], 'shop', remediationOptions({ allowDns: false }), [web]).web?.egress).to.equal(
+      'all egress',
+    );
   });
 
   it('takes nothing for a direction a policy already isolates the pod for: its allows still hold', () => {
@@ -44,7 +40,7 @@ describe('remediation impact', () => {
       spec: { podSelector: { matchLabels: { app: 'db' } }, ingress: [{ from: [{ podSelector: {} }] }] },
     });
     if (!dbIngress) throw new Error('no facts');
-    const result = loses([dbIngress], 'shop', options(), [web, db]);
+    const result = loses([dbIngress], 'shop', remediationOptions(), [web, db]);
     expect(result.db).to.deep.equal({
       ingress: undefined,
       egress: 'all egress except to pods k8s-app=kube-dns in kube-system on UDP/TCP 53',
@@ -53,7 +49,7 @@ describe('remediation impact', () => {
   });
 
   it("same-namespace keeps the namespace's own traffic", () => {
-    expect(loses([], 'shop', options({ mode: 'same-namespace' }), [web])).to.deep.equal({
+    expect(loses([], 'shop', remediationOptions({ mode: 'same-namespace' }), [web])).to.deep.equal({
       web: {
         ingress: 'all ingress except from its own namespace',
         egress:
@@ -65,7 +61,7 @@ describe('remediation impact', () => {
   it('in the DNS namespace, the DNS pods keep DNS ingress from everywhere and all their egress', () => {
     const dns = workload('coredns', { 'k8s-app': 'kube-dns' });
     const other = workload('metrics-server', { 'k8s-app': 'metrics-server' });
-    expect(loses([], 'kube-system', options(), [dns, other])).to.deep.equal({
+    expect(loses([], 'kube-system', remediationOptions(), [dns, other])).to.deep.equal({
       coredns: { ingress: 'all ingress except from every namespace on UDP/TCP 53', egress: undefined },
       'metrics-server': {
         ingress: 'all ingress',

@@ -6,21 +6,15 @@ import { policyFacts } from '../../src/core/facts.ts';
 import { isolates } from '../../src/core/pod-isolation.ts';
 import { isDefaultDeny } from '../../src/core/verdict.ts';
 import { type RemediationOptions, remediationPolicies } from '../../src/remediate/policies.ts';
+import { remediationOptions } from '../helpers/remediation.ts';
 
-const options = (extra: Partial<RemediationOptions> = {}): RemediationOptions => ({
-  mode: 'deny-all',
-  allowDns: true,
-  dnsNamespaces: ['kube-system'],
-  dnsPodLabels: { 'k8s-app': 'kube-dns' },
-  ...extra,
-});
 const names = (ns: string, o: RemediationOptions) => remediationPolicies(ns, o).map((p) => p.metadata.name);
 
 describe('remediation policies', () => {
   it('are valid NetworkPolicies in every mode, in a DNS namespace or not', () => {
     for (const mode of ['deny-all', 'same-namespace'] as const)
       for (const ns of ['shop', 'kube-system'])
-        for (const p of remediationPolicies(ns, options({ mode })))
+        for (const p of remediationPolicies(ns, remediationOptions({ mode })))
           expect(
             () => new NetworkPolicy(p as never).validate(),
             `${mode} ${ns} ${p.metadata.name}`,
@@ -28,14 +22,14 @@ describe('remediation policies', () => {
   });
 
   it('deny-all: a default deny both ways and the DNS egress allow', () => {
-    expect(names('shop', options())).to.deep.equal(['default-deny-all', 'allow-dns-egress']);
-    const deny = policyFacts(remediationPolicies('shop', options())[0]);
+    expect(names('shop', remediationOptions())).to.deep.equal(['default-deny-all', 'allow-dns-egress']);
+    const deny = policyFacts(remediationPolicies('shop', remediationOptions())[0]);
     expect(deny && isDefaultDeny(deny, 'ingress') && isDefaultDeny(deny, 'egress')).to.equal(true);
-    expect(names('shop', options({ allowDns: false }))).to.deep.equal(['default-deny-all']);
+    expect(names('shop', remediationOptions({ allowDns: false }))).to.deep.equal(['default-deny-all']);
   });
 
   it('same-namespace: every pod isolated both ways, allowed only its own namespace (no default deny yet)', () => {
-    const [same] = remediationPolicies('shop', options({ mode: 'same-namespace' }));
+    const [same] = remediationPolicies('shop', remediationOptions({ mode: 'same-namespace' }));
     expect(same?.metadata.name).to.equal('allow-same-namespace');
     expect(same?.spec).to.deep.equal({
       podSelector: {},
@@ -51,7 +45,11 @@ describe('remediation policies', () => {
   });
 
   it('in the namespace that serves DNS: DNS ingress from every namespace and the DNS pods egress, even without --allow-dns', () => {
-    for (const o of [options(), options({ allowDns: false }), options({ mode: 'same-namespace' })]) {
+    for (const o of [
+      remediationOptions(),
+      remediationOptions({ allowDns: false }),
+      remediationOptions({ mode: 'same-namespace' }),
+    ]) {
       const policies = remediationPolicies('kube-system', o);
       const ingress = policies.find((p) => p.metadata.name === 'allow-dns-ingress');
       expect(ingress?.spec).to.deep.equal({
@@ -75,11 +73,11 @@ describe('remediation policies', () => {
       });
     }
     // Where the DNS runs is configuration: the namespace that serves it, not kube-system by name.
-    expect(names('kube-system', options({ dnsNamespaces: ['dns'] }))).to.deep.equal([
+    expect(names('kube-system', remediationOptions({ dnsNamespaces: ['dns'] }))).to.deep.equal([
       'default-deny-all',
       'allow-dns-egress',
     ]);
-    const egress = remediationPolicies('shop', options({ dnsNamespaces: ['dns', 'node-dns'] }))[1];
+    const egress = remediationPolicies('shop', remediationOptions({ dnsNamespaces: ['dns', 'node-dns'] }))[1];
     expect((egress?.spec.egress as { to: unknown[] }[] | undefined)?.[0]?.to).to.have.length(2);
   });
 });
