@@ -42,7 +42,7 @@ COPY scripts/bundle.ts ./scripts/
 # Builds the simulated API server package first (packages/kube-sim/dist, for `demo` and `simulate`), then dist/,
 # then bundle/cli/ from dist/ (esbuild, one module per command path, dependencies inside).
 RUN npm run build && npm run bundle
-# Last, so a new commit reuses every layer above. src/version.ts reads REVISION beside package.json.
+# Last, so a new commit reuses every layer above. src/support/build-info.ts reads REVISION beside package.json.
 ARG REVISION
 RUN printf '%s\n' "$REVISION" > REVISION
 
@@ -83,9 +83,10 @@ EXPOSE 10111
 # default command, so `docker run IMAGE` serves and `docker run IMAGE --help` prints the flags.
 # No HEALTHCHECK: there is no shell or curl here, and Kubernetes uses its own probes (/healthz, /readyz).
 # A small young generation: V8 sizes it from the machine's memory (up to 128 MB of semi-spaces on a large node), and
-# the exporter's allocation is light; 4 MB semi-spaces cut RSS by about a third at no measurable scrape cost.
+# the exporter's allocation is light; 4 MB semi-spaces cut RSS by about a quarter at no measurable scrape cost.
 # --memory-saver-mode: V8 grows the old generation in smaller steps (heap committed close to heap used) for a few
-# more major GCs; the exporter allocates little between changes. Both measured by npm run bench -- --levers.
+# more major GCs; the exporter allocates little between changes. With it, the semi-space size no longer moves the
+# steady RSS; it stays for runs without the saver mode. Both measured by npm run bench -- --levers.
 # deploy/base's NODE_OPTIONS repeats the semi-space size (Node refuses --memory-saver-mode there); the bench runs with
 # both and checks that they agree.
 ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=4", "--memory-saver-mode", "/app/dist/cli/main.js"]
