@@ -2,7 +2,7 @@
 // manifests path can tell what each NetworkPolicy selects: a policy that selects none of a namespace's pods is
 // dangling, covered by the letter of CIS 5.3.2 while it isolates nothing. Pure: objects in, label sets out.
 import { isObject, type PolicyFacts } from '../core/facts.ts';
-import { lookupIn, matchSelector } from '../core/label-selector.ts';
+import { lookupIn, matchSelector } from '../core/selectors/label-selector.ts';
 import { DIRECTIONS, type Direction } from '../core/verdict.ts';
 
 export interface Workload {

@@ -3,7 +3,7 @@
 // policyTypes include the direction, and which of its policies select no pod at all (dangling). Only pod labels are
 // kept. A pod or policy event recounts its namespace only.
 import { isObject, objectKey, type PolicyFacts } from './facts.ts';
-import { lookupIn, matchSelector } from './label-selector.ts';
+import { lookupIn, matchSelector } from './selectors/label-selector.ts';
 import { DIRECTIONS, type Direction } from './verdict.ts';
 
 export interface PodFacts {

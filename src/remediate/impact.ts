@@ -2,8 +2,8 @@
 // the traffic it has today and will not have after. Allows are a union, so a new policy can only take traffic from a
 // pod that no policy isolates today for that direction; from such a pod it takes everything its rules do not allow.
 import { labelSelectorFrom, type PolicyFacts, policyFacts } from '../core/facts.ts';
-import { lookupIn, matchSelector } from '../core/label-selector.ts';
 import { isolates } from '../core/pod-isolation.ts';
+import { lookupIn, matchSelector } from '../core/selectors/label-selector.ts';
 import { DIRECTIONS, type Direction } from '../core/verdict.ts';
 import type { NetworkPolicyObject } from './policies.ts';
 

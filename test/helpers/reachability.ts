@@ -1,12 +1,13 @@
 // Reachability from manifests, computed from scratch: the reference the core's golden tests and the incremental
 // state's property tests compare against.
-import { namespaceFacts, policyFacts } from '../../src/core/facts.ts';
+
 import {
   type DirectionReachability,
   listedNamespaces,
   namespaceReachability,
   PEER_CLASSES,
-} from '../../src/core/reachability.ts';
+} from '../../src/core/exposure/reachability.ts';
+import { namespaceFacts, policyFacts } from '../../src/core/facts.ts';
 import { type OpaqueEffect, strongest, type TierPolicy } from '../../src/core/sources/exposure.ts';
 import { type ExtraSource, sourcePolicyFacts } from '../../src/core/sources/index.ts';
 import type { Direction } from '../../src/core/verdict.ts';

@@ -1,7 +1,13 @@
-import { type CalicoExpr, evaluateCalico, parseCalicoSelector } from '../calico-selector.ts';
 import { type NamespaceFacts, objectKey } from '../facts.ts';
-import { andAll, type LabelLookup, lookupIn, namespaceLabels, UNKNOWN_LABEL } from '../label-selector.ts';
-import { type Json, type PolicyReach, specOf } from './reach.ts';
+import { type CalicoExpr, evaluateCalico, parseCalicoSelector } from '../selectors/calico-selector.ts';
+import {
+  andAll,
+  type LabelLookup,
+  lookupIn,
+  namespaceLabels,
+  UNKNOWN_LABEL,
+} from '../selectors/label-selector.ts';
+import { type Json, type PolicyReach, specOf } from './reader.ts';
 
 // Calico, crd.projectcalico.org/v1. https://docs.tigera.io/calico/latest/reference/resources/globalnetworkpolicy
 // and .../networkpolicy. Any Calico policy that selects an endpoint puts it into default deny for the policy's

@@ -7,8 +7,8 @@ import {
   selectorProblem,
   selectorText,
   UNKNOWN_LABEL,
-} from '../label-selector.ts';
-import type { Json, PolicyReach } from './reach.ts';
+} from '../selectors/label-selector.ts';
+import type { Json, PolicyReach } from './reader.ts';
 
 // Cilium, cilium.io/v2. https://docs.cilium.io/en/stable/security/policy/ : a policy has `spec` and/or
 // `specs` (a list of rules). A rule with `endpointSelector` selects pods; one with `nodeSelector` selects nodes

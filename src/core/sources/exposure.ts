@@ -4,10 +4,10 @@
 // direction, whether the policy may narrow or widen what NetworkPolicies allow ('any'), only widen it ('widen', a
 // Cilium rule that does not isolate), or leaves the namespace alone ('none').
 import { isObject, type LabelSelector, labelSelectorFrom } from '../facts.ts';
-import { matchSelector, type Tri } from '../label-selector.ts';
+import { matchSelector, type Tri } from '../selectors/label-selector.ts';
 import type { Direction } from '../verdict.ts';
 import { ciliumEndpointLookup, ciliumRules } from './cilium.ts';
-import type { Json, PolicyReach, Predicate } from './reach.ts';
+import type { Json, PolicyReach, Predicate } from './reader.ts';
 
 export type TierAction = 'allow' | 'deny' | 'pass' | 'unknown';
 

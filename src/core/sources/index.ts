@@ -12,9 +12,9 @@ import {
   tierExposure,
 } from './exposure.ts';
 import { networkPolicyApiReach } from './network-policy-api.ts';
-import type { PolicyReach } from './reach.ts';
+import type { PolicyReach } from './reader.ts';
 
-export type { PolicyReach, Predicate } from './reach.ts';
+export type { PolicyReach, Predicate } from './reader.ts';
 
 interface PolicySourceRow {
   /** The `source` label value. */

@@ -5,8 +5,8 @@ import {
   namespaceLabels,
   selectorProblem,
   selectorText,
-} from '../label-selector.ts';
-import { type Json, NEVER, type PolicyReach, type Predicate, specOf, UNKNOWN } from './reach.ts';
+} from '../selectors/label-selector.ts';
+import { type Json, NEVER, type PolicyReach, type Predicate, specOf, UNKNOWN } from './reader.ts';
 
 // policy.networking.k8s.io: AdminNetworkPolicy, BaselineAdminNetworkPolicy (v1alpha1), ClusterNetworkPolicy
 // (v1alpha2). https://network-policy-api.sigs.k8s.io/reference/spec/ : `subject` is exactly one of

@@ -1,5 +1,10 @@
 // Per-namespace exposure: which classes of peers can reach each namespace, and whether the answer is complete.
-import { isReachable, isUnknown, type NamespaceReachability, PEER_CLASSES } from '../../core/reachability.ts';
+import {
+  isReachable,
+  isUnknown,
+  type NamespaceReachability,
+  PEER_CLASSES,
+} from '../../core/exposure/reachability.ts';
 import { DIRECTIONS } from '../../core/verdict.ts';
 import type { Family } from '../family.ts';
 

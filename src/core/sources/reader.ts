@@ -2,7 +2,7 @@
 // predicate over a namespace's name and labels (true, false or 'unknown'), what it selects in words, and why an
 // answer can be 'unknown'. Shared by every reader in this folder.
 import { isObject, type NamespaceFacts } from '../facts.ts';
-import type { Tri } from '../label-selector.ts';
+import type { Tri } from '../selectors/label-selector.ts';
 
 export type Json = Record<string, unknown>;
 export type Predicate = (ns: Pick<NamespaceFacts, 'name' | 'labels'>) => Tri;

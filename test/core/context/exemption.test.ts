@@ -1,12 +1,12 @@
 import { expect } from 'chai';
-import { boundedText, TRUNCATION_MARKER } from '../../src/core/bounded-text.ts';
+import { boundedText, TRUNCATION_MARKER } from '../../../src/core/context/bounded-text.ts';
 import {
   type ExemptionRules,
   evaluateExemption,
   isExemptionAnnotation,
   nextChangeSeconds,
   parseExemptionTime,
-} from '../../src/core/exemption.ts';
+} from '../../../src/core/context/exemption.ts';
 
 const DAY = 86_400;
 const rules: ExemptionRules = { prefix: 'netpol-exporter.io/', maxDurationSeconds: 365 * DAY };

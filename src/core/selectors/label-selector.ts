@@ -1,7 +1,7 @@
 // Kubernetes label selectors (matchLabels + matchExpressions) evaluated in three-valued logic: true, false, or
 // 'unknown' when the selector uses an operator we do not know, is malformed, or asks about a label whose value we
 // cannot know (a pod label, when only a namespace is being judged). Unknown is reported, never guessed.
-import type { LabelSelector, LabelSelectorRequirement } from './facts.ts';
+import type { LabelSelector, LabelSelectorRequirement } from '../facts.ts';
 
 export type Tri = boolean | 'unknown';
 

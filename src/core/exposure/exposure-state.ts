@@ -4,9 +4,12 @@
 // it is given records those questions, and a label change recomputes just the namespaces whose recorded answer it can
 // move. Which changes can move many (docs/exposure.md, "Cost"): a namespace appearing or vanishing that is the first
 // or second match of a selector many policies use, and a change of a cluster-scoped policy.
-import type { CoverageState } from './coverage-state.ts';
-import { type LabelSelector, type NamespaceFacts, selectorKey } from './facts.ts';
-import { lookupIn, matchSelector, namespaceLabels, type Tri } from './label-selector.ts';
+import type { CoverageState } from '../coverage-state.ts';
+import { type LabelSelector, type NamespaceFacts, selectorKey } from '../facts.ts';
+import { lookupIn, matchSelector, namespaceLabels, type Tri } from '../selectors/label-selector.ts';
+import { type OpaqueEffect, type OpaqueReach, strongest, type TierPolicy } from '../sources/exposure.ts';
+import type { SourcePolicyFacts } from '../sources/index.ts';
+import type { Direction } from '../verdict.ts';
 import {
   type DirectionReachability,
   matchesEveryNamespace,
@@ -16,9 +19,6 @@ import {
   type OtherNamespaces,
   PEER_CLASSES,
 } from './reachability.ts';
-import { type OpaqueEffect, type OpaqueReach, strongest, type TierPolicy } from './sources/exposure.ts';
-import type { SourcePolicyFacts } from './sources/index.ts';
-import type { Direction } from './verdict.ts';
 
 export type ExposureListener = (name: string, reachability: NamespaceReachability | undefined) => void;
 
