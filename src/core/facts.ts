@@ -184,7 +184,7 @@ export function policyFacts(obj: unknown): PolicyFacts | undefined {
 /**
  * What a policy's rules for one direction admit, peers judged by namespace: ports and a peer's podSelector narrow a
  * rule but never remove its peer (reachable on some port, from some pod, is reachable). The slim input of
- * core/reachability.ts: no ports, no CIDRs beyond whether one means "any address".
+ * core/exposure/reachability.ts: no ports, no CIDRs beyond whether one means "any address".
  */
 export interface PeerFacts {
   /** A rule without peers (`from`/`to` missing or empty): every pod of every namespace, and every address. */

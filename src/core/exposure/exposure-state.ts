@@ -5,11 +5,11 @@
 // move. Which changes can move many (docs/exposure.md, "Cost"): a namespace appearing or vanishing that is the first
 // or second match of a selector many policies use, and a change of a cluster-scoped policy.
 import type { CoverageState } from '../coverage-state.ts';
+import type { Direction } from '../direction.ts';
 import { type LabelSelector, type NamespaceFacts, selectorKey } from '../facts.ts';
 import { lookupIn, matchSelector, namespaceLabels, type Tri } from '../selectors/label-selector.ts';
-import { type OpaqueEffect, type OpaqueReach, strongest, type TierPolicy } from '../sources/exposure.ts';
 import type { SourcePolicyFacts } from '../sources/index.ts';
-import type { Direction } from '../verdict.ts';
+import { type OpaqueEffect, type OpaqueReach, strongest, type TierPolicy } from '../sources/reader.ts';
 import {
   type DirectionReachability,
   matchesEveryNamespace,

@@ -5,10 +5,12 @@
 //
 // Answers are three-valued: true, false, or 'unknown' when something that decides them cannot be evaluated. Metrics
 // report only `true` as reachable and flag the rest as unknown: the reported figures are then a lower bound.
+
+import { DIRECTIONS, type Direction } from '../direction.ts';
 import { isEmptySelector, type LabelSelector, NO_PEERS, type PeerFacts, type PolicyFacts } from '../facts.ts';
 import { lookupIn, matchSelector, namespaceLabels, type Tri } from '../selectors/label-selector.ts';
-import type { OpaqueEffect, TierPolicy, TierRule } from '../sources/exposure.ts';
-import { DIRECTIONS, type Direction, isDefaultDeny } from '../verdict.ts';
+import type { OpaqueEffect, TierPolicy, TierRule } from '../sources/reader.ts';
+import { isDefaultDeny } from '../verdict.ts';
 
 export type PeerClass = 'same_namespace' | 'other_namespaces' | 'all_namespaces' | 'ip_blocks' | 'anywhere';
 /** Exposition order. */
