@@ -6,7 +6,7 @@ import { type Inventory, nothingToCheck } from '../audit/inventory.ts';
 import { InputError } from '../audit/manifests.ts';
 import { policySelection } from '../audit/workloads.ts';
 import { ExposureState } from '../core/exposure/exposure-state.ts';
-import { PEER_CLASSES, type PeerClass } from '../core/exposure/reachability.ts';
+import { PEER_CLASSES, type PeerClass } from '../core/exposure/peer-classes.ts';
 import { coverageReport, exposureCheck, rowsFrom } from '../report/coverage-report.ts';
 import { buildInfo } from '../support/build-info.ts';
 import { flag, flagsHelp, parseArgs, parsers, UsageError } from './flags.ts';

@@ -3,7 +3,7 @@
 // dangling policies, its exemption and scope, who can reach it (and whom it can reach), and what to do about it. Server-rendered from the same report as the
 // status page and /api/v1/namespaces, under the same CSP (no script); every value from the cluster is escaped.
 
-import { WIDEST_FIRST } from '../core/exposure/reachability.ts';
+import { WIDEST_FIRST } from '../core/exposure/peer-classes.ts';
 import { isUnknown, type PolicyRef } from '../core/namespace-row.ts';
 import type { CoverageReport, DirectionExposure, ReportNamespace } from '../report/coverage-report.ts';
 import { escapeHtml, flagBadges, pageTitle, resultHeader } from './page-parts.ts';

@@ -2,7 +2,7 @@
 // scope) as the same CoverageReport the audit prints, so the page, /api/v1/namespaces and `audit --output json`
 // agree field for field, and with how complete the exporter says its data is.
 import type { CoverageState } from '../core/coverage-state.ts';
-import type { NamespaceReachability } from '../core/exposure/reachability.ts';
+import type { NamespaceReachability } from '../core/exposure/peer-classes.ts';
 import type { RowContext } from '../core/namespace-row.ts';
 import { type CoverageReport, coverageReport, type DataStatus, rowsFrom } from '../report/coverage-report.ts';
 

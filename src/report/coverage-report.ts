@@ -11,7 +11,7 @@ import {
   PEER_CLASSES,
   type PeerClass,
   widestClass,
-} from '../core/exposure/reachability.ts';
+} from '../core/exposure/peer-classes.ts';
 import {
   byName,
   isUnknown,

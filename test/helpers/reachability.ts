@@ -2,12 +2,9 @@
 // state's property tests compare against.
 
 import type { Direction } from '../../src/core/direction.ts';
-import {
-  type DirectionReachability,
-  listedNamespaces,
-  namespaceReachability,
-  PEER_CLASSES,
-} from '../../src/core/exposure/reachability.ts';
+import { listedNamespaces } from '../../src/core/exposure/other-namespaces.ts';
+import { type DirectionReachability, PEER_CLASSES } from '../../src/core/exposure/peer-classes.ts';
+import { namespaceReachability } from '../../src/core/exposure/reachability.ts';
 import { namespaceFacts, policyFacts } from '../../src/core/facts.ts';
 import { type ExtraSource, sourcePolicyFacts } from '../../src/core/sources/index.ts';
 import { type OpaqueEffect, strongest, type TierPolicy } from '../../src/core/sources/reader.ts';

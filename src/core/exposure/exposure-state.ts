@@ -10,15 +10,9 @@ import { type LabelSelector, type NamespaceFacts, selectorKey } from '../facts.t
 import { lookupIn, matchSelector, namespaceLabels, type Tri } from '../selectors/label-selector.ts';
 import type { SourcePolicyFacts } from '../sources/index.ts';
 import { type OpaqueEffect, type OpaqueReach, strongest, type TierPolicy } from '../sources/reader.ts';
-import {
-  type DirectionReachability,
-  matchesEveryNamespace,
-  type NamespaceLabels,
-  type NamespaceReachability,
-  namespaceReachability,
-  type OtherNamespaces,
-  PEER_CLASSES,
-} from './reachability.ts';
+import { matchesEveryNamespace, type NamespaceLabels, type OtherNamespaces } from './other-namespaces.ts';
+import { type DirectionReachability, type NamespaceReachability, PEER_CLASSES } from './peer-classes.ts';
+import { namespaceReachability } from './reachability.ts';
 
 export type ExposureListener = (name: string, reachability: NamespaceReachability | undefined) => void;
 

@@ -37,6 +37,14 @@ export function not(value: Tri): Tri {
   return value === 'unknown' ? 'unknown' : !value;
 }
 
+/** Kleene OR and AND of two answers. */
+export const or = (a: Tri, b: Tri): Tri =>
+  a === true || b === true ? true : a === false && b === false ? false : 'unknown';
+export const and = (a: Tri, b: Tri): Tri =>
+  a === false || b === false ? false : a === true && b === true ? true : 'unknown';
+/** The answer when either of two cases may hold: the one they share, else unknown. */
+export const same = (a: Tri, b: Tri): Tri => (a === b ? a : 'unknown');
+
 function requirement(req: LabelSelectorRequirement, lookup: LabelLookup): Tri {
   const value = lookup(req.key);
   const has = value !== undefined;

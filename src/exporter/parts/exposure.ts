@@ -2,7 +2,7 @@
 // --pod-isolation), each namespace's answer rendered whenever it changes. No watch of its own.
 import type { CoverageState } from '../../core/coverage-state.ts';
 import { ExposureState } from '../../core/exposure/exposure-state.ts';
-import type { NamespaceReachability } from '../../core/exposure/reachability.ts';
+import type { NamespaceReachability } from '../../core/exposure/peer-classes.ts';
 import type { PodIsolationState } from '../../core/pod-isolation.ts';
 import type { BodyPiece } from '../../exposition/encoded-body.ts';
 import { exposureFamilies } from '../../exposition/families/exposure.ts';

@@ -6,7 +6,7 @@ import {
   isUnknown,
   type NamespaceReachability,
   PEER_CLASSES,
-} from '../../core/exposure/reachability.ts';
+} from '../../core/exposure/peer-classes.ts';
 import type { Family } from '../family.ts';
 
 const bool = (b: boolean): number => (b ? 1 : 0);

@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { CoverageState } from '../../../src/core/coverage-state.ts';
 import { ExposureState } from '../../../src/core/exposure/exposure-state.ts';
-import type { NamespaceReachability } from '../../../src/core/exposure/reachability.ts';
+import type { NamespaceReachability } from '../../../src/core/exposure/peer-classes.ts';
 import { namespaceFacts, policyFacts } from '../../../src/core/facts.ts';
 import { sourcePolicyFacts } from '../../../src/core/sources/index.ts';
 import { anp, classes, netpol, ns } from '../../helpers/reachability.ts';

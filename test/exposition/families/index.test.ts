@@ -1,7 +1,8 @@
 // The family registry: every family once, named by convention, and its samples carry exactly the labels it declares.
 import { expect } from 'chai';
 import type { NamespaceContext } from '../../../src/core/context/namespace-context.ts';
-import { listedNamespaces, namespaceReachability } from '../../../src/core/exposure/reachability.ts';
+import { listedNamespaces } from '../../../src/core/exposure/other-namespaces.ts';
+import { namespaceReachability } from '../../../src/core/exposure/reachability.ts';
 import { NO_PEERS } from '../../../src/core/facts.ts';
 import type { PodIsolation } from '../../../src/core/pod-isolation.ts';
 import type { NamespaceVerdict } from '../../../src/core/verdict.ts';
