@@ -31,8 +31,6 @@ const TEMPLATE_PATH: Record<string, readonly string[]> = {
   Pod: ['metadata'],
 };
 
-export const WORKLOAD_KINDS: readonly string[] = Object.keys(TEMPLATE_PATH);
-
 function stringLabels(value: unknown): Record<string, string> {
   const labels: Record<string, string> = {};
   if (isObject(value)) for (const [k, v] of Object.entries(value)) if (typeof v === 'string') labels[k] = v;

@@ -149,7 +149,7 @@ function hasAllowAllRule(rules: unknown, peers: 'from' | 'to'): boolean {
  * Effective policyTypes as the API server defaults them: when `policyTypes` is omitted or empty, Ingress always
  * applies and Egress only when egress rules exist. Unknown types are ignored.
  */
-export function effectiveTypes(spec: Json): { ingress: boolean; egress: boolean } {
+function effectiveTypes(spec: Json): { ingress: boolean; egress: boolean } {
   const declared = Array.isArray(spec.policyTypes)
     ? spec.policyTypes.filter((t) => typeof t === 'string')
     : [];
@@ -226,7 +226,7 @@ export function selectorKey(selector: LabelSelector): string {
 }
 
 /** The peers of a direction's rules (`ingress[].from` or `egress[].to`). */
-export function peerFacts(rules: unknown, field: 'from' | 'to'): PeerFacts {
+function peerFacts(rules: unknown, field: 'from' | 'to'): PeerFacts {
   if (!Array.isArray(rules) || rules.length === 0) return NO_PEERS;
   const facts: PeerFacts = { ...NO_PEERS, namespaceSelectors: [] };
   const seen = new Set<string>();

@@ -8,10 +8,10 @@ import { boundedText } from './bounded-text.ts';
 export const DEFAULT_ANNOTATION_PREFIX = 'netpol-exporter.io/';
 
 /** Longest owner and reason kept, in characters: enough for a team, an e-mail address or a ticket sentence. */
-export const MAX_OWNER_CHARS = 128;
-export const MAX_REASON_CHARS = 256;
+const MAX_OWNER_CHARS = 128;
+const MAX_REASON_CHARS = 256;
 
-export const EXEMPTION_PROBLEMS = [
+const EXEMPTION_PROBLEMS = [
   /** owner, reason, expires or granted is set but `exempt` is not. */
   'missing_exempt',
   /** `exempt` is neither `true` nor `false`. */
@@ -51,7 +51,7 @@ export type ExemptionStatus =
   | ({ state: 'valid'; changesAtSeconds: number } & WellFormedExemption)
   | ({ state: 'expired' } & WellFormedExemption);
 
-export const ANNOTATION_NAMES = ['exempt', 'owner', 'reason', 'expires', 'granted'] as const;
+const ANNOTATION_NAMES = ['exempt', 'owner', 'reason', 'expires', 'granted'] as const;
 
 /** Which namespace annotations the cache must keep for exemptions. */
 export function isExemptionAnnotation(prefix: string): (key: string) => boolean {

@@ -7,7 +7,7 @@ import { type ExemptionRules, type ExemptionStatus, evaluateExemption } from './
 import { NamespaceScope, type ScopeConfig } from './namespace-scope.ts';
 
 /** Kubernetes label values are at most 63 characters; keys at most 316. Anything longer is not from the API. */
-export const MAX_LABEL_VALUE_CHARS = 256;
+const MAX_LABEL_VALUE_CHARS = 256;
 
 export interface NamespaceContextOptions {
   exemption: ExemptionRules;
