@@ -135,8 +135,10 @@ export function evaluateExemption(
 
   let changesAtSeconds: number | undefined;
   if (expiresSeconds !== undefined) {
-    const grant = grantedSeconds ?? createdSeconds;
-    if (!Number.isNaN(grant) && expiresSeconds <= grant) problems.push('expiry_before_grant');
+    // An unknown creation time (NaN) is no grant to check against; any other expiry that cannot be shown to come
+    // after the grant is not trusted (hence `!(>)`, which a stray NaN fails, rather than `<=`, which it passes).
+    const grant = grantedSeconds ?? (Number.isNaN(createdSeconds) ? undefined : createdSeconds);
+    if (grant !== undefined && !(expiresSeconds > grant)) problems.push('expiry_before_grant');
     const from = grantedSeconds ?? nowSeconds;
     if (expiresSeconds - from > rules.maxDurationSeconds) {
       problems.push('expiry_too_far');
