@@ -74,7 +74,7 @@ const EMPTY_SELECTOR: LabelSelector = Object.freeze({
 /**
  * A selector as the API object spells it. An expression that cannot be read (not an object, no key or operator)
  * is kept as one with an unreadable operator rather than dropped: dropping it would widen the selector, while an
- * unknown operator makes every match 'unknown' (label-selector.ts) and is named by selectorProblem().
+ * unknown operator makes every match 'unknown' (selectors/label-selector.ts) and is named by selectorProblem().
  */
 export function labelSelectorFrom(value: unknown): LabelSelector {
   if (!isObject(value)) return EMPTY_SELECTOR;
