@@ -1,7 +1,8 @@
 // Pieces the status page and a namespace's page share: escaping, the result badge and data-state banner, the
 // flags a row carries, and a namespace's link.
+
+import type { PeerClass } from '../core/exposure/peer-classes.ts';
 import { isUnknown } from '../core/namespace-row.ts';
-import type { PeerClass } from '../core/reachability.ts';
 import { type CoverageReport, type ReportNamespace, resultLine } from '../report/coverage-report.ts';
 
 export function escapeHtml(value: string): string {

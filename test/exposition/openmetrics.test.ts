@@ -68,6 +68,7 @@ describe('OpenMetrics headers', () => {
       allowAll: { ingress: true, egress: false },
       protectedBy: ['networkpolicy'],
       protectionUnknown: [],
+      unread: [],
     };
     store.set('a', verdict);
     const samples = (text: string) => text.split('\n').filter((l) => l && !l.startsWith('#'));
