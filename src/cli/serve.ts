@@ -46,7 +46,7 @@ export async function startExporter(
     exposure: config.exposure,
     ...(tuning.backoff ? { backoff: tuning.backoff } : {}),
   });
-  const stats = new ServingStats();
+  const stats = new ServingStats(webConfig);
   const maxConnectionsPerClient = config.maxConnectionsPerClient;
   const http = await listen(
     createApp(exporter, {
