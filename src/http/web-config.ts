@@ -68,6 +68,7 @@ export class WebConfigGuard {
   private onRefused: (reason: RefusalReason) => void = () => {};
   private lastReloadError: string | undefined;
   private lastSeen: string;
+  private reloading: Promise<unknown> = Promise.resolve();
   /** Why the file on disk is not in force, while it is not. */
   reloadRefusal: ReloadRefusal | undefined;
 
@@ -138,9 +139,17 @@ export class WebConfigGuard {
    * does one that would lower protection (turn off TLS or basic auth, stop requiring or verifying client
    * certificates): only a restart can do that, so an emptied or truncated file never opens the endpoint.
    * Files are often rewritten in place, and a half-written file can parse: only what two checks in a row agree
-   * on is acted upon.
+   * on is acted upon, unless the reload was `asked` for (SIGHUP): whoever sends it says the files are complete, so
+   * what it reads is acted upon at once, and it is told the outcome even when nothing changed.
+   * Reloads run one at a time (the timer's and an asked one can meet).
    */
-  async reload(): Promise<boolean> {
+  reload(asked = false): Promise<boolean> {
+    const run = this.reloading.then(() => this.reloadOnce(asked));
+    this.reloading = run.catch(() => false);
+    return run;
+  }
+
+  private async reloadOnce(asked: boolean): Promise<boolean> {
     let next: Loaded | undefined;
     let reason = '';
     try {
@@ -149,13 +158,15 @@ export class WebConfigGuard {
       reason = err instanceof WebConfigError ? err.message : String(err);
     }
     const seen = next ? next.fingerprint : `error: ${reason}`;
-    const stable = seen === this.lastSeen;
+    const stable = asked || seen === this.lastSeen;
     this.lastSeen = seen;
     if (!stable) return false;
-    if (!next) return this.refuse('invalid', `web config not reloaded, keeping the previous one: ${reason}`);
+    if (!next)
+      return this.refuse('invalid', `web config not reloaded, keeping the previous one: ${reason}`, asked);
     if (next.fingerprint === this.current.fingerprint) {
       this.reloadRefusal = undefined;
       this.lastReloadError = undefined;
+      if (asked) this.options.log.info({ file: this.path }, 'web config unchanged');
       return false;
     }
     const lowered = loweredProtection(this.current.config, next.config);
@@ -163,11 +174,13 @@ export class WebConfigGuard {
       return this.refuse(
         'lowers_protection',
         `web config not reloaded: it would ${lowered}, and only a restart may lower protection; keeping the previous one`,
+        asked,
       );
     if (next.secure && !this.current.secure)
       return this.refuse(
         'needs_restart',
         'web config not reloaded: switching between HTTP and HTTPS needs a restart; keeping the previous one',
+        asked,
       );
     if (next.secure && this.server instanceof https.Server) {
       this.server.setSecureContext(next.secure);
@@ -192,10 +205,10 @@ export class WebConfigGuard {
     return true;
   }
 
-  /** Keeps the settings in force, says why once per distinct reason, and shows it in the metrics. */
-  private refuse(refusal: ReloadRefusal, message: string): false {
+  /** Keeps the settings in force, says why once per distinct reason (and whenever asked), and shows it in the metrics. */
+  private refuse(refusal: ReloadRefusal, message: string, asked: boolean): false {
     this.reloadRefusal = refusal;
-    if (this.lastReloadError !== message) this.options.log.error({ file: this.path }, message);
+    if (asked || this.lastReloadError !== message) this.options.log.error({ file: this.path }, message);
     this.lastReloadError = message;
     return false;
   }
