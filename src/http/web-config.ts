@@ -234,13 +234,11 @@ export class WebConfigGuard {
     if (users.size === 0) return true;
     const credentials = basicCredentials(req.headers.authorization);
     const verdict = credentials
-      ? await this.verifier.check(
-          credentials.user,
-          credentials.password,
-          users,
-          clientAddress(req.socket),
-          () => req.socket.destroyed,
-        )
+      ? await this.verifier.check(credentials.user, credentials.password, users, {
+          address: clientAddress(req.socket),
+          connection: req.socket,
+          abandoned: () => req.socket.destroyed,
+        })
       : 'bad';
     if (verdict === 'ok') return true;
     if (verdict === 'busy') {
