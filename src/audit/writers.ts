@@ -1,7 +1,8 @@
 // Writers of the audit's outputs from one CoverageReport (the list of formats is output-formats.ts): the table for
 // people and JUnit XML for CI, and the finding lines every writer shares.
+
+import { PEER_CLASSES, WIDEST_FIRST } from '../core/exposure/peer-classes.ts';
 import { isUnknown, type PolicyRef } from '../core/namespace-row.ts';
-import { PEER_CLASSES, WIDEST_FIRST } from '../core/reachability.ts';
 import {
   type CoverageReport,
   type ExposureCheck,
