@@ -1,7 +1,6 @@
 // `netpol-exporter audit`: the control's own check ("namespaces without network policies; expected: the empty
 // list") as a command for CI, against a live cluster or manifests. Exit 0 when nothing in scope is uncovered,
 // 1 when something is, 2 on usage, input or connection errors.
-
 import { type Inventory, nothingToCheck } from '../audit/inventory.ts';
 import { InputError } from '../audit/manifests.ts';
 import { formatReport, OUTPUT_FORMAT_NAMES, outputFormatsHelp } from '../audit/output-formats.ts';
