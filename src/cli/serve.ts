@@ -4,7 +4,8 @@ import type { Logger } from 'pino';
 import { Exporter, type ExporterOptions } from '../exporter/exporter.ts';
 import { createApp, createProbeApp, type Listening, listen } from '../http/server.ts';
 import { ServingStats } from '../http/serving-stats.ts';
-import { WebConfigError, WebConfigGuard } from '../http/web-config.ts';
+import { WebConfigGuard } from '../http/web-config.ts';
+import { WebConfigError } from '../http/web-config-file.ts';
 import { buildInfo } from '../support/build-info.ts';
 import { namespaceContextOptions, type ServeConfig, UsageError } from './flags.ts';
 
@@ -45,7 +46,7 @@ export async function startExporter(
     exposure: config.exposure,
     ...(tuning.backoff ? { backoff: tuning.backoff } : {}),
   });
-  const stats = new ServingStats();
+  const stats = new ServingStats(webConfig);
   const maxConnectionsPerClient = config.maxConnectionsPerClient;
   const http = await listen(
     createApp(exporter, {

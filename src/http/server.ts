@@ -134,7 +134,7 @@ export interface ListenOptions extends Partial<ConnectionLimits> {
   webConfig?: WebConfigGuard;
   /** Time a client has to send its request headers (slowloris bound); default 10 s. */
   headersTimeoutMs?: number;
-  /** Where refused connections and requests are counted (the same instance as the app's). */
+  /** Where refused connections and requests are counted (the same instance as the app's, made with the web config). */
   stats?: ServingStats;
 }
 
@@ -165,7 +165,6 @@ export async function listen(
   const s = options.webConfig
     ? options.webConfig.createServer(app, serverOptions, count)
     : createServer(serverOptions, app);
-  if (stats && options.webConfig) stats.webConfig = options.webConfig;
   // Scrapers need a handful of keep-alive connections: one client that opens hundreds (a slowloris that keeps
   // reopening its sockets) holds only its share, and the rest stay free for everyone else.
   limitConnections(

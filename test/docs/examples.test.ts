@@ -16,7 +16,7 @@ import { parse, parseAllDocuments, stringify } from 'yaml';
 import { auditMain } from '../../src/cli/audit.ts';
 import { serveFlags } from '../../src/cli/flags.ts';
 import { ALL_FAMILIES } from '../../src/exposition/families/index.ts';
-import { parseWebConfig } from '../../src/http/web-config.ts';
+import { parseWebConfig } from '../../src/http/web-config-file.ts';
 import { docPages, fences, repoRoot } from '../helpers/markdown.ts';
 import { runMain } from '../helpers/run.ts';
 

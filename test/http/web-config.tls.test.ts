@@ -73,7 +73,7 @@ describe('web config: TLS and basic auth', function () {
     await writeFile(file, config);
     const log = createLogger('debug', 'json', { write: (line: string) => logs.push(line) });
     const webConfig = await WebConfigGuard.load(file, { log, reloadIntervalMs: 50 });
-    stats = new ServingStats();
+    stats = new ServingStats(webConfig);
     running = await listen(
       createApp(source, { telemetryPath: '/metrics', log, version: 'test', stats }),
       '127.0.0.1',
