@@ -124,7 +124,8 @@ export async function auditMain(
       locations: inventory.locations,
     });
     if (values.failOnExposure) report.exposureCheck = exposureCheck(report.namespaces, values.failOnExposure);
-    io.stdout(formatReport(report, values.output));
+    const { policyLocations } = inventory;
+    io.stdout(formatReport(report, values.output, policyLocations ? { policyLocations } : {}));
     return report.passed && (report.exposureCheck?.passed ?? true) ? EXIT.passed : EXIT.failed;
   } catch (err) {
     if (!isInputProblem(err)) throw err;
