@@ -7,8 +7,8 @@ import { createHash } from 'node:crypto';
 import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isUnknown, type PolicyRef } from '../core/namespace-row.ts';
-import { RUNBOOKS } from '../http/namespace-page.ts';
 import type { CoverageReport, ReportNamespace } from '../report/coverage-report.ts';
+import { RUNBOOKS } from '../report/runbooks.ts';
 import { policyKey } from './inventory.ts';
 
 const SARIF_SCHEMA =
