@@ -31,10 +31,16 @@ export interface InformerOptions<F> {
   facts: (obj: unknown) => F | undefined;
   onUpsert: (slim: Slim<F>) => void;
   onDelete: (slim: Slim<F>) => void;
-  /** resetAfterMs: a failure this long after the previous one starts the backoff again (client-go: 2 min). */
-  backoff?: { initialMs: number; maxMs: number; resetAfterMs?: number };
+  backoff?: Backoff;
   random?: () => number;
   now?: () => number;
+}
+
+/** resetAfterMs: a failure this long after the previous one starts the backoff again (client-go: 2 min). */
+export interface Backoff {
+  initialMs: number;
+  maxMs: number;
+  resetAfterMs?: number;
 }
 
 export const DEFAULT_LIST_TIMEOUT_MS = 60_000;
