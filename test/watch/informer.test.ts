@@ -47,8 +47,7 @@ function informerFor(sim: SimulatedCluster, options: Partial<InformerOptions<str
   return { informer, status, names, logs, failures };
 }
 
-describe('ResilientInformer', function () {
-  this.timeout(60_000);
+describe('ResilientInformer', () => {
   let sim: SimulatedCluster;
   let stop: (() => Promise<void>) | undefined;
 
@@ -138,12 +137,13 @@ describe('ResilientInformer', function () {
     await eventually(() => expect(w.names.has('default')).to.equal(true), 10_000);
     const { port } = sim;
     await sim.stop();
-    await eventually(() => expect(w.failures()).to.not.be.empty, 10_000);
-    const logged = w.failures()[0];
-    expect(logged?.reason).to.equal('connection');
-    expect(logged?.msg).to.equal(`watch failed: fetch failed (connect ECONNREFUSED 127.0.0.1:${port})`);
-    expect(logged?.cause).to.equal('ECONNREFUSED');
-    expect(logged?.address).to.equal(`127.0.0.1:${port}`);
-    expect(w.status.lastError).to.contain('ECONNREFUSED');
+    // Stopping the server races the watch it reopens: that attempt may be reset (ECONNRESET, or the stream cut) or
+    // refused, whichever comes first; the retries after it are refused.
+    const refused = () => w.failures().find((l) => l.cause === 'ECONNREFUSED');
+    await eventually(() => expect(refused()).to.not.equal(undefined), 10_000);
+    for (const logged of w.failures()) expect(logged.reason, logged.msg).to.equal('connection');
+    expect(refused()?.msg).to.equal(`watch failed: fetch failed (connect ECONNREFUSED 127.0.0.1:${port})`);
+    expect(refused()?.address).to.equal(`127.0.0.1:${port}`);
+    expect(w.status.lastError).to.match(/ECONNREFUSED|ECONNRESET/);
   });
 });
