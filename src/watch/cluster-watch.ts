@@ -17,12 +17,14 @@ export class ClusterWatch {
     };
     const namespaces = informerFor(settings, status('namespaces'), {
       path: '/api/v1/namespaces',
+      kinds: ['Namespace'],
       facts: (obj) => namespaceFacts(obj, factOptions),
       onUpsert: (slim) => state.upsertNamespace(slim.facts),
       onDelete: (slim) => state.deleteNamespace(slim.metadata.name),
     });
     const policies = informerFor(settings, status('networkpolicies'), {
       path: '/apis/networking.k8s.io/v1/networkpolicies',
+      kinds: ['NetworkPolicy'],
       facts: policyFacts,
       onUpsert: (slim) => state.upsertPolicy(slim.facts),
       onDelete: (slim) => state.deletePolicy(slim.facts.namespace, slim.facts.name),

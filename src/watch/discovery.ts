@@ -12,6 +12,7 @@ import {
   type SourceState,
   sourcePolicyFacts,
 } from '../core/sources/index.ts';
+import { timerDelay } from '../support/deadline-timer.ts';
 import type { ResilientInformer } from './informer.ts';
 import { KubeApi } from './kube-api.ts';
 import { informerFor, type WatchSettings } from './watch-settings.ts';
@@ -67,7 +68,7 @@ export class SourceWatch {
         const { initialMs } = this.settings.backoff ?? { initialMs: 1000 };
         const retryMs = initialMs * 2 ** Math.min(this.failedRounds - 1, 20);
         const delay = this.failedRounds > 0 ? Math.min(this.intervalMs, retryMs) : this.intervalMs;
-        if (!this.stopped) this.timer = setTimeout(tick, delay);
+        if (!this.stopped) this.timer = setTimeout(tick, timerDelay(delay));
       });
     };
     tick();
@@ -174,6 +175,7 @@ export class SourceWatch {
     });
     const informer = informerFor<SourcePolicyFacts>(this.settings, status, {
       path: `/apis/${kind.group}/${kind.version}/${kind.resource}`,
+      kinds: [kind.kind],
       facts: (obj) => sourcePolicyFacts(source, obj),
       onUpsert: (slim) => {
         known.set(keyOf(slim.facts), slim.facts);

@@ -15,6 +15,7 @@ export function podInformer(state: PodIsolationState, settings: WatchSettings) {
   const informer = informerFor(settings, status, {
     path: '/api/v1/pods',
     accept: METADATA_ACCEPT,
+    kinds: ['PartialObjectMetadata', 'Pod'],
     grantedBy: 'deploy/components/pod-isolation',
     facts: podFacts,
     onUpsert: (slim) => state.upsertPod(slim.facts),
