@@ -4,6 +4,7 @@
 import { HttpMethod, type KubeConfig, RequestContext } from '@kubernetes/client-node';
 import { fetch, type Response } from 'undici';
 import { timerDelay } from '../support/deadline-timer.ts';
+import { expireTokenFiles } from './token-file.ts';
 
 export type RequestObserver = (verb: 'list' | 'watch', path: string, code: string) => void;
 
@@ -99,6 +100,8 @@ export class KubeApi {
       throw err;
     }
     this.observe(verb, path, String(response.status));
+    // A rotated token: the next attempt reads the token file again instead of waiting out its minute.
+    if (response.status === 401) expireTokenFiles(this.kc);
     if (response.status !== 200) throw await apiErrorFrom(response, `${verb} ${path}`);
     return response;
   }
