@@ -1,12 +1,13 @@
 // `netpol-exporter serve`: the exporter and its HTTP server, until SIGTERM or SIGINT; SIGHUP re-reads the web config.
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { Exporter, type ExporterOptions } from '../exporter/exporter.ts';
+import { Exporter } from '../exporter/exporter.ts';
 import { createApp, createProbeApp, type Listening, listen } from '../http/server.ts';
 import { ServingStats } from '../http/serving-stats.ts';
 import { WebConfigGuard } from '../http/web-config.ts';
 import { WebConfigError } from '../http/web-config-file.ts';
 import { buildInfo } from '../support/build-info.ts';
+import type { WatchSettings } from '../watch/watch-settings.ts';
 import { namespaceContextOptions, type ServeConfig, UsageError } from './flags.ts';
 
 export interface RunningExporter {
@@ -21,7 +22,7 @@ export async function startExporter(
   config: ServeConfig,
   kc: KubeConfig,
   log: Logger,
-  tuning: Pick<ExporterOptions, 'backoff'> & { webConfigReloadMs?: number } = {},
+  tuning: Pick<WatchSettings, 'backoff'> & { webConfigReloadMs?: number } = {},
 ): Promise<RunningExporter> {
   // Checked before anything starts: a bad web config is a usage error (exit 2), never an open endpoint.
   const webConfig = config.webConfigFile
@@ -32,19 +33,22 @@ export async function startExporter(
         throw err instanceof WebConfigError ? new UsageError(`--web.config.file: ${err.message}`) : err;
       })
     : undefined;
-  const exporter = new Exporter({
+  const watch: WatchSettings = {
     kc,
     log,
-    build: buildInfo,
     pageSize: config.pageSize,
     stallTimeoutMs: config.stallTimeout,
     listTimeoutMs: config.listTimeout,
+    ...(tuning.backoff ? { backoff: tuning.backoff } : {}),
+  };
+  const exporter = new Exporter({
+    watch,
+    build: buildInfo,
     namespaceContext: namespaceContextOptions(config, config.metricLabelsAllowlist),
     coverageSources: config.coverageSources,
     discoveryIntervalMs: config.discoveryInterval,
     podIsolation: config.podIsolation,
     exposure: config.exposure,
-    ...(tuning.backoff ? { backoff: tuning.backoff } : {}),
   });
   const stats = new ServingStats(webConfig);
   const maxConnectionsPerClient = config.maxConnectionsPerClient;

@@ -227,7 +227,7 @@ describe('policy kinds the API server does not serve', function () {
       metadata: { name: 'l3-rule', namespace: 'team' },
       spec: { endpointSelector: { matchLabels: { role: 'backend' } }, ingress: [{}] },
     });
-    const exporter = await exporterFor(sim, { token, args: ['--discovery.interval=300ms'] });
+    const exporter = await exporterFor(sim, { token, args: ['--discovery.interval=1s'] });
     try {
       await eventually(async () => {
         const s = await series(exporter);
