@@ -1,6 +1,8 @@
 // The cluster as the verdicts see it: namespaces and their policies, recomputing only the namespace an
-// event touches and telling listeners which verdict changed. Events may arrive in any order (a policy
-// before its namespace, from two independent watches), so policies are kept even without their namespace.
+// event touches and telling listeners each verdict it recomputed, changed or not: listeners also follow what a
+// verdict does not show (labels and annotations for the context, NetworkPolicy peers and pod selectors for
+// exposure and pod isolation). Events may arrive in any order (a policy before its namespace, from two
+// independent watches), so policies are kept even without their namespace.
 
 import type { NamespaceFacts, PolicyFacts } from './facts.ts';
 import { ProtectionIndex, type SourcePolicies } from './protection.ts';
@@ -23,8 +25,22 @@ export class CoverageState {
   /** Policies of sources other than NetworkPolicy (cluster-scoped and CNI kinds). */
   private readonly otherSources = new ProtectionIndex();
 
+  /** Counted sources that could not be read (setUnread); none by default. */
+  private unread: ReadonlySet<Source> = new Set();
+
   /** `coverageSources`: the sources that count toward `covered` (--coverage-sources); all when omitted. */
   constructor(private readonly options: { coverageSources?: ReadonlySet<Source> } = {}) {}
+
+  /**
+   * The counted sources that could not be read (forbidden, not discovered, cache not synced). When the set changes,
+   * every verdict is recomputed: a namespace that only those sources could protect is unknown, not uncovered.
+   */
+  setUnread(sources: Iterable<Source>): void {
+    const next = new Set(sources);
+    if (next.size === this.unread.size && [...next].every((s) => this.unread.has(s))) return;
+    this.unread = next;
+    for (const name of this.namespaces.keys()) this.recompute(name);
+  }
 
   onChange(listener: VerdictListener): void {
     this.listeners.push(listener);
@@ -127,6 +143,7 @@ export class CoverageState {
       ? namespaceVerdict(ns, this.policiesIn(name), {
           ...(this.otherSources.size > 0 ? { other: this.otherSources.evaluate(ns) } : {}),
           ...(this.options.coverageSources ? { coverageSources: this.options.coverageSources } : {}),
+          ...(this.unread.size > 0 ? { unread: this.unread } : {}),
         })
       : undefined;
     if (verdict) this.verdicts.set(name, verdict);

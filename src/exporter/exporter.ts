@@ -3,11 +3,11 @@
 // own families and the process metrics. Adding a part (a new watch, a new family of per-namespace series) is one entry.
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { DEFAULT_ANNOTATION_PREFIX, isExemptionAnnotation } from '../core/context/exemption.ts';
+import type { NamespaceContextOptions } from '../core/context/namespace-context.ts';
+import { EMPTY_SCOPE } from '../core/context/namespace-scope.ts';
 import { CoverageState } from '../core/coverage-state.ts';
 import type { DataStatus } from '../core/data-status.ts';
-import { DEFAULT_ANNOTATION_PREFIX, isExemptionAnnotation } from '../core/exemption.ts';
-import type { NamespaceContextOptions } from '../core/namespace-context.ts';
-import { EMPTY_SCOPE } from '../core/namespace-scope.ts';
 import { EXTRA_SOURCES, type ExtraSource, type Source } from '../core/sources/index.ts';
 import type { BodyPiece } from '../exposition/encoded-body.ts';
 import { type BuildInfo, type ExporterSelf, exporterFamilies } from '../exposition/families/exporter.ts';
@@ -57,6 +57,8 @@ export class Exporter {
   /** Who can reach each namespace (undefined with --exposure=false), for the status page and its detail view. */
   readonly exposure: ExposurePart['state'] | undefined;
   private readonly parts: Part[];
+  private readonly coverage: CoveragePart;
+  private readonly sources: SourcesPart;
   private readonly pods: PodIsolationPart | undefined;
   private readonly build: BuildInfo;
   private readonly stallTimeoutMs: number;
@@ -85,10 +87,15 @@ export class Exporter {
     const exposure: ExposurePart | undefined =
       options.exposure === false ? undefined : new ExposurePart(this.state, pods?.podState, upstream);
     this.exposure = exposure?.state;
+    this.coverage = new CoveragePart(this.state, { ...options, factOptions });
+    this.sources = new SourcesPart(this.state, {
+      ...options,
+      intervalMs: options.discoveryIntervalMs ?? 300_000,
+    });
     this.parts = [
-      new CoveragePart(this.state, { ...options, factOptions }),
+      this.coverage,
       this.context,
-      new SourcesPart(this.state, { ...options, intervalMs: options.discoveryIntervalMs ?? 300_000 }),
+      this.sources,
       ...(pods ? [pods] : []),
       ...(exposure ? [exposure] : []),
     ];
@@ -115,6 +122,7 @@ export class Exporter {
 
   /** How complete the data behind the verdicts is, from the parts' readiness, watches and sources. */
   dataStatus(): DataStatus {
+    this.judgeReadable();
     return dataStatus(this.parts, { stallTimeoutMs: this.stallTimeoutMs, counted: this.counted });
   }
 
@@ -128,8 +136,22 @@ export class Exporter {
     return this.pods?.dangling(namespace);
   }
 
+  /**
+   * Tells the state which counted sources could not be read: the NetworkPolicy cache before it has synced (RBAC
+   * forbids it, or the API server is away), and optional sources forbidden, not discovered or not synced. Checked when
+   * verdicts are read (a scrape, the status page), and cheap unless the set changed.
+   */
+  private judgeReadable(): void {
+    const unread: Source[] = [];
+    const policies = this.coverage.watch.statuses.find((s) => s.resource === 'networkpolicies');
+    if (policies && !policies.synced) unread.push('networkpolicy');
+    for (const source of this.counted) if (!this.sources.watch.isRead(source)) unread.push(source);
+    this.state.setUnread(unread);
+  }
+
   /** The whole exposition as body pieces: the parts' cached bytes (and gzip), then the small per-scrape tail. */
   async metricsPieces(): Promise<BodyPiece[]> {
+    this.judgeReadable();
     const self: ExporterSelf = { build: this.build, watches: [], sources: [] };
     for (const part of this.parts) {
       const status = part.status();

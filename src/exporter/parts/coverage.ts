@@ -11,7 +11,7 @@ import { WatchedPart } from '../part.ts';
 
 export class CoveragePart extends WatchedPart {
   readonly store = new RenderedStore<NamespaceVerdict>(verdictFamilies);
-  protected readonly watch: ClusterWatch;
+  readonly watch: ClusterWatch;
 
   constructor(state: CoverageState, options: ClusterWatchOptions & { factOptions: FactOptions }) {
     super();
