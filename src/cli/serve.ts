@@ -1,10 +1,11 @@
-// `netpol-exporter serve`: the exporter and its HTTP server, until SIGTERM or SIGINT.
+// `netpol-exporter serve`: the exporter and its HTTP server, until SIGTERM or SIGINT; SIGHUP re-reads the web config.
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { Exporter, type ExporterOptions } from '../exporter/exporter.ts';
 import { createApp, createProbeApp, type Listening, listen } from '../http/server.ts';
 import { ServingStats } from '../http/serving-stats.ts';
-import { WebConfigError, WebConfigGuard } from '../http/web-config.ts';
+import { WebConfigGuard } from '../http/web-config.ts';
+import { WebConfigError } from '../http/web-config-file.ts';
 import { buildInfo } from '../support/build-info.ts';
 import { namespaceContextOptions, type ServeConfig, UsageError } from './flags.ts';
 
@@ -45,7 +46,7 @@ export async function startExporter(
     exposure: config.exposure,
     ...(tuning.backoff ? { backoff: tuning.backoff } : {}),
   });
-  const stats = new ServingStats();
+  const stats = new ServingStats(webConfig);
   const maxConnectionsPerClient = config.maxConnectionsPerClient;
   const http = await listen(
     createApp(exporter, {
@@ -77,6 +78,8 @@ export async function startExporter(
       })
     : undefined;
   exporter.start();
+  const onHangup = reloadOnHangup(webConfig, log);
+  process.on('SIGHUP', onHangup);
   log.info(
     {
       version: buildInfo.version,
@@ -93,8 +96,24 @@ export async function startExporter(
     http,
     probes,
     stop: async () => {
+      process.off('SIGHUP', onHangup);
       await Promise.all([exporter.stop(), http.close(), probes?.close()]);
     },
+  };
+}
+
+/**
+ * SIGHUP ends a Node process unless it is handled, and it comes from `systemctl reload`, `kill -HUP` and a terminal
+ * that hangs up: the exporter keeps serving and re-reads the web config at once, as daemons do.
+ */
+function reloadOnHangup(webConfig: WebConfigGuard | undefined, log: Logger): () => void {
+  return () => {
+    if (!webConfig) {
+      log.info({ signal: 'SIGHUP' }, 'nothing to reload (no --web.config.file); still serving');
+      return;
+    }
+    log.info({ signal: 'SIGHUP', file: webConfig.path }, 're-reading the web config');
+    webConfig.reload(true).catch((err: unknown) => log.error({ err }, 'web config reload failed'));
   };
 }
 
