@@ -318,3 +318,49 @@ describe('admin tier: Deny and Pass rules with a pods peer are judged', () => {
     expect(classes(reachabilityIn(objects, 'a').ingress)).to.equal('same=1 other=1 all=1 ip=1 any=1');
   });
 });
+
+describe('admin tier: the conformance suite’s CNPAdminTierIntegration case (api_integration/standard-anp-np-banp.yaml)', () => {
+  const house = (name: string) => ns(`network-policy-conformance-${name}`, { 'conformance-house': name });
+  const slytherin = { namespaces: { matchLabels: { 'conformance-house': 'slytherin' } } };
+  const gryffindor = { namespaces: { matchLabels: { 'conformance-house': 'gryffindor' } } };
+  const admin = (action: string) =>
+    cnp('pass-example', {
+      tier: 'Admin',
+      priority: 10,
+      subject: gryffindor,
+      ingress: [{ name: 'deny-all-ingress-from-slytherin', action, from: [slytherin] }],
+    });
+  const np = netpol('network-policy-conformance-gryffindor', 'allow-gress-from-to-slytherin-to-gryffindor', {
+    podSelector: null,
+    policyTypes: ['Ingress', 'Egress'],
+    ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'conformance-house': 'slytherin' } } }] }],
+    egress: [{ to: [{ namespaceSelector: { matchLabels: { 'conformance-house': 'slytherin' } } }] }],
+  });
+  const baseline = cnp('default', {
+    tier: 'Baseline',
+    priority: 10,
+    subject: gryffindor,
+    ingress: [{ name: 'deny-all-ingress-from-slytherin', action: 'Deny', from: [slytherin] }],
+  });
+  const cluster = (action: string, withNp: boolean) => [
+    house('gryffindor'),
+    house('slytherin'),
+    admin(action),
+    ...(withNp ? [np] : []),
+    baseline,
+  ];
+  const ingress = (objects: Obj[]) =>
+    classes(reachabilityIn(objects, 'network-policy-conformance-gryffindor').ingress);
+
+  it('Deny: slytherin cannot reach gryffindor, whatever the NetworkPolicy allows', () => {
+    expect(ingress(cluster('Deny', true))).to.equal('same=0 other=0 all=0 ip=0 any=0');
+  });
+
+  it("Pass: the NetworkPolicy's allow takes effect", () => {
+    expect(ingress(cluster('Pass', true))).to.equal('same=0 other=1 all=0 ip=0 any=0');
+  });
+
+  it('Pass, the NetworkPolicy deleted: the baseline Deny takes effect', () => {
+    expect(ingress(cluster('Pass', false))).to.equal('same=1 other=0 all=0 ip=1 any=1');
+  });
+});
