@@ -7,6 +7,7 @@ import { isObject, namespaceFacts, policyFacts } from '../core/facts.ts';
 import { countIsolation, podFacts } from '../core/pod-isolation.ts';
 import {
   EXTRA_SOURCES,
+  type ExtraSource,
   resourceName,
   type Source,
   sourceOfManifest,
@@ -157,6 +158,7 @@ export async function inventoryFromCluster(
   ]);
   const state = new CoverageState(coverageSources ? { coverageSources } : {});
   const warnings: string[] = [];
+  const unread: ExtraSource[] = [];
   for (const kind of EXTRA_SOURCES) {
     const path = `/apis/${kind.group}/${kind.version}/${kind.resource}`;
     try {
@@ -168,12 +170,17 @@ export async function inventoryFromCluster(
       // Not served (404) is the common case: the cluster has no such CNI. Forbidden is worth saying.
       if (err instanceof ApiError && err.statusCode === 404) continue;
       if (err instanceof ApiError && err.statusCode === 403) {
-        warnings.push(`not permitted to list ${resourceName(kind)}; its policies are not counted`);
+        // Its policies may protect a namespace: where nothing readable does, the answer is unknown, not uncovered.
+        if (coverageSources?.has(kind.id) ?? true) unread.push(kind.id);
+        warnings.push(
+          `not permitted to list ${resourceName(kind)}; namespaces only its policies could protect are unknown`,
+        );
         continue;
       }
       throw new ConnectionError(`cannot list ${resourceName(kind)} from ${server}: ${describe(err)}`);
     }
   }
+  state.setUnread(unread);
   for (const obj of namespaces) {
     const facts = namespaceFacts(obj, { keepAnnotation: keepEveryAnnotation });
     if (facts) state.upsertNamespace(facts);

@@ -12,6 +12,7 @@ import { EXTRA_SOURCES, type ExtraSource, type Source } from '../core/sources/in
 import type { BodyPiece } from '../exposition/encoded-body.ts';
 import { type BuildInfo, type ExporterSelf, exporterFamilies } from '../exposition/families/exporter.ts';
 import { renderHeader, renderSamples } from '../exposition/family.ts';
+import type { ExpositionFormat } from '../exposition/openmetrics.ts';
 import { ProcessMetrics } from '../exposition/process-metrics.ts';
 import type { Clock } from '../support/deadline-timer.ts';
 import { combinedReadiness, dataStatus, type Part, type Readiness } from './part.ts';
@@ -57,6 +58,8 @@ export class Exporter {
   /** Who can reach each namespace (undefined with --exposure=false), for the status page and its detail view. */
   readonly exposure: ExposurePart['state'] | undefined;
   private readonly parts: Part[];
+  private readonly coverage: CoveragePart;
+  private readonly sources: SourcesPart;
   private readonly pods: PodIsolationPart | undefined;
   private readonly build: BuildInfo;
   private readonly stallTimeoutMs: number;
@@ -85,10 +88,15 @@ export class Exporter {
     const exposure: ExposurePart | undefined =
       options.exposure === false ? undefined : new ExposurePart(this.state, pods?.podState, upstream);
     this.exposure = exposure?.state;
+    this.coverage = new CoveragePart(this.state, { ...options, factOptions });
+    this.sources = new SourcesPart(this.state, {
+      ...options,
+      intervalMs: options.discoveryIntervalMs ?? 300_000,
+    });
     this.parts = [
-      new CoveragePart(this.state, { ...options, factOptions }),
+      this.coverage,
       this.context,
-      new SourcesPart(this.state, { ...options, intervalMs: options.discoveryIntervalMs ?? 300_000 }),
+      this.sources,
       ...(pods ? [pods] : []),
       ...(exposure ? [exposure] : []),
     ];
@@ -115,6 +123,7 @@ export class Exporter {
 
   /** How complete the data behind the verdicts is, from the parts' readiness, watches and sources. */
   dataStatus(): DataStatus {
+    this.judgeReadable();
     return dataStatus(this.parts, { stallTimeoutMs: this.stallTimeoutMs, counted: this.counted });
   }
 
@@ -128,8 +137,25 @@ export class Exporter {
     return this.pods?.dangling(namespace);
   }
 
-  /** The whole exposition as body pieces: the parts' cached bytes (and gzip), then the small per-scrape tail. */
-  async metricsPieces(): Promise<BodyPiece[]> {
+  /**
+   * Tells the state which counted sources could not be read: the NetworkPolicy cache before it has synced (RBAC
+   * forbids it, or the API server is away), and optional sources forbidden, not discovered or not synced. Checked when
+   * verdicts are read (a scrape, the status page), and cheap unless the set changed.
+   */
+  private judgeReadable(): void {
+    const unread: Source[] = [];
+    const policies = this.coverage.watch.statuses.find((s) => s.resource === 'networkpolicies');
+    if (policies && !policies.synced) unread.push('networkpolicy');
+    for (const source of this.counted) if (!this.sources.watch.isRead(source)) unread.push(source);
+    this.state.setUnread(unread);
+  }
+
+  /**
+   * The whole exposition as body pieces: the parts' cached bytes (and gzip), then the small per-scrape tail; family
+   * headers in the format asked (the caller ends OpenMetrics with `# EOF`).
+   */
+  async metricsPieces(format: ExpositionFormat = 'text'): Promise<BodyPiece[]> {
+    this.judgeReadable();
     const self: ExporterSelf = { build: this.build, watches: [], sources: [] };
     for (const part of this.parts) {
       const status = part.status();
@@ -138,7 +164,7 @@ export class Exporter {
       self.labelsTruncated = (self.labelsTruncated ?? 0) + (status.labelsTruncated ?? 0);
     }
     let own = '';
-    for (const family of exporterFamilies) own += renderHeader(family) + renderSamples(family, self);
-    return [...this.parts.flatMap((part) => part.pieces()), own, this.processMetrics.text()];
+    for (const family of exporterFamilies) own += renderHeader(family, format) + renderSamples(family, self);
+    return [...this.parts.flatMap((part) => part.pieces(format)), own, this.processMetrics.text(format)];
   }
 }

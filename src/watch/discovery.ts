@@ -103,6 +103,14 @@ export class SourceWatch {
     });
   }
 
+  /** The source's policies are known: the API server does not serve it, or its watch has synced. */
+  isRead(source: ExtraSource): boolean {
+    const state = this.states.get(source);
+    return (
+      state === 'not_served' || (state === 'watching' && (this.running.get(source)?.status.synced ?? false))
+    );
+  }
+
   /** Ready once discovery has been tried and every watched source has synced. */
   readiness(): { ready: boolean; reason: string } {
     if (!this.discovered) return { ready: false, reason: 'discovery of policy sources not done yet' };

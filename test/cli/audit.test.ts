@@ -803,10 +803,17 @@ describe('audit against a cluster with Calico', function () {
         },
       },
     ]);
-    const blind = await audit(['--kubeconfig', join(dir, 'netpol-only')]);
+    const blind = await audit(['--kubeconfig', join(dir, 'netpol-only'), '--output=json']);
+    // Not a pass, and not "uncovered" either: a policy it may not read could protect 'shielded'.
     expect(blind.code).to.equal(1);
     expect(blind.stderr).to.equal(
-      'netpol-exporter: warning: not permitted to list globalnetworkpolicies.crd.projectcalico.org; its policies are not counted\n',
+      'netpol-exporter: warning: not permitted to list globalnetworkpolicies.crd.projectcalico.org; namespaces only its policies could protect are unknown\n',
     );
+    expect(json(blind).namespaces[0]).to.deep.include({
+      name: 'shielded',
+      verdict: 'uncovered',
+      unknown: ['calico_globalnetworkpolicy'],
+    });
+    expect(json(blind).summary).to.deep.include({ uncovered: 1, unknown: 1 });
   });
 });
