@@ -6,6 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ALL_PERMISSIONS, SimulatedCluster } from '@netpol-exporter/kube-sim';
 import { expect } from 'chai';
+import { inventoryFromManifests } from '../../src/audit/inventory.ts';
+import { readManifests } from '../../src/audit/manifests.ts';
+import { OUTPUT_FORMATS } from '../../src/audit/output-formats.ts';
 import { auditMain } from '../../src/cli/audit.ts';
 import { EXPORTER_PERMISSIONS } from '../../src/cli/demo.ts';
 import type { CoverageReport } from '../../src/report/coverage-report.ts';
@@ -408,6 +411,24 @@ metadata:
     const bad = await audit(['--manifests', FIXTURES, '--output', 'xml']);
     expect(bad.code).to.equal(2);
     expect(bad.stderr).to.contain('--output takes one of table, json, junit');
+  });
+
+  it('every output format of the one list is a value of --output, named in --help, and written by its own writer', async () => {
+    const help = (await audit(['--help'])).stdout.replace(/\s+/g, ' ');
+    const bad = await audit(['--manifests', FIXTURES, '--output', 'xml']);
+    const report = json(await audit(['--manifests', FIXTURES, '--output', 'json']));
+    // What the audit knows besides the report (where each policy is written), as it hands it to the writers.
+    const { policyLocations } = inventoryFromManifests(await readManifests([FIXTURES]), [FIXTURES]);
+    // Each run has its own time of writing; the rest of each writer's output is compared whole.
+    const sameTime = (text: string) =>
+      text.replaceAll(/("generatedAt": |"endTimeUtc": |timestamp=)"[^"]+"/g, '$1"T"');
+    for (const format of OUTPUT_FORMATS) {
+      expect(help, format.name).to.contain(`${format.name} (${format.help})`);
+      expect(bad.stderr, format.name).to.contain(format.name);
+      const out = await audit(['--manifests', FIXTURES, '--output', format.name]);
+      expect(out.code, format.name).to.equal(1);
+      expect(sameTime(out.stdout), format.name).to.equal(sameTime(format.write(report, { policyLocations })));
+    }
   });
 
   it('the binary: kubectl kustomize output on stdin passes; exit codes are the process exit codes', async function () {

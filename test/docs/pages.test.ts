@@ -7,7 +7,7 @@ import bcrypt from 'bcryptjs';
 import { expect } from 'chai';
 import { parse } from 'yaml';
 import { POLICY_SOURCES } from '../../src/core/sources/index.ts';
-import { CLIENT_AUTH_TYPES, parseWebConfig } from '../../src/http/web-config.ts';
+import { CLIENT_AUTH_TYPES, parseWebConfig } from '../../src/http/web-config-file.ts';
 import { docPages, fences, prose, readPage, repoRoot } from '../helpers/markdown.ts';
 
 const readme = readPage('README.md');
