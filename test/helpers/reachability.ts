@@ -4,7 +4,8 @@
 import type { Direction } from '../../src/core/direction.ts';
 import { listedNamespaces } from '../../src/core/exposure/other-namespaces.ts';
 import { type DirectionReachability, PEER_CLASSES } from '../../src/core/exposure/peer-classes.ts';
-import { namespaceReachability } from '../../src/core/exposure/reachability.ts';
+import { namespaceReachability, type ReachabilityInput } from '../../src/core/exposure/reachability.ts';
+import { NamespaceIndex, namespaceReachers } from '../../src/core/exposure/reachers.ts';
 import { namespaceFacts, policyFacts } from '../../src/core/facts.ts';
 import { type ExtraSource, sourcePolicyFacts } from '../../src/core/sources/index.ts';
 import { type OpaqueEffect, strongest, type TierPolicy } from '../../src/core/sources/reader.ts';
@@ -52,6 +53,18 @@ const SOURCE_OF: Record<string, ExtraSource> = {
 
 /** The from-scratch answer for one namespace of a cluster given as objects. */
 export function reachabilityIn(objects: Obj[], name: string, pods?: Record<string, string>[]) {
+  const { input, namespaces } = reachabilityInputIn(objects, name, pods);
+  return namespaceReachability({ ...input, others: listedNamespaces(namespaces) });
+}
+
+/** Who exactly reaches one namespace of a cluster given as objects, and whom it reaches (reachers.ts). */
+export function reachersIn(objects: Obj[], name: string, pods?: Record<string, string>[], cap?: number) {
+  const { input, namespaces } = reachabilityInputIn(objects, name, pods);
+  return namespaceReachers(input, new NamespaceIndex(namespaces), cap);
+}
+
+/** The engine's input for one namespace, and the cluster's namespaces. */
+export function reachabilityInputIn(objects: Obj[], name: string, pods?: Record<string, string>[]) {
   const namespaces = objects.filter((o) => o.kind === 'Namespace').map((o) => namespaceFacts(o));
   const own = namespaces.find((n) => n?.name === name);
   if (!own) throw new Error(`no namespace ${name}`);
@@ -73,15 +86,15 @@ export function reachabilityIn(objects: Obj[], name: string, pods?: Record<strin
       for (const d of ['ingress', 'egress'] as const) opaque[d] = strongest(opaque[d], e[d]);
     }
   }
-  return namespaceReachability({
+  const input: Omit<ReachabilityInput, 'others'> = {
     name,
     labels: own.labels,
     policies: policies.filter((p) => p !== undefined),
     tiers,
     opaque,
     ...(pods ? { pods } : {}),
-    others: listedNamespaces(namespaces.filter((n) => n !== undefined)),
-  });
+  };
+  return { input, namespaces: namespaces.filter((n) => n !== undefined) };
 }
 
 export const SHORT = ['same', 'other', 'all', 'ip', 'any'];

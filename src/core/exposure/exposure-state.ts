@@ -12,7 +12,7 @@ import type { SourcePolicyFacts } from '../sources/index.ts';
 import { type OpaqueEffect, type OpaqueReach, strongest, type TierPolicy } from '../sources/reader.ts';
 import { matchesEveryNamespace, type NamespaceLabels, type OtherNamespaces } from './other-namespaces.ts';
 import { type DirectionReachability, type NamespaceReachability, PEER_CLASSES } from './peer-classes.ts';
-import { namespaceReachability } from './reachability.ts';
+import { namespaceReachability, type ReachabilityInput } from './reachability.ts';
 
 export type ExposureListener = (name: string, reachability: NamespaceReachability | undefined) => void;
 
@@ -488,22 +488,33 @@ export class ExposureState {
     return out;
   }
 
-  private recompute(name: string): void {
+  /** What a namespace's answer is computed from, but the other namespaces (reachers.ts asks with its own). */
+  inputFor(name: string): Omit<ReachabilityInput, 'others'> | undefined {
     const facts = this.known.get(name);
-    if (!facts) return;
-    this.recomputations++;
-    const old = this.clearDependencies(name);
-    const deps: Dependencies = {};
+    if (!facts) return undefined;
     const pods = this.options.podsIn?.(name);
-    const result = namespaceReachability({
+    return {
       name,
       labels: facts.labels,
       policies: this.coverage.policiesIn(name),
       tiers: [...this.tiers.values()],
       opaque: this.opaqueOn(facts),
       ...(pods ? { pods } : {}),
-      others: this.oracleFor(name, deps),
-    });
+    };
+  }
+
+  /** The namespaces as selectors see them (kubernetes.io/metadata.name included). */
+  namespaces(): Iterable<NamespaceLabels> {
+    return [...this.labels].map(([name, labels]) => ({ name, labels }));
+  }
+
+  private recompute(name: string): void {
+    const input = this.inputFor(name);
+    if (!input) return;
+    this.recomputations++;
+    const old = this.clearDependencies(name);
+    const deps: Dependencies = {};
+    const result = namespaceReachability({ ...input, others: this.oracleFor(name, deps) });
     if (deps.asked || deps.searched || deps.searchedAll || deps.witnesses) this.dependencies.set(name, deps);
     for (const w of [...(old?.asked ?? []), ...(old?.searched ?? [])]) this.unwatchIfUnused(w);
     const previous = this.results.get(name);
