@@ -36,10 +36,16 @@ export type NamespaceReachers = Record<Direction, DirectionReachers>;
 
 type Answer = Record<Direction, { reach: Tri; openedBy: readonly string[] }>;
 
+/** One selector's matches over the index: per namespace 0 no, 1 yes, 2 unknown, and where it is not 0. */
+interface Matches {
+  value: Uint8Array;
+  nonzero: Int32Array;
+}
+
 /** The namespaces of a cluster, sorted by name, with each selector's matches computed once per snapshot. */
 export class NamespaceIndex {
   private readonly list: NamespaceLabels[];
-  private readonly matches = new Map<string, Uint8Array>();
+  private readonly matches = new Map<string, Matches>();
 
   constructor(namespaces: Iterable<{ name: string; labels: Record<string, string> }>) {
     this.list = [...namespaces]
@@ -47,19 +53,29 @@ export class NamespaceIndex {
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
+  private work: { pattern: Float64Array; answerAt: (Answer | undefined)[] } | undefined;
+
+  /** Per namespace, room for one computation's match patterns and answers (left cleared after each). */
+  scratch(): { pattern: Float64Array; answerAt: (Answer | undefined)[] } {
+    this.work ??= { pattern: new Float64Array(this.list.length), answerAt: new Array(this.list.length) };
+    return this.work;
+  }
+
   get namespaces(): readonly NamespaceLabels[] {
     return this.list;
   }
 
-  /** Per namespace (index order): 0 no match, 1 match, 2 unknown. */
-  matchesOf(selector: LabelSelector, key: string): Uint8Array {
+  matchesOf(selector: LabelSelector, key: string): Matches {
     let out = this.matches.get(key);
     if (!out) {
-      out = new Uint8Array(this.list.length);
+      const value = new Uint8Array(this.list.length);
+      const nonzero: number[] = [];
       for (const [i, ns] of this.list.entries()) {
         const m = matchNs(selector, ns);
-        out[i] = m === true ? 1 : m === false ? 0 : 2;
+        value[i] = m === true ? 1 : m === false ? 0 : 2;
+        if (m !== false) nonzero.push(i);
       }
+      out = { value, nonzero: Int32Array.from(nonzero) };
       this.matches.set(key, out);
     }
     return out;
@@ -101,34 +117,74 @@ export function namespaceReachers(
   const pods = input.pods === undefined ? undefined : [...input.pods];
   const fixed = { ...input, policies, ...(pods ? { pods } : {}) };
   const selectors = [...askedSelectors(fixed)].map(([key, s]) => index.matchesOf(s, key));
-  const answers = new Map<string, Answer>();
-  const out: NamespaceReachers = { ingress: emptyDirection(), egress: emptyDirection() };
   const all = index.namespaces;
-  for (let i = 0; i < all.length; i++) {
-    const ns = all[i] as NamespaceLabels;
-    if (ns.name === input.name) continue;
-    let signature = '';
-    for (const m of selectors) signature += m[i];
+  const answers = new Map<string, Answer>();
+  const answerFor = (i: number, signature: string): Answer => {
     let answer = answers.get(signature);
     if (!answer) {
-      const r = namespaceReachability({ ...fixed, others: listedNamespaces([ns]) });
+      const r = namespaceReachability({ ...fixed, others: listedNamespaces([all[i] as NamespaceLabels]) });
       answer = {
         ingress: { reach: r.ingress.classes.other_namespaces, openedBy: r.ingress.openedBy.other_namespaces },
         egress: { reach: r.egress.classes.other_namespaces, openedBy: r.egress.openedBy.other_namespaces },
       };
       answers.set(signature, answer);
     }
-    for (const d of DIRECTIONS) {
-      const { reach, openedBy } = answer[d];
-      const list = out[d];
-      if (reach === true) {
-        if (list.namespaces.length < cap) list.namespaces.push({ namespace: ns.name, openedBy });
-        else list.more++;
-      } else if (reach === 'unknown') {
-        if (list.unknown.length < cap) list.unknown.push(ns.name);
-        else list.unknownMore++;
-      }
+    return answer;
+  };
+  // The namespaces some selector may match, each with its answer; every other one matches none, and shares one.
+  // A namespace's match pattern is a number (base 3, one digit per selector) while that stays exact.
+  const own = all.findIndex((n) => n.name === input.name);
+  const { pattern, answerAt } = index.scratch();
+  const numeric = selectors.length <= 30;
+  const touched: number[] = [];
+  let weight = 1;
+  for (const m of selectors) {
+    for (const i of m.nonzero) {
+      if (i === own) continue;
+      if (pattern[i] === 0) touched.push(i);
+      pattern[i] = (pattern[i] as number) + (numeric ? (m.value[i] as number) * weight : 1);
     }
+    weight *= 3;
+  }
+  touched.sort((a, b) => a - b);
+  const matched: number[] = [];
+  for (const i of touched) {
+    const signature = numeric ? String(pattern[i]) : selectors.map((x) => x.value[i]).join('');
+    answerAt[i] = answerFor(i, signature);
+    matched.push(i);
+  }
+  let plain: Answer | undefined;
+  for (let i = 0; i < all.length && !plain; i++)
+    if (i !== own && pattern[i] === 0) plain = answerFor(i, numeric ? '0' : '0'.repeat(selectors.length));
+  const plainCount = all.length - matched.length - (own >= 0 ? 1 : 0);
+
+  const out: NamespaceReachers = { ingress: emptyDirection(), egress: emptyDirection() };
+  for (const d of DIRECTIONS) {
+    const list = out[d];
+    let reach = plain?.[d].reach === true ? plainCount : 0;
+    let unknown = plain?.[d].reach === 'unknown' ? plainCount : 0;
+    for (const i of matched) {
+      const r = (answerAt[i] as Answer)[d].reach;
+      if (r === true) reach++;
+      else if (r === 'unknown') unknown++;
+    }
+    // Names in order, up to the cap: walk every namespace only when those that match nothing are listed too.
+    const order = plain && plain[d].reach !== false ? all.keys() : matched;
+    for (const i of order) {
+      if (list.namespaces.length >= cap && list.unknown.length >= cap) break;
+      if (i === own) continue;
+      const a = (answerAt[i] ?? plain) as Answer;
+      const name = (all[i] as NamespaceLabels).name;
+      if (a[d].reach === true && list.namespaces.length < cap)
+        list.namespaces.push({ namespace: name, openedBy: a[d].openedBy });
+      else if (a[d].reach === 'unknown' && list.unknown.length < cap) list.unknown.push(name);
+    }
+    list.more = reach - list.namespaces.length;
+    list.unknownMore = unknown - list.unknown.length;
+  }
+  for (const i of matched) {
+    pattern[i] = 0;
+    answerAt[i] = undefined;
   }
   return out;
 }
