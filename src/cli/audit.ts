@@ -7,6 +7,7 @@ import { formatReport, OUTPUT_FORMAT_NAMES, outputFormatsHelp } from '../audit/o
 import { policySelection } from '../audit/workloads.ts';
 import { ExposureState } from '../core/exposure/exposure-state.ts';
 import { PEER_CLASSES, type PeerClass } from '../core/exposure/peer-classes.ts';
+import { reachersOf } from '../core/exposure/reachers.ts';
 import { coverageReport, exposureCheck, rowsFrom } from '../report/coverage-report.ts';
 import { buildInfo } from '../support/build-info.ts';
 import { flag, flagsHelp, parseArgs, parsers, UsageError } from './flags.ts';
@@ -117,6 +118,7 @@ export async function auditMain(
       rows: rowsFrom(inventory.state, contextLookup(values, inventory.state, now), {
         dangling: (name) => danglingPolicies(inventory, name),
         exposure: (name) => exposure.reachability(name),
+        reachers: reachersOf(exposure),
       }),
       source: inventory.origin,
       version: buildInfo.version,

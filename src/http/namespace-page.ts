@@ -100,7 +100,40 @@ ${undone}${unknown}<div class="table-wrap"><table id="exposure-${direction}">
 <tbody>
 ${rows.join('\n')}
 </tbody>
-</table></div>`;
+</table></div>
+${namesTable(direction, e)}`;
+}
+
+/** The names behind other_namespaces: which namespaces that exist now, and what opens the way for each. */
+function namesTable(direction: 'ingress' | 'egress', e: DirectionExposure): string {
+  const names = e.otherNamespaces;
+  if (!names) return '';
+  const total = names.reachable.length + names.more;
+  const what =
+    direction === 'ingress' ? 'Other namespaces that can reach it' : 'Other namespaces it can reach';
+  const more = (n: number) => (n > 0 ? `<p class="more">and ${n} more, not listed.</p>` : '');
+  const unknownCount = names.unknown.length + names.unknownMore;
+  const unknown =
+    unknownCount === 0
+      ? ''
+      : `<p id="names-unknown-${direction}">Could not be judged for ${unknownCount} (they may): ${names.unknown
+          .map((n) => `<a href="${encodeURIComponent(n)}"><code>${escapeHtml(n)}</code></a>`)
+          .join(', ')}</p>${more(names.unknownMore)}`;
+  if (total === 0) return `<p id="names-${direction}">${what}: none today.</p>${unknown}`;
+  const rows = names.reachable.map(
+    (r) => `<tr>
+<th scope="row" data-label="Namespace"><a href="${encodeURIComponent(r.namespace)}">${escapeHtml(r.namespace)}</a></th>
+<td data-label="Opened by">${r.openedBy.length > 0 ? r.openedBy.map((o) => `<code>${escapeHtml(o)}</code>`).join(', ') : none}</td>
+</tr>`,
+  );
+  return `<h4>${what} (${total})</h4>
+<div class="table-wrap"><table id="names-${direction}">
+<thead><tr><th scope="col">Namespace</th><th scope="col">Opened by</th></tr></thead>
+<tbody>
+${rows.join('\n')}
+</tbody>
+</table></div>
+${more(names.more)}${unknown}`;
 }
 
 function exposureSection(ns: ReportNamespace): string {

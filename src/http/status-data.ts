@@ -3,6 +3,7 @@
 // agree field for field, and with how complete the exporter says its data is.
 import type { CoverageState } from '../core/coverage-state.ts';
 import type { NamespaceReachability } from '../core/exposure/peer-classes.ts';
+import { type ReachersSource, reachersOf } from '../core/exposure/reachers.ts';
 import type { RowContext } from '../core/namespace-row.ts';
 import { type CoverageReport, coverageReport, type DataStatus, rowsFrom } from '../report/coverage-report.ts';
 
@@ -22,7 +23,22 @@ export interface StatusView {
   /** A namespace's NetworkPolicies that select none of its pods; undefined while its pods are not known. */
   dangling?(namespace: string): readonly string[] | undefined;
   /** Who can reach each namespace (the exporter's ExposureState); absent with --exposure=false. */
-  exposure?: { reachability(namespace: string): NamespaceReachability | undefined } | undefined;
+  exposure?:
+    | ({ reachability(namespace: string): NamespaceReachability | undefined } & Partial<ReachersSource>)
+    | undefined;
+}
+
+/**
+ * Which namespaces' rows carry the names behind other_namespaces: every one (/api/v1/namespaces), one (its page),
+ * or none (the status page's table, which shows classes only). Computed on demand: see docs/exposure.md, "Cost".
+ */
+export type NamesFor = 'all' | 'none' | { namespace: string };
+
+function namesSource(source: StatusView, names: NamesFor) {
+  const e = source.exposure;
+  if (names === 'none' || !e?.inputFor || !e.namespaces) return undefined;
+  const of = reachersOf({ inputFor: (n) => e.inputFor?.(n), namespaces: () => e.namespaces?.() ?? [] });
+  return names === 'all' ? of : (name: string) => (name === names.namespace ? of(name) : undefined);
 }
 
 function dataOf(source: StatusView): DataStatus {
@@ -31,13 +47,20 @@ function dataOf(source: StatusView): DataStatus {
   return ready ? { state: 'complete', reasons: [] } : { state: 'unknown', reasons: [reason] };
 }
 
-export function statusReport(source: StatusView, version: string, now: Date): CoverageReport {
+export function statusReport(
+  source: StatusView,
+  version: string,
+  now: Date,
+  names: NamesFor = 'all',
+): CoverageReport {
   const tracker = source.context;
   const data = dataOf(source);
+  const reachers = namesSource(source, names);
   const rows = source.state
     ? rowsFrom(source.state, tracker ? (name) => tracker.context(name) : undefined, {
         ...(source.dangling ? { dangling: (name: string) => source.dangling?.(name) } : {}),
         ...(source.exposure ? { exposure: (name: string) => source.exposure?.reachability(name) } : {}),
+        ...(reachers ? { reachers } : {}),
       })
     : [];
   const report = coverageReport({

@@ -11,7 +11,7 @@ import type { CoverageReport, ReportNamespace } from '../report/coverage-report.
 import { renderNamespacePage } from './namespace-page.ts';
 import { escapeHtml, flagBadges, namespaceHref, pageTitle, peerClass, resultHeader } from './page-parts.ts';
 import { FAVICON_SVG, STATUS_CSS } from './status-assets.ts';
-import { type StatusView, statusReport } from './status-data.ts';
+import { type NamesFor, type StatusView, statusReport } from './status-data.ts';
 
 export const SORT_KEYS = [
   'name',
@@ -303,21 +303,22 @@ export function mountStatusPage(
   source: StatusView,
   options: { telemetryPath: string; version: string; now?: () => Date },
 ): void {
-  const report = () => statusReport(source, options.version, options.now?.() ?? new Date());
+  const report = (names: NamesFor) =>
+    statusReport(source, options.version, options.now?.() ?? new Date(), names);
   app.get('/', (req, res) => {
-    const page = renderStatusPage(report(), parseStatusQuery(req.query as Record<string, unknown>), {
+    const page = renderStatusPage(report('none'), parseStatusQuery(req.query as Record<string, unknown>), {
       telemetryPath: options.telemetryPath,
     });
     return sendPage(req, res.type('html'), page);
   });
   app.get('/namespaces/:name', (req, res) => {
-    const r = report();
+    const r = report({ namespace: req.params.name });
     const ns = r.namespaces.find((n) => n.name === req.params.name);
     const page = renderNamespacePage(r, ns, req.params.name, { telemetryPath: options.telemetryPath });
     return sendPage(req, res.status(ns ? 200 : 404).type('html'), page);
   });
   app.get('/api/v1/namespaces', (req, res) =>
-    sendPage(req, res.type('application/json'), `${JSON.stringify(report(), null, 2)}\n`),
+    sendPage(req, res.type('application/json'), `${JSON.stringify(report('all'), null, 2)}\n`),
   );
   app.get('/static/status.css', (_req, res) => {
     res.set('Cache-Control', 'public, max-age=300').type('text/css').send(STATUS_CSS);

@@ -12,6 +12,7 @@ import {
   type PeerClass,
   widestClass,
 } from '../core/exposure/peer-classes.ts';
+import type { DirectionReachers, NamespaceReachers } from '../core/exposure/reachers.ts';
 import {
   byName,
   isUnknown,
@@ -53,14 +54,36 @@ export interface DirectionExposure {
   openedBy: Partial<Record<PeerClass, string[]>>;
   /** A default deny for the direction undone by an allow-all policy beside it. */
   denyUndone: boolean;
+  /**
+   * The names behind `other_namespaces`: the namespaces that exist now and can reach it (ingress) or that it can
+   * reach (egress), each with what opens the way, and those that could not be judged; capped, with counts past
+   * the cap. Present where names are asked for (`/api/v1/namespaces`, the namespace page, the audit JSON).
+   */
+  otherNamespaces?: OtherNamespaceNames;
 }
+
+export interface OtherNamespaceNames {
+  reachable: { namespace: string; openedBy: string[] }[];
+  /** How many more can, past the cap. */
+  more: number;
+  /** Namespaces for which it could not be judged: they may. */
+  unknown: string[];
+  unknownMore: number;
+}
+
+const namesOf = (r: DirectionReachers): OtherNamespaceNames => ({
+  reachable: r.namespaces.map((n) => ({ namespace: n.namespace, openedBy: [...n.openedBy] })),
+  more: r.more,
+  unknown: [...r.unknown],
+  unknownMore: r.unknownMore,
+});
 
 export interface NamespaceExposure {
   ingress: DirectionExposure;
   egress: DirectionExposure;
 }
 
-function directionExposure(r: DirectionReachability): DirectionExposure {
+function directionExposure(r: DirectionReachability, names?: DirectionReachers): DirectionExposure {
   const reachable = PEER_CLASSES.filter((c) => isReachable(r, c));
   const unknownClasses = PEER_CLASSES.filter((c) => r.classes[c] === 'unknown');
   return {
@@ -70,13 +93,14 @@ function directionExposure(r: DirectionReachability): DirectionExposure {
     widest: widestClass(r) ?? null,
     openedBy: Object.fromEntries(reachable.map((c) => [c, [...r.openedBy[c]]])),
     denyUndone: r.denyUndone,
+    ...(names ? { otherNamespaces: namesOf(names) } : {}),
   };
 }
 
-/** A namespace's reachability as the report carries it. */
-export const exposureOf = (r: NamespaceReachability): NamespaceExposure => ({
-  ingress: directionExposure(r.ingress),
-  egress: directionExposure(r.egress),
+/** A namespace's reachability as the report carries it, with the names behind other_namespaces when given. */
+export const exposureOf = (r: NamespaceReachability, names?: NamespaceReachers): NamespaceExposure => ({
+  ingress: directionExposure(r.ingress, names?.ingress),
+  egress: directionExposure(r.egress, names?.egress),
 });
 
 export interface ReportNamespace extends NamespaceRow {
@@ -124,6 +148,8 @@ export interface RowSources {
   dangling?: (name: string) => readonly string[] | undefined;
   /** Who can reach a namespace; undefined when reachability is not computed. */
   exposure?: (name: string) => NamespaceReachability | undefined;
+  /** The names behind other_namespaces (reachers.ts), for the namespaces they are asked for. */
+  reachers?: (name: string) => NamespaceReachers | undefined;
 }
 
 /**
@@ -145,7 +171,9 @@ export function rowsFrom(
         ...(dangling ? { dangling } : {}),
       });
       const reachability = sources.exposure?.(verdict.name);
-      return reachability ? { ...row, exposure: exposureOf(reachability) } : row;
+      return reachability
+        ? { ...row, exposure: exposureOf(reachability, sources.reachers?.(verdict.name)) }
+        : row;
     })
     .sort(byName);
 }

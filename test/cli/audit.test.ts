@@ -642,6 +642,32 @@ describe('audit: exposure and --fail-on-exposure', function () {
     expect(byName.unjudged?.ingress.unknown).to.equal(true);
   });
 
+  it('names the namespaces behind other_namespaces in the JSON, with what opens each, and those it cannot judge', async () => {
+    const report = json(await audit(['--manifests', file, '--output=json']));
+    const byName = Object.fromEntries(report.namespaces.map((n) => [n.name, n.exposure]));
+    const others = (name: string) =>
+      report.namespaces
+        .map((n) => n.name)
+        .filter((n) => n !== name && n !== 'kube-system' && n !== 'default');
+    // Every namespace that exists reaches `open`, through its one policy; none reaches `closed`.
+    const open = byName.open?.ingress.otherNamespaces;
+    expect(open?.reachable.map((r) => r.namespace)).to.include.members(others('open'));
+    expect(open?.reachable.every((r) => r.openedBy.join() === 'NetworkPolicy/from-every-namespace')).to.equal(
+      true,
+    );
+    expect(open).to.deep.include({ more: 0, unknown: [], unknownMore: 0 });
+    expect(byName.closed?.ingress.otherNamespaces).to.deep.equal({
+      reachable: [],
+      more: 0,
+      unknown: [],
+      unknownMore: 0,
+    });
+    // A Calico policy the exporter does not evaluate: every other namespace is unknown, none left out as "cannot".
+    const unjudged = byName.unjudged?.ingress.otherNamespaces;
+    expect(unjudged?.reachable).to.deep.equal([]);
+    expect(unjudged?.unknown).to.include.members(others('unjudged'));
+  });
+
   it('exits 1 and names the namespaces reachable from the class, and those it could not judge, in every format', async () => {
     const flag = '--fail-on-exposure=all_namespaces';
     const table = await audit(['--manifests', file, flag]);

@@ -388,4 +388,101 @@ describe('status page: who can reach each namespace', () => {
       'Not computed: the exporter runs with <code>--exposure=false</code>.',
     );
   });
+
+  it('names the namespaces behind other_namespaces, with what opens each, where they are asked for', () => {
+    const names = (r: CoverageReport, name: string, d: 'ingress' | 'egress') =>
+      r.namespaces.find((n) => n.name === name)?.exposure?.[d].otherNamespaces;
+    const all = statusReport(view(), '1.0.0', new Date(0), 'all');
+    expect(names(all, 'open', 'ingress')?.reachable).to.deep.equal(
+      ['bare', 'closed', 'undone'].map((n) => ({
+        namespace: n,
+        openedBy: ['NetworkPolicy/from-every-namespace'],
+      })),
+    );
+    expect(names(all, 'closed', 'ingress')).to.deep.equal({
+      reachable: [],
+      more: 0,
+      unknown: [],
+      unknownMore: 0,
+    });
+    // `bare` has no policy: every namespace reaches it, and its own side lets it out to every one (as the egress
+    // classes, the names say what the namespace's own policies allow; `closed` then drops it on its ingress side).
+    expect(names(all, 'bare', 'ingress')?.reachable.map((r) => r.namespace)).to.deep.equal([
+      'closed',
+      'open',
+      'undone',
+    ]);
+    expect(names(all, 'bare', 'egress')?.reachable).to.deep.equal(
+      ['closed', 'open', 'undone'].map((n) => ({ namespace: n, openedBy: ['(pods no policy isolates)'] })),
+    );
+    // The status page's table shows classes only; a namespace's page names only its own.
+    const none = statusReport(view(), '1.0.0', new Date(0), 'none');
+    expect(none.namespaces.every((n) => n.exposure && !n.exposure.ingress.otherNamespaces)).to.equal(true);
+    const one = statusReport(view(), '1.0.0', new Date(0), { namespace: 'open' });
+    expect(
+      one.namespaces.filter((n) => n.exposure?.ingress.otherNamespaces).map((n) => n.name),
+    ).to.deep.equal(['open']);
+    const page = renderNamespacePage(
+      one,
+      one.namespaces.find((n) => n.name === 'open'),
+      'open',
+      {
+        telemetryPath: '/metrics',
+      },
+    );
+    expect(page).to.contain('<h4>Other namespaces that can reach it (3)</h4>');
+    expect(page).to.match(
+      /<table id="names-ingress">[\s\S]*?<a href="bare">bare<\/a><\/th>\s*<td data-label="Opened by"><code>NetworkPolicy\/from-every-namespace<\/code><\/td>/,
+    );
+    const closed = renderNamespacePage(
+      all,
+      all.namespaces.find((n) => n.name === 'closed'),
+      'closed',
+      {
+        telemetryPath: '/metrics',
+      },
+    );
+    expect(closed).to.contain('<p id="names-ingress">Other namespaces that can reach it: none today.</p>');
+  });
+
+  it('caps each list with a count past it, and lists as unknown what it cannot judge', () => {
+    const state = new CoverageState();
+    const add = (obj: Record<string, unknown>) =>
+      state.upsertPolicy(policyFacts(obj) as NonNullable<ReturnType<typeof policyFacts>>);
+    for (let i = 0; i < 250; i++)
+      state.upsertNamespace(
+        namespaceFacts(ns(`n-${String(i).padStart(3, '0')}`)) as NonNullable<
+          ReturnType<typeof namespaceFacts>
+        >,
+      );
+    state.upsertNamespace(namespaceFacts(ns('target')) as NonNullable<ReturnType<typeof namespaceFacts>>);
+    // A selector with an operator the API refuses: whether a namespace matches it cannot be judged.
+    add(
+      netpol('target', 'odd', {
+        podSelector: {},
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: [
+          {
+            from: [
+              { namespaceSelector: { matchExpressions: [{ key: 'team', operator: 'Gt', values: ['1'] }] } },
+            ],
+          },
+        ],
+      }),
+    );
+    const r = statusReport(
+      { readiness: () => ({ ready: true, reason: 'synced' }), state, exposure: new ExposureState(state) },
+      '1.0.0',
+      new Date(0),
+      'all',
+    );
+    const target = r.namespaces.find((n) => n.name === 'target')?.exposure;
+    expect(target?.ingress.otherNamespaces).to.deep.include({ reachable: [], more: 0, unknownMore: 50 });
+    expect(target?.ingress.otherNamespaces?.unknown).to.have.length(200);
+    expect(target?.ingress.otherNamespaces?.unknown[0]).to.equal('n-000');
+    // Every namespace without a policy reaches every other: 200 named, the rest counted.
+    const first = r.namespaces.find((n) => n.name === 'n-000')?.exposure?.ingress.otherNamespaces;
+    expect(first?.reachable).to.have.length(200);
+    expect(first?.more).to.equal(50);
+  });
 });

@@ -118,8 +118,8 @@ export function namespaceReachers(
   const fixed = { ...input, policies, ...(pods ? { pods } : {}) };
   const selectors = [...askedSelectors(fixed)].map(([key, s]) => index.matchesOf(s, key));
   const all = index.namespaces;
-  const answers = new Map<string, Answer>();
-  const answerFor = (i: number, signature: string): Answer => {
+  const answers = new Map<number | string, Answer>();
+  const answerFor = (i: number, signature: number | string): Answer => {
     let answer = answers.get(signature);
     if (!answer) {
       const r = namespaceReachability({ ...fixed, others: listedNamespaces([all[i] as NamespaceLabels]) });
@@ -146,16 +146,12 @@ export function namespaceReachers(
     }
     weight *= 3;
   }
-  touched.sort((a, b) => a - b);
-  const matched: number[] = [];
-  for (const i of touched) {
-    const signature = numeric ? String(pattern[i]) : selectors.map((x) => x.value[i]).join('');
-    answerAt[i] = answerFor(i, signature);
-    matched.push(i);
-  }
+  const matched = Int32Array.from(touched).sort();
+  for (const i of matched)
+    answerAt[i] = answerFor(i, numeric ? (pattern[i] as number) : selectors.map((x) => x.value[i]).join(''));
   let plain: Answer | undefined;
   for (let i = 0; i < all.length && !plain; i++)
-    if (i !== own && pattern[i] === 0) plain = answerFor(i, numeric ? '0' : '0'.repeat(selectors.length));
+    if (i !== own && pattern[i] === 0) plain = answerFor(i, numeric ? 0 : '0'.repeat(selectors.length));
   const plainCount = all.length - matched.length - (own >= 0 ? 1 : 0);
 
   const out: NamespaceReachers = { ingress: emptyDirection(), egress: emptyDirection() };
@@ -187,4 +183,21 @@ export function namespaceReachers(
     answerAt[i] = undefined;
   }
   return out;
+}
+
+/** Where the names are asked from: the exporter's and the audit's ExposureState. */
+export interface ReachersSource {
+  inputFor(name: string): Omit<ReachabilityInput, 'others'> | undefined;
+  namespaces(): Iterable<NamespaceLabels>;
+}
+
+/** The names for each namespace asked, from one snapshot of the namespaces' labels (taken at the first ask). */
+export function reachersOf(source: ReachersSource, cap = REACHERS_CAP) {
+  let index: NamespaceIndex | undefined;
+  return (name: string): NamespaceReachers | undefined => {
+    const input = source.inputFor(name);
+    if (!input) return undefined;
+    index ??= new NamespaceIndex(source.namespaces());
+    return namespaceReachers(input, index, cap);
+  };
 }
