@@ -47,8 +47,11 @@ try {
   const index = new NamespaceIndex(exposure.namespaces());
   let total = 0;
   let capped = 0;
+  let bytes = 0;
   for (const name of names) {
     const r = namesFor(index, name);
+    // What the names add to /api/v1/namespaces (pretty-printed, as it serves them).
+    bytes += Buffer.byteLength(JSON.stringify(r, null, 2));
     total += (r?.ingress.namespaces.length ?? 0) + (r?.ingress.more ?? 0);
     if ((r?.ingress.more ?? 0) > 0) capped++;
   }
@@ -59,7 +62,7 @@ try {
       `  one namespace page: p50 ${f(percentile(page, 50))} ms, p99 ${f(percentile(page, 99))} ms ` +
       `(mean ${f(listed / page.length)} namespaces reach each)\n` +
       `  every namespace (report): ${f(all)} ms, ${f((all * 1000) / names.length)} µs per namespace; ` +
-      `${total} reaching pairs, ${capped} namespaces past the cap`,
+      `${total} reaching pairs, ${capped} namespaces past the cap; ${f(bytes / 1e6)} MB of JSON`,
   );
 } finally {
   await sim.stop();

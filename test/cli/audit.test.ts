@@ -833,6 +833,8 @@ describe('audit against a cluster with Calico', function () {
             widest: null,
             openedBy: {},
             denyUndone: false,
+            // The only namespace: no other to name.
+            otherNamespaces: { reachable: [], more: 0, unknown: [], unknownMore: 0 },
           },
           egress: {
             reachable: ['same_namespace', 'other_namespaces', 'all_namespaces', 'ip_blocks', 'anywhere'],
@@ -846,6 +848,7 @@ describe('audit against a cluster with Calico', function () {
               ]),
             ),
             denyUndone: false,
+            otherNamespaces: { reachable: [], more: 0, unknown: [], unknownMore: 0 },
           },
         },
       },
