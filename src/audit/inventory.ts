@@ -14,7 +14,7 @@ import {
 } from '../core/sources/index.ts';
 import { ApiError, KubeApi } from '../watch/kube-api.ts';
 import { METADATA_ACCEPT } from '../watch/pod-watch.ts';
-import { admit, NAMESPACE_NAME_LABEL } from './admission.ts';
+import { admit, describeObject, NAMESPACE_NAME_LABEL } from './admission.ts';
 import type { ManifestObject } from './manifests.ts';
 import { policySelection, type Workload, workloadsByNamespace } from './workloads.ts';
 
@@ -67,13 +67,19 @@ export function inventoryFromManifests(
   const warnings = [...admission.warnings];
   const referenced = new Map<string, string>();
   const policyLocations = new Map<string, string>();
+  const unread = (location: string, what: string) =>
+    warnings.push(`${location}: ${what} could not be read; not counted`);
+  // Cluster-scoped objects that are neither Namespaces nor policies (ClusterRoles, CRDs, ...) say nothing about
+  // coverage: read and not used, so one line counts them rather than silence.
+  const unused = new Map<string, number>();
+  let firstUnused = '';
   for (const { object, location, apiVersion, kind, name, namespace } of admission.objects) {
     if (apiVersion === 'v1' && kind === 'Namespace') {
       const facts = namespaceFacts(object, { keepAnnotation: keepEveryAnnotation });
       if (facts) {
         state.upsertNamespace(facts);
         locations.set(facts.name, location);
-      }
+      } else unread(location, describeObject(kind, '', name));
       continue;
     }
     const source = sourceOfManifest(object);
@@ -82,12 +88,24 @@ export function inventoryFromManifests(
       if (facts) {
         state.upsertPolicy(facts);
         policyLocations.set(`${namespace}/${name}`, location);
-      }
+      } else unread(location, describeObject(kind, namespace, name));
     } else if (source) {
       const facts = sourcePolicyFacts(source, object);
       if (facts) state.upsertSourcePolicy(facts);
+      else unread(location, describeObject(kind, namespace, name));
+    } else if (!namespace) {
+      unused.set(kind, (unused.get(kind) ?? 0) + 1);
+      firstUnused ||= location;
     }
     if (namespace && !referenced.has(namespace)) referenced.set(namespace, location);
+  }
+  if (unused.size > 0) {
+    const counts = [...unused].map(([kind, n]) => `${n} ${kind}`).join(', ');
+    const total = [...unused.values()].reduce((a, b) => a + b, 0);
+    warnings.push(
+      `${firstUnused}: ${total} cluster-scoped object${total === 1 ? '' : 's'} (${counts}; this one first) ` +
+        'name no namespace and no network policy; read and not counted',
+    );
   }
   for (const [namespace, location] of admission.refusedIn)
     if (!referenced.has(namespace)) referenced.set(namespace, location);

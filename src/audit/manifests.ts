@@ -22,11 +22,12 @@ const MANIFEST_EXTENSIONS = ['.yaml', '.yml', '.json'];
 export async function readManifests(
   paths: string[],
   readStdin: () => Promise<string> = () => readStream(process.stdin),
+  warnings: string[] = [],
 ): Promise<ManifestObject[]> {
   const objects: ManifestObject[] = [];
   for (const path of paths) {
     if (path === '-') {
-      objects.push(...parseManifests(await readStdin(), '<stdin>'));
+      objects.push(...parseManifests(await readStdin(), '<stdin>', warnings));
       continue;
     }
     for (const file of await manifestFiles(path)) {
@@ -36,7 +37,7 @@ export async function readManifests(
       } catch (err) {
         throw new InputError(`${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
       }
-      objects.push(...parseManifests(text, displayName(file)));
+      objects.push(...parseManifests(text, displayName(file), warnings));
     }
   }
   return objects;
@@ -69,8 +70,14 @@ async function manifestFiles(path: string): Promise<string[]> {
   return files;
 }
 
-/** All objects of a multi-document YAML text; `kind: List` (as `kubectl get -o yaml` writes) is unpacked. */
-export function parseManifests(text: string, name: string): ManifestObject[] {
+/**
+ * All objects of a multi-document YAML text. Lists are unpacked as kubectl's decoder unpacks them: `kind: List` (as
+ * `kubectl get -o yaml` writes) and typed lists (`NamespaceList`, `PodList`, ... as the API server and many tools
+ * write them), whose items carry no `kind` or `apiVersion`: an item with neither gets the list's kind less `List`
+ * and the list's apiVersion (apimachinery's unstructured decoder does exactly that; a plain `List` names no kind, so
+ * its items must carry their own). What is read and cannot be used gets one line in `warnings`, never silence.
+ */
+export function parseManifests(text: string, name: string, warnings: string[] = []): ManifestObject[] {
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false });
   if (!Array.isArray(docs)) return []; // an empty stream
@@ -84,15 +91,43 @@ export function parseManifests(text: string, name: string): ManifestObject[] {
     }
     const start = doc.contents?.range[0] ?? doc.range[0];
     const location = `${name}:${lineCounter.linePos(start).line}`;
-    const value: unknown = doc.toJS({ maxAliasCount: 1000 });
-    if (!isObject(value)) continue; // empty documents, comments-only documents, scalars
-    if (typeof value.kind === 'string' && value.kind.endsWith('List') && Array.isArray(value.items)) {
-      for (const item of value.items) if (isObject(item)) objects.push({ object: item, location });
-    } else {
-      objects.push({ object: value, location });
-    }
+    unpack(doc.toJS({ maxAliasCount: 1000 }), location, objects, warnings);
   }
   return objects;
+}
+
+/** A parsed document (or list item) into objects, lists unpacked recursively as kubectl's builder flattens them. */
+function unpack(
+  value: unknown,
+  location: string,
+  objects: ManifestObject[],
+  warnings: string[],
+  item?: string,
+): void {
+  if (value === null || value === undefined) {
+    // An empty document or a comments-only one holds nothing; an empty list item is worth a word.
+    if (item) warnings.push(`${location}: ${item} is empty; not counted`);
+    return;
+  }
+  if (!isObject(value)) {
+    const what = Array.isArray(value) ? 'a sequence' : `a ${typeof value}`;
+    warnings.push(
+      `${location}: ${item ?? 'the document'} is ${what}, not a Kubernetes object (a mapping); not counted`,
+    );
+    return;
+  }
+  const { kind, apiVersion, items } = value;
+  if (!(typeof kind === 'string' && kind.endsWith('List') && Array.isArray(items))) {
+    objects.push({ object: value, location });
+    return;
+  }
+  const itemKind = kind.slice(0, -'List'.length);
+  for (const [i, entry] of items.entries()) {
+    const label = `item ${i} of ${kind}`;
+    if (isObject(entry) && itemKind !== '' && entry.kind === undefined && entry.apiVersion === undefined)
+      unpack({ ...entry, apiVersion, kind: itemKind }, location, objects, warnings, label);
+    else unpack(entry, location, objects, warnings, label);
+  }
 }
 
 async function readStream(stream: NodeJS.ReadableStream): Promise<string> {

@@ -106,10 +106,13 @@ export async function loadInventory(
   if (paths.length > 0) {
     if (paths.filter((p) => p === '-').length > 1)
       throw new UsageError('--manifests - can be given only once');
-    return inventoryFromManifests(await readManifests(paths, readStdin), paths, {
+    const readWarnings: string[] = [];
+    const inventory = inventoryFromManifests(await readManifests(paths, readStdin, readWarnings), paths, {
       coverageSources: config.coverageSources,
       namespace: config.namespace,
     });
+    inventory.warnings.unshift(...readWarnings);
+    return inventory;
   }
   if (config.namespace)
     throw new UsageError(
