@@ -16,6 +16,7 @@ import { ApiError, KubeApi } from '../watch/kube-api.ts';
 import { METADATA_ACCEPT } from '../watch/pod-watch.ts';
 import { admit, describeObject, NAMESPACE_NAME_LABEL } from './admission.ts';
 import type { ManifestObject } from './manifests.ts';
+import { type OpenWorld, openWorldOf } from './open-world.ts';
 import { policySelection, type Workload, workloadsByNamespace } from './workloads.ts';
 
 export type InventoryOrigin = { mode: 'cluster'; server: string } | { mode: 'manifests'; paths: string[] };
@@ -33,6 +34,11 @@ export interface Inventory {
   workloads: Map<string, Workload[]> | undefined;
   /** Things the user should know that do not fail the audit (printed on stderr). */
   warnings: string[];
+  /**
+   * Manifests mode without --whole-cluster: what the input cannot rule out (namespaces it does not declare, pods
+   * beyond its workloads). Undefined when the input is the whole cluster (a live one, or a dump).
+   */
+  openWorld?: OpenWorld;
 }
 
 /** The cluster could not be asked: exit code 2, one line. */
@@ -47,6 +53,8 @@ export interface ManifestInventoryOptions {
   coverageSources?: ReadonlySet<Source> | undefined;
   /** kubectl's --namespace: where namespaced objects without metadata.namespace land ('' means default). */
   namespace?: string | undefined;
+  /** --whole-cluster: the input is a whole cluster's dump; what it does not declare does not exist. */
+  wholeCluster?: boolean | undefined;
 }
 
 /**
@@ -121,6 +129,7 @@ export function inventoryFromManifests(
     locations.set(name, location);
   }
   const workloads = workloadsByNamespace(admission.objects);
+  const openWorld = options.wholeCluster ? undefined : openWorldOf(admission.objects);
   for (const [namespace, list] of [...workloads].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const policies = [...state.policiesIn(namespace)];
     const together = countIsolation(
@@ -128,18 +137,30 @@ export function inventoryFromManifests(
       list.map((w) => w.labels),
       policies,
     );
+    const possible = openWorld?.possiblePods.get(namespace);
     for (const policy of policies) {
       if (!policySelection(policy, list).dangling) continue;
       const at = policyLocations.get(`${namespace}/${policy.name}`) ?? locations.get(namespace) ?? '';
+      const declared = `${list.length} workload${list.length === 1 ? '' : 's'} in ${namespace}`;
       warnings.push(
-        `${at}: NetworkPolicy ${namespace}/${policy.name} is dangling: its podSelector selects none of the ` +
-          `${list.length} workload${list.length === 1 ? '' : 's'} in ${namespace}, so it isolates nothing ` +
-          `(the namespace's policies together isolate ${together.isolated.ingress} of ${together.pods} for ` +
-          `ingress, ${together.isolated.egress} for egress)`,
+        possible
+          ? `${at}: NetworkPolicy ${namespace}/${policy.name} selects none of the ${declared}, but may select the ` +
+              `pods of ${possible.join('; ')}: not judged dangling (unknown; --whole-cluster judges it on the ` +
+              'workloads alone)'
+          : `${at}: NetworkPolicy ${namespace}/${policy.name} is dangling: its podSelector selects none of the ` +
+              `${declared}, so it isolates nothing (the namespace's policies together isolate ` +
+              `${together.isolated.ingress} of ${together.pods} for ingress, ${together.isolated.egress} for egress)`,
       );
     }
   }
-  return { state, origin: { mode: 'manifests', paths }, locations, workloads, warnings };
+  return {
+    state,
+    origin: { mode: 'manifests', paths },
+    locations,
+    workloads,
+    warnings,
+    ...(openWorld ? { openWorld } : {}),
+  };
 }
 
 /** Manifests that hold nothing to check: the one-line reason (nothing checked is never a pass), else undefined. */

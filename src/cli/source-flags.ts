@@ -34,6 +34,18 @@ export const sourceFlags = {
       return raw;
     },
   }),
+  wholeCluster: flag({
+    name: 'whole-cluster',
+    help: 'with --manifests: the input is the whole cluster (a dump of every namespace and workload); namespaces and pods it does not declare do not exist',
+    doc:
+      'Without it the manifests are taken as part of a cluster (a repository): a namespace the input does not declare ' +
+      'may exist with any labels, and a custom resource or unknown kind may make pods beside the workloads, so what a ' +
+      'policy could admit or select there is unknown, never "none" or dangling. Give it for a dump such as ' +
+      '`kubectl get namespaces,networkpolicies,deployments,statefulsets,daemonsets,pods -A -o yaml` ' +
+      '([audit](audit-and-remediation.md#an-open-world-or-the-whole-cluster)).',
+    default: 'false',
+    parse: parsers.bool,
+  }),
   kubeconfig: serveFlags.kubeconfig,
   context: serveFlags.context,
   pageSize: serveFlags.pageSize,
@@ -110,6 +122,7 @@ export async function loadInventory(
     const inventory = inventoryFromManifests(await readManifests(paths, readStdin, readWarnings), paths, {
       coverageSources: config.coverageSources,
       namespace: config.namespace,
+      wholeCluster: config.wholeCluster,
     });
     inventory.warnings.unshift(...readWarnings);
     return inventory;
@@ -117,6 +130,10 @@ export async function loadInventory(
   if (config.namespace)
     throw new UsageError(
       '--namespace places manifests that name no namespace and needs --manifests; to audit some namespaces of a cluster use --namespaces.include',
+    );
+  if (config.wholeCluster)
+    throw new UsageError(
+      '--whole-cluster says the manifests are a whole cluster and needs --manifests (a live cluster is always whole)',
     );
   // Loaded on demand: manifests mode never needs the Kubernetes client.
   const { loadKubeConfig } = await import('./kubeconfig.ts');
