@@ -163,7 +163,7 @@ async function labelChurn(sim: SimulatedCluster, namespaces: string[], perSecond
 
 type Core = {
   CoverageState: typeof import('../src/core/coverage-state.ts').CoverageState;
-  ExposureState: typeof import('../src/core/exposure-state.ts').ExposureState;
+  ExposureState: typeof import('../src/core/exposure/exposure-state.ts').ExposureState;
   namespaceFacts: typeof import('../src/core/facts.ts').namespaceFacts;
   policyFacts: typeof import('../src/core/facts.ts').policyFacts;
   sourcePolicyFacts: typeof import('../src/core/sources/index.ts').sourcePolicyFacts;
@@ -173,7 +173,7 @@ async function compiledCore(buildDir: string): Promise<Core> {
   const load = (file: string) => import(pathToFileURL(path.join(buildDir, 'src', 'core', file)).href);
   const [coverage, exposure, facts, sources] = await Promise.all([
     load('coverage-state.js'),
-    load('exposure-state.js'),
+    load('exposure/exposure-state.js'),
     load('facts.js'),
     load('sources/index.js'),
   ]);

@@ -5,7 +5,7 @@
 // output has no job or instance. Per-namespace series are reduced with `max by (cluster, namespace)` first, as
 // in the rules, so two exporter replicas never count a namespace twice.
 
-import { WIDEST_FIRST } from '../src/core/reachability.ts';
+import { WIDEST_FIRST } from '../src/core/exposure/peer-classes.ts';
 
 /** The matchers every selector gets; `$cluster` is `.*` when the variable is hidden (single cluster). */
 const m = 'cluster=~"$cluster", job=~"$job", instance=~"$instance"';

@@ -1,6 +1,7 @@
 // The audit's three outputs from one CoverageReport: a table for people, JSON for scripts, JUnit XML for CI.
+
+import { PEER_CLASSES, WIDEST_FIRST } from '../core/exposure/peer-classes.ts';
 import { isUnknown, type PolicyRef } from '../core/namespace-row.ts';
-import { PEER_CLASSES, WIDEST_FIRST } from '../core/reachability.ts';
 import {
   type CoverageReport,
   type ExposureCheck,

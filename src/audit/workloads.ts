@@ -1,9 +1,10 @@
 // The pods a repository will run, read from its workloads' pod templates (or from a cluster's pods), so the
 // manifests path can tell what each NetworkPolicy selects: a policy that selects none of a namespace's pods is
 // dangling, covered by the letter of CIS 5.3.2 while it isolates nothing. Pure: objects in, label sets out.
+
+import { DIRECTIONS, type Direction } from '../core/direction.ts';
 import { isObject, type PolicyFacts } from '../core/facts.ts';
-import { lookupIn, matchSelector } from '../core/label-selector.ts';
-import { DIRECTIONS, type Direction } from '../core/verdict.ts';
+import { lookupIn, matchSelector } from '../core/selectors/label-selector.ts';
 
 export interface Workload {
   /** `Deployment`, `CronJob`, `Pod`, ...; for a cluster's pods, the kind of their owner (`ReplicaSet`) or `Pod`. */
@@ -29,8 +30,6 @@ const TEMPLATE_PATH: Record<string, readonly string[]> = {
   CronJob: ['spec', 'jobTemplate', 'spec', 'template', 'metadata'],
   Pod: ['metadata'],
 };
-
-export const WORKLOAD_KINDS: readonly string[] = Object.keys(TEMPLATE_PATH);
 
 function stringLabels(value: unknown): Record<string, string> {
   const labels: Record<string, string> = {};

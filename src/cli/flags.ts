@@ -1,9 +1,9 @@
 // Prometheus-style flags (`--web.listen-address=:10111` or `--web.listen-address :10111`), each with an
 // environment variable. Flags are data, so `--help`, docs/flags.md (generated) and the deploy tests read one table.
 
-import { DEFAULT_ANNOTATION_PREFIX } from '../core/exemption.ts';
-import type { NamespaceContextOptions } from '../core/namespace-context.ts';
-import { parseLabelSelector, type SelectorRequirement } from '../core/selector-syntax.ts';
+import { DEFAULT_ANNOTATION_PREFIX } from '../core/context/exemption.ts';
+import type { NamespaceContextOptions } from '../core/context/namespace-context.ts';
+import { parseLabelSelector, type SelectorRequirement } from '../core/selectors/selector-syntax.ts';
 import { isSource, SOURCES, type Source } from '../core/sources/index.ts';
 
 export class UsageError extends Error {

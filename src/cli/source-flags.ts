@@ -7,8 +7,8 @@ import {
   inventoryFromManifests,
 } from '../audit/inventory.ts';
 import { InputError, readManifests } from '../audit/manifests.ts';
+import { NamespaceContextRules } from '../core/context/namespace-context.ts';
 import type { CoverageState } from '../core/coverage-state.ts';
-import { NamespaceContextRules } from '../core/namespace-context.ts';
 import type { RowContext } from '../core/namespace-row.ts';
 import { type FlagValues, flag, namespaceContextOptions, parsers, serveFlags, UsageError } from './flags.ts';
 

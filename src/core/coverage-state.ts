@@ -1,6 +1,8 @@
 // The cluster as the verdicts see it: namespaces and their policies, recomputing only the namespace an
-// event touches and telling listeners which verdict changed. Events may arrive in any order (a policy
-// before its namespace, from two independent watches), so policies are kept even without their namespace.
+// event touches and telling listeners each verdict it recomputed, changed or not: listeners also follow what a
+// verdict does not show (labels and annotations for the context, NetworkPolicy peers and pod selectors for
+// exposure and pod isolation). Events may arrive in any order (a policy before its namespace, from two
+// independent watches), so policies are kept even without their namespace.
 
 import type { NamespaceFacts, PolicyFacts } from './facts.ts';
 import { ProtectionIndex, type SourcePolicies } from './protection.ts';

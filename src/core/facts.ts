@@ -74,7 +74,7 @@ const EMPTY_SELECTOR: LabelSelector = Object.freeze({
 /**
  * A selector as the API object spells it. An expression that cannot be read (not an object, no key or operator)
  * is kept as one with an unreadable operator rather than dropped: dropping it would widen the selector, while an
- * unknown operator makes every match 'unknown' (label-selector.ts) and is named by selectorProblem().
+ * unknown operator makes every match 'unknown' (selectors/label-selector.ts) and is named by selectorProblem().
  */
 export function labelSelectorFrom(value: unknown): LabelSelector {
   if (!isObject(value)) return EMPTY_SELECTOR;
@@ -149,7 +149,7 @@ function hasAllowAllRule(rules: unknown, peers: 'from' | 'to'): boolean {
  * Effective policyTypes as the API server defaults them: when `policyTypes` is omitted or empty, Ingress always
  * applies and Egress only when egress rules exist. Unknown types are ignored.
  */
-export function effectiveTypes(spec: Json): { ingress: boolean; egress: boolean } {
+function effectiveTypes(spec: Json): { ingress: boolean; egress: boolean } {
   const declared = Array.isArray(spec.policyTypes)
     ? spec.policyTypes.filter((t) => typeof t === 'string')
     : [];
@@ -184,7 +184,7 @@ export function policyFacts(obj: unknown): PolicyFacts | undefined {
 /**
  * What a policy's rules for one direction admit, peers judged by namespace: ports and a peer's podSelector narrow a
  * rule but never remove its peer (reachable on some port, from some pod, is reachable). The slim input of
- * core/reachability.ts: no ports, no CIDRs beyond whether one means "any address".
+ * core/exposure/reachability.ts: no ports, no CIDRs beyond whether one means "any address".
  */
 export interface PeerFacts {
   /** A rule without peers (`from`/`to` missing or empty): every pod of every namespace, and every address. */
@@ -226,7 +226,7 @@ export function selectorKey(selector: LabelSelector): string {
 }
 
 /** The peers of a direction's rules (`ingress[].from` or `egress[].to`). */
-export function peerFacts(rules: unknown, field: 'from' | 'to'): PeerFacts {
+function peerFacts(rules: unknown, field: 'from' | 'to'): PeerFacts {
   if (!Array.isArray(rules) || rules.length === 0) return NO_PEERS;
   const facts: PeerFacts = { ...NO_PEERS, namespaceSelectors: [] };
   const seen = new Set<string>();

@@ -1,11 +1,12 @@
 // One namespace as every report shows it (the audit's table, JSON and JUnit; the status page; its JSON endpoint):
 // a flat row derived from the core's verdict, so the rules live in verdict.ts only and each view just formats.
-import type { ExemptionStatus } from './exemption.ts';
+import type { ExemptionStatus } from './context/exemption.ts';
+import { DIRECTIONS, type Direction } from './direction.ts';
 import type { PolicyFacts } from './facts.ts';
-import { selectorText } from './label-selector.ts';
 import type { SourcePolicies } from './protection.ts';
+import { selectorText } from './selectors/label-selector.ts';
 import { policySource, SOURCES, type SourcePolicyFacts } from './sources/index.ts';
-import { DIRECTIONS, type Direction, isAllowAll, isDefaultDeny, type NamespaceVerdict } from './verdict.ts';
+import { isAllowAll, isDefaultDeny, type NamespaceVerdict } from './verdict.ts';
 
 /**
  * `covered`: protected (whatever its scope or exemption says). `uncovered`: not protected, and counts against the

@@ -2,9 +2,10 @@
 // isolated per direction, i.e. selected by at least one NetworkPolicy of their namespace whose effective
 // policyTypes include the direction, and which of its policies select no pod at all (dangling). Only pod labels are
 // kept. A pod or policy event recounts its namespace only.
+
+import { DIRECTIONS, type Direction } from './direction.ts';
 import { isObject, objectKey, type PolicyFacts } from './facts.ts';
-import { lookupIn, matchSelector } from './label-selector.ts';
-import { DIRECTIONS, type Direction } from './verdict.ts';
+import { lookupIn, matchSelector } from './selectors/label-selector.ts';
 
 export interface PodFacts {
   namespace: string;

@@ -1,11 +1,9 @@
 // Per-namespace verdicts from slim facts. Pure: no I/O, no clock, no Kubernetes client, no Prometheus.
 
+import { DIRECTIONS, type Direction } from './direction.ts';
 import { isEmptySelector, type NamespaceFacts, type PolicyFacts } from './facts.ts';
 import { combineProtection, type ProtectionContext } from './protection.ts';
 import type { Source } from './sources/index.ts';
-
-export type Direction = 'ingress' | 'egress';
-export const DIRECTIONS: readonly Direction[] = ['ingress', 'egress'];
 
 export interface NamespaceVerdict {
   name: string;

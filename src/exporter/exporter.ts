@@ -3,11 +3,11 @@
 // own families and the process metrics. Adding a part (a new watch, a new family of per-namespace series) is one entry.
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { DEFAULT_ANNOTATION_PREFIX, isExemptionAnnotation } from '../core/context/exemption.ts';
+import type { NamespaceContextOptions } from '../core/context/namespace-context.ts';
+import { EMPTY_SCOPE } from '../core/context/namespace-scope.ts';
 import { CoverageState } from '../core/coverage-state.ts';
 import type { DataStatus } from '../core/data-status.ts';
-import { DEFAULT_ANNOTATION_PREFIX, isExemptionAnnotation } from '../core/exemption.ts';
-import type { NamespaceContextOptions } from '../core/namespace-context.ts';
-import { EMPTY_SCOPE } from '../core/namespace-scope.ts';
 import { EXTRA_SOURCES, type ExtraSource, type Source } from '../core/sources/index.ts';
 import type { BodyPiece } from '../exposition/encoded-body.ts';
 import { type BuildInfo, type ExporterSelf, exporterFamilies } from '../exposition/families/exporter.ts';

@@ -2,8 +2,9 @@
 // verdict and what each selects, the ones that could not be judged and why, its default denies, allow-all and
 // dangling policies, its exemption and scope, who can reach it (and whom it can reach), and what to do about it. Server-rendered from the same report as the
 // status page and /api/v1/namespaces, under the same CSP (no script); every value from the cluster is escaped.
+
+import { WIDEST_FIRST } from '../core/exposure/peer-classes.ts';
 import { isUnknown, type PolicyRef } from '../core/namespace-row.ts';
-import { WIDEST_FIRST } from '../core/reachability.ts';
 import type { CoverageReport, DirectionExposure, ReportNamespace } from '../report/coverage-report.ts';
 import { escapeHtml, flagBadges, pageTitle, resultHeader } from './page-parts.ts';
 

@@ -2,8 +2,8 @@
 // scope) as the same CoverageReport the audit prints, so the page, /api/v1/namespaces and `audit --output json`
 // agree field for field, and with how complete the exporter says its data is.
 import type { CoverageState } from '../core/coverage-state.ts';
+import type { NamespaceReachability } from '../core/exposure/peer-classes.ts';
 import type { RowContext } from '../core/namespace-row.ts';
-import type { NamespaceReachability } from '../core/reachability.ts';
 import { type CoverageReport, coverageReport, type DataStatus, rowsFrom } from '../report/coverage-report.ts';
 
 /** What the HTTP edge needs from the exporter; the Exporter class satisfies it as it is. */

@@ -5,8 +5,8 @@
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import type express from 'express';
+import { WIDEST_FIRST } from '../core/exposure/peer-classes.ts';
 import { isUnknown, ROW_VERDICTS, type RowVerdict } from '../core/namespace-row.ts';
-import { WIDEST_FIRST } from '../core/reachability.ts';
 import type { CoverageReport, ReportNamespace } from '../report/coverage-report.ts';
 import { renderNamespacePage } from './namespace-page.ts';
 import { escapeHtml, flagBadges, namespaceHref, pageTitle, resultHeader } from './page-parts.ts';

@@ -1,10 +1,11 @@
 // What applying a namespace's remediation takes away, said before anything is written: per workload and direction,
 // the traffic it has today and will not have after. Allows are a union, so a new policy can only take traffic from a
 // pod that no policy isolates today for that direction; from such a pod it takes everything its rules do not allow.
+
+import { DIRECTIONS, type Direction } from '../core/direction.ts';
 import { labelSelectorFrom, type PolicyFacts, policyFacts } from '../core/facts.ts';
-import { lookupIn, matchSelector } from '../core/label-selector.ts';
 import { isolates } from '../core/pod-isolation.ts';
-import { DIRECTIONS, type Direction } from '../core/verdict.ts';
+import { lookupIn, matchSelector } from '../core/selectors/label-selector.ts';
 import type { NetworkPolicyObject } from './policies.ts';
 
 export interface AffectedWorkload {

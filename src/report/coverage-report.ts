@@ -5,6 +5,14 @@
 import type { CoverageState } from '../core/coverage-state.ts';
 import { COMPLETE, type DataState, type DataStatus } from '../core/data-status.ts';
 import {
+  type DirectionReachability,
+  isReachable,
+  type NamespaceReachability,
+  PEER_CLASSES,
+  type PeerClass,
+  widestClass,
+} from '../core/exposure/peer-classes.ts';
+import {
   byName,
   isUnknown,
   type NamespaceRow,
@@ -14,14 +22,6 @@ import {
   type RowSummary,
   summarize,
 } from '../core/namespace-row.ts';
-import {
-  type DirectionReachability,
-  isReachable,
-  type NamespaceReachability,
-  PEER_CLASSES,
-  type PeerClass,
-  widestClass,
-} from '../core/reachability.ts';
 
 export const SCHEMA_VERSION = 2;
 

@@ -3,8 +3,8 @@
 // never throws, its state equals a from-scratch computation, and the exposition parses and passes promtool.
 import { expect } from 'chai';
 import fc from 'fast-check';
+import { DEFAULT_ANNOTATION_PREFIX } from '../../src/core/context/exemption.ts';
 import { CoverageState } from '../../src/core/coverage-state.ts';
-import { DEFAULT_ANNOTATION_PREFIX } from '../../src/core/exemption.ts';
 import { namespaceFacts, policyFacts } from '../../src/core/facts.ts';
 import type { NamespaceVerdict } from '../../src/core/verdict.ts';
 import { namespaceFamilies } from '../../src/exposition/families/namespace.ts';

@@ -10,13 +10,11 @@ import { EXPORTER_PERMISSIONS } from '../../src/cli/demo.ts';
 import { parseFlags, serveFlags } from '../../src/cli/flags.ts';
 import { loadKubeConfig } from '../../src/cli/kubeconfig.ts';
 import { type RunningExporter, startExporter } from '../../src/cli/serve.ts';
+import { NamespaceContextRules } from '../../src/core/context/namespace-context.ts';
+import { listedNamespaces } from '../../src/core/exposure/other-namespaces.ts';
+import type { NamespaceReachability } from '../../src/core/exposure/peer-classes.ts';
+import { namespaceReachability } from '../../src/core/exposure/reachability.ts';
 import { namespaceFacts, type PolicyFacts, policyFacts } from '../../src/core/facts.ts';
-import { NamespaceContextRules } from '../../src/core/namespace-context.ts';
-import {
-  listedNamespaces,
-  type NamespaceReachability,
-  namespaceReachability,
-} from '../../src/core/reachability.ts';
 import { type NamespaceVerdict, namespaceVerdict } from '../../src/core/verdict.ts';
 import { DEFAULT_NAMESPACE_CONTEXT } from '../../src/exporter/exporter.ts';
 import { exposureFamilies } from '../../src/exposition/families/exposure.ts';

@@ -1,15 +1,13 @@
 // Reachability from manifests, computed from scratch: the reference the core's golden tests and the incremental
 // state's property tests compare against.
+
+import type { Direction } from '../../src/core/direction.ts';
+import { listedNamespaces } from '../../src/core/exposure/other-namespaces.ts';
+import { type DirectionReachability, PEER_CLASSES } from '../../src/core/exposure/peer-classes.ts';
+import { namespaceReachability } from '../../src/core/exposure/reachability.ts';
 import { namespaceFacts, policyFacts } from '../../src/core/facts.ts';
-import {
-  type DirectionReachability,
-  listedNamespaces,
-  namespaceReachability,
-  PEER_CLASSES,
-} from '../../src/core/reachability.ts';
-import { type OpaqueEffect, strongest, type TierPolicy } from '../../src/core/sources/exposure.ts';
 import { type ExtraSource, sourcePolicyFacts } from '../../src/core/sources/index.ts';
-import type { Direction } from '../../src/core/verdict.ts';
+import { type OpaqueEffect, strongest, type TierPolicy } from '../../src/core/sources/reader.ts';
 
 type Obj = Record<string, unknown>;
 

@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { parseManifests } from '../../src/audit/manifests.ts';
 import { CoverageState } from '../../src/core/coverage-state.ts';
-import { ExposureState } from '../../src/core/exposure-state.ts';
+import { ExposureState } from '../../src/core/exposure/exposure-state.ts';
 import { namespaceFacts, policyFacts } from '../../src/core/facts.ts';
 import type { NamespaceRow } from '../../src/core/namespace-row.ts';
 import { renderNamespacePage } from '../../src/http/namespace-page.ts';

@@ -1,7 +1,22 @@
-import { type CalicoExpr, evaluateCalico, parseCalicoSelector } from '../calico-selector.ts';
-import { type NamespaceFacts, objectKey } from '../facts.ts';
-import { andAll, type LabelLookup, lookupIn, namespaceLabels, UNKNOWN_LABEL } from '../label-selector.ts';
-import { type Json, type PolicyReach, specOf } from './reach.ts';
+import type { Direction } from '../direction.ts';
+import { isObject, type NamespaceFacts, objectKey } from '../facts.ts';
+import { type CalicoExpr, evaluateCalico, parseCalicoSelector } from '../selectors/calico-selector.ts';
+import {
+  andAll,
+  type LabelLookup,
+  lookupIn,
+  namespaceLabels,
+  UNKNOWN_LABEL,
+} from '../selectors/label-selector.ts';
+import {
+  type ExposureReader,
+  type Json,
+  NO_EFFECT,
+  type OpaqueEffect,
+  type OpaqueReach,
+  type PolicyReach,
+  specOf,
+} from './reader.ts';
 
 // Calico, crd.projectcalico.org/v1. https://docs.tigera.io/calico/latest/reference/resources/globalnetworkpolicy
 // and .../networkpolicy. Any Calico policy that selects an endpoint puts it into default deny for the policy's
@@ -165,3 +180,27 @@ export function calicoNamespacedReach(obj: unknown): PolicyReach | undefined {
     unknownReason: reasons.join('; '),
   };
 }
+
+/**
+ * Calico: an endpoint its selectors (may) select is isolated for the policy's types and gets what its rules say,
+ * which this reader does not evaluate. Types default as Calico documents: Ingress unless there are only egress
+ * rules, Egress when there are egress rules.
+ */
+function calicoExposure(reach: PolicyReach, obj: unknown): OpaqueReach {
+  const spec = isObject(obj) && isObject(obj.spec) ? obj.spec : {};
+  const declared = Array.isArray(spec.types) ? spec.types.filter((t) => typeof t === 'string') : undefined;
+  const hasIngress = Array.isArray(spec.ingress) && spec.ingress.length > 0;
+  const hasEgress = Array.isArray(spec.egress) && spec.egress.length > 0;
+  const types = declared
+    ? { ingress: declared.includes('Ingress'), egress: declared.includes('Egress') }
+    : { ingress: hasIngress || !hasEgress, egress: hasEgress };
+  // An unreadable `types` value is not trusted to spare a direction.
+  if (declared && declared.length === 0) types.ingress = types.egress = true;
+  const effect: Record<Direction, OpaqueEffect> = {
+    ingress: types.ingress ? 'any' : 'none',
+    egress: types.egress ? 'any' : 'none',
+  };
+  return { effectOn: (ns) => (reach.protects(ns) === false ? NO_EFFECT : effect) };
+}
+
+export const calicoExposureReader: ExposureReader = (obj, reach) => ({ opaque: calicoExposure(reach, obj) });

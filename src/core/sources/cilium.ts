@@ -1,3 +1,4 @@
+import type { Direction } from '../direction.ts';
 import { isObject, type LabelSelector, labelSelectorFrom, type NamespaceFacts, objectKey } from '../facts.ts';
 import {
   type LabelLookup,
@@ -6,9 +7,18 @@ import {
   orAny,
   selectorProblem,
   selectorText,
+  type Tri,
   UNKNOWN_LABEL,
-} from '../label-selector.ts';
-import type { Json, PolicyReach } from './reach.ts';
+} from '../selectors/label-selector.ts';
+import {
+  type ExposureReader,
+  type Json,
+  NO_EFFECT,
+  type OpaqueEffect,
+  type OpaqueReach,
+  type PolicyReach,
+  strongest,
+} from './reader.ts';
 
 // Cilium, cilium.io/v2. https://docs.cilium.io/en/stable/security/policy/ : a policy has `spec` and/or
 // `specs` (a list of rules). A rule with `endpointSelector` selects pods; one with `nodeSelector` selects nodes
@@ -20,7 +30,7 @@ const CILIUM_NAMESPACE_KEYS = ['io.kubernetes.pod.namespace', 'k8s:io.kubernetes
 const CILIUM_NAMESPACE_LABELS = 'io.cilium.k8s.namespace.labels.';
 
 /** Cilium endpoint labels of "some pod in this namespace"; other keys are pod labels (unknown). */
-export function ciliumEndpointLookup(ns: Pick<NamespaceFacts, 'name' | 'labels'>): LabelLookup {
+function ciliumEndpointLookup(ns: Pick<NamespaceFacts, 'name' | 'labels'>): LabelLookup {
   const labels = namespaceLabels(ns.name, ns.labels);
   return (rawKey) => {
     if (CILIUM_NAMESPACE_KEYS.includes(rawKey)) return ns.name;
@@ -36,7 +46,7 @@ export function ciliumEndpointLookup(ns: Pick<NamespaceFacts, 'name' | 'labels'>
   };
 }
 
-export function ciliumRules(spec: unknown, specs: unknown): Json[] {
+function ciliumRules(spec: unknown, specs: unknown): Json[] {
   const rules: Json[] = [];
   if (isObject(spec)) rules.push(spec);
   if (Array.isArray(specs)) for (const s of specs) if (isObject(s)) rules.push(s);
@@ -106,3 +116,43 @@ function ciliumReach(namespaced: boolean, obj: unknown): PolicyReach | undefined
 
 export const ciliumNamespacedReach = (obj: unknown) => ciliumReach(true, obj);
 export const ciliumClusterwideReach = (obj: unknown) => ciliumReach(false, obj);
+
+/** What one Cilium rule may do to a direction: isolate or deny ('any'), only allow more ('widen'), or nothing. */
+function ciliumRuleEffect(rule: Json, direction: Direction): OpaqueEffect {
+  const deny = isObject(rule.enableDefaultDeny) ? rule.enableDefaultDeny : {};
+  const allows = Array.isArray(rule[direction]);
+  const denies = Array.isArray(rule[`${direction}Deny`]);
+  const isolates = typeof deny[direction] === 'boolean' ? deny[direction] === true : allows || denies;
+  if (isolates || denies) return 'any';
+  return allows ? 'widen' : 'none';
+}
+
+/** Cilium: each rule with an endpointSelector, judged for the namespace as the coverage reader judges it. */
+function ciliumExposure(namespaced: boolean, obj: unknown): OpaqueReach {
+  const own =
+    namespaced && isObject(obj) && isObject(obj.metadata) ? String(obj.metadata.namespace ?? '') : '';
+  const rules = isObject(obj) ? ciliumRules(obj.spec, obj.specs) : [];
+  const parts = rules
+    .filter((rule) => isObject(rule.endpointSelector))
+    .map((rule) => ({
+      selector: labelSelectorFrom(rule.endpointSelector),
+      effect: { ingress: ciliumRuleEffect(rule, 'ingress'), egress: ciliumRuleEffect(rule, 'egress') },
+    }))
+    .filter((p) => p.effect.ingress !== 'none' || p.effect.egress !== 'none');
+  return {
+    effectOn: (ns) => {
+      if (namespaced && ns.name !== own) return NO_EFFECT;
+      const out: Record<Direction, OpaqueEffect> = { ingress: 'none', egress: 'none' };
+      const lookup = ciliumEndpointLookup(ns);
+      for (const part of parts) {
+        const selects: Tri = namespaced ? true : matchSelector(part.selector, lookup);
+        if (selects === false) continue;
+        for (const d of ['ingress', 'egress'] as const) out[d] = strongest(out[d], part.effect[d]);
+      }
+      return out;
+    },
+  };
+}
+
+export const ciliumNamespacedExposure: ExposureReader = (obj) => ({ opaque: ciliumExposure(true, obj) });
+export const ciliumClusterwideExposure: ExposureReader = (obj) => ({ opaque: ciliumExposure(false, obj) });

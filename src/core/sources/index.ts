@@ -1,20 +1,18 @@
 // The policy sources: every kind of object that can protect a namespace, one row each, in the order the `source`
-// label lists them. Discovery, the audit, the simulator's served kinds, the RBAC component and docs/sources.md derive
-// from these rows or are held to them by a test. Adding a source is a reader file in this folder plus one row.
-import { calicoGlobalReach, calicoNamespacedReach } from './calico.ts';
-import { ciliumClusterwideReach, ciliumNamespacedReach } from './cilium.ts';
+// label lists them. Discovery, the audit, the simulator's served kinds, the RBAC and docs/sources.md derive from these
+// rows or are held to them by a test. Adding a source is one file in this folder (its coverage reader and its
+// exposure reader, in the vocabulary of reader.ts) plus one row.
+import { calicoExposureReader, calicoGlobalReach, calicoNamespacedReach } from './calico.ts';
 import {
-  calicoExposureReader,
   ciliumClusterwideExposure,
+  ciliumClusterwideReach,
   ciliumNamespacedExposure,
-  type ExposureReader,
-  type SourceExposure,
-  tierExposure,
-} from './exposure.ts';
-import { networkPolicyApiReach } from './network-policy-api.ts';
-import type { PolicyReach } from './reach.ts';
+  ciliumNamespacedReach,
+} from './cilium.ts';
+import { networkPolicyApiReach, tierExposure } from './network-policy-api.ts';
+import type { ExposureReader, PolicyReach, SourceExposure } from './reader.ts';
 
-export type { PolicyReach, Predicate } from './reach.ts';
+export type { PolicyReach, Predicate } from './reader.ts';
 
 interface PolicySourceRow {
   /** The `source` label value. */
@@ -29,7 +27,7 @@ interface PolicySourceRow {
   namespaced: boolean;
   /** What one object protects; NetworkPolicies are read by the core itself (facts.ts, verdict.ts). */
   read?: (obj: unknown) => PolicyReach | undefined;
-  /** What one object does to reachability (core/reachability.ts); with `read`, every source but NetworkPolicy. */
+  /** What one object does to reachability (core/exposure/reachability.ts); with `read`, every source but NetworkPolicy. */
   exposure?: ExposureReader;
   /** Where its semantics are documented upstream. */
   reference: string;
@@ -158,7 +156,7 @@ export const resourceName = (s: Pick<PolicySourceRow, 'resource' | 'group'>): st
 
 export interface SourcePolicyFacts extends PolicyReach {
   source: ExtraSource;
-  /** What it does to reachability (core/reachability.ts); absent in facts built by hand. */
+  /** What it does to reachability (core/exposure/reachability.ts); absent in facts built by hand. */
   exposure?: SourceExposure;
 }
 

@@ -5,8 +5,23 @@ import {
   namespaceLabels,
   selectorProblem,
   selectorText,
-} from '../label-selector.ts';
-import { type Json, NEVER, type PolicyReach, type Predicate, specOf, UNKNOWN } from './reach.ts';
+} from '../selectors/label-selector.ts';
+import {
+  type ExposureReader,
+  type Json,
+  NEVER,
+  type OpaqueReach,
+  type PolicyReach,
+  type Predicate,
+  type SourceExposure,
+  specOf,
+  type TierAction,
+  type TierPeers,
+  type TierPolicy,
+  type TierRule,
+  type TierSubject,
+  UNKNOWN,
+} from './reader.ts';
 
 // policy.networking.k8s.io: AdminNetworkPolicy, BaselineAdminNetworkPolicy (v1alpha1), ClusterNetworkPolicy
 // (v1alpha2). https://network-policy-api.sigs.k8s.io/reference/spec/ : `subject` is exactly one of
@@ -91,3 +106,130 @@ export function networkPolicyApiReach(obj: unknown): PolicyReach | undefined {
     };
   return { namespace: '', name: key.name, ...subject };
 }
+
+// Exposure: the rules read in full, as reachability walks them.
+
+const BOTH_ADDRESS_FAMILIES = ['0.0.0.0/0', '::/0'];
+
+function tierAction(value: unknown): TierAction {
+  switch (value) {
+    case 'Allow':
+    case 'Accept':
+      return 'allow';
+    case 'Deny':
+      return 'deny';
+    case 'Pass':
+      return 'pass';
+    default:
+      return 'unknown';
+  }
+}
+
+const FAIL_CLOSED: TierPeers = {
+  namespaces: [{ matchLabels: {}, matchExpressions: [] }],
+  somePodsOf: [],
+  addresses: true,
+  allAddresses: true,
+  unknown: false,
+};
+
+/**
+ * One rule. A peer with none of the known fields means the CRD is newer than this reader; the API says to fail
+ * closed: an allow rule then matches nothing, a deny or pass rule denies everything.
+ */
+function tierRule(rule: unknown, field: 'from' | 'to'): TierRule {
+  if (!isObject(rule)) return { action: 'unknown', peers: { ...FAIL_CLOSED, unknown: true } };
+  let action = tierAction(rule.action);
+  const peers: TierPeers = {
+    namespaces: [],
+    somePodsOf: [],
+    addresses: false,
+    allAddresses: false,
+    unknown: false,
+  };
+  const list = Array.isArray(rule[field]) ? (rule[field] as unknown[]) : [];
+  let failClosed = list.length === 0;
+  for (const peer of list) {
+    if (!isObject(peer)) {
+      failClosed = true;
+      continue;
+    }
+    if (isObject(peer.namespaces)) {
+      const ns = peer.namespaces;
+      // The early v1alpha1 form: {namespaceSelector} or {sameLabels}/{notSameLabels} (judged against the subject's
+      // own namespace, which this reader does not do).
+      if ('sameLabels' in ns || 'notSameLabels' in ns) peers.unknown = true;
+      else
+        peers.namespaces.push(labelSelectorFrom(isObject(ns.namespaceSelector) ? ns.namespaceSelector : ns));
+    } else if (isObject(peer.pods)) {
+      const pods = peer.pods;
+      // The early v1alpha1 form nests the namespace part: {namespaces: {namespaceSelector | sameLabels}, podSelector}.
+      const early = isObject(pods.namespaces) ? pods.namespaces : undefined;
+      const nsSelector = labelSelectorFrom(
+        early ? early.namespaceSelector : isObject(pods.namespaceSelector) ? pods.namespaceSelector : {},
+      );
+      if (early && ('sameLabels' in early || 'notSameLabels' in early)) peers.unknown = true;
+      else if (isEmptySelector(labelSelectorFrom(pods.podSelector))) peers.namespaces.push(nsSelector);
+      else peers.somePodsOf.push(nsSelector);
+    } else if (Array.isArray(peer.networks)) {
+      peers.addresses = true;
+      const cidrs = peer.networks.filter((c) => typeof c === 'string');
+      if (BOTH_ADDRESS_FAMILIES.every((any) => cidrs.includes(any))) peers.allAddresses = true;
+    } else if (isObject(peer.nodes) || Array.isArray(peer.domainNames)) peers.addresses = true;
+    else failClosed = true;
+  }
+  if (failClosed && action !== 'allow') {
+    action = action === 'unknown' ? 'unknown' : 'deny';
+    return { action, peers: FAIL_CLOSED };
+  }
+  return { action, peers };
+}
+
+function tierSubject(spec: Json): TierSubject | undefined {
+  const subject = spec.subject;
+  if (!isObject(subject)) return undefined;
+  if (isObject(subject.namespaces))
+    return { namespaces: labelSelectorFrom(subject.namespaces), pods: undefined };
+  if (isObject(subject.pods)) {
+    const pods = labelSelectorFrom(subject.pods.podSelector);
+    return {
+      namespaces: labelSelectorFrom(
+        isObject(subject.pods.namespaceSelector) ? subject.pods.namespaceSelector : {},
+      ),
+      pods: isEmptySelector(pods) ? undefined : pods,
+    };
+  }
+  return undefined;
+}
+
+/** AdminNetworkPolicy, BaselineAdminNetworkPolicy (v1alpha1) and ClusterNetworkPolicy (v1alpha2). */
+function tierPolicy(kind: string, obj: unknown): TierPolicy | undefined {
+  if (!isObject(obj) || !isObject(obj.metadata) || typeof obj.metadata.name !== 'string') return undefined;
+  const spec = isObject(obj.spec) ? obj.spec : {};
+  const tier: TierPolicy['tier'] =
+    kind === 'BaselineAdminNetworkPolicy' || (kind === 'ClusterNetworkPolicy' && spec.tier === 'Baseline')
+      ? 'baseline'
+      : 'admin';
+  // The baseline singleton has no priority: it goes after any Baseline-tier ClusterNetworkPolicy.
+  const priority =
+    kind === 'BaselineAdminNetworkPolicy' ? 1001 : typeof spec.priority === 'number' ? spec.priority : 1000;
+  const rules = (value: unknown, field: 'from' | 'to') =>
+    Array.isArray(value) ? value.map((r) => tierRule(r, field)) : [];
+  return {
+    kind,
+    name: obj.metadata.name,
+    tier,
+    priority,
+    subject: tierSubject(spec),
+    ingress: rules(spec.ingress, 'from'),
+    egress: rules(spec.egress, 'to'),
+  };
+}
+
+const ANY_EVERYWHERE: OpaqueReach = { effectOn: () => ({ ingress: 'any', egress: 'any' }) };
+
+/** The network-policy-api kinds, read in full; an object whose rules cannot be read may do anything. */
+export const tierExposure: ExposureReader = (obj, _reach, kind): SourceExposure => {
+  const policy = tierPolicy(kind, obj);
+  return policy ? { tier: policy } : { opaque: ANY_EVERYWHERE };
+};

@@ -2,14 +2,14 @@
 // and when time alone changes it (an exemption expiring) through one timer armed for the earliest deadline.
 // Logs an exemption's state once per change, never per scrape.
 import type { Logger } from 'pino';
-import { boundedText } from '../../core/bounded-text.ts';
-import type { CoverageState } from '../../core/coverage-state.ts';
-import { type ExemptionStatus, nextChangeSeconds } from '../../core/exemption.ts';
+import { boundedText } from '../../core/context/bounded-text.ts';
+import { type ExemptionStatus, nextChangeSeconds } from '../../core/context/exemption.ts';
 import {
   type NamespaceContext,
   type NamespaceContextOptions,
   NamespaceContextRules,
-} from '../../core/namespace-context.ts';
+} from '../../core/context/namespace-context.ts';
+import type { CoverageState } from '../../core/coverage-state.ts';
 import type { BodyPiece } from '../../exposition/encoded-body.ts';
 import { contextFamilies } from '../../exposition/families/index.ts';
 import { RenderedStore } from '../../exposition/rendered-store.ts';

@@ -1,9 +1,9 @@
 // Who can reach each namespace: the pure ExposureState following the coverage state (and the pods, with
 // --pod-isolation), each namespace's answer rendered whenever it changes. No watch of its own.
 import type { CoverageState } from '../../core/coverage-state.ts';
-import { ExposureState } from '../../core/exposure-state.ts';
+import { ExposureState } from '../../core/exposure/exposure-state.ts';
+import type { NamespaceReachability } from '../../core/exposure/peer-classes.ts';
 import type { PodIsolationState } from '../../core/pod-isolation.ts';
-import type { NamespaceReachability } from '../../core/reachability.ts';
 import type { BodyPiece } from '../../exposition/encoded-body.ts';
 import { exposureFamilies } from '../../exposition/families/exposure.ts';
 import { RenderedStore } from '../../exposition/rendered-store.ts';

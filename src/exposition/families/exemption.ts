@@ -1,6 +1,6 @@
 // Per-namespace exemption families: whether an exemption holds, who owns it, when it expires, and why a
 // malformed one does not count. Coverage families are untouched: an exempt namespace still reports covered 0.
-import type { NamespaceContext } from '../../core/namespace-context.ts';
+import type { NamespaceContext } from '../../core/context/namespace-context.ts';
 import type { Family } from '../family.ts';
 
 export const exemptionFamilies: Family<NamespaceContext>[] = [

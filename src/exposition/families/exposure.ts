@@ -1,6 +1,12 @@
 // Per-namespace exposure: which classes of peers can reach each namespace, and whether the answer is complete.
-import { isReachable, isUnknown, type NamespaceReachability, PEER_CLASSES } from '../../core/reachability.ts';
-import { DIRECTIONS } from '../../core/verdict.ts';
+
+import { DIRECTIONS } from '../../core/direction.ts';
+import {
+  isReachable,
+  isUnknown,
+  type NamespaceReachability,
+  PEER_CLASSES,
+} from '../../core/exposure/peer-classes.ts';
 import type { Family } from '../family.ts';
 
 const bool = (b: boolean): number => (b ? 1 : 0);

@@ -1,6 +1,6 @@
 // Every metric family the exporter serves, grouped by subject, in exposition order. The exporter renders each
 // group from one kind of subject; docs/metrics.md is generated from this list, and tests hold both to it.
-import type { NamespaceContext } from '../../core/namespace-context.ts';
+import type { NamespaceContext } from '../../core/context/namespace-context.ts';
 import type { PodIsolation } from '../../core/pod-isolation.ts';
 import type { NamespaceVerdict } from '../../core/verdict.ts';
 import type { Family } from '../family.ts';

@@ -1,5 +1,6 @@
 // The per-namespace metric families: the contract dashboards and alerts build on (docs/metrics.md lists them).
-import { DIRECTIONS, type NamespaceVerdict } from '../../core/verdict.ts';
+import { DIRECTIONS } from '../../core/direction.ts';
+import type { NamespaceVerdict } from '../../core/verdict.ts';
 import type { Family } from '../family.ts';
 
 const bool = (b: boolean): number => (b ? 1 : 0);

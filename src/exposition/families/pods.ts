@@ -1,6 +1,7 @@
 // Per-namespace pod isolation (--pod-isolation): how much of a namespace its NetworkPolicies really select.
+
+import { DIRECTIONS } from '../../core/direction.ts';
 import type { PodIsolation } from '../../core/pod-isolation.ts';
-import { DIRECTIONS } from '../../core/verdict.ts';
 import type { Family } from '../family.ts';
 
 /** Only with --pod-isolation, and only for namespaces that have pods. */

@@ -1,6 +1,6 @@
 // Per-namespace scope families: excluded by configuration (still exported, never hidden), and the allow-listed
 // namespace labels alerts join on to route by team or owner (kube-state-metrics' kube_namespace_labels style).
-import type { NamespaceContext } from '../../core/namespace-context.ts';
+import type { NamespaceContext } from '../../core/context/namespace-context.ts';
 import type { Family } from '../family.ts';
 import type { Labels } from '../text.ts';
 

@@ -9,7 +9,7 @@ import { parse } from 'yaml';
 import { EXPORTER_PERMISSIONS } from '../../../src/cli/demo.ts';
 import { CoverageState } from '../../../src/core/coverage-state.ts';
 import { namespaceFacts, policyFacts } from '../../../src/core/facts.ts';
-import type { Tri } from '../../../src/core/label-selector.ts';
+import type { Tri } from '../../../src/core/selectors/label-selector.ts';
 import {
   EXTRA_SOURCES,
   type ExtraSource,

@@ -1,9 +1,9 @@
 // Golden text for the exemption and scope families, and hostile values through promtool.
 import { spawnSync } from 'node:child_process';
 import { expect } from 'chai';
+import { NamespaceContextRules } from '../../../src/core/context/namespace-context.ts';
 import type { NamespaceFacts } from '../../../src/core/facts.ts';
-import { NamespaceContextRules } from '../../../src/core/namespace-context.ts';
-import { parseLabelSelector } from '../../../src/core/selector-syntax.ts';
+import { parseLabelSelector } from '../../../src/core/selectors/selector-syntax.ts';
 import { contextFamilies as namespaceContextFamilies } from '../../../src/exposition/families/index.ts';
 import { namespaceLabelPairs, promLabelName } from '../../../src/exposition/families/scope.ts';
 import { RenderedStore } from '../../../src/exposition/rendered-store.ts';

@@ -1,8 +1,9 @@
 // Golden text for the exposure families: ten reachable series per namespace (zeros included), the unknown flag
 // per direction, and the undone default deny; the whole passes promtool.
 import { expect } from 'chai';
+import { listedNamespaces } from '../../../src/core/exposure/other-namespaces.ts';
+import { namespaceReachability } from '../../../src/core/exposure/reachability.ts';
 import { namespaceFacts, policyFacts } from '../../../src/core/facts.ts';
-import { listedNamespaces, namespaceReachability } from '../../../src/core/reachability.ts';
 import { exposureFamilies } from '../../../src/exposition/families/exposure.ts';
 import { RenderedStore } from '../../../src/exposition/rendered-store.ts';
 import { promtoolCheck } from '../../helpers/exposition-check.ts';

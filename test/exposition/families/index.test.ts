@@ -1,9 +1,10 @@
 // The family registry: every family once, named by convention, and its samples carry exactly the labels it declares.
 import { expect } from 'chai';
+import type { NamespaceContext } from '../../../src/core/context/namespace-context.ts';
+import { listedNamespaces } from '../../../src/core/exposure/other-namespaces.ts';
+import { namespaceReachability } from '../../../src/core/exposure/reachability.ts';
 import { NO_PEERS } from '../../../src/core/facts.ts';
-import type { NamespaceContext } from '../../../src/core/namespace-context.ts';
 import type { PodIsolation } from '../../../src/core/pod-isolation.ts';
-import { listedNamespaces, namespaceReachability } from '../../../src/core/reachability.ts';
 import type { NamespaceVerdict } from '../../../src/core/verdict.ts';
 import type { ExporterSelf, ServingStatus } from '../../../src/exposition/families/exporter.ts';
 import { ALL_FAMILIES, FAMILY_GROUPS } from '../../../src/exposition/families/index.ts';

@@ -1,8 +1,8 @@
 // Golden answers of the reachability core, one per semantic rule (docs/exposure.md): manifests in, the five classes
 // per direction out, written `same other all ip any` with 1 (reachable), 0 (not) and ? (unknown).
 import { expect } from 'chai';
-import { isUnknown, UNISOLATED, widestClass } from '../../src/core/reachability.ts';
-import { anp, banp, classes, cnp, netpol, ns, reachabilityIn } from '../helpers/reachability.ts';
+import { isUnknown, UNISOLATED, widestClass } from '../../../src/core/exposure/peer-classes.ts';
+import { anp, banp, classes, cnp, netpol, ns, reachabilityIn } from '../../helpers/reachability.ts';
 
 type Obj = Record<string, unknown>;
 

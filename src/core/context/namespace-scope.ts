@@ -1,7 +1,7 @@
 // Which namespaces the operator has put out of scope (by name, name pattern or label selector). Out of scope is
 // never hidden: the exporter still exports such a namespace, marked excluded, and the uncovered alert skips it.
 // By default nothing is excluded: CIS 5.3.2 applies to every namespace, kube-system included.
-import { type SelectorRequirement, selectorMatches } from './selector-syntax.ts';
+import { type SelectorRequirement, selectorMatches } from '../selectors/selector-syntax.ts';
 
 export interface ScopeConfig {
   /** Names or glob patterns (`*`, `?`); empty means every namespace is included. */

@@ -1,12 +1,13 @@
 // What surrounds a namespace's coverage verdict without changing it: its exemption, whether configuration puts
 // it out of scope, and the labels alerts are routed by. Pure: the time is an argument.
+
+import type { NamespaceFacts } from '../facts.ts';
 import { boundedText } from './bounded-text.ts';
 import { type ExemptionRules, type ExemptionStatus, evaluateExemption } from './exemption.ts';
-import type { NamespaceFacts } from './facts.ts';
 import { NamespaceScope, type ScopeConfig } from './namespace-scope.ts';
 
 /** Kubernetes label values are at most 63 characters; keys at most 316. Anything longer is not from the API. */
-export const MAX_LABEL_VALUE_CHARS = 256;
+const MAX_LABEL_VALUE_CHARS = 256;
 
 export interface NamespaceContextOptions {
   exemption: ExemptionRules;

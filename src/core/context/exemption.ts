@@ -8,10 +8,10 @@ import { boundedText } from './bounded-text.ts';
 export const DEFAULT_ANNOTATION_PREFIX = 'netpol-exporter.io/';
 
 /** Longest owner and reason kept, in characters: enough for a team, an e-mail address or a ticket sentence. */
-export const MAX_OWNER_CHARS = 128;
-export const MAX_REASON_CHARS = 256;
+const MAX_OWNER_CHARS = 128;
+const MAX_REASON_CHARS = 256;
 
-export const EXEMPTION_PROBLEMS = [
+const EXEMPTION_PROBLEMS = [
   /** owner, reason, expires or granted is set but `exempt` is not. */
   'missing_exempt',
   /** `exempt` is neither `true` nor `false`. */
@@ -51,7 +51,7 @@ export type ExemptionStatus =
   | ({ state: 'valid'; changesAtSeconds: number } & WellFormedExemption)
   | ({ state: 'expired' } & WellFormedExemption);
 
-export const ANNOTATION_NAMES = ['exempt', 'owner', 'reason', 'expires', 'granted'] as const;
+const ANNOTATION_NAMES = ['exempt', 'owner', 'reason', 'expires', 'granted'] as const;
 
 /** Which namespace annotations the cache must keep for exemptions. */
 export function isExemptionAnnotation(prefix: string): (key: string) => boolean {
@@ -135,8 +135,10 @@ export function evaluateExemption(
 
   let changesAtSeconds: number | undefined;
   if (expiresSeconds !== undefined) {
-    const grant = grantedSeconds ?? createdSeconds;
-    if (!Number.isNaN(grant) && expiresSeconds <= grant) problems.push('expiry_before_grant');
+    // An unknown creation time (NaN) is no grant to check against; any other expiry that cannot be shown to come
+    // after the grant is not trusted (hence `!(>)`, which a stray NaN fails, rather than `<=`, which it passes).
+    const grant = grantedSeconds ?? (Number.isNaN(createdSeconds) ? undefined : createdSeconds);
+    if (grant !== undefined && !(expiresSeconds > grant)) problems.push('expiry_before_grant');
     const from = grantedSeconds ?? nowSeconds;
     if (expiresSeconds - from > rules.maxDurationSeconds) {
       problems.push('expiry_too_far');

@@ -1,9 +1,9 @@
 // A namespace's context: the allow-listed routing labels stay a bounded series whatever the namespace carries.
 import { expect } from 'chai';
-import { DEFAULT_LABEL_LIMIT, NamespaceContextRules } from '../../src/core/namespace-context.ts';
-import { EMPTY_SCOPE } from '../../src/core/namespace-scope.ts';
-import { contextFamilies } from '../../src/exposition/families/index.ts';
-import { RenderedStore } from '../../src/exposition/rendered-store.ts';
+import { DEFAULT_LABEL_LIMIT, NamespaceContextRules } from '../../../src/core/context/namespace-context.ts';
+import { EMPTY_SCOPE } from '../../../src/core/context/namespace-scope.ts';
+import { contextFamilies } from '../../../src/exposition/families/index.ts';
+import { RenderedStore } from '../../../src/exposition/rendered-store.ts';
 
 const rules = (labelAllowlist: string[], labelLimit?: number) =>
   new NamespaceContextRules({

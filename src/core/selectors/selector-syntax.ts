@@ -1,7 +1,7 @@
 // Kubernetes label selectors as text (`k=v,k!=v,k in (a,b),!k,k>1`), read the way the API server reads the
 // `labelSelector` of a list (k8s.io/apimachinery/pkg/labels: its tokens, its grammar, its checks of keys and values),
 // then matched against label maps. Used for the scope flags. The simulated API server has its own parser, written
-// separately on purpose: test/core/selector-syntax.test.ts feeds both the same texts.
+// separately on purpose: test/core/selectors/selector-syntax.test.ts feeds both the same texts.
 
 export interface SelectorRequirement {
   key: string;

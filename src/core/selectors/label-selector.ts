@@ -1,7 +1,7 @@
 // Kubernetes label selectors (matchLabels + matchExpressions) evaluated in three-valued logic: true, false, or
 // 'unknown' when the selector uses an operator we do not know, is malformed, or asks about a label whose value we
 // cannot know (a pod label, when only a namespace is being judged). Unknown is reported, never guessed.
-import type { LabelSelector, LabelSelectorRequirement } from './facts.ts';
+import type { LabelSelector, LabelSelectorRequirement } from '../facts.ts';
 
 export type Tri = boolean | 'unknown';
 
@@ -36,6 +36,14 @@ export function orAny(values: Iterable<Tri>): Tri {
 export function not(value: Tri): Tri {
   return value === 'unknown' ? 'unknown' : !value;
 }
+
+/** Kleene OR and AND of two answers. */
+export const or = (a: Tri, b: Tri): Tri =>
+  a === true || b === true ? true : a === false && b === false ? false : 'unknown';
+export const and = (a: Tri, b: Tri): Tri =>
+  a === false || b === false ? false : a === true && b === true ? true : 'unknown';
+/** The answer when either of two cases may hold: the one they share, else unknown. */
+export const same = (a: Tri, b: Tri): Tri => (a === b ? a : 'unknown');
 
 function requirement(req: LabelSelectorRequirement, lookup: LabelLookup): Tri {
   const value = lookup(req.key);

@@ -4,21 +4,15 @@
 // it is given records those questions, and a label change recomputes just the namespaces whose recorded answer it can
 // move. Which changes can move many (docs/exposure.md, "Cost"): a namespace appearing or vanishing that is the first
 // or second match of a selector many policies use, and a change of a cluster-scoped policy.
-import type { CoverageState } from './coverage-state.ts';
-import { type LabelSelector, type NamespaceFacts, selectorKey } from './facts.ts';
-import { lookupIn, matchSelector, namespaceLabels, type Tri } from './label-selector.ts';
-import {
-  type DirectionReachability,
-  matchesEveryNamespace,
-  type NamespaceLabels,
-  type NamespaceReachability,
-  namespaceReachability,
-  type OtherNamespaces,
-  PEER_CLASSES,
-} from './reachability.ts';
-import { type OpaqueEffect, type OpaqueReach, strongest, type TierPolicy } from './sources/exposure.ts';
-import type { SourcePolicyFacts } from './sources/index.ts';
-import type { Direction } from './verdict.ts';
+import type { CoverageState } from '../coverage-state.ts';
+import type { Direction } from '../direction.ts';
+import { type LabelSelector, type NamespaceFacts, selectorKey } from '../facts.ts';
+import { lookupIn, matchSelector, namespaceLabels, type Tri } from '../selectors/label-selector.ts';
+import type { SourcePolicyFacts } from '../sources/index.ts';
+import { type OpaqueEffect, type OpaqueReach, strongest, type TierPolicy } from '../sources/reader.ts';
+import { matchesEveryNamespace, type NamespaceLabels, type OtherNamespaces } from './other-namespaces.ts';
+import { type DirectionReachability, type NamespaceReachability, PEER_CLASSES } from './peer-classes.ts';
+import { namespaceReachability } from './reachability.ts';
 
 export type ExposureListener = (name: string, reachability: NamespaceReachability | undefined) => void;
 

@@ -1,12 +1,12 @@
 // The incremental exposure state: what a label change, a policy change and a pod change recompute, and that the
 // answers follow. `recomputations` counts namespaces evaluated: the work an event costs.
 import { expect } from 'chai';
-import { CoverageState } from '../../src/core/coverage-state.ts';
-import { ExposureState } from '../../src/core/exposure-state.ts';
-import { namespaceFacts, policyFacts } from '../../src/core/facts.ts';
-import type { NamespaceReachability } from '../../src/core/reachability.ts';
-import { sourcePolicyFacts } from '../../src/core/sources/index.ts';
-import { anp, classes, netpol, ns } from '../helpers/reachability.ts';
+import { CoverageState } from '../../../src/core/coverage-state.ts';
+import { ExposureState } from '../../../src/core/exposure/exposure-state.ts';
+import type { NamespaceReachability } from '../../../src/core/exposure/peer-classes.ts';
+import { namespaceFacts, policyFacts } from '../../../src/core/facts.ts';
+import { sourcePolicyFacts } from '../../../src/core/sources/index.ts';
+import { anp, classes, netpol, ns } from '../../helpers/reachability.ts';
 
 type Obj = Record<string, unknown>;
 

@@ -5,7 +5,7 @@
 import { labelsMatch, parseLabelRequirements } from '@netpol-exporter/kube-sim/label-selector';
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { parseLabelSelector, selectorMatches } from '../../src/core/selector-syntax.ts';
+import { parseLabelSelector, selectorMatches } from '../../../src/core/selectors/selector-syntax.ts';
 
 type Labels = Record<string, string>;
 

@@ -1,12 +1,12 @@
 import { expect } from 'chai';
-import { boundedText, TRUNCATION_MARKER } from '../../src/core/bounded-text.ts';
+import { boundedText, TRUNCATION_MARKER } from '../../../src/core/context/bounded-text.ts';
 import {
   type ExemptionRules,
   evaluateExemption,
   isExemptionAnnotation,
   nextChangeSeconds,
   parseExemptionTime,
-} from '../../src/core/exemption.ts';
+} from '../../../src/core/context/exemption.ts';
 
 const DAY = 86_400;
 const rules: ExemptionRules = { prefix: 'netpol-exporter.io/', maxDurationSeconds: 365 * DAY };
@@ -142,7 +142,13 @@ describe('evaluateExemption', () => {
   });
 
   it('does not check the grant when the namespace creation time is unknown', () => {
-    expect(evaluateExemption(annotations(), Number.NaN, rules, NOW).state).to.equal('valid');
+    // namespaceFacts gives NaN for a namespace without a parsable creationTimestamp.
+    expect(evaluateExemption(annotations(), Number.NaN, rules, NOW)).to.include({ state: 'valid' });
+    // With the creation time known, the same check refuses an expiry before it: the skip above is the guard's doing.
+    expect(evaluateExemption(annotations(), at('2026-07-02T00:00:00Z'), rules, NOW)).to.deep.include({
+      state: 'invalid',
+      problems: ['expiry_before_grant'],
+    });
   });
 
   it('bounds hostile owners and reasons: no control characters, at most 128/256 characters', () => {

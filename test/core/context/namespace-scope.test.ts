@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { EMPTY_SCOPE, globMatcher, NamespaceScope } from '../../src/core/namespace-scope.ts';
-import { parseLabelSelector, selectorMatches } from '../../src/core/selector-syntax.ts';
+import { EMPTY_SCOPE, globMatcher, NamespaceScope } from '../../../src/core/context/namespace-scope.ts';
+import { parseLabelSelector, selectorMatches } from '../../../src/core/selectors/selector-syntax.ts';
 
 describe('namespace scope', () => {
   it('excludes nothing by default, kube-system included (CIS applies to it)', () => {

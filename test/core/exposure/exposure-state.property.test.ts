@@ -3,11 +3,11 @@
 // before or after the first events), the incremental answers equal a from-scratch computation over what is left.
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { CoverageState } from '../../src/core/coverage-state.ts';
-import { ExposureState } from '../../src/core/exposure-state.ts';
-import { namespaceFacts, policyFacts } from '../../src/core/facts.ts';
-import { type ExtraSource, sourcePolicyFacts } from '../../src/core/sources/index.ts';
-import { reachabilityIn } from '../helpers/reachability.ts';
+import { CoverageState } from '../../../src/core/coverage-state.ts';
+import { ExposureState } from '../../../src/core/exposure/exposure-state.ts';
+import { namespaceFacts, policyFacts } from '../../../src/core/facts.ts';
+import { type ExtraSource, sourcePolicyFacts } from '../../../src/core/sources/index.ts';
+import { reachabilityIn } from '../../helpers/reachability.ts';
 
 type Obj = Record<string, unknown>;
 type Labels = Record<string, string>;

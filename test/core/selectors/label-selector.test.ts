@@ -2,8 +2,8 @@
 // https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors and
 // https://docs.tigera.io/calico/latest/reference/resources/networkpolicy#selectors
 import { expect } from 'chai';
-import { evaluateCalico, parseCalicoSelector } from '../../src/core/calico-selector.ts';
-import { labelSelectorFrom } from '../../src/core/facts.ts';
+import { labelSelectorFrom } from '../../../src/core/facts.ts';
+import { evaluateCalico, parseCalicoSelector } from '../../../src/core/selectors/calico-selector.ts';
 import {
   type LabelLookup,
   lookupIn,
@@ -11,7 +11,7 @@ import {
   selectorProblem,
   type Tri,
   UNKNOWN_LABEL,
-} from '../../src/core/label-selector.ts';
+} from '../../../src/core/selectors/label-selector.ts';
 
 const labels = { environment: 'production', tier: 'frontend', partition: 'customerA' };
 /** Like `labels`, but `app` is a label whose value cannot be known (a pod label when judging a namespace). */
