@@ -3,11 +3,11 @@
 // may exist beyond its workloads wherever it holds something an operator or an unknown controller turns into pods.
 // `--whole-cluster` says the input is a whole cluster's dump, and then neither holds. Pure: admitted objects in.
 import type { LabelSelector } from '../core/facts.ts';
-import type { Tri } from '../core/label-selector.ts';
+import type { Tri } from '../core/selectors/label-selector.ts';
 import { sourceOfManifest } from '../core/sources/index.ts';
 import { type AdmittedObject, describeObject, NAMESPACE_NAME_LABEL } from './admission.ts';
 import { groupOf } from './api-scope.ts';
-import { WORKLOAD_KINDS } from './workloads.ts';
+import { isWorkloadKind } from './workloads.ts';
 
 export interface OpenWorld {
   /** Namespaces a Namespace object declares: their labels are known. Any other may exist, with any labels. */
@@ -61,7 +61,7 @@ export function unexpandedPods(
   const { apiVersion, kind, namespace } = admitted;
   if (namespace === '' || sourceOfManifest(admitted.object)) return undefined;
   const group = groupOf(apiVersion);
-  if (WORKLOAD_KINDS.includes(kind) && ['', 'apps', 'batch', 'extensions'].includes(group)) return undefined;
+  if (isWorkloadKind(kind) && ['', 'apps', 'batch', 'extensions'].includes(group)) return undefined;
   if (NO_PODS[group]?.includes(kind)) return undefined;
   return OPERATOR_PODS[group]?.includes(kind)
     ? 'an operator turns it into pods'

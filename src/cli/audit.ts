@@ -4,10 +4,19 @@
 import { formatReport, type OutputFormat } from '../audit/formats.ts';
 import { type Inventory, nothingToCheck } from '../audit/inventory.ts';
 import { InputError } from '../audit/manifests.ts';
+import { mayMatchUndeclared } from '../audit/open-world.ts';
 import { policySelection } from '../audit/workloads.ts';
 import { ExposureState } from '../core/exposure/exposure-state.ts';
 import { PEER_CLASSES, type PeerClass } from '../core/exposure/peer-classes.ts';
-import { coverageReport, exposureCheck, rowsFrom } from '../report/coverage-report.ts';
+import type { LabelSelector } from '../core/facts.ts';
+import { selectorText } from '../core/selectors/label-selector.ts';
+import {
+  coverageReport,
+  exposureCheck,
+  type NamespaceOpenWorld,
+  type ReportNamespace,
+  rowsFrom,
+} from '../report/coverage-report.ts';
 import { buildInfo } from '../support/build-info.ts';
 import { flag, flagsHelp, parseArgs, parsers, UsageError } from './flags.ts';
 import { contextLookup, isInputProblem, loadInventory, sourceArgs, sourceFlags } from './source-flags.ts';
@@ -65,11 +74,13 @@ const processIo: CommandIo = {
 
 /**
  * A namespace's NetworkPolicies that select none of its workloads' pods, when its pods are known (a namespace with no
- * workload in the input runs its pods elsewhere: not judged, as the warnings say).
+ * workload in the input runs its pods elsewhere, and one where the input holds objects that may make pods it does
+ * not declare may run more: not judged, as the warnings say).
  */
 function danglingPolicies(inventory: Inventory, namespace: string): readonly string[] | undefined {
   const workloads = inventory.workloads?.get(namespace);
-  if (!workloads || workloads.length === 0) return undefined;
+  if (!workloads || workloads.length === 0 || inventory.openWorld?.possiblePods.has(namespace))
+    return undefined;
   return [...inventory.state.policiesIn(namespace)]
     .filter((policy) => policySelection(policy, workloads).dangling)
     .map((policy) => policy.name)
@@ -79,18 +90,61 @@ function danglingPolicies(inventory: Inventory, namespace: string): readonly str
 /**
  * Who can reach each namespace, from what the audit read. Pods come from the workloads where they are known: a
  * cluster's listed pods (a namespace without any has none), or the manifests' workloads (a namespace with none in
- * the input runs its pods elsewhere, so its pods are not known).
+ * the input runs its pods elsewhere, and one with objects that may make more pods runs those too: its pods are not
+ * known). In an open world, a namespace the input does not declare may match a selector: `undeclared` collects, per
+ * namespace, the selectors that made an answer unknown for that reason.
  */
-function exposureOf(inventory: Inventory): ExposureState {
+function exposureOf(inventory: Inventory, undeclared: Map<string, Set<string>>): ExposureState {
   const workloads = inventory.workloads;
-  if (!workloads) return new ExposureState(inventory.state);
+  const open = inventory.openWorld;
   const fromCluster = inventory.origin.mode === 'cluster';
   return new ExposureState(inventory.state, {
-    podsIn: (namespace) => {
-      const list = workloads.get(namespace) ?? [];
-      return list.length > 0 || fromCluster ? list.map((w) => w.labels) : undefined;
-    },
+    ...(workloads
+      ? {
+          podsIn: (namespace: string) => {
+            if (open?.possiblePods.has(namespace)) return undefined;
+            const list = workloads.get(namespace) ?? [];
+            return list.length > 0 || fromCluster ? list.map((w) => w.labels) : undefined;
+          },
+        }
+      : {}),
+    ...(open
+      ? {
+          undeclared: (selector: LabelSelector | undefined, asker: string) => {
+            const may = mayMatchUndeclared(selector, open.declared);
+            if (may !== false) {
+              const set = undeclared.get(asker) ?? new Set<string>();
+              set.add(selector ? selectorText(selector) || '{} (every namespace)' : 'any namespace');
+              undeclared.set(asker, set);
+            }
+            return may;
+          },
+        }
+      : {}),
   });
+}
+
+/** What the open world leaves unknown in a namespace, when anything does. */
+function openWorldOf(
+  inventory: Inventory,
+  undeclared: Map<string, Set<string>>,
+  row: ReportNamespace,
+): NamespaceOpenWorld | undefined {
+  const open = inventory.openWorld;
+  if (!open) return undefined;
+  const possiblePods = [...(open.possiblePods.get(row.name) ?? [])];
+  const workloads = inventory.workloads?.get(row.name) ?? [];
+  const danglingUnknown =
+    possiblePods.length > 0 && workloads.length > 0
+      ? [...inventory.state.policiesIn(row.name)]
+          .filter((policy) => policySelection(policy, workloads).dangling)
+          .map((policy) => policy.name)
+          .sort()
+      : [];
+  const exposureUnknown = row.exposure?.ingress.unknown || row.exposure?.egress.unknown;
+  const undeclaredPeers = exposureUnknown ? [...(undeclared.get(row.name) ?? [])].sort() : [];
+  if (possiblePods.length === 0 && undeclaredPeers.length === 0) return undefined;
+  return { possiblePods, danglingUnknown, undeclaredPeers };
 }
 
 export async function auditMain(
@@ -112,12 +166,17 @@ export async function auditMain(
     const nothing = nothingToCheck(inventory);
     if (nothing) throw new InputError(nothing);
     const now = io.now?.() ?? new Date();
-    const exposure = exposureOf(inventory);
+    const undeclared = new Map<string, Set<string>>();
+    const exposure = exposureOf(inventory, undeclared);
+    const rows = rowsFrom(inventory.state, contextLookup(values, inventory.state, now), {
+      dangling: (name) => danglingPolicies(inventory, name),
+      exposure: (name) => exposure.reachability(name),
+    }).map((row) => {
+      const openWorld = openWorldOf(inventory, undeclared, row);
+      return openWorld ? { ...row, openWorld } : row;
+    });
     const report = coverageReport({
-      rows: rowsFrom(inventory.state, contextLookup(values, inventory.state, now), {
-        dangling: (name) => danglingPolicies(inventory, name),
-        exposure: (name) => exposure.reachability(name),
-      }),
+      rows,
       source: inventory.origin,
       version: buildInfo.version,
       now,
