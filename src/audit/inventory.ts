@@ -145,7 +145,8 @@ export function inventoryFromManifests(
       warnings.push(
         possible
           ? `${at}: NetworkPolicy ${namespace}/${policy.name} selects none of the ${declared}, but may select the ` +
-              `pods of ${possible.join('; ')}: not judged dangling (unknown; --whole-cluster judges it on the ` +
+              `pods that ${possible.map((m) => `${m.object} (${m.location})`).join(', ')} make${possible.length === 1 ? 's' : ''}, ` +
+              'which the input does not declare: not judged dangling (unknown; --whole-cluster judges it on the ' +
               'workloads alone)'
           : `${at}: NetworkPolicy ${namespace}/${policy.name} is dangling: its podSelector selects none of the ` +
               `${declared}, so it isolates nothing (the namespace's policies together isolate ` +

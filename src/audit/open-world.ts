@@ -12,9 +12,19 @@ import { isWorkloadKind } from './workloads.ts';
 export interface OpenWorld {
   /** Namespaces a Namespace object declares: their labels are known. Any other may exist, with any labels. */
   declared: ReadonlySet<string>;
-  /** Per namespace, the objects that may make pods the input does not declare (`Prometheus k8s (file:line)`). */
-  possiblePods: ReadonlyMap<string, readonly string[]>;
+  /** Per namespace, the objects that may make pods the input does not declare. */
+  possiblePods: ReadonlyMap<string, readonly PodMaker[]>;
 }
+
+/** An object that may make pods the input does not declare. */
+export interface PodMaker {
+  /** `Prometheus k8s` */
+  object: string;
+  location: string;
+  why: string;
+}
+
+export const podMakerText = (m: PodMaker): string => `${m.object} (${m.location}): ${m.why}`;
 
 /** Namespaced kinds known to make no pods; a workload's pods are read from its template (workloads.ts). */
 const NO_PODS: Record<string, readonly string[]> = {
@@ -71,7 +81,7 @@ export function unexpandedPods(
 /** What the open world adds for these objects: the declared namespaces and the possible pods per namespace. */
 export function openWorldOf(objects: readonly AdmittedObject[]): OpenWorld {
   const declared = new Set<string>();
-  const possiblePods = new Map<string, string[]>();
+  const possiblePods = new Map<string, PodMaker[]>();
   for (const object of objects) {
     if (object.apiVersion === 'v1' && object.kind === 'Namespace') {
       declared.add(object.name);
@@ -80,7 +90,7 @@ export function openWorldOf(objects: readonly AdmittedObject[]): OpenWorld {
     const why = unexpandedPods(object);
     if (!why) continue;
     const list = possiblePods.get(object.namespace) ?? [];
-    list.push(`${describeObject(object.kind, '', object.name)} (${object.location}): ${why}`);
+    list.push({ object: describeObject(object.kind, '', object.name), location: object.location, why });
     possiblePods.set(object.namespace, list);
   }
   return { declared, possiblePods };

@@ -4,7 +4,7 @@
 import { formatReport, type OutputFormat } from '../audit/formats.ts';
 import { type Inventory, nothingToCheck } from '../audit/inventory.ts';
 import { InputError } from '../audit/manifests.ts';
-import { mayMatchUndeclared } from '../audit/open-world.ts';
+import { mayMatchUndeclared, podMakerText } from '../audit/open-world.ts';
 import { policySelection } from '../audit/workloads.ts';
 import { ExposureState } from '../core/exposure/exposure-state.ts';
 import { PEER_CLASSES, type PeerClass } from '../core/exposure/peer-classes.ts';
@@ -132,7 +132,7 @@ function openWorldOf(
 ): NamespaceOpenWorld | undefined {
   const open = inventory.openWorld;
   if (!open) return undefined;
-  const possiblePods = [...(open.possiblePods.get(row.name) ?? [])];
+  const possiblePods = (open.possiblePods.get(row.name) ?? []).map(podMakerText);
   const workloads = inventory.workloads?.get(row.name) ?? [];
   const danglingUnknown =
     possiblePods.length > 0 && workloads.length > 0

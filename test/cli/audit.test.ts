@@ -236,7 +236,7 @@ describe('audit --manifests', function () {
       '  shop: allow-all: NetworkPolicy allow-everything allows all ingress to every pod: it protects nothing for ingress',
     );
     expect(table.stdout).to.match(
-      /\nUNKNOWN: 3 namespaces: 2 covered, 1 uncovered, 0 exempt, 0 excluded; .*; unknown 1; allow-all ingress 1, egress 0; dangling 0\n/,
+      /\nUNKNOWN: 3 namespaces: 2 covered, 1 uncovered, 0 exempt, 0 excluded; .*; unknown 1; allow-all ingress 1, egress 0; dangling 0; exposure unknown 2\n/,
     );
     expect(table.stdout).to.contain(
       'UNKNOWN: 1 uncovered namespace with policies that could not be judged\n',
