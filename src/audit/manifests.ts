@@ -4,6 +4,8 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { LineCounter, parseAllDocuments } from 'yaml';
 import { isObject } from '../core/facts.ts';
+import { sourceOfManifest } from '../core/sources/index.ts';
+import { eachDocument } from './yaml-documents.ts';
 
 /** Bad input the user must fix (unreadable path, malformed YAML): exit code 2, one line, no stack. */
 export class InputError extends Error {
@@ -18,16 +20,45 @@ export interface ManifestObject {
 
 const MANIFEST_EXTENSIONS = ['.yaml', '.yml', '.json'];
 
-/** Every object in the given paths, in path order, then file order, then document order. */
+/** How far reading has come: for a progress line on a terminal. */
+export interface ReadProgress {
+  files: number;
+  objects: number;
+  /** Namespaces declared or named so far. */
+  namespaces: number;
+  /** True once everything is read. */
+  done: boolean;
+}
+
+/**
+ * Every object in the given paths, in path order, then file order, then document order. `onProgress` hears after
+ * each file and every 1,000 objects.
+ */
 export async function readManifests(
   paths: string[],
   readStdin: () => Promise<string> = () => readStream(process.stdin),
   warnings: string[] = [],
+  onProgress?: (progress: ReadProgress) => void,
 ): Promise<ManifestObject[]> {
   const objects: ManifestObject[] = [];
+  const namespaces = new Set<string>();
+  const progress: ReadProgress = { files: 0, objects: 0, namespaces: 0, done: false };
+  const add = (list: ManifestObject[]) => {
+    for (const item of list) objects.push(item);
+    progress.files++;
+    onProgress?.(progress);
+  };
+  const counted = (item: ManifestObject) => {
+    const { kind, metadata } = item.object;
+    const meta = isObject(metadata) ? metadata : {};
+    const name = kind === 'Namespace' ? meta.name : meta.namespace;
+    if (typeof name === 'string') namespaces.add(name);
+    progress.namespaces = namespaces.size;
+    if (++progress.objects % 1000 === 0) onProgress?.(progress);
+  };
   for (const path of paths) {
     if (path === '-') {
-      objects.push(...parseManifests(await readStdin(), '<stdin>', warnings));
+      add(parseManifests(await readStdin(), '<stdin>', warnings, onProgress && counted));
       continue;
     }
     for (const file of await manifestFiles(path)) {
@@ -37,9 +68,11 @@ export async function readManifests(
       } catch (err) {
         throw new InputError(`${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
       }
-      objects.push(...parseManifests(text, displayName(file), warnings));
+      add(parseManifests(text, displayName(file), warnings, onProgress && counted));
     }
   }
+  progress.done = true;
+  onProgress?.(progress);
   return objects;
 }
 
@@ -77,7 +110,26 @@ async function manifestFiles(path: string): Promise<string[]> {
  * and the list's apiVersion (apimachinery's unstructured decoder does exactly that; a plain `List` names no kind, so
  * its items must carry their own). What is read and cannot be used gets one line in `warnings`, never silence.
  */
-export function parseManifests(text: string, name: string, warnings: string[] = []): ManifestObject[] {
+export function parseManifests(
+  text: string,
+  name: string,
+  warnings: string[] = [],
+  onObject?: (object: ManifestObject) => void,
+): ManifestObject[] {
+  // The fast way first; a stream it cannot read (or that is malformed) goes to the full parser, whose errors name
+  // file:line:column.
+  const fast: ManifestObject[] = [];
+  const fastWarnings: string[] = [];
+  const read = eachDocument(text, ({ value, line }) => {
+    const before = fast.length;
+    unpack(value, `${name}:${line}`, fast, fastWarnings);
+    // As it goes, for a progress line through one large file (a stream the full parser rereads counts twice).
+    if (onObject) for (let i = before; i < fast.length; i++) onObject(fast[i] as ManifestObject);
+  });
+  if (read) {
+    for (const w of fastWarnings) warnings.push(w);
+    return fast;
+  }
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false });
   if (!Array.isArray(docs)) return []; // an empty stream
@@ -93,6 +145,7 @@ export function parseManifests(text: string, name: string, warnings: string[] = 
     const location = `${name}:${lineCounter.linePos(start).line}`;
     unpack(doc.toJS({ maxAliasCount: 1000 }), location, objects, warnings);
   }
+  if (onObject) for (const o of objects) onObject(o);
   return objects;
 }
 
@@ -118,7 +171,7 @@ function unpack(
   }
   const { kind, apiVersion, items } = value;
   if (!(typeof kind === 'string' && kind.endsWith('List') && Array.isArray(items))) {
-    objects.push({ object: value, location });
+    objects.push({ object: slim(value), location });
     return;
   }
   const itemKind = kind.slice(0, -'List'.length);
@@ -128,6 +181,42 @@ function unpack(
       unpack({ ...entry, apiVersion, kind: itemKind }, location, objects, warnings, label);
     else unpack(entry, location, objects, warnings, label);
   }
+}
+
+/** Where each workload kind keeps its pod template's metadata (workloads.ts reads the labels there). */
+const TEMPLATE_SPEC: Record<string, readonly string[]> = {
+  Deployment: ['template'],
+  StatefulSet: ['template'],
+  DaemonSet: ['template'],
+  ReplicaSet: ['template'],
+  ReplicationController: ['template'],
+  Job: ['template'],
+  CronJob: ['jobTemplate', 'spec', 'template'],
+};
+
+/**
+ * Only what the audit reads of an object, so a large repository's container specs, config data, annotations and
+ * managed fields are not kept: Namespaces and policies whole; of a workload its name and its pods' labels; of
+ * anything else its name and namespace (which place it).
+ */
+function slim(object: Record<string, unknown>): Record<string, unknown> {
+  const { apiVersion, kind, metadata } = object;
+  if (kind === 'Namespace' || kind === 'NetworkPolicy' || sourceOfManifest(object)) return object;
+  const meta = isObject(metadata) ? metadata : undefined;
+  const slimMeta: Record<string, unknown> = {};
+  if (meta?.name !== undefined) slimMeta.name = meta.name;
+  if (meta?.namespace !== undefined) slimMeta.namespace = meta.namespace;
+  if (kind === 'Pod' && meta?.labels !== undefined) slimMeta.labels = meta.labels;
+  const out: Record<string, unknown> = { apiVersion, kind, ...(meta ? { metadata: slimMeta } : {}) };
+  const path = typeof kind === 'string' ? TEMPLATE_SPEC[kind] : undefined;
+  if (path) {
+    let at: unknown = object.spec;
+    for (const key of path) at = isObject(at) ? at[key] : undefined;
+    const labels = isObject(at) && isObject(at.metadata) ? at.metadata.labels : undefined;
+    const template = labels === undefined ? {} : { metadata: { labels } };
+    out.spec = path.reduceRight<Record<string, unknown>>((inner, key) => ({ [key]: inner }), template);
+  }
+  return out;
 }
 
 async function readStream(stream: NodeJS.ReadableStream): Promise<string> {

@@ -121,7 +121,7 @@ export function mayMatchUndeclared(selector: LabelSelector | undefined, declared
  */
 function keyFeasible(selector: LabelSelector, key: string, taken: ReadonlySet<string> | undefined): boolean {
   let allowed: Set<string> | undefined; // undefined: any value
-  const excluded = new Set<string>(taken);
+  const excluded = new Set<string>(); // with `taken`, which is not copied: it may hold every declared namespace
   let present = taken !== undefined;
   let absent = false;
   const narrow = (values: readonly string[]) => {
@@ -157,5 +157,5 @@ function keyFeasible(selector: LabelSelector, key: string, taken: ReadonlySet<st
   if (present && absent) return false;
   if (absent) return true;
   const values = allowed as Set<string> | undefined;
-  return values === undefined || [...values].some((v) => !excluded.has(v));
+  return values === undefined || [...values].some((v) => !excluded.has(v) && !taken?.has(v));
 }

@@ -8,8 +8,8 @@ import { mayMatchUndeclared, podMakerText } from '../audit/open-world.ts';
 import { policySelection } from '../audit/workloads.ts';
 import { ExposureState } from '../core/exposure/exposure-state.ts';
 import { PEER_CLASSES, type PeerClass } from '../core/exposure/peer-classes.ts';
-import type { LabelSelector } from '../core/facts.ts';
-import { selectorText } from '../core/selectors/label-selector.ts';
+import { type LabelSelector, selectorKey } from '../core/facts.ts';
+import { selectorText, type Tri } from '../core/selectors/label-selector.ts';
 import {
   coverageReport,
   exposureCheck,
@@ -19,7 +19,14 @@ import {
 } from '../report/coverage-report.ts';
 import { buildInfo } from '../support/build-info.ts';
 import { flag, flagsHelp, parseArgs, parsers, UsageError } from './flags.ts';
-import { contextLookup, isInputProblem, loadInventory, sourceArgs, sourceFlags } from './source-flags.ts';
+import {
+  contextLookup,
+  isInputProblem,
+  loadInventory,
+  progressLine,
+  sourceArgs,
+  sourceFlags,
+} from './source-flags.ts';
 
 export const auditFlags = {
   ...sourceFlags,
@@ -65,11 +72,14 @@ export interface CommandIo {
   stderr: (text: string) => void;
   readStdin?: () => Promise<string>;
   now?: () => Date;
+  /** stderr is a terminal: a progress line while manifests are read. */
+  stderrIsTerminal?: boolean;
 }
 
 const processIo: CommandIo = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
+  stderrIsTerminal: process.stderr.isTTY === true,
 };
 
 /**
@@ -98,6 +108,7 @@ function exposureOf(inventory: Inventory, undeclared: Map<string, Set<string>>):
   const workloads = inventory.workloads;
   const open = inventory.openWorld;
   const fromCluster = inventory.origin.mode === 'cluster';
+  const answers = new Map<string, Tri>();
   return new ExposureState(inventory.state, {
     ...(workloads
       ? {
@@ -111,7 +122,13 @@ function exposureOf(inventory: Inventory, undeclared: Map<string, Set<string>>):
     ...(open
       ? {
           undeclared: (selector: LabelSelector | undefined, asker: string) => {
-            const may = mayMatchUndeclared(selector, open.declared);
+            // Thousands of namespaces ask about the same few selectors (a DNS rule's kube-system).
+            const key = selector ? selectorKey(selector) : '';
+            let may = answers.get(key);
+            if (may === undefined) {
+              may = mayMatchUndeclared(selector, open.declared);
+              answers.set(key, may);
+            }
             if (may !== false) {
               const set = undeclared.get(asker) ?? new Set<string>();
               set.add(selector ? selectorText(selector) || '{} (every namespace)' : 'any namespace');
@@ -160,7 +177,11 @@ export async function auditMain(
     }
     if (positional.length > 0)
       throw new UsageError(`unexpected argument ${JSON.stringify(positional[0])} (use --manifests PATH)`);
-    const inventory = await loadInventory(values, io.readStdin);
+    const inventory = await loadInventory(
+      values,
+      io.readStdin,
+      io.stderrIsTerminal ? { progress: progressLine(io.stderr) } : {},
+    );
     for (const warning of inventory.warnings) io.stderr(`netpol-exporter: warning: ${warning}\n`);
     // Nothing checked is never a pass.
     const nothing = nothingToCheck(inventory);

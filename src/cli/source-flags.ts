@@ -6,7 +6,7 @@ import {
   inventoryFromCluster,
   inventoryFromManifests,
 } from '../audit/inventory.ts';
-import { InputError, readManifests } from '../audit/manifests.ts';
+import { InputError, type ReadProgress, readManifests } from '../audit/manifests.ts';
 import { NamespaceContextRules } from '../core/context/namespace-context.ts';
 import type { CoverageState } from '../core/coverage-state.ts';
 import type { RowContext } from '../core/namespace-row.ts';
@@ -112,18 +112,22 @@ export function manifestPaths(config: SourceConfig): string[] {
 export async function loadInventory(
   config: SourceConfig,
   readStdin?: () => Promise<string>,
-  options: { pods?: boolean } = {},
+  options: { pods?: boolean; progress?: (progress: ReadProgress) => void } = {},
 ): Promise<Inventory> {
   const paths = manifestPaths(config);
   if (paths.length > 0) {
     if (paths.filter((p) => p === '-').length > 1)
       throw new UsageError('--manifests - can be given only once');
     const readWarnings: string[] = [];
-    const inventory = inventoryFromManifests(await readManifests(paths, readStdin, readWarnings), paths, {
-      coverageSources: config.coverageSources,
-      namespace: config.namespace,
-      wholeCluster: config.wholeCluster,
-    });
+    const inventory = inventoryFromManifests(
+      await readManifests(paths, readStdin, readWarnings, options.progress),
+      paths,
+      {
+        coverageSources: config.coverageSources,
+        namespace: config.namespace,
+        wholeCluster: config.wholeCluster,
+      },
+    );
     inventory.warnings.unshift(...readWarnings);
     return inventory;
   }
@@ -142,6 +146,27 @@ export async function loadInventory(
     coverageSources: config.coverageSources,
     ...(options.pods ? { pods: true } : {}),
   });
+}
+
+/**
+ * A progress line for a terminal (rewritten in place, at most five times a second, cleared at the end): reading a
+ * monorepo's manifests takes seconds, and silence looks like a hang.
+ */
+export function progressLine(write: (text: string) => void, now: () => number = Date.now) {
+  let last = 0;
+  return (p: ReadProgress) => {
+    if (p.done) {
+      write('\r\x1b[K');
+      return;
+    }
+    const t = now();
+    if (t - last < 200) return;
+    last = t;
+    const n = (x: number) => x.toLocaleString('en-US');
+    write(
+      `\r\x1b[Kreading manifests: ${n(p.files)} files, ${n(p.objects)} objects, ${n(p.namespaces)} namespaces`,
+    );
+  };
 }
 
 /** Each namespace's exemption and scope as of `now`, by the exporter's own rules. */

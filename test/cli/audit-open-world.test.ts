@@ -205,3 +205,42 @@ spec: {template: {metadata: {labels: {app: ${app}}}}}
     }
   });
 });
+
+describe('audit --manifests: progress on a terminal', () => {
+  it('rewrites one progress line on stderr while reading (files, objects, namespaces), and clears it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'netpol-progress-'));
+    try {
+      const many = Array.from(
+        { length: 1500 },
+        (_, i) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c${i}, namespace: ns${i % 3}}\n`,
+      ).join('---\n');
+      await writeFile(join(dir, 'many.yaml'), many);
+      let stderr = '';
+      let stdout = '';
+      const code = await auditMain(
+        ['--manifests', dir],
+        {},
+        {
+          stdout: (t) => {
+            stdout += t;
+          },
+          stderr: (t) => {
+            stderr += t;
+          },
+          stderrIsTerminal: true,
+        },
+      );
+      expect(code).to.equal(1);
+      expect(stdout).to.contain('FAIL: 3 namespaces');
+      expect(stderr.startsWith('\r\x1b[Kreading manifests: 0 files, 1,000 objects, 3 namespaces')).to.equal(
+        true,
+      );
+      expect(stderr.endsWith('\r\x1b[K')).to.equal(true);
+      // Not a terminal (CI logs): no progress at all.
+      const quiet = await audit(['--manifests', dir]);
+      expect(quiet.stderr).to.equal('');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
