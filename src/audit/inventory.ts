@@ -7,6 +7,7 @@ import { isObject, namespaceFacts, policyFacts } from '../core/facts.ts';
 import { countIsolation, podFacts } from '../core/pod-isolation.ts';
 import {
   EXTRA_SOURCES,
+  type ExtraSource,
   resourceName,
   type Source,
   sourceOfManifest,
@@ -27,6 +28,8 @@ export interface Inventory {
   origin: InventoryOrigin;
   /** Manifests mode: where each namespace is declared, or first referenced when no Namespace object declares it. */
   locations: Map<string, string>;
+  /** Manifests mode: where each policy is written, by policyKey(source, namespace, name) (SARIF points at it). */
+  policyLocations?: Map<string, string>;
   /**
    * The pods each namespace runs, by workload: from the manifests' pod templates, or from a cluster's pods when
    * they were listed. Undefined when not known (a cluster read without pods).
@@ -40,6 +43,10 @@ export interface Inventory {
    */
   openWorld?: OpenWorld;
 }
+
+/** A policy's key in Inventory.policyLocations: its source, namespace ('' when cluster-scoped) and name. */
+export const policyKey = (source: string, namespace: string, name: string) =>
+  `${source}/${namespace}/${name}`;
 
 /** The cluster could not be asked: exit code 2, one line. */
 export class ConnectionError extends Error {
@@ -95,12 +102,14 @@ export function inventoryFromManifests(
       const facts = policyFacts(object);
       if (facts) {
         state.upsertPolicy(facts);
-        policyLocations.set(`${namespace}/${name}`, location);
+        policyLocations.set(policyKey(source, namespace, name), location);
       } else unread(location, describeObject(kind, namespace, name));
     } else if (source) {
       const facts = sourcePolicyFacts(source, object);
-      if (facts) state.upsertSourcePolicy(facts);
-      else unread(location, describeObject(kind, namespace, name));
+      if (facts) {
+        state.upsertSourcePolicy(facts);
+        policyLocations.set(policyKey(source, facts.namespace, facts.name), location);
+      } else unread(location, describeObject(kind, namespace, name));
     } else if (!namespace) {
       unused.set(kind, (unused.get(kind) ?? 0) + 1);
       firstUnused ||= location;
@@ -140,7 +149,10 @@ export function inventoryFromManifests(
     const possible = openWorld?.possiblePods.get(namespace);
     for (const policy of policies) {
       if (!policySelection(policy, list).dangling) continue;
-      const at = policyLocations.get(`${namespace}/${policy.name}`) ?? locations.get(namespace) ?? '';
+      const at =
+        policyLocations.get(policyKey('networkpolicy', namespace, policy.name)) ??
+        locations.get(namespace) ??
+        '';
       const declared = `${list.length} workload${list.length === 1 ? '' : 's'} in ${namespace}`;
       warnings.push(
         possible
@@ -158,6 +170,7 @@ export function inventoryFromManifests(
     state,
     origin: { mode: 'manifests', paths },
     locations,
+    policyLocations,
     workloads,
     warnings,
     ...(openWorld ? { openWorld } : {}),
@@ -197,6 +210,7 @@ export async function inventoryFromCluster(
   ]);
   const state = new CoverageState(coverageSources ? { coverageSources } : {});
   const warnings: string[] = [];
+  const unread: ExtraSource[] = [];
   for (const kind of EXTRA_SOURCES) {
     const path = `/apis/${kind.group}/${kind.version}/${kind.resource}`;
     try {
@@ -208,12 +222,17 @@ export async function inventoryFromCluster(
       // Not served (404) is the common case: the cluster has no such CNI. Forbidden is worth saying.
       if (err instanceof ApiError && err.statusCode === 404) continue;
       if (err instanceof ApiError && err.statusCode === 403) {
-        warnings.push(`not permitted to list ${resourceName(kind)}; its policies are not counted`);
+        // Its policies may protect a namespace: where nothing readable does, the answer is unknown, not uncovered.
+        if (coverageSources?.has(kind.id) ?? true) unread.push(kind.id);
+        warnings.push(
+          `not permitted to list ${resourceName(kind)}; namespaces only its policies could protect are unknown`,
+        );
         continue;
       }
       throw new ConnectionError(`cannot list ${resourceName(kind)} from ${server}: ${describe(err)}`);
     }
   }
+  state.setUnread(unread);
   for (const obj of namespaces) {
     const facts = namespaceFacts(obj, { keepAnnotation: keepEveryAnnotation });
     if (facts) state.upsertNamespace(facts);

@@ -2,7 +2,7 @@
 // from. Malformed YAML is an InputError naming file:line:column, never a parser stack trace.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { LineCounter, parseAllDocuments } from 'yaml';
+import { isCollection, LineCounter, parseAllDocuments, visit } from 'yaml';
 import { isObject } from '../core/facts.ts';
 import { sourceOfManifest } from '../core/sources/index.ts';
 import { eachDocument } from './yaml-documents.ts';
@@ -104,6 +104,15 @@ async function manifestFiles(path: string): Promise<string[]> {
 }
 
 /**
+ * A Helm chart's templates (`{{ .Values.x }}`, `{{- include ... }}`) are not YAML until Helm renders them: the parse
+ * error alone ("Block collections are not allowed within flow collections") does not say so.
+ */
+const TEMPLATE = /\{\{-?\s*[^}]*\}\}/;
+
+const HELM_HINT =
+  'a Helm template ({{ ... }}) is not YAML until Helm renders it: pipe `helm template RELEASE CHART` into --manifests -';
+
+/**
  * All objects of a multi-document YAML text. Lists are unpacked as kubectl's decoder unpacks them: `kind: List` (as
  * `kubectl get -o yaml` writes) and typed lists (`NamespaceList`, `PodList`, ... as the API server and many tools
  * write them), whose items carry no `kind` or `apiVersion`: an item with neither gets the list's kind less `List`
@@ -116,16 +125,20 @@ export function parseManifests(
   warnings: string[] = [],
   onObject?: (object: ManifestObject) => void,
 ): ManifestObject[] {
-  // The fast way first; a stream it cannot read (or that is malformed) goes to the full parser, whose errors name
-  // file:line:column.
+  // The fast way first; a stream it cannot read (malformed, or maybe a Helm template) goes to the full parser,
+  // whose errors name file:line:column.
   const fast: ManifestObject[] = [];
   const fastWarnings: string[] = [];
-  const read = eachDocument(text, ({ value, line }) => {
-    const before = fast.length;
-    unpack(value, `${name}:${line}`, fast, fastWarnings);
-    // As it goes, for a progress line through one large file (a stream the full parser rereads counts twice).
-    if (onObject) for (let i = before; i < fast.length; i++) onObject(fast[i] as ManifestObject);
-  });
+  // Once per file: template syntax is rare, and a monorepo's file may hold thousands of documents.
+  const mayBeTemplate = TEMPLATE.test(text);
+  const read =
+    !mayBeTemplate &&
+    eachDocument(text, ({ value, line }) => {
+      const before = fast.length;
+      unpack(value, `${name}:${line}`, fast, fastWarnings);
+      // As it goes, for a progress line through one large file (a stream the full parser rereads counts twice).
+      if (onObject) for (let i = before; i < fast.length; i++) onObject(fast[i] as ManifestObject);
+    });
   if (read) {
     for (const w of fastWarnings) warnings.push(w);
     return fast;
@@ -139,7 +152,23 @@ export function parseManifests(
     if (error) {
       const { line, col } = lineCounter.linePos(error.pos[0]);
       const message = error.message.split('\n')[0] ?? error.code;
-      throw new InputError(`${name}:${line}:${col}: malformed YAML: ${message}`);
+      throw new InputError(
+        `${name}:${line}:${col}: malformed YAML: ${message}${mayBeTemplate ? `; ${HELM_HINT}` : ''}`,
+      );
+    }
+    // An unquoted `{{ x }}` parses as a map used as a key, which no Kubernetes object has: an unrendered template.
+    let templated: number | undefined;
+    if (mayBeTemplate)
+      visit(doc, {
+        Pair: (_, pair) => {
+          if (!isCollection(pair.key)) return;
+          templated = pair.key.range?.[0] ?? 0;
+          return visit.BREAK;
+        },
+      });
+    if (templated !== undefined) {
+      const { line, col } = lineCounter.linePos(templated);
+      throw new InputError(`${name}:${line}:${col}: ${HELM_HINT}`);
     }
     const start = doc.contents?.range[0] ?? doc.range[0];
     const location = `${name}:${lineCounter.linePos(start).line}`;

@@ -25,8 +25,22 @@ export class CoverageState {
   /** Policies of sources other than NetworkPolicy (cluster-scoped and CNI kinds). */
   private readonly otherSources = new ProtectionIndex();
 
+  /** Counted sources that could not be read (setUnread); none by default. */
+  private unread: ReadonlySet<Source> = new Set();
+
   /** `coverageSources`: the sources that count toward `covered` (--coverage-sources); all when omitted. */
   constructor(private readonly options: { coverageSources?: ReadonlySet<Source> } = {}) {}
+
+  /**
+   * The counted sources that could not be read (forbidden, not discovered, cache not synced). When the set changes,
+   * every verdict is recomputed: a namespace that only those sources could protect is unknown, not uncovered.
+   */
+  setUnread(sources: Iterable<Source>): void {
+    const next = new Set(sources);
+    if (next.size === this.unread.size && [...next].every((s) => this.unread.has(s))) return;
+    this.unread = next;
+    for (const name of this.namespaces.keys()) this.recompute(name);
+  }
 
   onChange(listener: VerdictListener): void {
     this.listeners.push(listener);
@@ -129,6 +143,7 @@ export class CoverageState {
       ? namespaceVerdict(ns, this.policiesIn(name), {
           ...(this.otherSources.size > 0 ? { other: this.otherSources.evaluate(ns) } : {}),
           ...(this.options.coverageSources ? { coverageSources: this.options.coverageSources } : {}),
+          ...(this.unread.size > 0 ? { unread: this.unread } : {}),
         })
       : undefined;
     if (verdict) this.verdicts.set(name, verdict);

@@ -18,6 +18,11 @@ export interface ProtectionContext {
   other?: { protectedBy: ReadonlySet<ExtraSource>; unknown: ReadonlySet<ExtraSource> };
   /** Sources that count toward `covered` (--coverage-sources); all when omitted. */
   coverageSources?: ReadonlySet<Source>;
+  /**
+   * Sources the exporter could not read (RBAC forbids them, discovery failed, or their cache has not synced):
+   * their policies are unknown, so a namespace they might protect is unknown, not uncovered.
+   */
+  unread?: ReadonlySet<Source>;
 }
 
 /** The namespace's protection, and whether it is covered by a source that counts. */
@@ -28,11 +33,15 @@ export function combineProtection(
   const protectedBy = SOURCES.filter((s) =>
     s === 'networkpolicy' ? networkPolicies > 0 : context.other?.protectedBy.has(s),
   );
-  const unknown = SOURCES.filter(
-    (s) => s !== 'networkpolicy' && context.other?.unknown.has(s) && !protectedBy.includes(s),
-  );
   const counts = context.coverageSources;
-  return { protectedBy, unknown, covered: protectedBy.some((s) => counts?.has(s) ?? true) };
+  const covered = protectedBy.some((s) => counts?.has(s) ?? true);
+  // A source that could not be read is unknown only where it could change the answer: an uncovered namespace.
+  const unknown = SOURCES.filter(
+    (s) =>
+      !protectedBy.includes(s) &&
+      ((!covered && context.unread?.has(s)) || (s !== 'networkpolicy' && context.other?.unknown.has(s))),
+  );
+  return { protectedBy, unknown, covered };
 }
 
 export interface SourcePolicies {

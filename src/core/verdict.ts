@@ -21,8 +21,18 @@ export interface NamespaceVerdict {
   allowAll: Record<Direction, boolean>;
   /** Sources that protect the namespace (`networkpolicy` when it has at least one NetworkPolicy). */
   protectedBy: Source[];
-  /** Sources whose policies could not be evaluated for the namespace. */
+  /** Sources whose policies could not be evaluated for the namespace (including those that could not be read). */
   protectionUnknown: Source[];
+  /**
+   * Sources that could not be read at all (forbidden, not discovered, not synced). With NetworkPolicy among them the
+   * policy count, default denies and allow-alls are unknown; with any that counts, an uncovered namespace is unknown.
+   */
+  unread: Source[];
+}
+
+/** Covered or not is a verdict only when the namespace is covered or every counted source could be read. */
+export function coverageJudged(v: Pick<NamespaceVerdict, 'covered' | 'unread'>): boolean {
+  return v.covered || v.unread.length === 0;
 }
 
 /**
@@ -65,5 +75,6 @@ export function namespaceVerdict(
     allowAll,
     protectedBy,
     protectionUnknown: unknown,
+    unread: [...(protection.unread ?? [])],
   };
 }

@@ -1,8 +1,6 @@
 // What runs on `serve`: the pure CoverageState and the list of parts around it. Watches feed the state, each part
 // re-renders its subjects when they change, and a scrape concatenates the parts' rendered pieces, then the exporter's
 // own families and the process metrics. Adding a part (a new watch, a new family of per-namespace series) is one entry.
-import type { KubeConfig } from '@kubernetes/client-node';
-import type { Logger } from 'pino';
 import { DEFAULT_ANNOTATION_PREFIX, isExemptionAnnotation } from '../core/context/exemption.ts';
 import type { NamespaceContextOptions } from '../core/context/namespace-context.ts';
 import { EMPTY_SCOPE } from '../core/context/namespace-scope.ts';
@@ -12,8 +10,10 @@ import { EXTRA_SOURCES, type ExtraSource, type Source } from '../core/sources/in
 import type { BodyPiece } from '../exposition/encoded-body.ts';
 import { type BuildInfo, type ExporterSelf, exporterFamilies } from '../exposition/families/exporter.ts';
 import { renderHeader, renderSamples } from '../exposition/family.ts';
+import type { ExpositionFormat } from '../exposition/openmetrics.ts';
 import { ProcessMetrics } from '../exposition/process-metrics.ts';
 import type { Clock } from '../support/deadline-timer.ts';
+import type { WatchSettings } from '../watch/watch-settings.ts';
 import { combinedReadiness, dataStatus, type Part, type Readiness } from './part.ts';
 import { NamespaceContextTracker } from './parts/context.ts';
 import { CoveragePart } from './parts/coverage.ts';
@@ -22,14 +22,9 @@ import { PodIsolationPart } from './parts/pods.ts';
 import { SourcesPart } from './parts/sources.ts';
 
 export interface ExporterOptions {
-  kc: KubeConfig;
-  log: Logger;
+  /** Connection, logger and the --watch.* settings every watch shares. */
+  watch: WatchSettings;
   build: BuildInfo;
-  pageSize: number;
-  stallTimeoutMs: number;
-  /** --watch.list-timeout; the informer's default when omitted. */
-  listTimeoutMs?: number;
-  backoff?: { initialMs: number; maxMs: number };
   /** Exemptions, scope and routing labels; by default: the standard prefix, nothing excluded, no labels. */
   namespaceContext?: NamespaceContextOptions;
   /** Injected in tests that move time by hand. */
@@ -57,6 +52,8 @@ export class Exporter {
   /** Who can reach each namespace (undefined with --exposure=false), for the status page and its detail view. */
   readonly exposure: ExposurePart['state'] | undefined;
   private readonly parts: Part[];
+  private readonly coverage: CoveragePart;
+  private readonly sources: SourcesPart;
   private readonly pods: PodIsolationPart | undefined;
   private readonly build: BuildInfo;
   private readonly stallTimeoutMs: number;
@@ -67,7 +64,8 @@ export class Exporter {
   private readonly changed = new Map<string, number>();
 
   constructor(options: ExporterOptions) {
-    const { coverageSources, podIsolation } = options;
+    const { coverageSources, podIsolation, watch } = options;
+    const { log } = watch;
     this.build = options.build;
     this.state = new CoverageState(coverageSources ? { coverageSources } : {});
     const now = () => options.clock?.now() ?? Date.now();
@@ -76,23 +74,25 @@ export class Exporter {
       else this.changed.delete(name);
     });
     const context = options.namespaceContext ?? DEFAULT_NAMESPACE_CONTEXT;
-    this.context = new NamespaceContextTracker(this.state, context, options.log, options.clock);
+    this.context = new NamespaceContextTracker(this.state, context, log, options.clock);
     const factOptions = { keepAnnotation: isExemptionAnnotation(context.exemption.prefix) };
-    this.pods = podIsolation ? new PodIsolationPart(this.state, options) : undefined;
+    this.pods = podIsolation ? new PodIsolationPart(this.state, watch) : undefined;
     const pods = this.pods;
     // Answers are computed once the other parts' caches have synced (asked last, so they are).
     const upstream = (): boolean => combinedReadiness(this.parts.filter((p) => p !== exposure)).ready;
     const exposure: ExposurePart | undefined =
       options.exposure === false ? undefined : new ExposurePart(this.state, pods?.podState, upstream);
     this.exposure = exposure?.state;
+    this.coverage = new CoveragePart(this.state, watch, factOptions);
+    this.sources = new SourcesPart(this.state, watch, options.discoveryIntervalMs ?? 300_000);
     this.parts = [
-      new CoveragePart(this.state, { ...options, factOptions }),
+      this.coverage,
       this.context,
-      new SourcesPart(this.state, { ...options, intervalMs: options.discoveryIntervalMs ?? 300_000 }),
+      this.sources,
       ...(pods ? [pods] : []),
       ...(exposure ? [exposure] : []),
     ];
-    this.stallTimeoutMs = options.stallTimeoutMs;
+    this.stallTimeoutMs = watch.stallTimeoutMs;
     this.counted = EXTRA_SOURCES.map((s) => s.id).filter((id) => coverageSources?.has(id) ?? true);
   }
 
@@ -115,6 +115,7 @@ export class Exporter {
 
   /** How complete the data behind the verdicts is, from the parts' readiness, watches and sources. */
   dataStatus(): DataStatus {
+    this.judgeReadable();
     return dataStatus(this.parts, { stallTimeoutMs: this.stallTimeoutMs, counted: this.counted });
   }
 
@@ -128,8 +129,25 @@ export class Exporter {
     return this.pods?.dangling(namespace);
   }
 
-  /** The whole exposition as body pieces: the parts' cached bytes (and gzip), then the small per-scrape tail. */
-  async metricsPieces(): Promise<BodyPiece[]> {
+  /**
+   * Tells the state which counted sources could not be read: the NetworkPolicy cache before it has synced (RBAC
+   * forbids it, or the API server is away), and optional sources forbidden, not discovered or not synced. Checked when
+   * verdicts are read (a scrape, the status page), and cheap unless the set changed.
+   */
+  private judgeReadable(): void {
+    const unread: Source[] = [];
+    const policies = this.coverage.watch.statuses.find((s) => s.resource === 'networkpolicies');
+    if (policies && !policies.synced) unread.push('networkpolicy');
+    for (const source of this.counted) if (!this.sources.watch.isRead(source)) unread.push(source);
+    this.state.setUnread(unread);
+  }
+
+  /**
+   * The whole exposition as body pieces: the parts' cached bytes (and gzip), then the small per-scrape tail; family
+   * headers in the format asked (the caller ends OpenMetrics with `# EOF`).
+   */
+  async metricsPieces(format: ExpositionFormat = 'text'): Promise<BodyPiece[]> {
+    this.judgeReadable();
     const self: ExporterSelf = { build: this.build, watches: [], sources: [] };
     for (const part of this.parts) {
       const status = part.status();
@@ -138,7 +156,7 @@ export class Exporter {
       self.labelsTruncated = (self.labelsTruncated ?? 0) + (status.labelsTruncated ?? 0);
     }
     let own = '';
-    for (const family of exporterFamilies) own += renderHeader(family) + renderSamples(family, self);
-    return [...this.parts.flatMap((part) => part.pieces()), own, this.processMetrics.text()];
+    for (const family of exporterFamilies) own += renderHeader(family, format) + renderSamples(family, self);
+    return [...this.parts.flatMap((part) => part.pieces(format)), own, this.processMetrics.text(format)];
   }
 }

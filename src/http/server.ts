@@ -4,15 +4,19 @@ import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { type BodyPiece, gzipBody, identityBody } from '../exposition/encoded-body.ts';
-import { CONTENT_TYPE } from '../exposition/text.ts';
+import { negotiateFormat } from '../exposition/negotiate.ts';
+import { type ExpositionFormat, OPENMETRICS_EOF } from '../exposition/openmetrics.ts';
 import { type ConnectionLimits, inFlightLimit, limitConnections } from './limits.ts';
 import type { ServingStats } from './serving-stats.ts';
 import { mountStatusPage } from './status-page.ts';
 import type { WebConfigGuard } from './web-config.ts';
 
 export interface MetricsSource {
-  /** The exposition as pieces encoded ahead of time (src/exposition/encoded-body.ts). */
-  metricsPieces(): Promise<BodyPiece[]>;
+  /**
+   * The exposition as pieces encoded ahead of time (src/exposition/encoded-body.ts), family headers in the format
+   * asked; without the OpenMetrics `# EOF`, which the HTTP edge adds after its own families.
+   */
+  metricsPieces(format?: ExpositionFormat): Promise<BodyPiece[]>;
   /** `incomplete`: ready, but the data is not complete (why); /readyz still answers 200 and says so. */
   readiness(): { ready: boolean; reason: string; incomplete?: string };
 }
@@ -77,9 +81,24 @@ function mountFallbacks(app: express.Express, log: Logger): void {
     res.status(404).type('text/plain').send('not found\n');
   });
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const status = clientErrorStatus(err);
+    if (status) {
+      // The client's fault (a path that is not percent-encoded UTF-8, such as /namespaces/%ff): anyone can send
+      // it, so it costs a debug line at most, never an error with a stack trace.
+      log.debug({ status, reason: String((err as Error).message).slice(0, 200) }, 'bad request');
+      if (!res.headersSent) res.status(status).type('text/plain').send('bad request\n');
+      return;
+    }
     log.error({ err }, 'request failed');
     if (!res.headersSent) res.status(500).type('text/plain').send('internal error\n');
   });
+}
+
+/** The 4xx status Express gave an error it raised over the request itself (e.g. 400 for an undecodable parameter). */
+function clientErrorStatus(err: unknown): number | undefined {
+  const { status, statusCode } = (err ?? {}) as { status?: unknown; statusCode?: unknown };
+  const code = status ?? statusCode;
+  return typeof code === 'number' && code >= 400 && code < 500 ? code : undefined;
 }
 
 export function createApp(source: MetricsSource, options: HttpOptions): express.Express {
@@ -95,8 +114,14 @@ export function createApp(source: MetricsSource, options: HttpOptions): express.
   );
   app.get(options.telemetryPath, async (req, res) => {
     const gzipped = req.acceptsEncodings('gzip', 'identity') === 'gzip';
-    res.set('Content-Type', CONTENT_TYPE).set('Vary', 'Accept-Encoding');
-    const pieces = [...(await source.metricsPieces()), ...(stats ? [stats.render()] : [])];
+    // Prometheus asks for OpenMetrics first; people and older scrapers get the text format.
+    const { format, contentType } = negotiateFormat(req.get('Accept'));
+    res.set('Content-Type', contentType).set('Vary', 'Accept, Accept-Encoding');
+    const pieces = [
+      ...(await source.metricsPieces(format)),
+      ...(stats ? [stats.render(format)] : []),
+      ...(format === 'openmetrics' ? [OPENMETRICS_EOF] : []),
+    ];
     const chunks = gzipped ? await gzipBody(pieces) : identityBody(pieces);
     if (gzipped) res.set('Content-Encoding', 'gzip');
     res.set('Content-Length', String(chunks.reduce((n, c) => n + c.length, 0)));
@@ -134,7 +159,7 @@ export interface ListenOptions extends Partial<ConnectionLimits> {
   webConfig?: WebConfigGuard;
   /** Time a client has to send its request headers (slowloris bound); default 10 s. */
   headersTimeoutMs?: number;
-  /** Where refused connections and requests are counted (the same instance as the app's). */
+  /** Where refused connections and requests are counted (the same instance as the app's, made with the web config). */
   stats?: ServingStats;
 }
 
@@ -165,7 +190,6 @@ export async function listen(
   const s = options.webConfig
     ? options.webConfig.createServer(app, serverOptions, count)
     : createServer(serverOptions, app);
-  if (stats && options.webConfig) stats.webConfig = options.webConfig;
   // Scrapers need a handful of keep-alive connections: one client that opens hundreds (a slowloris that keeps
   // reopening its sockets) holds only its share, and the rest stay free for everyone else.
   limitConnections(

@@ -2,6 +2,7 @@
 // One instance is shared by the app (which renders it after the exporter's metrics) and the listeners.
 import { type ServingStatus, servingFamilies } from '../exposition/families/exporter.ts';
 import { renderHeader, renderSamples } from '../exposition/family.ts';
+import type { ExpositionFormat } from '../exposition/openmetrics.ts';
 
 export const REFUSAL_REASONS = [
   /** 401: no credentials, or wrong ones. */
@@ -33,8 +34,9 @@ export type ReloadRefusal = (typeof RELOAD_REFUSALS)[number];
 
 export class ServingStats implements ServingStatus {
   readonly refused = new Map<RefusalReason, number>(REFUSAL_REASONS.map((reason) => [reason, 0]));
-  /** The web config in use, if any (set by listen()). */
-  webConfig: { readonly reloadRefusal: ReloadRefusal | undefined } | undefined;
+
+  /** `webConfig`: the web config in use, if any, whose refused reloads the metrics show. */
+  constructor(readonly webConfig?: { readonly reloadRefusal: ReloadRefusal | undefined }) {}
 
   count(reason: RefusalReason): void {
     this.refused.set(reason, (this.refused.get(reason) ?? 0) + 1);
@@ -48,9 +50,9 @@ export class ServingStats implements ServingStatus {
   }
 
   /** Exposition text of the serving families, appended to each scrape. */
-  render(): string {
+  render(format: ExpositionFormat = 'text'): string {
     let out = '';
-    for (const family of servingFamilies) out += renderHeader(family) + renderSamples(family, this);
+    for (const family of servingFamilies) out += renderHeader(family, format) + renderSamples(family, this);
     return out;
   }
 }

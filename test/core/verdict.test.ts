@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { CoverageState } from '../../src/core/coverage-state.ts';
 import { namespaceFacts, policyFacts } from '../../src/core/facts.ts';
-import { namespaceVerdict } from '../../src/core/verdict.ts';
+import { coverageJudged, type NamespaceVerdict, namespaceVerdict } from '../../src/core/verdict.ts';
 
 const ns = (name: string, extra: Record<string, unknown> = {}) => ({
   metadata: { name, creationTimestamp: '2026-01-02T03:04:05Z', ...extra },
@@ -217,5 +217,32 @@ describe('CoverageState', () => {
     state.upsertNamespace(lateNs);
     expect(state.verdict('late-ns')).to.deep.include({ covered: true, policies: 1 });
     expect(state.verdict('late-ns')?.defaultDeny.ingress).to.equal(true);
+  });
+
+  it('a source it could not read makes an uncovered namespace unknown, not uncovered; covered stays covered', () => {
+    const state = new CoverageState();
+    const changes: string[] = [];
+    state.onChange((name) => changes.push(name));
+    for (const name of ['a', 'b'])
+      state.upsertNamespace(namespaceFacts(ns(name)) as NonNullable<ReturnType<typeof namespaceFacts>>);
+    state.upsertPolicy(
+      policyFacts(netpol('p', { podSelector: {} }, 'a')) as NonNullable<ReturnType<typeof policyFacts>>,
+    );
+    changes.length = 0;
+    state.setUnread(['calico_globalnetworkpolicy']);
+    expect(changes.sort()).to.deep.equal(['a', 'b']);
+    expect(state.verdict('a')).to.deep.include({ covered: true, protectionUnknown: [] });
+    expect(state.verdict('b')).to.deep.include({
+      covered: false,
+      protectionUnknown: ['calico_globalnetworkpolicy'],
+    });
+    expect(coverageJudged(state.verdict('a') as NamespaceVerdict)).to.equal(true);
+    expect(coverageJudged(state.verdict('b') as NamespaceVerdict)).to.equal(false);
+    changes.length = 0;
+    state.setUnread(['calico_globalnetworkpolicy']);
+    expect(changes).to.deep.equal([]);
+    state.setUnread([]);
+    expect(coverageJudged(state.verdict('b') as NamespaceVerdict)).to.equal(true);
+    expect(state.verdict('b')?.protectionUnknown).to.deep.equal([]);
   });
 });

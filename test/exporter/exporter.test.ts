@@ -16,7 +16,7 @@ import {
   type TestExporter,
   truth,
 } from '../helpers/exporter.ts';
-import { eventually, parseExposition } from '../helpers/exposition.ts';
+import { eventually, parseExposition, seriesWithPrefix } from '../helpers/exposition.ts';
 
 const policy = (namespace: string, name: string, spec: Record<string, unknown>) => ({
   apiVersion: 'networking.k8s.io/v1',
@@ -276,6 +276,17 @@ describe('exporter starting without the API server, or without permission', func
       const ready = await fetch(`${exporter.http.url}/readyz`);
       expect(ready.status).to.equal(503);
       expect(await ready.text()).to.contain('networkpolicies cache not synced');
+      // Policies it cannot read are not a verdict: no covered 0 (nor policy counts) for namespaces it cannot judge,
+      // and each namespace names the unread source.
+      const unjudged = seriesWithPrefix(await exporter.scrape(), 'netpol_namespace_');
+      const families = new Set([...unjudged.keys()].map((key) => key.slice(0, key.indexOf('{'))));
+      expect(families.has('netpol_namespace_covered')).to.equal(false);
+      expect(families.has('netpol_namespace_network_policies')).to.equal(false);
+      expect(families.has('netpol_namespace_default_deny')).to.equal(false);
+      expect(unjudged.get('netpol_namespace_status_phase{namespace="payments",phase="Active"}')).to.equal(1);
+      expect(
+        unjudged.get('netpol_namespace_protection_unknown{namespace="payments",source="networkpolicy"}'),
+      ).to.equal(1);
       await new Promise((r) => setTimeout(r, 1500));
       const text = await exporter.scrape();
       const denied = counter(
@@ -435,6 +446,7 @@ describe('every output says when its data cannot be trusted', function () {
       enabledKinds: ['globalnetworkpolicies.crd.projectcalico.org'],
     });
     for (const obj of covered('shop')) sim.create(obj);
+    sim.create(namespace('bare'));
     const trimmed = EXPORTER_PERMISSIONS.filter((p) => p.group !== 'crd.projectcalico.org');
     sim.addToken('no-calico', trimmed);
     const counting = await exporterFor(sim, { token: 'no-calico' });
@@ -450,7 +462,22 @@ describe('every output says when its data cannot be trusted', function () {
         /^calico_globalnetworkpolicy counts toward coverage but RBAC forbids reading it/,
       );
       expect(out.readyz.body).to.match(/^ok, data incomplete: calico_globalnetworkpolicy/);
-      await eventually(async () => expect((await outputs(literal)).badge).to.equal('PASS'), 10_000);
+      // A GlobalNetworkPolicy it cannot read may protect 'bare': no verdict for it, and the unread source named;
+      // 'shop' is covered by what it read.
+      const series = parseExposition(await counting.scrape());
+      expect(series.get('netpol_namespace_covered{namespace="shop"}')).to.equal(1);
+      expect(series.has('netpol_namespace_covered{namespace="bare"}')).to.equal(false);
+      expect(
+        series.get(
+          'netpol_namespace_protection_unknown{namespace="bare",source="calico_globalnetworkpolicy"}',
+        ),
+      ).to.equal(1);
+      expect(out.report.namespaces.find((ns) => ns.name === 'bare')?.unknown).to.deep.equal([
+        'calico_globalnetworkpolicy',
+      ]);
+      await eventually(async () => expect((await outputs(literal)).badge).to.equal('FAIL'), 10_000);
+      // Not counted, it does not matter: 'bare' is plainly uncovered.
+      expect(await value(literal, 'netpol_namespace_covered{namespace="bare"}')).to.equal(0);
     } finally {
       await Promise.all([counting.dispose(), literal.dispose()]);
       await sim.stop();

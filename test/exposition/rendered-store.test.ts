@@ -19,6 +19,7 @@ const verdict = (name: string, over: Partial<NamespaceVerdict> = {}): NamespaceV
   allowAll: { ingress: false, egress: false },
   protectedBy: ['networkpolicy'],
   protectionUnknown: [],
+  unread: [],
   ...over,
 });
 

@@ -29,6 +29,7 @@ export const protectionFamilies: Family<NamespaceVerdict>[] = [
     help: '1 for each source with a policy whose reach into the namespace could not be evaluated (it does not count as protection).',
     type: 'gauge',
     labels: ['namespace', 'source'],
+    doc: 'Also 1 for each counted source the exporter could not read at all (RBAC forbids it, discovery failed, or its cache has not synced) and that does not protect the namespace by what was read: such a namespace has no `netpol_namespace_covered` series.',
     samples: (v) =>
       v.protectionUnknown.map((source) => ({
         labels: [

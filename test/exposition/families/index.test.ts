@@ -20,6 +20,7 @@ const verdict: NamespaceVerdict = {
   allowAll: { ingress: true, egress: false },
   protectedBy: ['networkpolicy'],
   protectionUnknown: ['calico_globalnetworkpolicy'],
+  unread: [],
 };
 const context: NamespaceContext = {
   name: 'shop',

@@ -16,6 +16,7 @@ describe('protection families', () => {
       allowAll: { ingress: false, egress: false },
       protectedBy: ['networkpolicy', 'calico_globalnetworkpolicy'],
       protectionUnknown: ['cilium_clusterwidenetworkpolicy'],
+      unread: [],
     });
     store.set('b', {
       name: 'b',
@@ -27,6 +28,7 @@ describe('protection families', () => {
       allowAll: { ingress: false, egress: false },
       protectedBy: [],
       protectionUnknown: [],
+      unread: [],
     });
     const body = store
       .text()
