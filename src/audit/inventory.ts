@@ -16,6 +16,11 @@ import {
 import { ApiError, KubeApi } from '../watch/kube-api.ts';
 import { METADATA_ACCEPT } from '../watch/pod-watch.ts';
 import { admit, NAMESPACE_NAME_LABEL } from './admission.ts';
+import {
+  type InternetFacingInventory,
+  internetFacingFromCluster,
+  internetFacingFromManifests,
+} from './internet-facing.ts';
 import type { ManifestObject } from './manifests.ts';
 import { policySelection, type Workload, workloadsByNamespace } from './workloads.ts';
 
@@ -34,6 +39,8 @@ export interface Inventory {
   workloads: Map<string, Workload[]> | undefined;
   /** Things the user should know that do not fail the audit (printed on stderr). */
   warnings: string[];
+  /** What opens each namespace to the internet (Services, Ingresses, routes); undefined when not read. */
+  internetFacing?: InternetFacingInventory;
 }
 
 /** The cluster could not be asked: exit code 2, one line. */
@@ -122,7 +129,8 @@ export function inventoryFromManifests(
       );
     }
   }
-  return { state, origin: { mode: 'manifests', paths }, locations, workloads, warnings };
+  const internetFacing = internetFacingFromManifests(admission.objects);
+  return { state, origin: { mode: 'manifests', paths }, locations, workloads, warnings, internetFacing };
 }
 
 /** Manifests that hold nothing to check: the one-line reason (nothing checked is never a pass), else undefined. */
@@ -135,6 +143,8 @@ export interface ClusterInventoryOptions {
   coverageSources?: ReadonlySet<Source> | undefined;
   /** Also list the cluster's pods (metadata only; needs list on pods), to know what each namespace runs. */
   pods?: boolean;
+  /** List Services, Ingresses and Gateway API routes to know what faces the internet (default true). */
+  internetFacing?: boolean;
 }
 
 export async function inventoryFromCluster(
@@ -200,7 +210,23 @@ export async function inventoryFromCluster(
       warnings.push('not permitted to list pods; which workloads would lose traffic is unknown');
     }
   }
-  return { state, origin: { mode: 'cluster', server }, locations: new Map(), workloads, warnings };
+  const internetFacing =
+    options.internetFacing === false
+      ? undefined
+      : await internetFacingFromCluster(
+          api,
+          pageSize,
+          warnings,
+          (what, err) => new ConnectionError(`cannot list ${what} from ${server}: ${describe(err)}`),
+        );
+  return {
+    state,
+    origin: { mode: 'cluster', server },
+    locations: new Map(),
+    workloads,
+    warnings,
+    ...(internetFacing ? { internetFacing } : {}),
+  };
 }
 
 interface ListedPod {

@@ -7,7 +7,13 @@ import { InputError } from '../audit/manifests.ts';
 import { policySelection } from '../audit/workloads.ts';
 import { ExposureState } from '../core/exposure/exposure-state.ts';
 import { PEER_CLASSES, type PeerClass } from '../core/exposure/peer-classes.ts';
-import { coverageReport, exposureCheck, rowsFrom } from '../report/coverage-report.ts';
+import {
+  coverageReport,
+  exposureCheck,
+  internetFacingOf,
+  type NamespaceInternetFacing,
+  rowsFrom,
+} from '../report/coverage-report.ts';
 import { buildInfo } from '../support/build-info.ts';
 import { flag, flagsHelp, parseArgs, parsers, UsageError } from './flags.ts';
 import { contextLookup, isInputProblem, loadInventory, sourceArgs, sourceFlags } from './source-flags.ts';
@@ -93,6 +99,20 @@ function exposureOf(inventory: Inventory): ExposureState {
   });
 }
 
+/** Per namespace, what opens it to the internet (none is an answer too); undefined when not read. */
+export function internetFacingLookup(
+  inventory: Inventory,
+): ((name: string) => NamespaceInternetFacing | undefined) | undefined {
+  const read = inventory.internetFacing;
+  if (!read) return undefined;
+  return (name) => {
+    const entries = read.answer.byNamespace.get(name);
+    // A kind it could not read may open this namespace: "none" would be a claim it cannot make.
+    if (!entries && read.unread.length > 0) return undefined;
+    return internetFacingOf(entries ?? [], read.locations);
+  };
+}
+
 export async function auditMain(
   argv: string[],
   env: Record<string, string | undefined>,
@@ -113,10 +133,12 @@ export async function auditMain(
     if (nothing) throw new InputError(nothing);
     const now = io.now?.() ?? new Date();
     const exposure = exposureOf(inventory);
+    const internetFacing = internetFacingLookup(inventory);
     const report = coverageReport({
       rows: rowsFrom(inventory.state, contextLookup(values, inventory.state, now), {
         dangling: (name) => danglingPolicies(inventory, name),
         exposure: (name) => exposure.reachability(name),
+        ...(internetFacing ? { internetFacing } : {}),
       }),
       source: inventory.origin,
       version: buildInfo.version,

@@ -26,6 +26,9 @@ import { startExporter, stopOnSignals } from './serve.ts';
  */
 export const EXPORTER_PERMISSIONS = [
   { resource: 'namespaces', group: '', verbs: ['list', 'watch'] },
+  // What opens a namespace to the internet (--internet-facing): objects without secrets, read by list and watch.
+  { resource: 'services', group: '', verbs: ['list', 'watch'] },
+  { resource: 'ingresses', group: 'networking.k8s.io', verbs: ['list', 'watch'] },
   ...POLICY_SOURCES.map((s) => ({ resource: s.resource, group: s.group, verbs: ['list', 'watch'] })),
 ];
 

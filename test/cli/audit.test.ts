@@ -681,7 +681,9 @@ describe('audit against a cluster with Calico', function () {
     sim.addToken('all', ALL_PERMISSIONS);
     sim.addToken(
       'netpol-only',
-      EXPORTER_PERMISSIONS.filter((p) => p.resource === 'namespaces' || p.group === 'networking.k8s.io'),
+      EXPORTER_PERMISSIONS.filter(
+        (p) => p.resource === 'namespaces' || p.resource === 'services' || p.group === 'networking.k8s.io',
+      ),
     );
     dir = await mkdtemp(join(tmpdir(), 'netpol-audit-'));
     await sim.writeKubeconfig(join(dir, 'all'), { token: 'all' });
@@ -754,6 +756,8 @@ describe('audit against a cluster with Calico', function () {
             denyUndone: false,
           },
         },
+        // Services and Ingresses were read: nothing opens it to the internet.
+        internetFacing: { vias: [], entryPoints: [] },
       },
     ]);
     const blind = await audit(['--kubeconfig', join(dir, 'netpol-only'), '--output=json']);

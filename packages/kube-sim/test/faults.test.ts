@@ -30,6 +30,7 @@ describe('simulator protocol and faults', function () {
     expect(v1.resources.map((r) => `${r.name}:${r.namespaced}`)).to.deep.equal([
       'namespaces:false',
       'pods:true',
+      'services:true',
     ]);
     expect((await raw.get('/apis/policy.networking.k8s.io/v1alpha1')).status).to.equal(404);
 

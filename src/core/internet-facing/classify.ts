@@ -136,7 +136,9 @@ export function routeEntryPoints(
   for (const backend of route.backends) {
     let note = '';
     if (backend.namespace !== route.namespace) {
-      if (grants === undefined) note = '; ReferenceGrants not read, so the cross-namespace reference counts';
+      if (grants === undefined)
+        note =
+          '; ReferenceGrants not known (not read, or not all in the input), so the cross-namespace reference counts';
       else if (!granted(route, backend, grants)) {
         not.push({
           object,

@@ -5,6 +5,8 @@ import { isObject, objectKey } from '../facts.ts';
 import { LOAD_BALANCER_ANNOTATIONS } from './internal-load-balancer.ts';
 
 export interface ServicePortFacts {
+  /** The port's name, which an Ingress backend may use instead of its number. */
+  name?: string;
   port: number;
   /** The pods' port: a number, or a container port's name; defaults to `port` as the API server does. */
   targetPort: number | string;
@@ -106,6 +108,7 @@ export function serviceFacts(obj: unknown, defaultNamespace = 'default'): Servic
       protocol: str(p.protocol, 'TCP'),
     };
     if (typeof p.nodePort === 'number') port.nodePort = p.nodePort;
+    if (typeof p.name === 'string' && p.name !== '') port.name = p.name;
     ports.push(port);
   }
   let selector: Record<string, string> | undefined;
@@ -230,3 +233,33 @@ export function referenceGrantFacts(
       })),
   };
 }
+
+/** An API resource that can open a namespace, with the versions to try, newest first. */
+export interface ExposingKind {
+  kind: 'Service' | 'Ingress' | RouteKind | 'ReferenceGrant';
+  group: string;
+  versions: readonly string[];
+  resource: string;
+}
+
+/**
+ * What to list or watch, newest served version first: Gateway API kinds move between channels (TLSRoute reached
+ * v1alpha3, ReferenceGrant v1), so the first version the server serves is the one to read.
+ */
+export const EXPOSING_KINDS: readonly ExposingKind[] = [
+  { kind: 'Service', group: '', versions: ['v1'], resource: 'services' },
+  { kind: 'Ingress', group: 'networking.k8s.io', versions: ['v1'], resource: 'ingresses' },
+  { kind: 'HTTPRoute', group: GATEWAY_GROUP, versions: ['v1', 'v1beta1'], resource: 'httproutes' },
+  { kind: 'GRPCRoute', group: GATEWAY_GROUP, versions: ['v1', 'v1alpha2'], resource: 'grpcroutes' },
+  { kind: 'TLSRoute', group: GATEWAY_GROUP, versions: ['v1alpha3', 'v1alpha2'], resource: 'tlsroutes' },
+  { kind: 'TCPRoute', group: GATEWAY_GROUP, versions: ['v1alpha2'], resource: 'tcproutes' },
+  { kind: 'UDPRoute', group: GATEWAY_GROUP, versions: ['v1alpha2'], resource: 'udproutes' },
+  { kind: 'ReferenceGrant', group: GATEWAY_GROUP, versions: ['v1', 'v1beta1'], resource: 'referencegrants' },
+];
+
+export const isRouteKind = (kind: string): kind is RouteKind =>
+  (ROUTE_KINDS as readonly string[]).includes(kind);
+
+/** The list path of a kind at a version, cluster-wide. */
+export const listPath = (k: ExposingKind, version: string): string =>
+  k.group === '' ? `/api/${version}/${k.resource}` : `/apis/${k.group}/${version}/${k.resource}`;

@@ -249,7 +249,7 @@ describe('internet-facing classifier', () => {
     it('when ReferenceGrants are not known, the cross-namespace backendRef counts and the rule says why', () => {
       const answer = classify({ routes: [['HTTPRoute', crossRoute]], grants: undefined });
       expect(vias(answer)).to.deep.equal({ bar: ['gateway_route'] });
-      expect(answer.byNamespace.get('bar')?.[0]?.rule).to.include('not read');
+      expect(answer.byNamespace.get('bar')?.[0]?.rule).to.include('not known');
     });
 
     it('every route kind counts, and a request mirror reaches its backend too', () => {
