@@ -96,6 +96,23 @@ Every metric the exporter serves on \`/metrics\`, grouped by subject, in the ord
   those, keeping \`cluster\`.
 - \`process_*\` and \`nodejs_*\`: the standard process and Node.js metrics.
 
+## Formats
+
+\`/metrics\` answers in the format the scraper asks for in its \`Accept\` header, as client_golang and
+kube-state-metrics decide it (highest q-value first):
+
+- \`application/openmetrics-text\` (version \`1.0.0\`, or \`0.0.1\` when no version is named): OpenMetrics, which
+  Prometheus asks for first. A counter's family is named without \`_total\` in its \`# TYPE\` and \`# HELP\` lines
+  while its samples keep it (\`# TYPE netpol_exporter_events counter\`, \`netpol_exporter_events_total{...}\`); a
+  family whose name ends in a unit has a \`# UNIT\` line (\`seconds\`, \`bytes\`); histogram bounds are canonical
+  numbers (\`le="1.0"\`); the body ends with \`# EOF\`. The series Prometheus stores are the same in both formats,
+  except \`nodejs_gc_duration_seconds_bucket\`'s \`le\` (\`1.0\` here, \`1\` in the text format).
+- Anything else (\`text/plain\`, \`*/*\`, no header, protobuf): the Prometheus text format 0.0.4.
+
+Both are gzipped when the scraper sends \`Accept-Encoding: gzip\` (Prometheus does). An \`escaping\` parameter in the
+\`Accept\` header is echoed in the \`Content-Type\`: every name here is in the classic character set, so no scheme
+changes it. A clause with \`q=0\` is taken as a refusal (RFC 9110), where client_golang would still match it.
+
 ${groups.join('\n')}`;
 }
 

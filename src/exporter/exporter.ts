@@ -12,6 +12,7 @@ import { EXTRA_SOURCES, type ExtraSource, type Source } from '../core/sources/in
 import type { BodyPiece } from '../exposition/encoded-body.ts';
 import { type BuildInfo, type ExporterSelf, exporterFamilies } from '../exposition/families/exporter.ts';
 import { renderHeader, renderSamples } from '../exposition/family.ts';
+import type { ExpositionFormat } from '../exposition/openmetrics.ts';
 import { ProcessMetrics } from '../exposition/process-metrics.ts';
 import type { Clock } from '../support/deadline-timer.ts';
 import { combinedReadiness, dataStatus, type Part, type Readiness } from './part.ts';
@@ -149,8 +150,11 @@ export class Exporter {
     this.state.setUnread(unread);
   }
 
-  /** The whole exposition as body pieces: the parts' cached bytes (and gzip), then the small per-scrape tail. */
-  async metricsPieces(): Promise<BodyPiece[]> {
+  /**
+   * The whole exposition as body pieces: the parts' cached bytes (and gzip), then the small per-scrape tail; family
+   * headers in the format asked (the caller ends OpenMetrics with `# EOF`).
+   */
+  async metricsPieces(format: ExpositionFormat = 'text'): Promise<BodyPiece[]> {
     this.judgeReadable();
     const self: ExporterSelf = { build: this.build, watches: [], sources: [] };
     for (const part of this.parts) {
@@ -160,7 +164,7 @@ export class Exporter {
       self.labelsTruncated = (self.labelsTruncated ?? 0) + (status.labelsTruncated ?? 0);
     }
     let own = '';
-    for (const family of exporterFamilies) own += renderHeader(family) + renderSamples(family, self);
-    return [...this.parts.flatMap((part) => part.pieces()), own, this.processMetrics.text()];
+    for (const family of exporterFamilies) own += renderHeader(family, format) + renderSamples(family, self);
+    return [...this.parts.flatMap((part) => part.pieces(format)), own, this.processMetrics.text(format)];
   }
 }

@@ -5,6 +5,7 @@ import type { DataStatus } from '../core/data-status.ts';
 import { type ExtraSource, policySource, resourceName } from '../core/sources/index.ts';
 import type { BodyPiece } from '../exposition/encoded-body.ts';
 import type { ExporterSelf } from '../exposition/families/exporter.ts';
+import type { ExpositionFormat } from '../exposition/openmetrics.ts';
 
 export interface Readiness {
   ready: boolean;
@@ -19,8 +20,8 @@ export interface Part {
   readiness(): Readiness;
   /** The watches it runs and any source states, for the exporter's own families. */
   status(): Partial<Pick<ExporterSelf, 'watches' | 'sources' | 'labelsTruncated'>>;
-  /** Its share of /metrics: cached encodings of its rendered stores. */
-  pieces(): BodyPiece[];
+  /** Its share of /metrics: cached encodings of its rendered stores, with the format's family headers. */
+  pieces(format: ExpositionFormat): BodyPiece[];
 }
 
 /** What a part's watches offer (ClusterWatch, SourceWatch): the part hands its life cycle to them. */
@@ -51,7 +52,7 @@ export abstract class WatchedPart implements Part {
     return { watches: this.watch.statuses };
   }
 
-  abstract pieces(): BodyPiece[];
+  abstract pieces(format: ExpositionFormat): BodyPiece[];
 }
 
 /** Every part's readiness: ready when all are, else the reasons of those that are not. */

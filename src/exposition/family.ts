@@ -1,5 +1,5 @@
 // A metric family declared as data next to the function that fills it (the kube-state-metrics way).
-import { familyHeader, type Labels, sampleLine } from './text.ts';
+import { type ExpositionFormat, familyHeader, type Labels, sampleLine } from './text.ts';
 
 export interface Sample {
   labels: Labels;
@@ -17,8 +17,8 @@ export interface Family<T> {
   samples(subject: T): Sample[];
 }
 
-export function renderHeader(family: Family<unknown>): string {
-  return familyHeader(family.name, family.help, family.type);
+export function renderHeader(family: Family<unknown>, format: ExpositionFormat = 'text'): string {
+  return familyHeader(family.name, family.help, family.type, format);
 }
 
 export function renderSamples<T>(family: Family<T>, subject: T): string {

@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
+import { canonicalNumber, type ExpositionFormat } from './openmetrics.ts';
 import { familyHeader, type Labels, sampleLine } from './text.ts';
 
 const GC_BUCKETS = [0.001, 0.01, 0.1, 1, 2, 5];
@@ -81,12 +82,18 @@ function countBy<T>(items: readonly T[], key: (item: T) => string | undefined): 
 const constructorName = (item: unknown): string | undefined =>
   (item as { constructor?: { name?: string } } | null)?.constructor?.name;
 
-function gauge(name: string, help: string, value: number, labels: Labels = []): string {
-  return familyHeader(name, help, 'gauge') + sampleLine(name, labels, value);
+function gauge(
+  format: ExpositionFormat,
+  name: string,
+  help: string,
+  value: number,
+  labels: Labels = [],
+): string {
+  return familyHeader(name, help, 'gauge', format) + sampleLine(name, labels, value);
 }
 
-function perType(name: string, help: string, counts: Map<string, number>): string {
-  let out = familyHeader(name, help, 'gauge');
+function perType(format: ExpositionFormat, name: string, help: string, counts: Map<string, number>): string {
+  let out = familyHeader(name, help, 'gauge', format);
   for (const [type, n] of counts) out += sampleLine(name, [['type', type]], n);
   return out;
 }
@@ -169,53 +176,67 @@ export class ProcessMetrics {
     return this.proc;
   }
 
-  /** The exposition text of every family. */
-  text(): string {
+  /** The exposition text of every family, in the format asked. */
+  text(format: ExpositionFormat = 'text'): string {
     const cpu = process.cpuUsage();
     // The figures process.memoryUsage() gives, without its read of /proc for the RSS (taken from the status below).
     const heap = getHeapStatistics();
     const proc = this.procReading();
     let out =
-      familyHeader('process_cpu_user_seconds_total', 'Total user CPU time spent in seconds.', 'counter') +
+      familyHeader(
+        'process_cpu_user_seconds_total',
+        'Total user CPU time spent in seconds.',
+        'counter',
+        format,
+      ) +
       sampleLine('process_cpu_user_seconds_total', [], cpu.user / 1e6) +
-      familyHeader('process_cpu_system_seconds_total', 'Total system CPU time spent in seconds.', 'counter') +
+      familyHeader(
+        'process_cpu_system_seconds_total',
+        'Total system CPU time spent in seconds.',
+        'counter',
+        format,
+      ) +
       sampleLine('process_cpu_system_seconds_total', [], cpu.system / 1e6) +
       familyHeader(
         'process_cpu_seconds_total',
         'Total user and system CPU time spent in seconds.',
         'counter',
+        format,
       ) +
       sampleLine('process_cpu_seconds_total', [], (cpu.user + cpu.system) / 1e6) +
       gauge(
+        format,
         'process_start_time_seconds',
         'Start time of the process since unix epoch in seconds.',
         START_SECONDS,
       ) +
       gauge(
+        format,
         'process_resident_memory_bytes',
         'Resident memory size in bytes.',
         proc.status?.rss ?? process.memoryUsage.rss(),
       );
     if (proc.status)
       out +=
-        gauge('process_virtual_memory_bytes', 'Virtual memory size in bytes.', proc.status.size) +
-        gauge('process_heap_bytes', 'Process heap size in bytes.', proc.status.data);
+        gauge(format, 'process_virtual_memory_bytes', 'Virtual memory size in bytes.', proc.status.size) +
+        gauge(format, 'process_heap_bytes', 'Process heap size in bytes.', proc.status.data);
     if (proc.openFds !== undefined)
-      out += gauge('process_open_fds', 'Number of open file descriptors.', proc.openFds);
+      out += gauge(format, 'process_open_fds', 'Number of open file descriptors.', proc.openFds);
     if (this.maxFds !== undefined)
-      out += gauge('process_max_fds', 'Maximum number of open file descriptors.', this.maxFds);
+      out += gauge(format, 'process_max_fds', 'Maximum number of open file descriptors.', this.maxFds);
 
-    out += gauge('nodejs_eventloop_lag_seconds', 'Lag of event loop in seconds.', this.lagSeconds);
+    out += gauge(format, 'nodejs_eventloop_lag_seconds', 'Lag of event loop in seconds.', this.lagSeconds);
     const queued = process.hrtime.bigint();
     setImmediate(() => {
       this.lagSeconds = Number(process.hrtime.bigint() - queued) / 1e9;
     });
     for (const [stat, help, seconds] of this.delayStats())
-      out += gauge(`nodejs_eventloop_lag_${stat}_seconds`, help, seconds);
+      out += gauge(format, `nodejs_eventloop_lag_${stat}_seconds`, help, seconds);
 
     const handles = (process as unknown as { _getActiveHandles?: () => unknown[] })._getActiveHandles?.();
     if (handles)
       out += perType(
+        format,
         'nodejs_active_handles',
         'Number of active libuv handles grouped by handle type. Every handle type is C++ class name.',
         countBy(handles, constructorName),
@@ -223,11 +244,13 @@ export class ProcessMetrics {
     const requests = (process as unknown as { _getActiveRequests?: () => unknown[] })._getActiveRequests?.();
     if (requests)
       out += perType(
+        format,
         'nodejs_active_requests',
         'Number of active libuv requests grouped by request type. Every request type is C++ class name.',
         countBy(requests, constructorName),
       );
     out += perType(
+      format,
       'nodejs_active_resources',
       'Number of active resources that are currently keeping the event loop alive, grouped by async resource type.',
       countBy(process.getActiveResourcesInfo(), (type) => type),
@@ -235,16 +258,23 @@ export class ProcessMetrics {
 
     out +=
       gauge(
+        format,
         'nodejs_heap_size_total_bytes',
         'Process heap size from Node.js in bytes.',
         heap.total_heap_size,
       ) +
       gauge(
+        format,
         'nodejs_heap_size_used_bytes',
         'Process heap size used from Node.js in bytes.',
         heap.used_heap_size,
       ) +
-      gauge('nodejs_external_memory_bytes', 'Node.js external memory size in bytes.', heap.external_memory);
+      gauge(
+        format,
+        'nodejs_external_memory_bytes',
+        'Node.js external memory size in bytes.',
+        heap.external_memory,
+      );
     const spaces = getHeapSpaceStatistics();
     const space = (name: string) => name.slice(0, name.indexOf('_space'));
     for (const [kind, pick] of [
@@ -253,12 +283,12 @@ export class ProcessMetrics {
       ['available', (s: (typeof spaces)[number]) => s.space_available_size],
     ] as const) {
       const name = `nodejs_heap_space_size_${kind}_bytes`;
-      out += familyHeader(name, `Process heap space size ${kind} from Node.js in bytes.`, 'gauge');
+      out += familyHeader(name, `Process heap space size ${kind} from Node.js in bytes.`, 'gauge', format);
       for (const s of spaces) out += sampleLine(name, [['space', space(s.space_name)]], pick(s));
     }
 
     const [major = 0, minor = 0, patch = 0] = process.versions.node.split('.').map(Number);
-    out += gauge('nodejs_version_info', 'Node.js version info.', 1, [
+    out += gauge(format, 'nodejs_version_info', 'Node.js version info.', 1, [
       ['version', process.version],
       ['major', String(major)],
       ['minor', String(minor)],
@@ -270,13 +300,16 @@ export class ProcessMetrics {
       gcName,
       'Garbage collection duration by kind, one of major, minor, incremental or weakcb.',
       'histogram',
+      format,
     );
+    // `le` as prom-client writes it in the text format (le="1"); OpenMetrics asks for canonical numbers (le="1.0").
+    const bound = format === 'openmetrics' ? canonicalNumber : String;
     for (const [kind, k] of this.gc) {
       GC_BUCKETS.forEach((le, i) => {
         out += sampleLine(
           `${gcName}_bucket`,
           [
-            ['le', String(le)],
+            ['le', bound(le)],
             ['kind', kind],
           ],
           k.buckets[i] as number,

@@ -6,8 +6,10 @@
 // `+=` and template literals are ropes that cost several times their length (about 30 MB for 6.4 MB of text at
 // 10,000 namespaces), so a subject's text lives only inside its bucket's buffer, found by offsets.
 // A change marks the bucket; the next scrape (or text()) renders it, so a burst of events costs one rendering.
+// Sample lines read the same in the text format and OpenMetrics: only the families' headers are kept per format.
 import { type EncodedPiece, encodedPiece } from './encoded-body.ts';
 import { type Family, renderHeader, renderSamples } from './family.ts';
+import type { ExpositionFormat } from './openmetrics.ts';
 
 /** Subjects per bucket: small enough that a change re-encodes little, large enough that a scrape has few pieces. */
 const BUCKET_SIZE = 64;
@@ -90,12 +92,14 @@ function join(parts: (string | Buffer)[], length: number): Buffer {
 }
 
 export class RenderedStore<T> {
-  private readonly headers: EncodedPiece[];
+  private readonly headers: Record<ExpositionFormat, EncodedPiece[]>;
   private buckets: Bucket<T>[] = [];
   private readonly bucketOf = new Map<string, Bucket<T>>();
 
   constructor(private readonly families: Family<T>[]) {
-    this.headers = families.map((family) => encodedPiece(renderHeader(family)));
+    const headers = (format: ExpositionFormat) =>
+      families.map((family) => encodedPiece(renderHeader(family, format), { header: true }));
+    this.headers = { text: headers('text'), openmetrics: headers('openmetrics') };
   }
 
   /** The subject is rendered at the next scrape, not kept after that: do not change it once set. */
@@ -132,13 +136,14 @@ export class RenderedStore<T> {
 
   /**
    * The exposition as encoded pieces, families in declaration order, subjects in insertion order. Unchanged
-   * buckets keep their pieces (bytes, gzip once asked): scrapes between changes encode nothing.
+   * buckets keep their pieces (bytes, gzip once asked): scrapes between changes encode nothing, in either format.
    */
-  pieces(): EncodedPiece[] {
+  pieces(format: ExpositionFormat = 'text'): EncodedPiece[] {
     const rendered = this.buckets.map((bucket) => bucket.rendered(this.families));
+    const headers = this.headers[format];
     const out: EncodedPiece[] = [];
     this.families.forEach((_, f) => {
-      out.push(this.headers[f] as EncodedPiece);
+      out.push(headers[f] as EncodedPiece);
       for (const pieces of rendered) out.push(pieces[f] as EncodedPiece);
     });
     return out;

@@ -1,4 +1,8 @@
-// Prometheus text exposition format 0.0.4: escaping and sample lines.
+// Prometheus text exposition format 0.0.4: escaping and sample lines. Sample lines serve OpenMetrics unchanged;
+// headers differ (openmetrics.ts).
+import { type ExpositionFormat, openMetricsHeader } from './openmetrics.ts';
+
+export type { ExpositionFormat };
 
 export const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
@@ -26,6 +30,12 @@ export function sampleLine(name: string, labels: Labels, value: number): string 
   return `${name}${rendered ? `{${rendered}}` : ''} ${formatValue(value)}\n`;
 }
 
-export function familyHeader(name: string, help: string, type: string): string {
+export function familyHeader(
+  name: string,
+  help: string,
+  type: string,
+  format: ExpositionFormat = 'text',
+): string {
+  if (format === 'openmetrics') return openMetricsHeader(name, help, type);
   return `# HELP ${name} ${escapeHelp(help)}\n# TYPE ${name} ${type}\n`;
 }

@@ -6,7 +6,7 @@
 import { WIDEST_FIRST } from '../core/exposure/peer-classes.ts';
 import { isUnknown, type PolicyRef } from '../core/namespace-row.ts';
 import type { CoverageReport, DirectionExposure, ReportNamespace } from '../report/coverage-report.ts';
-import { escapeHtml, flagBadges, pageTitle, resultHeader } from './page-parts.ts';
+import { EXPOSURE_RISK, escapeHtml, flagBadges, pageTitle, peerClass, resultHeader } from './page-parts.ts';
 
 /** Where the alerts' runbooks live (the rules' runbook_url points to the same files). */
 export const RUNBOOKS = 'https://github.com/netpol-exporter/netpol-exporter/blob/main/docs/runbooks/';
@@ -75,14 +75,15 @@ ${rows.join('\n')}
 function exposureTable(direction: 'ingress' | 'egress', e: DirectionExposure): string {
   const peer = direction === 'ingress' ? 'From' : 'To';
   const rows = WIDEST_FIRST.map((c) => {
+    // Reachable is exposure, coloured by what it risks; not reachable is plain.
     const state = e.reachable.includes(c)
-      ? '<span class="yes">yes</span>'
+      ? `<span class="exposure risk-${EXPOSURE_RISK[c]}">yes</span>`
       : e.unknownClasses.includes(c)
         ? '<span class="badge unknown">unknown</span>'
         : '<span class="no">no</span>';
     const openers = e.openedBy[c] ?? [];
     return `<tr data-class="${c}">
-<th scope="row" data-label="${peer}"><code>${c}</code></th>
+<th scope="row" data-label="${peer}">${peerClass(c)}</th>
 <td data-label="Reachable">${state}</td>
 <td data-label="Opened by">${openers.length > 0 ? openers.map((o) => `<code>${escapeHtml(o)}</code>`).join(', ') : none}</td>
 </tr>`;
@@ -219,6 +220,7 @@ ${unjudgedRows(ns)}
 <section id="facts" aria-labelledby="h-facts">
 <h2 id="h-facts">Default deny, scope and exemption</h2>
 <dl class="facts">
+<dt>Protected by</dt><dd id="sources">${ns.sources.length > 0 ? escapeHtml(ns.sources.join(', ')) : 'no source'}</dd>
 <dt>Default deny ingress</dt><dd id="deny-ingress">${deny('ingress')}</dd>
 <dt>Default deny egress</dt><dd id="deny-egress">${deny('egress')}</dd>
 <dt>Dangling policies</dt><dd id="dangling">${
@@ -230,6 +232,7 @@ ${unjudgedRows(ns)}
   }</dd>
 <dt>In scope</dt><dd id="scope">${ns.excluded ? 'no: excluded by the <code>--namespaces.*</code> flags (still listed)' : 'yes'}</dd>
 <dt>Exemption</dt><dd id="exemption">${exemption(ns)}</dd>
+<dt>Changed</dt><dd id="changed">${ns.changedAt ? `<time datetime="${escapeHtml(ns.changedAt)}">${escapeHtml(ns.changedAt.replace('T', ' ').slice(0, 19))}</time> (when the exporter last recomputed its verdict)` : none}</dd>
 </dl>
 </section>
 <section id="exposure" aria-labelledby="h-exposure">

@@ -1,5 +1,7 @@
 // Pieces the status page and a namespace's page share: escaping, the result badge and data-state banner, the
 // flags a row carries, and a namespace's link.
+
+import type { PeerClass } from '../core/exposure/peer-classes.ts';
 import { isUnknown } from '../core/namespace-row.ts';
 import { type CoverageReport, type ReportNamespace, resultLine } from '../report/coverage-report.ts';
 
@@ -58,6 +60,24 @@ export function pageTitle(report: CoverageReport): string {
   if (report.result === 'pass') return 'all namespaces covered';
   if (report.state !== 'complete') return `${report.result}, ${report.summary.uncovered} uncovered`;
   return `${report.summary.uncovered} uncovered`;
+}
+
+/**
+ * What being reachable from (or reaching) a class of peers risks: anyone or every namespace is high, some
+ * namespaces or outside addresses medium, its own namespace low. Pages colour exposure by this, never in the
+ * colour that means "good".
+ */
+export const EXPOSURE_RISK: Record<PeerClass, 'high' | 'medium' | 'low'> = {
+  anywhere: 'high',
+  all_namespaces: 'high',
+  ip_blocks: 'medium',
+  other_namespaces: 'medium',
+  same_namespace: 'low',
+};
+
+/** A peer class as the metrics name it, coloured by its risk and kept on one line. */
+export function peerClass(c: PeerClass): string {
+  return `<code class="exposure risk-${EXPOSURE_RISK[c]}">${c}</code>`;
 }
 
 export function namespaceHref(name: string): string {

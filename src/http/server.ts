@@ -4,15 +4,19 @@ import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { type BodyPiece, gzipBody, identityBody } from '../exposition/encoded-body.ts';
-import { CONTENT_TYPE } from '../exposition/text.ts';
+import { negotiateFormat } from '../exposition/negotiate.ts';
+import { type ExpositionFormat, OPENMETRICS_EOF } from '../exposition/openmetrics.ts';
 import { type ConnectionLimits, inFlightLimit, limitConnections } from './limits.ts';
 import type { ServingStats } from './serving-stats.ts';
 import { mountStatusPage } from './status-page.ts';
 import type { WebConfigGuard } from './web-config.ts';
 
 export interface MetricsSource {
-  /** The exposition as pieces encoded ahead of time (src/exposition/encoded-body.ts). */
-  metricsPieces(): Promise<BodyPiece[]>;
+  /**
+   * The exposition as pieces encoded ahead of time (src/exposition/encoded-body.ts), family headers in the format
+   * asked; without the OpenMetrics `# EOF`, which the HTTP edge adds after its own families.
+   */
+  metricsPieces(format?: ExpositionFormat): Promise<BodyPiece[]>;
   /** `incomplete`: ready, but the data is not complete (why); /readyz still answers 200 and says so. */
   readiness(): { ready: boolean; reason: string; incomplete?: string };
 }
@@ -95,8 +99,14 @@ export function createApp(source: MetricsSource, options: HttpOptions): express.
   );
   app.get(options.telemetryPath, async (req, res) => {
     const gzipped = req.acceptsEncodings('gzip', 'identity') === 'gzip';
-    res.set('Content-Type', CONTENT_TYPE).set('Vary', 'Accept-Encoding');
-    const pieces = [...(await source.metricsPieces()), ...(stats ? [stats.render()] : [])];
+    // Prometheus asks for OpenMetrics first; people and older scrapers get the text format.
+    const { format, contentType } = negotiateFormat(req.get('Accept'));
+    res.set('Content-Type', contentType).set('Vary', 'Accept, Accept-Encoding');
+    const pieces = [
+      ...(await source.metricsPieces(format)),
+      ...(stats ? [stats.render(format)] : []),
+      ...(format === 'openmetrics' ? [OPENMETRICS_EOF] : []),
+    ];
     const chunks = gzipped ? await gzipBody(pieces) : identityBody(pieces);
     if (gzipped) res.set('Content-Encoding', 'gzip');
     res.set('Content-Length', String(chunks.reduce((n, c) => n + c.length, 0)));

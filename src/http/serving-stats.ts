@@ -2,6 +2,7 @@
 // One instance is shared by the app (which renders it after the exporter's metrics) and the listeners.
 import { type ServingStatus, servingFamilies } from '../exposition/families/exporter.ts';
 import { renderHeader, renderSamples } from '../exposition/family.ts';
+import type { ExpositionFormat } from '../exposition/openmetrics.ts';
 
 export const REFUSAL_REASONS = [
   /** 401: no credentials, or wrong ones. */
@@ -48,9 +49,9 @@ export class ServingStats implements ServingStatus {
   }
 
   /** Exposition text of the serving families, appended to each scrape. */
-  render(): string {
+  render(format: ExpositionFormat = 'text'): string {
     let out = '';
-    for (const family of servingFamilies) out += renderHeader(family) + renderSamples(family, this);
+    for (const family of servingFamilies) out += renderHeader(family, format) + renderSamples(family, this);
     return out;
   }
 }

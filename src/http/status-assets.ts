@@ -1,5 +1,6 @@
 // The status page's stylesheet and icon, served from the exporter itself (same origin: the CSP allows nothing
-// else). System fonts only; on narrow screens each table row becomes a card with labelled fields.
+// else). System fonts only; on narrow screens each table row becomes a card with labelled fields. Green means good
+// (covered, a default deny, reachable from no one); exposure is coloured as the risk it is, red for anyone.
 
 export const STATUS_CSS = `:root {
   --fg: #1b1f24; --muted: #57606a; --bg: #ffffff; --panel: #f6f8fa; --line: #d0d7de;
@@ -51,7 +52,14 @@ table { width: 100%; border-collapse: collapse; }
 th, td { text-align: left; padding: 7px 10px; border-bottom: 1px solid var(--line); vertical-align: top; }
 thead th { background: var(--panel); font-size: .85rem; white-space: nowrap; }
 thead th a { color: var(--fg); text-decoration: none; }
-tbody th { font-weight: 600; overflow-wrap: break-word; }
+tbody th { font-weight: 600; overflow-wrap: anywhere; }
+/* A class name, a date or a time never breaks inside itself; the table wraps between them instead. */
+.exposure, time, .clock { white-space: nowrap; }
+.exposure.risk-high { color: var(--uncovered); font-weight: 700; }
+.exposure.risk-medium { color: var(--exempt); font-weight: 600; }
+.exposure.risk-low { color: var(--fg); }
+.exposure.risk-none { color: var(--covered); }
+#namespaces .owner { overflow-wrap: anywhere; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .verdict { font-weight: 700; }
 .verdict.covered { color: var(--covered); }

@@ -9,7 +9,7 @@ import { WIDEST_FIRST } from '../core/exposure/peer-classes.ts';
 import { isUnknown, ROW_VERDICTS, type RowVerdict } from '../core/namespace-row.ts';
 import type { CoverageReport, ReportNamespace } from '../report/coverage-report.ts';
 import { renderNamespacePage } from './namespace-page.ts';
-import { escapeHtml, flagBadges, namespaceHref, pageTitle, resultHeader } from './page-parts.ts';
+import { escapeHtml, flagBadges, namespaceHref, pageTitle, peerClass, resultHeader } from './page-parts.ts';
 import { FAVICON_SVG, STATUS_CSS } from './status-assets.ts';
 import { type StatusView, statusReport } from './status-data.ts';
 
@@ -17,12 +17,14 @@ export const SORT_KEYS = [
   'name',
   'verdict',
   'policies',
+  'deny',
+  'reachable',
+  'exemption',
+  'changed',
+  // No longer columns (the namespace's page has them), still sorted by for links made before.
   'ingress',
   'egress',
   'sources',
-  'exemption',
-  'reachable',
-  'changed',
 ] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
 
@@ -72,6 +74,9 @@ function sortValue(ns: ReportNamespace, key: SortKey): string | number {
       return VERDICT_ORDER[ns.verdict];
     case 'policies':
       return ns.policies;
+    case 'deny':
+      // Neither direction first (the most to do), then egress only, ingress only, both.
+      return (ns.defaultDeny.ingress ? 2 : 0) + (ns.defaultDeny.egress ? 1 : 0);
     case 'ingress':
       return ns.defaultDeny.ingress ? 1 : 0;
     case 'egress':
@@ -128,15 +133,15 @@ function href(query: StatusQuery, change: Partial<StatusQuery>): string {
   return escapeHtml(search ? `/?${search}` : '/');
 }
 
+// Few and narrow enough for a laptop (1280 px): what each policy is and which sources protect it, the exemption's
+// reason and egress exposure are on the namespace's own page.
 const COLUMNS: { key: SortKey; title: string; numeric?: boolean }[] = [
   { key: 'name', title: 'Namespace' },
   { key: 'verdict', title: 'Verdict' },
   { key: 'policies', title: 'Policies', numeric: true },
-  { key: 'ingress', title: 'Default deny ingress' },
-  { key: 'egress', title: 'Default deny egress' },
-  { key: 'sources', title: 'Protected by' },
-  { key: 'exemption', title: 'Exemption' },
+  { key: 'deny', title: 'Default deny' },
   { key: 'reachable', title: 'Reachable from' },
+  { key: 'exemption', title: 'Exemption' },
   { key: 'changed', title: 'Changed' },
 ];
 
@@ -148,7 +153,12 @@ function headerCell(column: (typeof COLUMNS)[number], query: StatusQuery): strin
   return `<th scope="col" aria-sort="${sorted}" data-key="${column.key}"><a href="${href(query, { sort: column.key, descending })}">${column.title}${arrow}</a></th>`;
 }
 
-const yesNo = (b: boolean) => `<span class="${b ? 'yes' : 'no'}">${b ? 'yes' : 'no'}</span>`;
+/** The directions with a default deny, in words; none in the muted colour. */
+function denyCell(ns: ReportNamespace): string {
+  const { ingress, egress } = ns.defaultDeny;
+  if (!ingress && !egress) return '<span class="no">none</span>';
+  return `<span class="yes">${ingress && egress ? 'both' : ingress ? 'ingress' : 'egress'}</span>`;
+}
 
 function exemptionCell(ns: ReportNamespace): string {
   const e = ns.exemption;
@@ -159,35 +169,38 @@ function exemptionCell(ns: ReportNamespace): string {
     ? `<time datetime="${escapeHtml(e.expires)}">${escapeHtml(e.expires.slice(0, 10))}</time>`
     : '?';
   const state = e.state === 'expired' ? '<span class="badge expired">expired</span> ' : '';
-  return `${state}<span class="owner">${escapeHtml(e.owner)}</span> until ${expires}<span class="detail reason">${escapeHtml(e.reason)}</span>`;
+  // The reason is on the namespace's page (and in the tooltip): a sentence per row made the column wide.
+  return `${state}<span class="owner" title="${escapeHtml(e.reason)}">${escapeHtml(e.owner)}</span><span class="detail">until ${expires}</span>`;
 }
 
-/** The widest class that can reach the namespace (ingress); `unknown` when some class could not be judged. */
+/**
+ * The widest class that can reach the namespace (ingress), coloured by its risk; `unknown` when some class could
+ * not be judged. Reachable from none is the good answer.
+ */
 function reachableCell(ns: ReportNamespace): string {
   const e = ns.exposure?.ingress;
   if (!e) return '<span class="none">–</span>';
-  const widest = e.widest === null ? '<span class="none">none</span>' : `<code>${e.widest}</code>`;
+  const widest = e.widest === null ? '<span class="exposure risk-none">none</span>' : peerClass(e.widest);
   return `${widest}${e.unknown ? ' <span class="badge unknown" title="some class could not be judged: a lower bound">unknown</span>' : ''}`;
 }
 
+/** Date and time to the minute, on one line each; the seconds are in the datetime attribute. */
 function changedCell(ns: ReportNamespace): string {
   if (!ns.changedAt) return '<span class="none">–</span>';
-  return `<time datetime="${escapeHtml(ns.changedAt)}">${escapeHtml(ns.changedAt.replace('T', ' ').slice(0, 19))}</time>`;
+  const at = escapeHtml(ns.changedAt);
+  return `<time datetime="${at}" title="${at}">${at.slice(0, 10)} <span class="clock">${at.slice(11, 16)}</span></time>`;
 }
 
 function row(ns: ReportNamespace): string {
   const terminating = ns.phase === 'Terminating' ? ' <span class="badge phase">Terminating</span>' : '';
   const excluded = ns.excluded && ns.verdict !== 'excluded' ? ' <span class="badge">excluded</span>' : '';
-  const sources = ns.sources.length > 0 ? escapeHtml(ns.sources.join(', ')) : '<span class="none">–</span>';
   return `<tr data-namespace="${escapeHtml(ns.name)}" data-verdict="${ns.verdict}"${isUnknown(ns) ? ' data-unknown="true"' : ''}>
 <th scope="row" data-label="Namespace"><a href="${namespaceHref(ns.name)}">${escapeHtml(ns.name)}</a>${terminating}</th>
 <td data-label="Verdict"><span class="verdict ${ns.verdict}">${ns.verdict}</span>${excluded}${flagBadges(ns)}</td>
 <td data-label="Policies" class="num">${ns.policies}</td>
-<td data-label="Deny ingress">${yesNo(ns.defaultDeny.ingress)}</td>
-<td data-label="Deny egress">${yesNo(ns.defaultDeny.egress)}</td>
-<td data-label="Protected by">${sources}</td>
-<td data-label="Exemption">${exemptionCell(ns)}</td>
+<td data-label="Default deny">${denyCell(ns)}</td>
 <td data-label="Reachable from"${ns.exposure ? ` data-widest="${ns.exposure.ingress.widest ?? 'none'}"` : ''}>${reachableCell(ns)}</td>
+<td data-label="Exemption">${exemptionCell(ns)}</td>
 <td data-label="Changed">${changedCell(ns)}</td>
 </tr>`;
 }

@@ -146,8 +146,7 @@ describe('status page in headless Chromium', function () {
     expect(await rowNames(page)).to.deep.equal(api.namespaces.map((n: { name: string }) => n.name));
     const payments = page.locator('tr[data-namespace="payments"]');
     expect(await payments.locator('[data-label="Policies"]').textContent()).to.equal('2');
-    expect(await payments.locator('[data-label="Deny ingress"]').textContent()).to.equal('yes');
-    expect(await payments.locator('[data-label="Protected by"]').textContent()).to.equal('networkpolicy');
+    expect(await payments.locator('[data-label="Default deny"]').textContent()).to.equal('both');
   });
 
   it('shows hostile exemption values as text, with owner and expiry', async () => {
@@ -158,7 +157,8 @@ describe('status page in headless Chromium', function () {
     // A bare date holds through that day: the exemption ends at the next midnight UTC.
     const end = new Date(Date.parse(EXPIRES) + 86_400_000).toISOString().slice(0, 10);
     expect(await cell.locator('time').textContent()).to.equal(end);
-    expect(await cell.locator('.reason').textContent()).to.contain('Appliance "v1" cannot run');
+    // The reason is on the namespace's page; the row keeps it in the owner's tooltip.
+    expect(await cell.locator('.owner').getAttribute('title')).to.contain('Appliance "v1" cannot run');
     expect(await page.locator('script').count()).to.equal(0);
     expect(problems).to.deep.equal([]);
   });
@@ -171,6 +171,7 @@ describe('status page in headless Chromium', function () {
     expect(new URL(page.url()).pathname).to.equal('/namespaces/shop');
     expect(await page.locator('#namespace').textContent()).to.equal('shop');
     expect(await page.locator('#verdict').textContent()).to.equal('covered');
+    expect(await page.locator('#sources').textContent()).to.equal('networkpolicy');
     const policy = page.locator('#policies-table tr[data-policy="NetworkPolicy/allow-all"]');
     expect(await policy.locator('[data-label="Notes"]').textContent()).to.equal(
       'allows all ingress: protects nothing',
@@ -343,12 +344,12 @@ describe('status page in headless Chromium', function () {
         return {
           height: tr.getBoundingClientRect().height,
           owner: td.querySelector('.owner').getBoundingClientRect().left,
-          reason: td.querySelector('.reason').getBoundingClientRect().left,
+          reason: td.querySelector('.detail').getBoundingClientRect().left,
           content: td.getBoundingClientRect().left + parseFloat(getComputedStyle(td).paddingLeft),
         };
       })()`);
       expect(card.height, 'the exempt namespace card height in px').to.be.below(420);
-      // The owner and the reason each start on the cell's content column, readable in full, not side by side.
+      // The owner and the expiry each start on the cell's content column, readable in full, not side by side.
       expect(Math.round(card.owner)).to.equal(Math.round(card.content));
       expect(Math.round(card.reason)).to.equal(Math.round(card.content));
       await legacy.screenshot({ path: join(ARTIFACTS, 'status-page-phone-card.png') });
@@ -368,5 +369,124 @@ describe('status page in headless Chromium', function () {
       .locator('tr[data-namespace="payments"] [data-label="Changed"] time')
       .getAttribute('datetime');
     expect(Date.parse(changed ?? '')).to.be.greaterThan(0);
+  });
+  // Last: it adds namespaces the tests above do not expect.
+  describe('on a laptop, with 40 namespaces', () => {
+    before(async () => {
+      sim.create(namespace('partners', { labels: { team: 'partners' } }));
+      for (let i = 0; i < 35; i++) {
+        const name = i % 5 === 0 ? `team-${i}-payments-gateway-production` : `app-${i}`;
+        const annotations: Record<string, string> =
+          i % 7 === 3
+            ? {
+                'netpol-exporter.io/exempt': 'true',
+                'netpol-exporter.io/owner': 'platform-team@example.com',
+                'netpol-exporter.io/reason':
+                  'Legacy appliance cannot run under a policy until it is replaced',
+                'netpol-exporter.io/expires': EXPIRES,
+              }
+            : {};
+        sim.create(namespace(name, { annotations }));
+        if (i % 3 === 0)
+          sim.create(policy(name, 'deny-all', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] }));
+        if (i % 3 === 1) sim.create(policy(name, 'allow-all', { podSelector: {}, ingress: [{}] }));
+        if (i % 3 === 2)
+          sim.create(
+            policy(name, 'from-partners', {
+              podSelector: {},
+              ingress: [{ from: [{ namespaceSelector: { matchLabels: { team: 'partners' } } }] }],
+            }),
+          );
+      }
+      await eventually(
+        async () => {
+          await page.goto(`${exporter.http.url}/`);
+          expect((await rowNames(page)).length).to.be.at.least(40);
+          expect(await page.locator('[data-widest="other_namespaces"]').count()).to.be.greaterThan(0);
+        },
+        15_000,
+        200,
+      );
+    });
+
+    for (const [width, height] of [
+      [1440, 900],
+      [1280, 800],
+    ] as const)
+      it(`at ${width}x${height} the table fits its box, every header shows, and exposure is coloured as a risk`, async () => {
+        const desktop = await browser.newPage({ viewport: { width, height } });
+        try {
+          await desktop.goto(`${exporter.http.url}/`);
+          const fit = await desktop.evaluate<{
+            overflow: number;
+            page: number;
+            headers: string[];
+            hidden: string[];
+            broken: string[];
+          }>(`(() => {
+            const wrap = document.querySelector('.table-wrap');
+            const table = document.querySelector('#namespaces');
+            const box = wrap.getBoundingClientRect();
+            const headers = [...table.querySelectorAll('thead th')];
+            return {
+              overflow: table.scrollWidth - wrap.clientWidth,
+              page: document.documentElement.scrollWidth - window.innerWidth,
+              headers: headers.map((th) => th.textContent.trim()),
+              hidden: headers.filter((th) => {
+                const r = th.getBoundingClientRect();
+                return r.width === 0 || r.left < box.left - 0.5 || r.right > box.right + 0.5 || th.scrollWidth > th.clientWidth + 1;
+              }).map((th) => th.textContent.trim()),
+              broken: [...table.querySelectorAll('.exposure, time')]
+                .filter((el) => {
+                  // Every piece of its text on one line: one top for all the rectangles it occupies.
+                  const range = document.createRange();
+                  range.selectNodeContents(el);
+                  return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size > 1;
+                })
+                .map((el) => el.textContent),
+            };
+          })()`);
+          expect(fit.overflow, 'table wider than its box, px').to.be.at.most(0);
+          expect(fit.page, 'page wider than the window, px').to.be.at.most(0);
+          expect(fit.headers).to.have.length.at.least(5);
+          expect(fit.hidden, 'column headers clipped or outside the box').to.deep.equal([]);
+          expect(fit.broken, 'class names and times broken across lines').to.deep.equal([]);
+
+          // Reachable from anywhere is the risk colour, not the colour that means covered.
+          const colours = await desktop.evaluate<{
+            anywhere: string;
+            good: string;
+            bad: string;
+            none: string;
+          }>(`(() => {
+            const colour = (selector) => getComputedStyle(document.querySelector(selector)).color;
+            return {
+              anywhere: colour('[data-widest="anywhere"] .exposure'),
+              none: colour('[data-widest="none"] .exposure'),
+              good: colour('.verdict.covered'),
+              bad: colour('.verdict.uncovered'),
+            };
+          })()`);
+          expect(colours.anywhere).to.not.equal(colours.good);
+          expect(colours.anywhere).to.equal(colours.bad);
+          expect(colours.none).to.equal(colours.good);
+          await desktop.screenshot({ path: join(ARTIFACTS, `status-page-${width}.png`) });
+
+          // The namespace's page: "reachable from anywhere: yes" is not in the good colour either.
+          await desktop.goto(`${exporter.http.url}/namespaces/payments`);
+          const reachable = await desktop.evaluate<{ yes: string; good: string }>(`(() => ({
+            yes: getComputedStyle(document.querySelector('#exposure-ingress tr[data-class="anywhere"] [data-label="Reachable"] span')).color,
+            good: getComputedStyle(document.querySelector('#verdict')).color,
+          }))()`);
+          expect(
+            await desktop
+              .locator('#exposure-ingress tr[data-class="anywhere"] [data-label="Reachable"]')
+              .textContent(),
+          ).to.equal('yes');
+          expect(reachable.yes).to.not.equal(reachable.good);
+        } finally {
+          await desktop.close();
+        }
+      });
   });
 });

@@ -88,7 +88,7 @@ describe('status page rendering', () => {
     gamma.changedAt = '2026-01-01T00:00:01.000Z';
     const html = renderStatusPage(r, parseStatusQuery({}), { telemetryPath: '/metrics' });
     expect(html).to.contain(
-      '<td data-label="Changed"><time datetime="2026-01-01T00:00:03.000Z">2026-01-01 00:00:03</time></td>',
+      '<td data-label="Changed"><time datetime="2026-01-01T00:00:03.000Z" title="2026-01-01T00:00:03.000Z">2026-01-01 <span class="clock">00:00</span></time></td>',
     );
     const names = selectNamespaces(r, parseStatusQuery({ sort: 'changed', dir: 'desc' })).map((n) => n.name);
     expect(names).to.deep.equal([HOSTILE, 'alpha', 'gamma']);
@@ -340,7 +340,7 @@ describe('status page: who can reach each namespace', () => {
     const nothing = renderStatusPage(reportOf(), parseStatusQuery({ q: 'no-such' }), {
       telemetryPath: '/metrics',
     });
-    expect(nothing).to.contain('<td colspan="9">No namespace matches.</td>');
+    expect(nothing).to.contain('<td colspan="7">No namespace matches.</td>');
     const off = renderStatusPage(reportOf(false), parseStatusQuery({}), { telemetryPath: '/metrics' });
     expect(widest(off)).to.deep.equal(['bare:-', 'closed:-', 'open:-', 'undone:-']);
   });
@@ -352,7 +352,7 @@ describe('status page: who can reach each namespace', () => {
     open.exposure.ingress = { ...open.exposure.ingress, unknown: true, unknownClasses: ['anywhere'] };
     const html = renderStatusPage(r, parseStatusQuery({}), { telemetryPath: '/metrics' });
     expect(html).to.match(
-      /data-widest="all_namespaces"><code>all_namespaces<\/code> <span class="badge unknown"[^>]*>unknown<\/span><\/td>/,
+      /data-widest="all_namespaces"><code class="exposure risk-high">all_namespaces<\/code> <span class="badge unknown"[^>]*>unknown<\/span><\/td>/,
     );
   });
 
@@ -368,13 +368,13 @@ describe('status page: who can reach each namespace', () => {
     const open = page('open');
     expect(open).not.to.contain('data-pending');
     expect(open).to.match(
-      /<table id="exposure-ingress">[\s\S]*<tr data-class="all_namespaces">\s*<th scope="row" data-label="From"><code>all_namespaces<\/code><\/th>\s*<td data-label="Reachable"><span class="yes">yes<\/span><\/td>\s*<td data-label="Opened by"><code>NetworkPolicy\/from-every-namespace<\/code><\/td>/,
+      /<table id="exposure-ingress">[\s\S]*<tr data-class="all_namespaces">\s*<th scope="row" data-label="From"><code class="exposure risk-high">all_namespaces<\/code><\/th>\s*<td data-label="Reachable"><span class="exposure risk-high">yes<\/span><\/td>\s*<td data-label="Opened by"><code>NetworkPolicy\/from-every-namespace<\/code><\/td>/,
     );
     expect(open).to.match(
       /<table id="exposure-ingress">[\s\S]*<tr data-class="anywhere">[\s\S]*?<span class="no">no<\/span>/,
     );
     expect(open).to.match(
-      /<table id="exposure-egress">[\s\S]*<tr data-class="anywhere">\s*<th scope="row" data-label="To"><code>anywhere<\/code><\/th>\s*<td data-label="Reachable"><span class="yes">yes<\/span><\/td>\s*<td data-label="Opened by"><code>\(pods no policy isolates\)<\/code>/,
+      /<table id="exposure-egress">[\s\S]*<tr data-class="anywhere">\s*<th scope="row" data-label="To"><code class="exposure risk-high">anywhere<\/code><\/th>\s*<td data-label="Reachable"><span class="exposure risk-high">yes<\/span><\/td>\s*<td data-label="Opened by"><code>\(pods no policy isolates\)<\/code>/,
     );
     expect(page('undone')).to.contain('The default deny for ingress is undone');
     const closed = page('closed');

@@ -12,6 +12,7 @@ import {
 import type { CoverageState } from '../../core/coverage-state.ts';
 import type { BodyPiece } from '../../exposition/encoded-body.ts';
 import { contextFamilies } from '../../exposition/families/index.ts';
+import type { ExpositionFormat } from '../../exposition/openmetrics.ts';
 import { RenderedStore } from '../../exposition/rendered-store.ts';
 import { type Clock, DeadlineTimer, systemClock } from '../../support/deadline-timer.ts';
 import type { Part, Readiness } from '../part.ts';
@@ -76,8 +77,8 @@ export class NamespaceContextTracker implements Part {
     return { labelsTruncated: this.truncated.size };
   }
 
-  pieces(): BodyPiece[] {
-    return this.store.pieces();
+  pieces(format: ExpositionFormat): BodyPiece[] {
+    return this.store.pieces(format);
   }
 
   private refresh(name: string): void {

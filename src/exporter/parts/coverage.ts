@@ -5,6 +5,7 @@ import type { FactOptions } from '../../core/facts.ts';
 import type { NamespaceVerdict } from '../../core/verdict.ts';
 import type { BodyPiece } from '../../exposition/encoded-body.ts';
 import { verdictFamilies } from '../../exposition/families/index.ts';
+import type { ExpositionFormat } from '../../exposition/openmetrics.ts';
 import { RenderedStore } from '../../exposition/rendered-store.ts';
 import { ClusterWatch, type ClusterWatchOptions } from '../../watch/cluster-watch.ts';
 import { WatchedPart } from '../part.ts';
@@ -19,7 +20,7 @@ export class CoveragePart extends WatchedPart {
     this.watch = new ClusterWatch(state, options);
   }
 
-  pieces(): BodyPiece[] {
-    return this.store.pieces();
+  pieces(format: ExpositionFormat): BodyPiece[] {
+    return this.store.pieces(format);
   }
 }

@@ -6,6 +6,7 @@ import type { NamespaceReachability } from '../../core/exposure/peer-classes.ts'
 import type { PodIsolationState } from '../../core/pod-isolation.ts';
 import type { BodyPiece } from '../../exposition/encoded-body.ts';
 import { exposureFamilies } from '../../exposition/families/exposure.ts';
+import type { ExpositionFormat } from '../../exposition/openmetrics.ts';
 import { RenderedStore } from '../../exposition/rendered-store.ts';
 import type { Part, Readiness } from '../part.ts';
 
@@ -44,9 +45,9 @@ export class ExposurePart implements Part {
     return {};
   }
 
-  pieces(): BodyPiece[] {
+  pieces(format: ExpositionFormat): BodyPiece[] {
     this.releaseOnceSynced();
-    return this.store.pieces();
+    return this.store.pieces(format);
   }
 
   private releaseOnceSynced(): void {

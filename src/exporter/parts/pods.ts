@@ -3,6 +3,7 @@ import type { CoverageState } from '../../core/coverage-state.ts';
 import { type PodIsolation, PodIsolationState } from '../../core/pod-isolation.ts';
 import type { BodyPiece } from '../../exposition/encoded-body.ts';
 import { podIsolationFamilies } from '../../exposition/families/pods.ts';
+import type { ExpositionFormat } from '../../exposition/openmetrics.ts';
 import { RenderedStore } from '../../exposition/rendered-store.ts';
 import { type PodWatchOptions, podInformer } from '../../watch/pod-watch.ts';
 import type { Part, Readiness } from '../part.ts';
@@ -53,7 +54,7 @@ export class PodIsolationPart implements Part {
     return this.podState.counts(namespace)?.dangling ?? [];
   }
 
-  pieces(): BodyPiece[] {
-    return this.store.pieces();
+  pieces(format: ExpositionFormat): BodyPiece[] {
+    return this.store.pieces(format);
   }
 }
