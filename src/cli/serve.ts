@@ -43,6 +43,7 @@ export async function startExporter(
     discoveryIntervalMs: config.discoveryInterval,
     podIsolation: config.podIsolation,
     exposure: config.exposure,
+    internetFacing: config.internetFacing,
     ...(tuning.backoff ? { backoff: tuning.backoff } : {}),
   });
   const stats = new ServingStats();
