@@ -32,6 +32,8 @@ export interface Inventory {
   origin: InventoryOrigin;
   /** Manifests mode: where each namespace is declared, or first referenced when no Namespace object declares it. */
   locations: Map<string, string>;
+  /** Manifests mode: where each policy is written, by policyKey(source, namespace, name) (SARIF points at it). */
+  policyLocations?: Map<string, string>;
   /**
    * The pods each namespace runs, by workload: from the manifests' pod templates, or from a cluster's pods when
    * they were listed. Undefined when not known (a cluster read without pods).
@@ -42,6 +44,10 @@ export interface Inventory {
   /** What opens each namespace to the internet (Services, Ingresses, routes); undefined when not read. */
   internetFacing?: InternetFacingInventory;
 }
+
+/** A policy's key in Inventory.policyLocations: its source, namespace ('' when cluster-scoped) and name. */
+export const policyKey = (source: string, namespace: string, name: string) =>
+  `${source}/${namespace}/${name}`;
 
 /** The cluster could not be asked: exit code 2, one line. */
 export class ConnectionError extends Error {
@@ -89,11 +95,14 @@ export function inventoryFromManifests(
       const facts = policyFacts(object);
       if (facts) {
         state.upsertPolicy(facts);
-        policyLocations.set(`${namespace}/${name}`, location);
+        policyLocations.set(policyKey(source, namespace, name), location);
       }
     } else if (source) {
       const facts = sourcePolicyFacts(source, object);
-      if (facts) state.upsertSourcePolicy(facts);
+      if (facts) {
+        state.upsertSourcePolicy(facts);
+        policyLocations.set(policyKey(source, facts.namespace, facts.name), location);
+      }
     }
     if (namespace && !referenced.has(namespace)) referenced.set(namespace, location);
   }
@@ -120,7 +129,10 @@ export function inventoryFromManifests(
     );
     for (const policy of policies) {
       if (!policySelection(policy, list).dangling) continue;
-      const at = policyLocations.get(`${namespace}/${policy.name}`) ?? locations.get(namespace) ?? '';
+      const at =
+        policyLocations.get(policyKey('networkpolicy', namespace, policy.name)) ??
+        locations.get(namespace) ??
+        '';
       warnings.push(
         `${at}: NetworkPolicy ${namespace}/${policy.name} is dangling: its podSelector selects none of the ` +
           `${list.length} workload${list.length === 1 ? '' : 's'} in ${namespace}, so it isolates nothing ` +
@@ -130,7 +142,15 @@ export function inventoryFromManifests(
     }
   }
   const internetFacing = internetFacingFromManifests(admission.objects);
-  return { state, origin: { mode: 'manifests', paths }, locations, workloads, warnings, internetFacing };
+  return {
+    state,
+    origin: { mode: 'manifests', paths },
+    locations,
+    policyLocations,
+    workloads,
+    warnings,
+    internetFacing,
+  };
 }
 
 /** Manifests that hold nothing to check: the one-line reason (nothing checked is never a pass), else undefined. */

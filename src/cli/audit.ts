@@ -1,9 +1,9 @@
 // `netpol-exporter audit`: the control's own check ("namespaces without network policies; expected: the empty
 // list") as a command for CI, against a live cluster or manifests. Exit 0 when nothing in scope is uncovered,
 // 1 when something is, 2 on usage, input or connection errors.
-import { formatReport, type OutputFormat } from '../audit/formats.ts';
 import { type Inventory, nothingToCheck } from '../audit/inventory.ts';
 import { InputError } from '../audit/manifests.ts';
+import { formatReport, OUTPUT_FORMAT_NAMES, outputFormatsHelp } from '../audit/output-formats.ts';
 import { policySelection } from '../audit/workloads.ts';
 import { ExposureState } from '../core/exposure/exposure-state.ts';
 import { PEER_CLASSES, type PeerClass } from '../core/exposure/peer-classes.ts';
@@ -23,9 +23,9 @@ export const auditFlags = {
   output: flag({
     name: 'output',
     value: 'FORMAT',
-    help: 'table, json (schema docs/coverage-report.schema.json) or junit',
+    help: outputFormatsHelp(),
     default: 'table',
-    parse: parsers.oneOf<OutputFormat>('table', 'json', 'junit'),
+    parse: parsers.oneOf(...OUTPUT_FORMAT_NAMES),
   }),
   failOnExposure: flag({
     name: 'fail-on-exposure',
@@ -146,7 +146,8 @@ export async function auditMain(
       locations: inventory.locations,
     });
     if (values.failOnExposure) report.exposureCheck = exposureCheck(report.namespaces, values.failOnExposure);
-    io.stdout(formatReport(report, values.output));
+    const { policyLocations } = inventory;
+    io.stdout(formatReport(report, values.output, policyLocations ? { policyLocations } : {}));
     return report.passed && (report.exposureCheck?.passed ?? true) ? EXIT.passed : EXIT.failed;
   } catch (err) {
     if (!isInputProblem(err)) throw err;

@@ -33,6 +33,8 @@ export function flag<T>(spec: Omit<Flag<T>, 'env'> & { env?: string }): Flag<T> 
   return { ...spec, env: spec.env ?? envName(spec.name) };
 }
 
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
 export const parsers = {
   string: (raw: string) => raw,
   nonEmpty: (raw: string, name: string) => {
@@ -59,12 +61,32 @@ export const parsers = {
     },
   /** Durations as Prometheus writes them (`90s`, `5m`, `1h30m`, `500ms`), in milliseconds. */
   duration: (raw: string, name: string) => {
-    const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
     const parts = [...raw.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g)];
     if (parts.length === 0 || parts.map((p) => p[0]).join('') !== raw)
       throw new UsageError(`--${name} takes a duration such as 90s, 5m or 1h, not ${JSON.stringify(raw)}`);
-    return parts.reduce((ms, p) => ms + Number(p[1]) * (units[p[2] ?? 's'] ?? 0), 0);
+    return parts.reduce((ms, p) => ms + Number(p[1]) * (DURATION_UNITS[p[2] ?? 's'] ?? 0), 0);
   },
+  /**
+   * A duration within [min, max] (written as durations): a wait of 0 or one past Node's 24.8-day timer limit fires
+   * at once, so a value outside the range a timer can honour is refused rather than turned into a hot loop.
+   */
+  durationIn:
+    (min: string, max: string) =>
+    (raw: string, name: string): number => {
+      const ms = parsers.duration(raw, name);
+      if (ms < parsers.duration(min, 'min') || ms > parsers.duration(max, 'max'))
+        throw new UsageError(`--${name} takes a duration from ${min} to ${max}, not ${JSON.stringify(raw)}`);
+      return ms;
+    },
+  /** A whole number from 1 to max: a size or count past its sane range is refused, not silently honoured. */
+  positiveIntUpTo:
+    (max: number) =>
+    (raw: string, name: string): number => {
+      const n = parsers.positiveInt(raw, name);
+      if (n > max)
+        throw new UsageError(`--${name} takes a whole number from 1 to ${max}, not ${JSON.stringify(raw)}`);
+      return n;
+    },
   path: (raw: string, name: string) => {
     if (!raw.startsWith('/')) throw new UsageError(`--${name} must start with /, not ${JSON.stringify(raw)}`);
     return raw;
@@ -175,8 +197,9 @@ export const serveFlags = {
     name: 'web.max-connections-per-client',
     value: 'N',
     help: 'open connections one client address may hold on each listener; more are closed at once',
+    doc: 'From 1 to 1024, the most connections a listener takes in all.',
     default: '64',
-    parse: parsers.positiveInt,
+    parse: parsers.positiveIntUpTo(1024),
   }),
   logLevel: flag({
     name: 'log.level',
@@ -196,22 +219,25 @@ export const serveFlags = {
     name: 'watch.page-size',
     value: 'N',
     help: 'objects per page when listing',
+    doc: 'From 1 to 10000: a page holds its full objects in memory at once (client-go lists 500 at a time).',
     default: '500',
-    parse: parsers.positiveInt,
+    parse: parsers.positiveIntUpTo(10_000),
   }),
   stallTimeout: flag({
     name: 'watch.stall-timeout',
     value: 'DURATION',
     help: 'reopen a watch that sends nothing (not even a bookmark) for this long',
+    doc: 'From 1s to 1h. The API server sends a bookmark about once a minute, so below that a quiet watch is reopened for nothing.',
     default: '90s',
-    parse: parsers.duration,
+    parse: parsers.durationIn('1s', '1h'),
   }),
   listTimeout: flag({
     name: 'watch.list-timeout',
     value: 'DURATION',
     help: 'give up on a list request (one page) that has not answered completely within this long, and retry',
+    doc: 'From 1s to 1h.',
     default: '60s',
-    parse: parsers.duration,
+    parse: parsers.durationIn('1s', '1h'),
   }),
   // Exemptions, scope and routing labels (docs/exemptions-and-scope.md).
   exemptionAnnotationPrefix: flag({
@@ -226,8 +252,9 @@ export const serveFlags = {
     name: 'exemption.max-duration',
     value: 'DURATION',
     help: 'an exemption expiring further ahead than this (from its granted date, else from now) is malformed',
+    doc: 'From 1h to 3650d (ten years).',
     default: '365d',
-    parse: parsers.duration,
+    parse: parsers.durationIn('1h', '3650d'),
   }),
   namespacesInclude: flag({
     name: 'namespaces.include',
@@ -261,9 +288,9 @@ export const serveFlags = {
     name: 'metric-labels-limit',
     value: 'N',
     help: 'at most this many allow-listed labels on one netpol_namespace_labels series; the rest (by key order) are left out and counted',
-    doc: 'A namespace with thousands of labels and `--metric-labels-allowlist=*` would otherwise make one series of megabytes; `netpol_exporter_namespace_labels_truncated` counts the namespaces cut short.',
+    doc: 'From 1 to 1000. A namespace with thousands of labels and `--metric-labels-allowlist=*` would otherwise make one series of megabytes; `netpol_exporter_namespace_labels_truncated` counts the namespaces cut short.',
     default: '64',
-    parse: parsers.positiveInt,
+    parse: parsers.positiveIntUpTo(1000),
   }),
   coverageSources: flag({
     name: 'coverage-sources',
@@ -277,8 +304,9 @@ export const serveFlags = {
     name: 'discovery.interval',
     value: 'DURATION',
     help: 'how often to ask the API server which cluster-scoped and CNI policy kinds it serves',
+    doc: 'From 1s to 24h.',
     default: '5m',
-    parse: parsers.duration,
+    parse: parsers.durationIn('1s', '24h'),
   }),
   podIsolation: flag({
     name: 'pod-isolation',
@@ -376,6 +404,7 @@ export function parseArgs<S extends FlagSpec>(
       help = true;
       continue;
     }
+    if (/^-[A-Za-z]/.test(arg)) throw unknownShortFlag(arg, argv[i + 1], [...byName.keys()]);
     if (!arg.startsWith('--')) {
       positional.push(arg);
       continue;
@@ -384,7 +413,10 @@ export function parseArgs<S extends FlagSpec>(
     const name = arg.slice(2, eq < 0 ? undefined : eq);
     const key = byName.get(name);
     const definition = key === undefined ? undefined : spec[key];
-    if (key === undefined || !definition) throw new UsageError(`unknown flag --${name} (see --help)`);
+    if (key === undefined || !definition) {
+      const near = nearestFlag(name, [...byName.keys()]);
+      throw new UsageError(`unknown flag --${name}${near ? `; did you mean --${near}?` : ''} (see --help)`);
+    }
     let value: string;
     if (eq >= 0) value = arg.slice(eq + 1);
     else if (definition.value === undefined) value = 'true';
@@ -408,6 +440,41 @@ export function parseArgs<S extends FlagSpec>(
     values[key] = definition.parse(source, where);
   }
   return { values: values as FlagValues<S>, help, positional };
+}
+
+/** kubectl's short flags, typed here by habit, and the flag that means the same here (when a command has it). */
+const KUBECTL_SHORT_FLAGS: Record<string, string> = { o: 'output', f: 'manifests', n: 'namespace' };
+
+/** `-o json` or `-ojson`: flags here are spelled out; name the one meant, with the value given. */
+function unknownShortFlag(arg: string, next: string | undefined, names: string[]): UsageError {
+  const long = KUBECTL_SHORT_FLAGS[arg[1] ?? ''];
+  if (!long || !names.includes(long)) return new UsageError(`unknown flag ${arg} (see --help)`);
+  const inline = arg.slice(2).replace(/^=/, '');
+  const value = inline || (next !== undefined && !next.startsWith('-') ? next : 'VALUE');
+  return new UsageError(`unknown flag ${arg}; did you mean --${long}=${value}? (see --help)`);
+}
+
+/** The flag a typo meant: the closest name within two edits, else the one name it begins (`--out` for `--output`). */
+function nearestFlag(name: string, names: string[]): string | undefined {
+  const scored = names.map((n) => ({ n, d: editDistance(name, n) })).sort((a, b) => a.d - b.d);
+  if (scored[0] && scored[0].d <= 2 && scored[0].d < (scored[1]?.d ?? Infinity)) return scored[0].n;
+  const extended = names.filter((n) => name.length >= 3 && n.startsWith(name));
+  return extended.length === 1 ? extended[0] : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++)
+      next[j] = Math.min(
+        (row[j] ?? 0) + 1,
+        (next[j - 1] ?? 0) + 1,
+        (row[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    row = next;
+  }
+  return row[b.length] ?? 0;
 }
 
 /** Help lines wrapped to this width, as a terminal shows them without reflowing. */

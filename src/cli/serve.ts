@@ -1,11 +1,13 @@
-// `netpol-exporter serve`: the exporter and its HTTP server, until SIGTERM or SIGINT.
+// `netpol-exporter serve`: the exporter and its HTTP server, until SIGTERM or SIGINT; SIGHUP re-reads the web config.
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { Exporter, type ExporterOptions } from '../exporter/exporter.ts';
+import { Exporter } from '../exporter/exporter.ts';
 import { createApp, createProbeApp, type Listening, listen } from '../http/server.ts';
 import { ServingStats } from '../http/serving-stats.ts';
-import { WebConfigError, WebConfigGuard } from '../http/web-config.ts';
+import { WebConfigGuard } from '../http/web-config.ts';
+import { WebConfigError } from '../http/web-config-file.ts';
 import { buildInfo } from '../support/build-info.ts';
+import type { WatchSettings } from '../watch/watch-settings.ts';
 import { namespaceContextOptions, type ServeConfig, UsageError } from './flags.ts';
 
 export interface RunningExporter {
@@ -20,7 +22,7 @@ export async function startExporter(
   config: ServeConfig,
   kc: KubeConfig,
   log: Logger,
-  tuning: Pick<ExporterOptions, 'backoff'> & { webConfigReloadMs?: number } = {},
+  tuning: Pick<WatchSettings, 'backoff'> & { webConfigReloadMs?: number } = {},
 ): Promise<RunningExporter> {
   // Checked before anything starts: a bad web config is a usage error (exit 2), never an open endpoint.
   const webConfig = config.webConfigFile
@@ -31,22 +33,25 @@ export async function startExporter(
         throw err instanceof WebConfigError ? new UsageError(`--web.config.file: ${err.message}`) : err;
       })
     : undefined;
-  const exporter = new Exporter({
+  const watch: WatchSettings = {
     kc,
     log,
-    build: buildInfo,
     pageSize: config.pageSize,
     stallTimeoutMs: config.stallTimeout,
     listTimeoutMs: config.listTimeout,
+    ...(tuning.backoff ? { backoff: tuning.backoff } : {}),
+  };
+  const exporter = new Exporter({
+    watch,
+    build: buildInfo,
     namespaceContext: namespaceContextOptions(config, config.metricLabelsAllowlist),
     coverageSources: config.coverageSources,
     discoveryIntervalMs: config.discoveryInterval,
     podIsolation: config.podIsolation,
     exposure: config.exposure,
     internetFacing: config.internetFacing,
-    ...(tuning.backoff ? { backoff: tuning.backoff } : {}),
   });
-  const stats = new ServingStats();
+  const stats = new ServingStats(webConfig);
   const maxConnectionsPerClient = config.maxConnectionsPerClient;
   const http = await listen(
     createApp(exporter, {
@@ -78,6 +83,8 @@ export async function startExporter(
       })
     : undefined;
   exporter.start();
+  const onHangup = reloadOnHangup(webConfig, log);
+  process.on('SIGHUP', onHangup);
   log.info(
     {
       version: buildInfo.version,
@@ -94,8 +101,24 @@ export async function startExporter(
     http,
     probes,
     stop: async () => {
+      process.off('SIGHUP', onHangup);
       await Promise.all([exporter.stop(), http.close(), probes?.close()]);
     },
+  };
+}
+
+/**
+ * SIGHUP ends a Node process unless it is handled, and it comes from `systemctl reload`, `kill -HUP` and a terminal
+ * that hangs up: the exporter keeps serving and re-reads the web config at once, as daemons do.
+ */
+function reloadOnHangup(webConfig: WebConfigGuard | undefined, log: Logger): () => void {
+  return () => {
+    if (!webConfig) {
+      log.info({ signal: 'SIGHUP' }, 'nothing to reload (no --web.config.file); still serving');
+      return;
+    }
+    log.info({ signal: 'SIGHUP', file: webConfig.path }, 're-reading the web config');
+    webConfig.reload(true).catch((err: unknown) => log.error({ err }, 'web config reload failed'));
   };
 }
 

@@ -1,8 +1,6 @@
 // What runs on `serve`: the pure CoverageState and the list of parts around it. Watches feed the state, each part
 // re-renders its subjects when they change, and a scrape concatenates the parts' rendered pieces, then the exporter's
 // own families and the process metrics. Adding a part (a new watch, a new family of per-namespace series) is one entry.
-import type { KubeConfig } from '@kubernetes/client-node';
-import type { Logger } from 'pino';
 import { DEFAULT_ANNOTATION_PREFIX, isExemptionAnnotation } from '../core/context/exemption.ts';
 import type { NamespaceContextOptions } from '../core/context/namespace-context.ts';
 import { EMPTY_SCOPE } from '../core/context/namespace-scope.ts';
@@ -15,6 +13,7 @@ import { renderHeader, renderSamples } from '../exposition/family.ts';
 import type { ExpositionFormat } from '../exposition/openmetrics.ts';
 import { ProcessMetrics } from '../exposition/process-metrics.ts';
 import type { Clock } from '../support/deadline-timer.ts';
+import type { WatchSettings } from '../watch/watch-settings.ts';
 import { combinedReadiness, dataStatus, type Part, type Readiness } from './part.ts';
 import { NamespaceContextTracker } from './parts/context.ts';
 import { CoveragePart } from './parts/coverage.ts';
@@ -24,14 +23,9 @@ import { PodIsolationPart } from './parts/pods.ts';
 import { SourcesPart } from './parts/sources.ts';
 
 export interface ExporterOptions {
-  kc: KubeConfig;
-  log: Logger;
+  /** Connection, logger and the --watch.* settings every watch shares. */
+  watch: WatchSettings;
   build: BuildInfo;
-  pageSize: number;
-  stallTimeoutMs: number;
-  /** --watch.list-timeout; the informer's default when omitted. */
-  listTimeoutMs?: number;
-  backoff?: { initialMs: number; maxMs: number };
   /** Exemptions, scope and routing labels; by default: the standard prefix, nothing excluded, no labels. */
   namespaceContext?: NamespaceContextOptions;
   /** Injected in tests that move time by hand. */
@@ -75,7 +69,8 @@ export class Exporter {
   private readonly changed = new Map<string, number>();
 
   constructor(options: ExporterOptions) {
-    const { coverageSources, podIsolation } = options;
+    const { coverageSources, podIsolation, watch } = options;
+    const { log } = watch;
     this.build = options.build;
     this.state = new CoverageState(coverageSources ? { coverageSources } : {});
     const now = () => options.clock?.now() ?? Date.now();
@@ -84,24 +79,21 @@ export class Exporter {
       else this.changed.delete(name);
     });
     const context = options.namespaceContext ?? DEFAULT_NAMESPACE_CONTEXT;
-    this.context = new NamespaceContextTracker(this.state, context, options.log, options.clock);
+    this.context = new NamespaceContextTracker(this.state, context, log, options.clock);
     const factOptions = { keepAnnotation: isExemptionAnnotation(context.exemption.prefix) };
-    this.pods = podIsolation ? new PodIsolationPart(this.state, options) : undefined;
+    this.pods = podIsolation ? new PodIsolationPart(this.state, watch) : undefined;
     const pods = this.pods;
     // Answers are computed once the other parts' caches have synced (asked last, so they are).
     const upstream = (): boolean => combinedReadiness(this.parts.filter((p) => p !== exposure)).ready;
     const exposure: ExposurePart | undefined =
       options.exposure === false ? undefined : new ExposurePart(this.state, pods?.podState, upstream);
     this.exposure = exposure?.state;
-    this.coverage = new CoveragePart(this.state, { ...options, factOptions });
-    this.sources = new SourcesPart(this.state, {
-      ...options,
-      intervalMs: options.discoveryIntervalMs ?? 300_000,
-    });
+    this.coverage = new CoveragePart(this.state, watch, factOptions);
+    this.sources = new SourcesPart(this.state, watch, options.discoveryIntervalMs ?? 300_000);
     const internet =
       options.internetFacing === false
         ? undefined
-        : new InternetFacingPart({ ...options, intervalMs: options.discoveryIntervalMs ?? 300_000 });
+        : new InternetFacingPart(watch, options.discoveryIntervalMs ?? 300_000);
     this.internetFacing = internet?.state;
     this.parts = [
       this.coverage,
@@ -111,7 +103,7 @@ export class Exporter {
       ...(internet ? [internet] : []),
       ...(exposure ? [exposure] : []),
     ];
-    this.stallTimeoutMs = options.stallTimeoutMs;
+    this.stallTimeoutMs = watch.stallTimeoutMs;
     this.counted = EXTRA_SOURCES.map((s) => s.id).filter((id) => coverageSources?.has(id) ?? true);
   }
 

@@ -6,10 +6,10 @@
 import { WIDEST_FIRST } from '../core/exposure/peer-classes.ts';
 import { isUnknown, type PolicyRef } from '../core/namespace-row.ts';
 import type { CoverageReport, DirectionExposure, ReportNamespace } from '../report/coverage-report.ts';
+import { RUNBOOKS } from '../report/runbooks.ts';
 import { EXPOSURE_RISK, escapeHtml, flagBadges, pageTitle, peerClass, resultHeader } from './page-parts.ts';
 
 /** Where the alerts' runbooks live (the rules' runbook_url points to the same files). */
-export const RUNBOOKS = 'https://github.com/netpol-exporter/netpol-exporter/blob/main/docs/runbooks/';
 
 /** Kubernetes namespace names (RFC 1123 labels): the only ones `remediate` writes files for. */
 const NAMESPACE_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;

@@ -3,11 +3,13 @@
 // - comparisons run on a worker thread, one at a time: the event loop that serves scrapes and probes never runs one;
 // - results are remembered both ways, as exporter-toolkit does, but in two caches, so distinct wrong passwords can
 //   only evict other wrong ones, never the entry of a client that knows its password;
-// - waiting checks are taken in turn per client address, so one client's flood delays another client's first
-//   check by about one comparison, and each client may have only a few waiting (more get "busy" at once).
+// - a connection that has sent a wrong password is remembered as suspect, and the line of waiting checks
+//   (check-queue.ts) takes addresses, and clean and suspect connections within one, in turn: a flood delays the
+//   first check of a client that knows its password by a few comparisons, even from the same address.
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { CheckQueue, type Waiting } from './check-queue.ts';
 
 export type Verdict = 'ok' | 'bad' | 'busy';
 
@@ -17,7 +19,7 @@ export type Compare = (password: string, hash: string) => Promise<boolean>;
 export interface PasswordVerifierOptions {
   /** A worker thread running bcryptjs by default; tests pass their own. */
   compare?: Compare;
-  /** Checks one client address may have waiting; default 4. */
+  /** Checks one client address may have waiting; default 64, the connections it may hold (one check each). */
   maxWaitingPerClient?: number;
   /** Checks waiting in all; default 256. */
   maxWaiting?: number;
@@ -34,7 +36,17 @@ interface Remembered {
   known: boolean;
 }
 
-interface Job {
+/** Who asks. */
+export interface Caller {
+  /** The client's address (limits.ts clientAddress). */
+  address: string;
+  /** The connection the request came on (its socket). */
+  connection: object;
+  /** The client went away: its check is dropped instead of run. */
+  abandoned?: () => boolean;
+}
+
+interface Job extends Waiting {
   key: string;
   password: string;
   hash: string;
@@ -60,12 +72,9 @@ function touch(map: Map<string, Remembered>, key: string): boolean {
 export class PasswordVerifier {
   private readonly good = new Map<string, Remembered>();
   private readonly bad = new Map<string, Remembered>();
-  /** Waiting jobs per client address. */
-  private readonly waiting = new Map<string, Job[]>();
-  private waitingCount = 0;
-  /** When each recent client was last served (a count of comparisons started), oldest first. */
-  private readonly lastServed = new Map<string, number>();
-  private served = 0;
+  private readonly queue: CheckQueue<Job>;
+  /** Connections whose last credentials were wrong. */
+  private readonly suspects = new WeakSet<object>();
   /** One promise per key being checked: the same credentials sent many times at once cost one comparison. */
   private readonly checking = new Map<string, Promise<boolean | undefined>>();
   private running = false;
@@ -73,6 +82,10 @@ export class PasswordVerifier {
   private readonly worker: BcryptWorker | undefined;
 
   constructor(private readonly options: PasswordVerifierOptions = {}) {
+    this.queue = new CheckQueue<Job>(
+      { perAddress: options.maxWaitingPerClient ?? 64, total: options.maxWaiting ?? 256 },
+      (job) => job.done(undefined),
+    );
     if (options.compare) this.compare = options.compare;
     else {
       const worker = new BcryptWorker();
@@ -84,14 +97,24 @@ export class PasswordVerifier {
   /**
    * Whether `password` is `user`'s, given the configured users (user -> bcrypt hash). An unknown user costs one
    * comparison too (against a configured hash, result ignored), so timing does not tell which users exist.
-   * `abandoned` says the client went away: its check is dropped instead of run.
    */
   async check(
     user: string,
     password: string,
     users: ReadonlyMap<string, string>,
-    client: string,
-    abandoned: () => boolean = () => false,
+    caller: Caller,
+  ): Promise<Verdict> {
+    const verdict = await this.verdict(user, password, users, caller);
+    if (verdict === 'ok') this.suspects.delete(caller.connection);
+    if (verdict === 'bad') this.suspects.add(caller.connection);
+    return verdict;
+  }
+
+  private async verdict(
+    user: string,
+    password: string,
+    users: ReadonlyMap<string, string>,
+    { address, connection, abandoned = () => false }: Caller,
   ): Promise<Verdict> {
     const known = users.get(user);
     const hash = known ?? users.values().next().value;
@@ -103,17 +126,13 @@ export class PasswordVerifier {
 
     let result = this.checking.get(key);
     if (!result) {
-      const queue = this.waiting.get(client) ?? [];
-      if (
-        queue.length >= (this.options.maxWaitingPerClient ?? 4) ||
-        this.waitingCount >= (this.options.maxWaiting ?? 256)
-      )
-        return 'busy';
-      result = new Promise<boolean | undefined>((done) => {
-        queue.push({ key, password, hash, abandoned, done });
+      let done: (ok: boolean | undefined) => void = () => {};
+      result = new Promise<boolean | undefined>((resolve) => {
+        done = resolve;
       });
-      this.waiting.set(client, queue);
-      this.waitingCount++;
+      const suspect = this.suspects.has(connection);
+      if (!this.queue.add({ key, password, hash, address, connection, suspect, abandoned, done }))
+        return 'busy';
       this.checking.set(key, result);
       void result.finally(() => this.checking.delete(key));
       this.runNext();
@@ -140,34 +159,9 @@ export class PasswordVerifier {
     void this.worker?.close();
   }
 
-  /**
-   * The next waiting job: from the waiting client served longest ago (or never), so a client that floods is
-   * served once per round, however fast it sends.
-   */
-  private takeJob(): Job | undefined {
-    let next: string | undefined;
-    let servedAt = Number.POSITIVE_INFINITY;
-    for (const client of this.waiting.keys()) {
-      const at = this.lastServed.get(client) ?? 0;
-      if (at < servedAt) {
-        next = client;
-        servedAt = at;
-      }
-    }
-    const queue = next === undefined ? undefined : this.waiting.get(next);
-    const job = queue?.shift();
-    if (next === undefined || !queue || !job) return undefined;
-    if (queue.length === 0) this.waiting.delete(next);
-    this.waitingCount--;
-    this.lastServed.delete(next);
-    this.lastServed.set(next, ++this.served);
-    if (this.lastServed.size > 1024) this.lastServed.delete(this.lastServed.keys().next().value as string);
-    return job;
-  }
-
   private runNext(): void {
     if (this.running) return;
-    const job = this.takeJob();
+    const job = this.queue.take();
     if (!job) return;
     if (job.abandoned()) {
       job.done(undefined);

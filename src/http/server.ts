@@ -81,9 +81,24 @@ function mountFallbacks(app: express.Express, log: Logger): void {
     res.status(404).type('text/plain').send('not found\n');
   });
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const status = clientErrorStatus(err);
+    if (status) {
+      // The client's fault (a path that is not percent-encoded UTF-8, such as /namespaces/%ff): anyone can send
+      // it, so it costs a debug line at most, never an error with a stack trace.
+      log.debug({ status, reason: String((err as Error).message).slice(0, 200) }, 'bad request');
+      if (!res.headersSent) res.status(status).type('text/plain').send('bad request\n');
+      return;
+    }
     log.error({ err }, 'request failed');
     if (!res.headersSent) res.status(500).type('text/plain').send('internal error\n');
   });
+}
+
+/** The 4xx status Express gave an error it raised over the request itself (e.g. 400 for an undecodable parameter). */
+function clientErrorStatus(err: unknown): number | undefined {
+  const { status, statusCode } = (err ?? {}) as { status?: unknown; statusCode?: unknown };
+  const code = status ?? statusCode;
+  return typeof code === 'number' && code >= 400 && code < 500 ? code : undefined;
 }
 
 export function createApp(source: MetricsSource, options: HttpOptions): express.Express {
@@ -144,7 +159,7 @@ export interface ListenOptions extends Partial<ConnectionLimits> {
   webConfig?: WebConfigGuard;
   /** Time a client has to send its request headers (slowloris bound); default 10 s. */
   headersTimeoutMs?: number;
-  /** Where refused connections and requests are counted (the same instance as the app's). */
+  /** Where refused connections and requests are counted (the same instance as the app's, made with the web config). */
   stats?: ServingStats;
 }
 
@@ -175,7 +190,6 @@ export async function listen(
   const s = options.webConfig
     ? options.webConfig.createServer(app, serverOptions, count)
     : createServer(serverOptions, app);
-  if (stats && options.webConfig) stats.webConfig = options.webConfig;
   // Scrapers need a handful of keep-alive connections: one client that opens hundreds (a slowloris that keeps
   // reopening its sockets) holds only its share, and the rest stay free for everyone else.
   limitConnections(

@@ -34,8 +34,9 @@ export type ReloadRefusal = (typeof RELOAD_REFUSALS)[number];
 
 export class ServingStats implements ServingStatus {
   readonly refused = new Map<RefusalReason, number>(REFUSAL_REASONS.map((reason) => [reason, 0]));
-  /** The web config in use, if any (set by listen()). */
-  webConfig: { readonly reloadRefusal: ReloadRefusal | undefined } | undefined;
+
+  /** `webConfig`: the web config in use, if any, whose refused reloads the metrics show. */
+  constructor(readonly webConfig?: { readonly reloadRefusal: ReloadRefusal | undefined }) {}
 
   count(reason: RefusalReason): void {
     this.refused.set(reason, (this.refused.get(reason) ?? 0) + 1);

@@ -16,7 +16,19 @@ export const systemClock: Clock = {
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 
-/** Node's setTimeout fires at once beyond 2^31-1 ms; longer waits are taken in steps (a wake-up a day is free). */
+/** Node's setTimeout fires at once (after 1 ms) beyond 2^31-1 ms, about 24.8 days. */
+export const NODE_TIMER_LIMIT_MS = 2 ** 31 - 1;
+
+/**
+ * A delay Node's setTimeout honours: at most NODE_TIMER_LIMIT_MS (an overflowing one would fire at once and turn a
+ * long wait into a hot loop), at least 0, and the limit for anything not a number.
+ */
+export function timerDelay(ms: number): number {
+  if (Number.isNaN(ms)) return NODE_TIMER_LIMIT_MS;
+  return Math.min(Math.max(0, ms), NODE_TIMER_LIMIT_MS);
+}
+
+/** Longer waits are taken in steps (a wake-up a day is free). */
 export const MAX_TIMER_MS = 86_400_000;
 
 export class DeadlineTimer {

@@ -35,7 +35,13 @@ export function logfmtStream(out: Writable): Writable {
   };
 }
 
+const dropWriteError = () => {};
+
 export function createLogger(level: LogLevel, format: LogFormat, out: Writable = process.stderr): Logger {
+  // When the terminal hangs up or the reader of a pipe exits, writing fails (EIO, EPIPE) and, unheard, the error
+  // would end the process: the lines are lost instead, and the exporter keeps serving.
+  if (out === process.stderr && !process.stderr.listeners('error').includes(dropWriteError))
+    process.stderr.on('error', dropWriteError);
   const options = {
     level,
     base: undefined,

@@ -1,58 +1,36 @@
 // Wires one resilient informer per resource into the pure CoverageState.
-import type { KubeConfig } from '@kubernetes/client-node';
-import type { Logger } from 'pino';
 import type { CoverageState } from '../core/coverage-state.ts';
 import { type FactOptions, namespaceFacts, policyFacts } from '../core/facts.ts';
-import { ResilientInformer } from './informer.ts';
-import { KubeApi } from './kube-api.ts';
+import type { ResilientInformer } from './informer.ts';
+import { informerFor, type WatchSettings } from './watch-settings.ts';
 import { WatchStatus } from './watch-status.ts';
-
-export interface ClusterWatchOptions {
-  kc: KubeConfig;
-  log: Logger;
-  pageSize: number;
-  stallTimeoutMs: number;
-  listTimeoutMs?: number;
-  factOptions?: FactOptions;
-  backoff?: { initialMs: number; maxMs: number };
-}
 
 export class ClusterWatch {
   readonly statuses: WatchStatus[] = [];
   private readonly informers: ResilientInformer<unknown>[] = [];
 
-  constructor(state: CoverageState, options: ClusterWatchOptions) {
-    const common = (resource: string) => {
-      const status = new WatchStatus(resource);
-      this.statuses.push(status);
-      const api = new KubeApi(options.kc, (verb, _path, code) => status.countRequest(verb, code));
-      return {
-        api,
-        status,
-        log: options.log,
-        pageSize: options.pageSize,
-        stallTimeoutMs: options.stallTimeoutMs,
-        ...(options.listTimeoutMs ? { listTimeoutMs: options.listTimeoutMs } : {}),
-        ...(options.backoff ? { backoff: options.backoff } : {}),
-      };
+  constructor(state: CoverageState, settings: WatchSettings, factOptions?: FactOptions) {
+    const status = (resource: string) => {
+      const s = new WatchStatus(resource);
+      this.statuses.push(s);
+      return s;
     };
-    const namespaces = new ResilientInformer({
-      ...common('namespaces'),
+    const namespaces = informerFor(settings, status('namespaces'), {
       path: '/api/v1/namespaces',
-      facts: (obj) => namespaceFacts(obj, options.factOptions),
+      kinds: ['Namespace'],
+      facts: (obj) => namespaceFacts(obj, factOptions),
       onUpsert: (slim) => state.upsertNamespace(slim.facts),
       onDelete: (slim) => state.deleteNamespace(slim.metadata.name),
     });
-    const policies = new ResilientInformer({
-      ...common('networkpolicies'),
+    const policies = informerFor(settings, status('networkpolicies'), {
       path: '/apis/networking.k8s.io/v1/networkpolicies',
+      kinds: ['NetworkPolicy'],
       facts: policyFacts,
       onUpsert: (slim) => state.upsertPolicy(slim.facts),
       onDelete: (slim) => state.deletePolicy(slim.facts.namespace, slim.facts.name),
     });
     this.informers.push(namespaces as ResilientInformer<unknown>, policies as ResilientInformer<unknown>);
   }
-
   start(): void {
     for (const informer of this.informers) informer.start();
   }

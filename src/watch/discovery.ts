@@ -2,8 +2,6 @@
 // --discovery.interval), one resilient informer per served kind, and what to report when a kind is not served
 // or RBAC forbids it. Neither is fatal and neither blocks readiness; a forbidden kind is retried at the next
 // discovery, and its policies stop counting meanwhile (they could no longer be kept current).
-import type { KubeConfig } from '@kubernetes/client-node';
-import type { Logger } from 'pino';
 import type { CoverageState } from '../core/coverage-state.ts';
 import {
   EXTRA_SOURCES,
@@ -14,19 +12,11 @@ import {
   type SourceState,
   sourcePolicyFacts,
 } from '../core/sources/index.ts';
-import { ResilientInformer } from './informer.ts';
+import { timerDelay } from '../support/deadline-timer.ts';
+import type { ResilientInformer } from './informer.ts';
 import { KubeApi } from './kube-api.ts';
+import { informerFor, type WatchSettings } from './watch-settings.ts';
 import { type RestartReason, WatchStatus } from './watch-status.ts';
-
-export interface SourceWatchOptions {
-  kc: KubeConfig;
-  log: Logger;
-  pageSize: number;
-  stallTimeoutMs: number;
-  listTimeoutMs?: number;
-  intervalMs: number;
-  backoff?: { initialMs: number; maxMs: number };
-}
 
 /** A WatchStatus that also tells us when the API server answered 403. */
 class SourceWatchStatus extends WatchStatus {
@@ -61,11 +51,13 @@ export class SourceWatch {
   /** Discovery rounds failed in a row: retried with backoff, not a whole --discovery.interval later. */
   private failedRounds = 0;
 
+  /** intervalMs: --discovery.interval. */
   constructor(
     private readonly state: CoverageState,
-    private readonly options: SourceWatchOptions,
+    private readonly settings: WatchSettings,
+    private readonly intervalMs: number,
   ) {
-    this.api = new KubeApi(options.kc);
+    this.api = new KubeApi(settings.kc);
   }
 
   start(): void {
@@ -73,11 +65,10 @@ export class SourceWatch {
     const tick = () => {
       this.discovering = this.discover().finally(() => {
         this.discovering = undefined;
-        const { initialMs } = this.options.backoff ?? { initialMs: 1000 };
+        const { initialMs } = this.settings.backoff ?? { initialMs: 1000 };
         const retryMs = initialMs * 2 ** Math.min(this.failedRounds - 1, 20);
-        const delay =
-          this.failedRounds > 0 ? Math.min(this.options.intervalMs, retryMs) : this.options.intervalMs;
-        if (!this.stopped) this.timer = setTimeout(tick, delay);
+        const delay = this.failedRounds > 0 ? Math.min(this.intervalMs, retryMs) : this.intervalMs;
+        if (!this.stopped) this.timer = setTimeout(tick, timerDelay(delay));
       });
     };
     tick();
@@ -127,7 +118,7 @@ export class SourceWatch {
       served = await this.servedKinds();
     } catch (err) {
       // Keep what runs: a failed discovery says nothing about the kinds themselves.
-      this.options.log.warn(
+      this.settings.log.warn(
         { err: err instanceof Error ? err.message : String(err) },
         'policy source discovery failed',
       );
@@ -141,7 +132,7 @@ export class SourceWatch {
       const isServed = served.has(resourceName(kind));
       const current = this.states.get(kind.id);
       if (!isServed) {
-        if (current !== 'not_served') this.options.log.info({ source: kind.id }, 'policy source not served');
+        if (current !== 'not_served') this.settings.log.info({ source: kind.id }, 'policy source not served');
         await this.halt(kind.id);
         this.states.set(kind.id, 'not_served');
       } else if (!this.running.has(kind.id)) {
@@ -183,23 +174,16 @@ export class SourceWatch {
       // Stop outside the informer's own error handler; the next discovery round tries again.
       setImmediate(() => {
         if (this.running.get(source)?.status !== status) return;
-        this.options.log.warn(
+        this.settings.log.warn(
           { source },
           'policy source forbidden: grant list and watch on it (deploy/base does), or leave it out of --coverage-sources',
         );
         void this.halt(source).then(() => this.states.set(source, 'forbidden'));
       });
     });
-    const api = new KubeApi(this.options.kc, (verb, _path, code) => status.countRequest(verb, code));
-    const informer = new ResilientInformer<SourcePolicyFacts>({
-      api,
-      status,
-      log: this.options.log,
+    const informer = informerFor<SourcePolicyFacts>(this.settings, status, {
       path: `/apis/${kind.group}/${kind.version}/${kind.resource}`,
-      pageSize: this.options.pageSize,
-      stallTimeoutMs: this.options.stallTimeoutMs,
-      ...(this.options.listTimeoutMs ? { listTimeoutMs: this.options.listTimeoutMs } : {}),
-      ...(this.options.backoff ? { backoff: this.options.backoff } : {}),
+      kinds: [kind.kind],
       facts: (obj) => sourcePolicyFacts(source, obj),
       onUpsert: (slim) => {
         known.set(keyOf(slim.facts), slim.facts);
@@ -212,7 +196,7 @@ export class SourceWatch {
     });
     this.running.set(source, { informer, status, known });
     this.states.set(source, 'watching');
-    this.options.log.info({ source, resource: resourceName(kind) }, 'watching policy source');
+    this.settings.log.info({ source, resource: resourceName(kind) }, 'watching policy source');
     informer.start();
   }
 

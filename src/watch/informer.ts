@@ -4,6 +4,7 @@
 // the beginning once the API server serves again, as client-go's does: a blip after a bad hour costs a blip.
 import { ListWatch } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { timerDelay } from '../support/deadline-timer.ts';
 import { ApiError, describeError, type KubeApi, ListTimeoutError } from './kube-api.ts';
 import { StreamWatch } from './stream-watch.ts';
 import type { RestartReason, WatchStatus } from './watch-status.ts';
@@ -25,16 +26,24 @@ export interface InformerOptions<F> {
   /** Deadline of each list request; DEFAULT_LIST_TIMEOUT_MS when omitted. */
   listTimeoutMs?: number;
   accept?: { list: string; watch: string };
+  /** The kinds a watch event's object may have (e.g. Namespace); another is dropped and the watch relists. */
+  kinds?: readonly string[];
   /** Where the manifests grant this watch its access, named in the 401/403 hint; deploy/base when omitted. */
   grantedBy?: string;
   /** Facts from an API object; undefined when the object is malformed (it is logged and skipped). */
   facts: (obj: unknown) => F | undefined;
   onUpsert: (slim: Slim<F>) => void;
   onDelete: (slim: Slim<F>) => void;
-  /** resetAfterMs: a failure this long after the previous one starts the backoff again (client-go: 2 min). */
-  backoff?: { initialMs: number; maxMs: number; resetAfterMs?: number };
+  backoff?: Backoff;
   random?: () => number;
   now?: () => number;
+}
+
+/** resetAfterMs: a failure this long after the previous one starts the backoff again (client-go: 2 min). */
+export interface Backoff {
+  initialMs: number;
+  maxMs: number;
+  resetAfterMs?: number;
 }
 
 export const DEFAULT_LIST_TIMEOUT_MS = 60_000;
@@ -77,10 +86,13 @@ export class ResilientInformer<F> {
       status,
       stallTimeoutMs: options.stallTimeoutMs,
       ...(options.accept ? { accept: options.accept.watch } : {}),
+      ...(options.kinds ? { kinds: options.kinds } : {}),
       timeoutSeconds: () => 300 * (1 + this.random()),
       slim,
       onRestart: (reason) => status.countRestart(reason),
       onMalformed,
+      onRelist: (reason, detail) =>
+        log.warn({ resource: status.resource, reason }, `watch ended, relisting from scratch: ${detail}`),
       // The first event or bookmark of a new watch: the server serves again, the next failure is a first one.
       onLive: () => {
         this.failures = 0;
@@ -184,6 +196,8 @@ export class ResilientInformer<F> {
     // Full jitter between half and the whole delay keeps restarts of many exporters from synchronising.
     const jittered = exponential * (0.5 + this.random() / 2);
     const retryAfterMs = err instanceof ApiError && err.retryAfterSeconds ? err.retryAfterSeconds * 1000 : 0;
-    return Math.max(jittered, retryAfterMs);
+    // Retry-After is honoured up to the backoff's own maximum: a server asking for a day (or for more than a timer
+    // can hold, which would fire at once) is asked again after maxMs, as an outage of that length would be.
+    return timerDelay(Math.max(jittered, Math.min(retryAfterMs, maxMs)));
   }
 }

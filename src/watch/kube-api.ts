@@ -3,19 +3,41 @@
 // over 50,000 objects, and list items in the same shape as watch events.
 import { HttpMethod, type KubeConfig, RequestContext } from '@kubernetes/client-node';
 import { fetch, type Response } from 'undici';
+import { timerDelay } from '../support/deadline-timer.ts';
+import { expireTokenFiles } from './token-file.ts';
 
 export type RequestObserver = (verb: 'list' | 'watch', path: string, code: string) => void;
 
-/** An API failure with what a retry policy needs: the HTTP status (if any) and Retry-After. */
+/** An API failure with what a retry policy needs: the HTTP status (if any), Retry-After and the Status body. */
 export class ApiError extends Error {
   constructor(
     message: string,
     readonly statusCode: number | undefined,
     readonly retryAfterSeconds: number | undefined,
+    /** The metav1.Status the server answered with, when it sent one. */
+    readonly status?: unknown,
   ) {
     super(message);
     this.name = 'ApiError';
   }
+}
+
+/**
+ * A Status saying the resourceVersion asked for is newer than anything the server has: etcd was restored from a
+ * backup, so resourceVersions went back. Only a list from scratch helps (client-go's reflector relists, as on 410).
+ * Matched as client-go matches it: the ResourceVersionTooLarge cause, or the message older servers send on a 504.
+ */
+export function isTooLargeResourceVersion(status: unknown): boolean {
+  if (status === null || typeof status !== 'object') return false;
+  const { code, message, details } = status as { code?: unknown; message?: unknown; details?: unknown };
+  const causes = (details as { causes?: unknown } | null | undefined)?.causes;
+  const list = Array.isArray(causes) ? (causes as { reason?: unknown; message?: unknown }[]) : [];
+  if (list.some((c) => c?.reason === 'ResourceVersionTooLarge')) return true;
+  if (code !== 504) return false;
+  return (
+    list.some((c) => c?.message === 'Too large resource version') ||
+    (typeof message === 'string' && message.includes('Too large resource version'))
+  );
 }
 
 /** A list request (one page) that did not answer completely within its deadline. */
@@ -78,6 +100,8 @@ export class KubeApi {
       throw err;
     }
     this.observe(verb, path, String(response.status));
+    // A rotated token: the next attempt reads the token file again instead of waiting out its minute.
+    if (response.status === 401) expireTokenFiles(this.kc);
     if (response.status !== 200) throw await apiErrorFrom(response, `${verb} ${path}`);
     return response;
   }
@@ -141,7 +165,7 @@ export class KubeApi {
         : setTimeout(() => {
             timedOut = true;
             controller.abort();
-          }, timeoutMs);
+          }, timerDelay(timeoutMs));
     try {
       const response = await this.request('list', path, query, {
         ...(accept ? { accept } : {}),
@@ -197,16 +221,20 @@ export function describeError(err: unknown): { message: string; cause?: string; 
 
 async function apiErrorFrom(response: Response, what: string): Promise<ApiError> {
   let message = response.statusText || `HTTP ${response.status}`;
+  let status: unknown;
   try {
     const body = (await response.json()) as { message?: unknown };
     if (typeof body.message === 'string') message = body.message;
+    status = body;
   } catch {
     // Not a Status body: keep the status text.
   }
+  // Seconds as client-go reads it; the informer caps the wait at its own backoff maximum.
   const retryAfter = Number(response.headers.get('retry-after'));
   return new ApiError(
     `${what}: ${response.status} ${message}`,
     response.status,
     Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
+    status,
   );
 }

@@ -1,7 +1,8 @@
 // A watch request that client-node's ListWatch can drive (`watch(path, query, callback, done)`), written here
 // because client-node's own Watch cannot ask for bookmarks or a server-side timeout, hard-codes `Accept: */*`
 // (no metadata-only watches), and reports neither connection nor stalls.
-import type { KubeApi } from './kube-api.ts';
+import { timerDelay } from '../support/deadline-timer.ts';
+import { ApiError, isTooLargeResourceVersion, type KubeApi } from './kube-api.ts';
 import type { EventType, RestartReason, WatchStatus } from './watch-status.ts';
 
 export type WatchCallback = (phase: string, obj: unknown, watchObj?: unknown) => void;
@@ -21,7 +22,39 @@ export interface StreamWatchOptions {
   onMalformed: (detail: string) => void;
   /** The first event or bookmark of a watch request arrived: the API server is serving again. */
   onLive?: () => void;
+  /** The kinds an event's object may have; an event of another kind ends the watch and relists. Any when omitted. */
+  kinds?: readonly string[];
+  /** The watch ended in a way only a list from scratch repairs (ListWatch relists next): why, in one line. */
+  onRelist?: (reason: RestartReason, detail: string) => void;
+  /** The longest line read; MAX_WATCH_LINE_BYTES when omitted. */
+  maxLineBytes?: number;
 }
+
+/**
+ * The longest watch line kept. etcd stores at most 1.5 MiB per object and the API server refuses request bodies over
+ * 3 MiB, so no event of a real object comes near 4 MiB: a longer line is junk or a stream that never ends a line, and
+ * buffering it would grow memory without bound. Past it the watch ends and relists.
+ */
+export const MAX_WATCH_LINE_BYTES = 4 * 1024 * 1024;
+
+/** An end after which only a list from scratch can be trusted: ListWatch relists on a 410, as on Gone. */
+class RelistError extends Error {
+  readonly statusCode = 410;
+  constructor(message: string) {
+    super(message);
+    this.name = 'RelistError';
+  }
+}
+
+class LineTooLongError extends Error {
+  constructor(readonly bytes: number) {
+    super(`a watch line grew past ${bytes} bytes without ending`);
+    this.name = 'LineTooLongError';
+  }
+}
+
+/** What one line asks of the watch: nothing, the end that a 410 ERROR announces, or an immediate relist. */
+type LineOutcome = undefined | 'gone' | { reason: RestartReason; detail: string };
 
 const EVENT_TYPES: Record<string, EventType> = {
   ADDED: 'added',
@@ -46,6 +79,12 @@ export class StreamWatch {
     let finished = false;
     let sawGone = false;
     let timer: NodeJS.Timeout | undefined;
+    const relist = (reason: RestartReason, detail: string): void => {
+      if (finished) return;
+      this.options.onRelist?.(reason, detail);
+      controller.abort();
+      finish(new RelistError(detail), reason);
+    };
     const finish = (err: unknown, reason: RestartReason | undefined): void => {
       if (finished) return;
       finished = true;
@@ -64,7 +103,7 @@ export class StreamWatch {
           new DOMException('watch stalled: no data within the stall timeout', 'TimeoutError'),
           'stalled',
         );
-      }, stallTimeoutMs);
+      }, timerDelay(stallTimeoutMs));
       timer.unref();
     };
 
@@ -93,10 +132,16 @@ export class StreamWatch {
         this.options.onLive?.();
       };
       void this.read(response.body, controller, armStallTimer, (line) => {
-        sawGone ||= this.dispatch(line, callback, onEvent);
+        const outcome = this.dispatch(line, callback, onEvent);
+        if (outcome === 'gone') sawGone = true;
+        else if (outcome) relist(outcome.reason, outcome.detail);
       }).then(
         () => finish(null, sawGone ? 'gone' : 'closed'),
         (err) => {
+          if (err instanceof LineTooLongError) {
+            relist('line_too_long', `${err.message} (the limit is ${this.maxLineBytes} bytes)`);
+            return;
+          }
           // An abort we did not cause comes from ListWatch itself (stop or reconnect): it expects no callback.
           if (controller.signal.aborted) {
             finished = true;
@@ -110,27 +155,45 @@ export class StreamWatch {
     } catch (err) {
       if (controller.signal.aborted && finished) return controller;
       const code = (err as { statusCode?: number }).statusCode;
+      // A restored etcd: resuming from our resourceVersion can never work, only a list from scratch does.
+      if (err instanceof ApiError && isTooLargeResourceVersion(err.status)) {
+        relist('resource_version_too_large', err.message);
+        return controller;
+      }
       // 410 is handled inside ListWatch (relist); everything else surfaces as an informer error.
       finish(err, code === 410 ? 'gone' : undefined);
     }
     return controller;
   }
 
+  private get maxLineBytes(): number {
+    return this.options.maxLineBytes ?? MAX_WATCH_LINE_BYTES;
+  }
+
+  /**
+   * Reads lines until the body ends. onLines is called for each chunk that completes a line: only whole lines are
+   * data (a line that drips without end must not keep the watch looking alive); a line past the limit throws.
+   */
   private async read(
     body: AsyncIterable<Uint8Array> | null,
     controller: AbortController,
-    onData: () => void,
+    onLines: () => void,
     onLine: (line: string) => void,
   ): Promise<void> {
     if (!body) return;
     const decoder = new TextDecoder();
     let buffered = '';
+    let lineBytes = 0;
     for await (const chunk of body) {
       if (controller.signal.aborted) break;
-      onData();
+      const lastNewline = chunk.lastIndexOf(0x0a);
+      lineBytes = lastNewline < 0 ? lineBytes + chunk.length : chunk.length - lastNewline - 1;
+      if (lineBytes > this.maxLineBytes) throw new LineTooLongError(lineBytes);
       buffered += decoder.decode(chunk, { stream: true });
+      if (lastNewline < 0) continue;
+      onLines();
       let newline = buffered.indexOf('\n');
-      while (newline >= 0) {
+      while (newline >= 0 && !controller.signal.aborted) {
         const line = buffered.slice(0, newline).trim();
         buffered = buffered.slice(newline + 1);
         if (line) onLine(line);
@@ -141,48 +204,62 @@ export class StreamWatch {
   }
 
   /**
-   * Handles one event line; returns true when it is a 410 ERROR (the server will close, ListWatch relists).
+   * Handles one event line; returns 'gone' for a 410 ERROR (the server will close, ListWatch relists), a reason to
+   * relist at once for a "too large resource version" ERROR or an object of the wrong kind, else nothing.
    * onEvent is called for every event or bookmark of a known type, the proof that the watch delivers.
    */
-  private dispatch(line: string, callback: WatchCallback, onEvent: () => void): boolean {
+  private dispatch(line: string, callback: WatchCallback, onEvent: () => void): LineOutcome {
     let event: unknown;
     try {
       event = JSON.parse(line);
     } catch {
       this.options.onMalformed(`unparsable watch event: ${line.slice(0, 200)}`);
-      return false;
+      return undefined;
     }
     // `null`, `42`, `"x"` and `[...]` are valid JSON but no event: junk like any other, never a reason to reconnect.
     if (event === null || typeof event !== 'object' || Array.isArray(event)) {
       this.options.onMalformed(`watch event that is not an object: ${line.slice(0, 200)}`);
-      return false;
+      return undefined;
     }
     const { type: rawType, object } = event as { type?: unknown; object?: unknown };
     const type = typeof rawType === 'string' ? rawType : '';
     if (type === 'ERROR') {
+      if (isTooLargeResourceVersion(object)) {
+        const message = (object as { message?: unknown }).message;
+        return { reason: 'resource_version_too_large', detail: `watch ERROR: ${String(message)}` };
+      }
       const code = (object as { code?: unknown } | null | undefined)?.code;
       callback('ERROR', object ?? {});
-      return code === 410;
+      return code === 410 ? 'gone' : undefined;
     }
     const eventType = Object.hasOwn(EVENT_TYPES, type) ? EVENT_TYPES[type] : undefined;
     if (!eventType) {
       this.options.onMalformed(`watch event of unknown type ${JSON.stringify(rawType ?? null).slice(0, 50)}`);
-      return false;
+      return undefined;
     }
+    // client-go drops an object of another kind; here it also ends the watch, since a stream that mixes kinds
+    // (a confused proxy or server) cannot be trusted for what it sent before: the relist after it can.
+    const kind = (object as { kind?: unknown } | null | undefined)?.kind;
+    const { kinds } = this.options;
+    if (eventType !== 'bookmark' && kinds && kind !== undefined && !kinds.includes(kind as string))
+      return {
+        reason: 'wrong_kind',
+        detail: `${type} event of kind ${JSON.stringify(kind).slice(0, 80)} on a watch of ${kinds.join(' or ')}`,
+      };
     this.options.status.countEvent(eventType);
     onEvent();
     if (eventType === 'bookmark') {
       const rv = (object as { metadata?: { resourceVersion?: unknown } } | null | undefined)?.metadata
         ?.resourceVersion;
       if (typeof rv === 'string') callback('BOOKMARK', { metadata: { resourceVersion: rv } });
-      return false;
+      return undefined;
     }
     const slim = this.options.slim(object);
     if (slim === undefined) {
       this.options.onMalformed(`${type} event with a malformed object: ${line.slice(0, 200)}`);
-      return false;
+      return undefined;
     }
     callback(type, slim);
-    return false;
+    return undefined;
   }
 }

@@ -6,6 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ALL_PERMISSIONS, SimulatedCluster } from '@netpol-exporter/kube-sim';
 import { expect } from 'chai';
+import { inventoryFromManifests } from '../../src/audit/inventory.ts';
+import { readManifests } from '../../src/audit/manifests.ts';
+import { OUTPUT_FORMATS } from '../../src/audit/output-formats.ts';
 import { auditMain } from '../../src/cli/audit.ts';
 import { EXPORTER_PERMISSIONS } from '../../src/cli/demo.ts';
 import type { CoverageReport } from '../../src/report/coverage-report.ts';
@@ -410,6 +413,24 @@ metadata:
     expect(bad.stderr).to.contain('--output takes one of table, json, junit');
   });
 
+  it('every output format of the one list is a value of --output, named in --help, and written by its own writer', async () => {
+    const help = (await audit(['--help'])).stdout.replace(/\s+/g, ' ');
+    const bad = await audit(['--manifests', FIXTURES, '--output', 'xml']);
+    const report = json(await audit(['--manifests', FIXTURES, '--output', 'json']));
+    // What the audit knows besides the report (where each policy is written), as it hands it to the writers.
+    const { policyLocations } = inventoryFromManifests(await readManifests([FIXTURES]), [FIXTURES]);
+    // Each run has its own time of writing; the rest of each writer's output is compared whole.
+    const sameTime = (text: string) =>
+      text.replaceAll(/("generatedAt": |"endTimeUtc": |timestamp=)"[^"]+"/g, '$1"T"');
+    for (const format of OUTPUT_FORMATS) {
+      expect(help, format.name).to.contain(`${format.name} (${format.help})`);
+      expect(bad.stderr, format.name).to.contain(format.name);
+      const out = await audit(['--manifests', FIXTURES, '--output', format.name]);
+      expect(out.code, format.name).to.equal(1);
+      expect(sameTime(out.stdout), format.name).to.equal(sameTime(format.write(report, { policyLocations })));
+    }
+  });
+
   it('the binary: kubectl kustomize output on stdin passes; exit codes are the process exit codes', async function () {
     // Four real processes, each loading TypeScript through tsx: seconds each on a busy machine.
     this.timeout(180_000);
@@ -651,6 +672,53 @@ describe('audit: exposure and --fail-on-exposure', function () {
     expect(junit.stdout).to.contain('opened by NetworkPolicy/from-every-namespace');
     expect(junit.stdout).to.match(/classname="exposure" name="unjudged">\s*<error type="unknown"/);
     expect(junit.stdout).to.match(/classname="exposure" name="legacy">\s*<skipped/);
+  });
+
+  it('an AdminNetworkPolicy Pass hands the passed namespaces on: the Deny after it does not take them', async () => {
+    const passFile = join(dir, 'pass.yaml');
+    await writeFile(
+      passFile,
+      `apiVersion: v1
+kind: Namespace
+metadata: {name: app}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: monitoring}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: app-policy, namespace: app}
+spec:
+  podSelector: {}
+  ingress: [{from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: monitoring}}}]}]
+---
+apiVersion: policy.networking.k8s.io/v1alpha1
+kind: AdminNetworkPolicy
+metadata: {name: pass-monitoring}
+spec:
+  priority: 10
+  subject: {namespaces: {}}
+  ingress: [{action: Pass, from: [{namespaces: {matchLabels: {kubernetes.io/metadata.name: monitoring}}}]}]
+---
+apiVersion: policy.networking.k8s.io/v1alpha1
+kind: AdminNetworkPolicy
+metadata: {name: deny-the-rest}
+spec:
+  priority: 20
+  subject: {namespaces: {}}
+  ingress: [{action: Deny, from: [{namespaces: {}}]}]
+`,
+    );
+    const flag = '--fail-on-exposure=other_namespaces';
+    const result = await audit(['--manifests', passFile, flag, '--output=json']);
+    const report = json(result);
+    const app = report.namespaces.find((n) => n.name === 'app');
+    // The NetworkPolicy admits monitoring, and the Pass hands monitoring to it.
+    expect(app?.exposure?.ingress.reachable).to.deep.equal(['other_namespaces']);
+    expect(app?.exposure?.ingress.openedBy.other_namespaces).to.deep.equal(['NetworkPolicy/app-policy']);
+    expect(result.code).to.equal(1);
+    expect(report.exposureCheck?.reachable).to.include('app');
   });
 
   it('passes a class nothing reaches, and refuses a class it does not know', async () => {

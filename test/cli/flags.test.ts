@@ -55,9 +55,56 @@ describe('flags', () => {
     });
   }
 
+  // A wait of 0, or one past Node's 24.8-day timer limit, fires at once: watches reopened nonstop, discovery in a loop.
+  const outOfRange: [string, RegExp][] = [
+    ['--watch.stall-timeout=0s', /--watch.stall-timeout takes a duration from 1s to 1h, not "0s"/],
+    ['--watch.stall-timeout=30d', /--watch.stall-timeout takes a duration from 1s to 1h, not "30d"/],
+    ['--watch.list-timeout=30d', /--watch.list-timeout takes a duration from 1s to 1h/],
+    ['--watch.list-timeout=0s', /--watch.list-timeout takes a duration from 1s to 1h/],
+    ['--discovery.interval=0s', /--discovery.interval takes a duration from 1s to 24h, not "0s"/],
+    ['--discovery.interval=30d', /--discovery.interval takes a duration from 1s to 24h, not "30d"/],
+    ['--exemption.max-duration=0s', /--exemption.max-duration takes a duration from 1h to 3650d/],
+    ['--exemption.max-duration=99999999d', /--exemption.max-duration takes a duration from 1h to 3650d/],
+    ['--watch.page-size=1000000', /--watch.page-size takes a whole number from 1 to 10000, not "1000000"/],
+    [
+      '--web.max-connections-per-client=5000',
+      /--web.max-connections-per-client takes a whole number from 1 to 1024/,
+    ],
+    [
+      '--metric-labels-limit=99999999999999999999',
+      /--metric-labels-limit takes a whole number from 1 to 1000/,
+    ],
+  ];
+  for (const [arg, message] of outOfRange)
+    it(`refuses ${arg}: out of its sane range`, () => {
+      expect(() => parseFlags(serveFlags, [arg], {}))
+        .to.throw(UsageError, message)
+        .with.property('message')
+        .that.does.not.include('\n');
+    });
+
+  it('takes the ends of each range', () => {
+    const c = parseFlags(
+      serveFlags,
+      [
+        '--watch.stall-timeout=1h',
+        '--watch.list-timeout=1s',
+        '--discovery.interval=24h',
+        '--watch.page-size=10000',
+      ],
+      {},
+    );
+    expect([c.stallTimeout, c.listTimeout, c.discoveryInterval, c.pageSize]).to.deep.equal([
+      3_600_000, 1000, 86_400_000, 10_000,
+    ]);
+    expect(parseFlags(serveFlags, ['--exemption.max-duration=3650d'], {}).exemptionMaxDuration).to.equal(
+      3650 * 86_400_000,
+    );
+  });
+
   it('parses durations as Prometheus writes them', () => {
     expect(parseFlags(serveFlags, ['--watch.stall-timeout=1m30s'], {}).stallTimeout).to.equal(90_000);
-    expect(parseFlags(serveFlags, ['--watch.stall-timeout=500ms'], {}).stallTimeout).to.equal(500);
+    expect(parseFlags(serveFlags, ['--watch.stall-timeout=1500ms'], {}).stallTimeout).to.equal(1500);
   });
 
   it('lists every flag and its environment variable in --help', () => {

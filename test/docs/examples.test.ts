@@ -13,10 +13,11 @@ import { parser } from '@prometheus-io/lezer-promql';
 import { expect } from 'chai';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { parse, parseAllDocuments, stringify } from 'yaml';
-import { auditMain } from '../../src/cli/audit.ts';
-import { serveFlags } from '../../src/cli/flags.ts';
+import { auditFlags, auditMain } from '../../src/cli/audit.ts';
+import { parseArgs, serveFlags } from '../../src/cli/flags.ts';
+import { sourceArgs } from '../../src/cli/source-flags.ts';
 import { ALL_FAMILIES } from '../../src/exposition/families/index.ts';
-import { parseWebConfig } from '../../src/http/web-config.ts';
+import { parseWebConfig } from '../../src/http/web-config-file.ts';
 import { docPages, fences, repoRoot } from '../helpers/markdown.ts';
 import { runMain } from '../helpers/run.ts';
 
@@ -77,7 +78,8 @@ type Kind =
   | 'web config'
   | 'container probes'
   | 'alerting rules'
-  | 'Alertmanager config';
+  | 'Alertmanager config'
+  | 'GitHub Actions workflow';
 
 const PROBES = ['startupProbe', 'livenessProbe', 'readinessProbe'];
 
@@ -98,6 +100,7 @@ function kindOf(example: Example): Kind | undefined {
   if ('tls_server_config' in top || 'basic_auth_users' in top) return 'web config';
   if (keys.length > 0 && keys.every((k) => PROBES.includes(k))) return 'container probes';
   if ('route' in top) return 'Alertmanager config';
+  if ('jobs' in top) return 'GitHub Actions workflow';
   return undefined;
 }
 
@@ -321,6 +324,44 @@ function checkPromql(expr: string): void {
   for (const m of expr.matchAll(/alertname\s*=\s*"([^"]+)"/g)) expect(bundledAlerts).to.include(m[1]);
 }
 
+interface Workflow {
+  jobs: Record<
+    string,
+    {
+      permissions?: Record<string, string>;
+      steps: { run?: string; uses?: string; if?: string; with?: Record<string, unknown> }[];
+    }
+  >;
+}
+
+/**
+ * A workflow that audits: every `netpol-exporter audit` it runs takes only audit flags, and one that writes SARIF writes
+ * it from files (stdin has no file for code scanning to point at) to the file the upload step sends, which runs even
+ * when the audit exits 1 and has the permission it needs.
+ */
+function checkWorkflow(workflow: Workflow): void {
+  let audits = 0;
+  for (const [name, job] of Object.entries(workflow.jobs)) {
+    for (const step of job.steps) {
+      const command = /netpol-exporter audit (.*?)(?: > (\S+))?$/m.exec(step.run ?? '');
+      if (!command) continue;
+      audits++;
+      const argv = (command[1] ?? '').split(/\s+/);
+      const { values } = parseArgs(auditFlags, sourceArgs(argv), {});
+      if (values.output !== 'sarif') continue;
+      expect(values.manifests, `${name}: --manifests FILES`).to.be.a('string').and.not.equal('');
+      expect(values.manifests.split(','), `${name}: stdin has no file to point at`).to.not.include('-');
+      const upload = job.steps.find((s) => s.uses?.startsWith('github/codeql-action/upload-sarif@'));
+      expect(upload?.with?.sarif_file, `${name}: uploads the file the audit writes`).to.equal(command[2]);
+      expect(upload?.if, `${name}: uploads when the audit exits 1`).to.match(
+        /always\(\)|!cancelled\(\)|failure\(\)/,
+      );
+      expect(job.permissions?.['security-events'], `${name}: may upload`).to.equal('write');
+    }
+  }
+  expect(audits, 'runs the audit').to.be.greaterThan(0);
+}
+
 describe('docs: every example works against what it refers to', function () {
   this.timeout(120_000);
   const examples = yamlExamples();
@@ -403,6 +444,8 @@ describe('docs: every example works against what it refers to', function () {
         }
         return;
       }
+      case 'GitHub Actions workflow':
+        return checkWorkflow(top as unknown as Workflow);
       case 'alerting rules':
         for (const rule of top as unknown as { alert: string; expr: string }[]) {
           expect(bundledAlerts, 'a rule of your own has a name of its own').to.not.include(rule.alert);

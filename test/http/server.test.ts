@@ -40,8 +40,7 @@ function raw(
   });
 }
 
-describe('HTTP hardening', function () {
-  this.timeout(30_000);
+describe('HTTP hardening', () => {
   let server: Listening;
   let release: () => void = () => {};
   let slow = false;
@@ -196,6 +195,55 @@ describe('HTTP hardening', function () {
       expect(res.headers['x-frame-options']).to.equal('DENY');
       expect(res.headers['referrer-policy']).to.equal('no-referrer');
       expect(res.headers['x-powered-by']).to.equal(undefined);
+    }
+  });
+});
+
+describe('paths that do not decode', () => {
+  const UNDECODABLE = ['/namespaces/%ff', '/namespaces/%c0%ae%c0%ae', '/namespaces/%', '/namespaces/a%2'];
+
+  async function serve(
+    level: 'debug' | 'info',
+  ): Promise<{ url: string; lines: string[]; close: () => Promise<void> }> {
+    const lines: string[] = [];
+    const log = createLogger(level, 'json', { write: (line: string) => lines.push(line) });
+    const source = textSource(() => 'm 1\n');
+    const app = createApp(source, { telemetryPath: '/metrics', log, version: 'test' });
+    const running = await listen(app, '127.0.0.1', 0);
+    return { url: running.url, lines, close: running.close };
+  }
+
+  it('answer 400, every time, and write nothing to the log at the default level', async () => {
+    const s = await serve('info');
+    try {
+      for (let i = 0; i < 50; i++)
+        for (const path of UNDECODABLE) {
+          const res = await request(s.url + path);
+          expect(res.status, path).to.equal(400);
+          expect(res.body).to.equal('bad request\n');
+        }
+      expect(s.lines).to.deep.equal([]);
+      // The server is none the worse for it.
+      expect((await request(`${s.url}/namespaces/kube-system`)).status).to.equal(404);
+      expect((await request(`${s.url}/healthz`)).status).to.equal(200);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('at debug level: one short line each, no error level and no stack trace', async () => {
+    const s = await serve('debug');
+    try {
+      for (const path of UNDECODABLE) expect((await request(s.url + path)).status, path).to.equal(400);
+      expect(s.lines).to.have.length(UNDECODABLE.length);
+      for (const line of s.lines) {
+        const record = JSON.parse(line) as Record<string, unknown>;
+        expect(record.level).to.equal('debug');
+        expect(line).not.to.contain('stack');
+        expect(line.length).to.be.below(400);
+      }
+    } finally {
+      await s.close();
     }
   });
 });

@@ -1,12 +1,8 @@
 import bcrypt from 'bcryptjs';
 import { expect } from 'chai';
-import {
-  certificateSans,
-  loweredProtection,
-  parseWebConfig,
-  type WebConfig,
-  WebConfigError,
-} from '../../src/http/web-config.ts';
+import { certificateSans } from '../../src/http/tls-context.ts';
+import { loweredProtection } from '../../src/http/web-config.ts';
+import { parseWebConfig, type WebConfig, WebConfigError } from '../../src/http/web-config-file.ts';
 
 const HASH = bcrypt.hashSync('s3cret', 4);
 

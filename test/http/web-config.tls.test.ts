@@ -42,8 +42,7 @@ function handshake(
   });
 }
 
-describe('web config: TLS and basic auth', function () {
-  this.timeout(30_000);
+describe('web config: TLS and basic auth', () => {
   let dir: string;
   let certs: TestCertificates;
   let logs: string[];
@@ -73,7 +72,7 @@ describe('web config: TLS and basic auth', function () {
     await writeFile(file, config);
     const log = createLogger('debug', 'json', { write: (line: string) => logs.push(line) });
     const webConfig = await WebConfigGuard.load(file, { log, reloadIntervalMs: 50 });
-    stats = new ServingStats();
+    stats = new ServingStats(webConfig);
     running = await listen(
       createApp(source, { telemetryPath: '/metrics', log, version: 'test', stats }),
       '127.0.0.1',
@@ -179,6 +178,32 @@ describe('web config: TLS and basic auth', function () {
     // Counted by its reason: a read that caught the file half-written is refused too, and logged on its own.
     expect(logs.filter((l) => l.includes('is not a bcrypt hash')).length).to.equal(1);
     expect(logs.join('')).not.to.contain('not-a-hash');
+  });
+
+  it('a reload asked for (SIGHUP) applies what it reads at once, and always says what came of it', async () => {
+    const file = join(dir, 'web.yml');
+    await writeFile(file, `basic_auth_users:\n  prom: ${hash('pw')}\n`);
+    const log = createLogger('debug', 'json', { write: (line: string) => logs.push(line) });
+    const guard = await WebConfigGuard.load(file, { log });
+    try {
+      await writeFile(file, `basic_auth_users:\n  prom: ${hash('pw')}\n  grafana: ${hash('pw')}\n`);
+      // The timer's reload waits for a second read that agrees (the file might be half-written)...
+      expect(await guard.reload()).to.equal(false);
+      await writeFile(file, `basic_auth_users:\n  prom: ${hash('pw')}\n  alertmanager: ${hash('pw')}\n`);
+      // ...one asked for takes the file as complete.
+      expect(await guard.reload(true)).to.equal(true);
+      expect([...guard.config.users.keys()]).to.deep.equal(['prom', 'alertmanager']);
+      expect(await guard.reload(true)).to.equal(false);
+      expect(logs.join('')).to.contain('web config unchanged');
+      await writeFile(file, 'basic_auth_users:\n  prom: not-a-hash\n');
+      expect(await guard.reload(true)).to.equal(false);
+      expect(await guard.reload(true)).to.equal(false);
+      // Each hang-up is answered in the log, not only the first.
+      expect(logs.filter((l) => l.includes('is not a bcrypt hash')).length).to.equal(2);
+      expect([...guard.config.users.keys()]).to.deep.equal(['prom', 'alertmanager']);
+    } finally {
+      guard.close();
+    }
   });
 
   it('reloads a renewed certificate for new connections', async () => {

@@ -47,8 +47,7 @@ function informerFor(sim: SimulatedCluster, options: Partial<InformerOptions<str
   return { informer, status, names, logs, failures };
 }
 
-describe('ResilientInformer', function () {
-  this.timeout(60_000);
+describe('ResilientInformer', () => {
   let sim: SimulatedCluster;
   let stop: (() => Promise<void>) | undefined;
 
@@ -131,6 +130,77 @@ describe('ResilientInformer', function () {
     expect(w.status.synced).to.equal(true);
   });
 
+  it('honours Retry-After only up to the backoff maximum: a day, or more than a timer holds, is not waited for', async () => {
+    const maxMs = 400;
+    const w = informerFor(sim, { backoff: { initialMs: 50, maxMs } });
+    stop = () => w.informer.stop();
+    w.informer.start();
+    await eventually(() => expect(w.names.has('default')).to.equal(true), 10_000);
+    // 86,400 s is a day; 3,000,000 s is past Node's 2^31-1 ms timer limit, which would fire at once (a hot loop).
+    for (const retryAfterSeconds of [86_400, 3_000_000]) {
+      const before = w.failures().length;
+      sim.faults.failNext(2, { status: 503, retryAfterSeconds });
+      sim.faults.closeWatches();
+      sim.create(namespace(`after-${retryAfterSeconds}`));
+      await eventually(() => expect(w.names.has(`after-${retryAfterSeconds}`)).to.equal(true), 20_000);
+      const logged = w.failures().slice(before);
+      expect(logged.map((l) => l.reason)).to.deep.equal(['server_error', 'server_error']);
+      for (const l of logged) expect(l.retryInMs, `Retry-After: ${retryAfterSeconds}`).to.be.at.most(maxMs);
+    }
+  });
+
+  for (const as of ['status', 'event'] as const)
+    it(`relists from scratch when a restored API server calls its resourceVersion too large (as ${as === 'status' ? 'a 504' : 'an ERROR event'})`, async () => {
+      sim.faults.tooLargeResourceVersionAs(as);
+      const w = informerFor(sim, { backoff: { initialMs: 50, maxMs: 400 } });
+      stop = () => w.informer.stop();
+      w.informer.start();
+      await eventually(() => expect(w.names.has('default')).to.equal(true), 10_000);
+      const backup = sim.faults.backup();
+      sim.create(namespace('lost-in-restore'));
+      await eventually(() => expect(w.names.has('lost-in-restore')).to.equal(true), 10_000);
+      // etcd restored: the namespace is gone, the resourceVersion went back, and no event says so.
+      sim.faults.restoreBackup(backup);
+      await eventually(() => expect(w.names.has('lost-in-restore')).to.equal(false), 20_000);
+      expect(w.status.restarts.get('resource_version_too_large')).to.be.at.least(1);
+      const relisted = w.logs.find((l) => l.msg.startsWith('watch ended, relisting from scratch'));
+      expect(relisted?.msg).to.contain('Too large resource version');
+      sim.create(namespace('after-restore'));
+      await eventually(() => expect(w.names.has('after-restore')).to.equal(true), 20_000);
+    });
+
+  it('restarts a watch whose line never ends once past the line limit, says why, and relists', async () => {
+    const w = informerFor(sim, { backoff: { initialMs: 50, maxMs: 400 } });
+    stop = () => w.informer.stop();
+    w.informer.start();
+    await eventually(() => expect(w.names.has('default')).to.equal(true), 10_000);
+    await eventually(() => expect(sim.openWatches).to.equal(1), 10_000);
+    sim.faults.endlessWatchLines(true);
+    await eventually(() => expect(w.status.restarts.get('line_too_long')).to.be.at.least(1), 60_000);
+    expect(w.logs.map((l) => l.msg).join('\n')).to.contain('a watch line grew past');
+    sim.faults.endlessWatchLines(false);
+    sim.create(namespace('after-endless'));
+    await eventually(() => expect(w.names.has('after-endless')).to.equal(true), 60_000);
+  });
+
+  it('takes no object of another kind from a watch: a Pod on the namespaces watch is no namespace', async () => {
+    const w = informerFor(sim, { backoff: { initialMs: 50, maxMs: 400 }, kinds: ['Namespace'] });
+    stop = () => w.informer.stop();
+    w.informer.start();
+    await eventually(() => expect(w.names.has('default')).to.equal(true), 10_000);
+    await eventually(() => expect(sim.openWatches).to.equal(1), 10_000);
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'intruder', namespace: 'default' } };
+    sim.faults.injectWatchEvent('namespaces', { type: 'ADDED', object: pod });
+    await eventually(() => expect(w.status.restarts.get('wrong_kind')).to.equal(1), 10_000);
+    expect(w.names.has('intruder')).to.equal(false);
+    expect(w.logs.map((l) => l.msg).join('\n')).to.contain(
+      'ADDED event of kind "Pod" on a watch of Namespace',
+    );
+    sim.create(namespace('after-intruder'));
+    await eventually(() => expect(w.names.has('after-intruder')).to.equal(true), 20_000);
+    expect(w.names.has('intruder')).to.equal(false);
+  });
+
   it('logs what a connection failure was caused by: the code and the address', async () => {
     const w = informerFor(sim, { backoff: { initialMs: 50, maxMs: 400 } });
     stop = () => w.informer.stop();
@@ -138,12 +208,13 @@ describe('ResilientInformer', function () {
     await eventually(() => expect(w.names.has('default')).to.equal(true), 10_000);
     const { port } = sim;
     await sim.stop();
-    await eventually(() => expect(w.failures()).to.not.be.empty, 10_000);
-    const logged = w.failures()[0];
-    expect(logged?.reason).to.equal('connection');
-    expect(logged?.msg).to.equal(`watch failed: fetch failed (connect ECONNREFUSED 127.0.0.1:${port})`);
-    expect(logged?.cause).to.equal('ECONNREFUSED');
-    expect(logged?.address).to.equal(`127.0.0.1:${port}`);
-    expect(w.status.lastError).to.contain('ECONNREFUSED');
+    // Stopping the server races the watch it reopens: that attempt may be reset (ECONNRESET, or the stream cut) or
+    // refused, whichever comes first; the retries after it are refused.
+    const refused = () => w.failures().find((l) => l.cause === 'ECONNREFUSED');
+    await eventually(() => expect(refused()).to.not.equal(undefined), 10_000);
+    for (const logged of w.failures()) expect(logged.reason, logged.msg).to.equal('connection');
+    expect(refused()?.msg).to.equal(`watch failed: fetch failed (connect ECONNREFUSED 127.0.0.1:${port})`);
+    expect(refused()?.address).to.equal(`127.0.0.1:${port}`);
+    expect(w.status.lastError).to.match(/ECONNREFUSED|ECONNRESET/);
   });
 });

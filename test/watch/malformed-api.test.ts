@@ -82,7 +82,9 @@ describe('malformed input from the API server', function () {
         res.write('{"type":"ADDED","object":{"metadata":{"name":"broken"\n');
         return;
       }
-      // Discovery of optional policy kinds and anything else: not served here.
+      // Discovery answers that no optional policy kind is served (a failed discovery would leave uncovered
+      // namespaces unknown, not the point here); anything else is not served.
+      if (url.pathname === '/apis') return json({ kind: 'APIGroupList', apiVersion: 'v1', groups: [] }, 200);
       json({ kind: 'Status', status: 'Failure', code: 404, reason: 'NotFound' }, 404);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

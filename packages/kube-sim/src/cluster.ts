@@ -75,6 +75,13 @@ export class SimulatedCluster {
         this.refusing = on;
         this.server.setRefusing(on);
       },
+      backup: () => this.store.backup(),
+      restore: (backup) => this.store.restore(backup),
+      tooLargeAs: (mode) => {
+        this.hub.tooLargeAs = mode;
+      },
+      endlessWatchLines: (on) => this.hub.setEndlessLines(on),
+      injectWatchEvent: (resource, event) => this.hub.inject(this.store.kinds.resolve(resource), event),
     });
     this.server = makeServer();
   }

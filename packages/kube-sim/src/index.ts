@@ -13,4 +13,4 @@ export {
   type ScaleResult,
 } from './scenarios.ts';
 export { type StatusBody, StatusError } from './status.ts';
-export type { PatchType } from './store.ts';
+export type { PatchType, StoreBackup } from './store.ts';

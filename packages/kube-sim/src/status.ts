@@ -171,6 +171,28 @@ export const errors = {
   internal(message = 'Internal error occurred: simulated failure'): StatusError {
     return new StatusError(500, 'InternalError', message, { causes: [{ reason: '', message }] });
   },
+  serviceUnavailable(retryAfterSeconds: number): StatusError {
+    return new StatusError(
+      503,
+      'ServiceUnavailable',
+      'the server is currently unable to handle the request',
+      { retryAfterSeconds },
+      { 'Retry-After': String(retryAfterSeconds) },
+    );
+  },
+  /** A watch from a resourceVersion the store has not reached (etcd restored from a backup): apiserver's storage error. */
+  tooLargeResourceVersion(requested: number, current: number): StatusError {
+    return new StatusError(
+      504,
+      'Timeout',
+      `Timeout: Too large resource version: ${requested}, current: ${current}`,
+      {
+        causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+        retryAfterSeconds: 1,
+      },
+      { 'Retry-After': '1' },
+    );
+  },
   tooManyRequests(retryAfterSeconds: number): StatusError {
     return new StatusError(
       429,

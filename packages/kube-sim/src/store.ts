@@ -68,6 +68,12 @@ interface Collection {
   sorted: string[] | null;
 }
 
+/** What Store.backup() took; opaque to callers. */
+export interface StoreBackup {
+  readonly rv: number;
+  readonly objects: ReadonlyMap<KindDef, readonly KObject[]>;
+}
+
 interface ContinueToken {
   v: 'meta.k8s.io/v1';
   rv: number;
@@ -120,6 +126,30 @@ export class Store {
     this.rv++;
     this.history = [];
     this.compactedRv = this.rv;
+  }
+
+  /** Every object and the revision, as an etcd snapshot holds them. */
+  backup(): StoreBackup {
+    const objects = new Map<KindDef, KObject[]>();
+    for (const [k, c] of this.collections) objects.set(k, structuredClone([...c.objects.values()]));
+    return { rv: this.rv, objects };
+  }
+
+  /**
+   * Back to a backup as an etcd restore does: objects and revision go back and the history is gone, so a client
+   * holding a newer resourceVersion is told it is too large. No watch event says what changed.
+   */
+  restore(b: StoreBackup): void {
+    for (const [k, c] of this.collections) {
+      c.objects.clear();
+      c.byNamespace.clear();
+      c.sorted = null;
+      for (const obj of structuredClone(b.objects.get(k) ?? []))
+        this.put(c, this.key(k, obj.metadata.namespace, obj.metadata.name ?? ''), obj);
+    }
+    this.rv = b.rv;
+    this.history = [];
+    this.compactedRv = b.rv;
   }
 
   close(): void {

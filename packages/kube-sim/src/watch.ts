@@ -8,7 +8,7 @@ import { apiVersionOf } from './kinds.ts';
 import type { KObject } from './objects.ts';
 import type { FieldSelector, LabelSelector } from './selectors.ts';
 import { parseFieldSelector, parseLabelSelector } from './selectors.ts';
-import { StatusError } from './status.ts';
+import { errors, StatusError } from './status.ts';
 import type { EventType, Store, StoreEvent } from './store.ts';
 import { type IncludeObject, partialMetadata, toTable } from './table.ts';
 
@@ -27,9 +27,14 @@ export interface WatchParams {
   includeObject: IncludeObject;
 }
 
+/** How a watch from a resourceVersion the store has not reached is refused: an HTTP 504, or 200 and an ERROR event. */
+export type TooLargeAs = 'status' | 'event';
+
 export class WatchHub {
   private readonly conns = new Set<WatchConnection>();
   private stalled = false;
+  private endless = false;
+  tooLargeAs: TooLargeAs = 'status';
 
   constructor(
     private readonly store: Store,
@@ -42,6 +47,21 @@ export class WatchHub {
 
   get openCount(): number {
     return this.conns.size;
+  }
+
+  get endlessLines(): boolean {
+    return this.endless;
+  }
+
+  /** While on, every watch (open or new) streams one line that never ends instead of its events. */
+  setEndlessLines(on: boolean): void {
+    this.endless = on;
+    if (on) for (const c of this.conns) c.streamEndlessLine();
+  }
+
+  /** Writes a raw event line into every open watch of the kind, whatever it holds. */
+  inject(kind: KindDef, event: unknown): void {
+    for (const c of this.conns) if (c.kind === kind) c.sendRaw(event);
   }
 
   /** Starts a watch on res. Throws StatusError (before any byte is written) for bad selectors. */
@@ -59,8 +79,13 @@ export class WatchHub {
       if (!Number.isInteger(n) || n < 0) {
         throw new StatusError(400, 'BadRequest', `invalid resource version "${rv}"`);
       }
+      // After an etcd restore a client may hold a revision the store has not reached: refused, never silently resumed.
+      if (n > this.store.resourceVersion) {
+        expired = errors.tooLargeResourceVersion(n, this.store.resourceVersion);
+        if (this.tooLargeAs === 'status') throw expired;
+      }
       try {
-        replay = this.store.eventsSince(p.kind, n);
+        if (!expired) replay = this.store.eventsSince(p.kind, n);
       } catch (e) {
         if (!(e instanceof StatusError)) throw e;
         expired = e;
@@ -76,6 +101,10 @@ export class WatchHub {
       return;
     }
     this.conns.add(conn);
+    if (this.endless) {
+      conn.streamEndlessLine();
+      return;
+    }
     // Subscribing and reading current state happen in the same tick: no event can fall in between.
     conn.unsubscribe = this.store.subscribe((ev) => conn.onEvent(ev));
     if (fromState) {
@@ -121,6 +150,25 @@ class WatchConnection {
     private readonly fields: FieldSelector,
   ) {
     res.on('close', () => this.cleanup());
+  }
+
+  get kind(): KindDef {
+    return this.p.kind;
+  }
+
+  /** The start of an event whose line never ends: 64 KiB at a time, as fast as the client reads, until closed. */
+  streamEndlessLine(): void {
+    if (this.closed) return;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    if (this.bookmarkTimer) clearInterval(this.bookmarkTimer);
+    this.res.write('{"type":"ADDED","object":{"kind":"Namespace","metadata":{"name":"');
+    const chunk = 'x'.repeat(65_536);
+    const pump = (): void => {
+      while (!this.closed && this.hub.endlessLines)
+        if (!this.res.write(chunk)) return void this.res.once('drain', pump);
+    };
+    pump();
   }
 
   matches(obj: KObject): boolean {

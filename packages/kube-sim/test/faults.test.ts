@@ -214,6 +214,88 @@ describe('simulator protocol and faults', function () {
     expect(w.events[0]?.object.code).to.equal(410);
   });
 
+  it('faults.failNext answers 503 with any Retry-After a server might send', async () => {
+    sim.faults.failNext(1, { status: 503, retryAfterSeconds: 86_400 });
+    const a = await raw.get('/api/v1/namespaces');
+    expect(a.status).to.equal(503);
+    expect(a.headers.get('retry-after')).to.equal('86400');
+    expect(a.body).to.deep.include({ reason: 'ServiceUnavailable', code: 503 });
+    expect((await raw.get('/api/v1/namespaces')).status).to.equal(200);
+  });
+
+  it('faults.restoreBackup takes objects and resourceVersion back; a newer RV is "too large" as a 504 or an ERROR event', async () => {
+    const backup = sim.faults.backup();
+    const before = Number(sim.resourceVersion);
+    sim.create(NS('after-backup'));
+    sim.create(NS('also-after'));
+    const held = sim.resourceVersion;
+    const w = await raw.watch('/api/v1/namespaces?watch=true&resourceVersion=0');
+    sim.faults.restoreBackup(backup);
+    expect(await w.ended, 'open watches end, as the API server restarts').to.equal('end');
+    expect(sim.resourceVersion).to.equal(String(before));
+    const list = (await raw.get('/api/v1/namespaces')).body as { items: { metadata: { name: string } }[] };
+    expect(list.items.map((i) => i.metadata.name)).to.not.include('after-backup');
+
+    const refused = await raw.get(`/api/v1/namespaces?watch=true&resourceVersion=${held}`);
+    expect(refused.status).to.equal(504);
+    expect(refused.headers.get('retry-after')).to.equal('1');
+    expect(refused.body).to.deep.include({
+      kind: 'Status',
+      reason: 'Timeout',
+      code: 504,
+      message: `Timeout: Too large resource version: ${held}, current: ${before}`,
+    });
+    expect(refused.body).to.have.nested.property('details.causes[0].reason', 'ResourceVersionTooLarge');
+
+    sim.faults.tooLargeResourceVersionAs('event');
+    const asEvent = await raw.watch(`/api/v1/namespaces?watch=true&resourceVersion=${held}`);
+    expect(asEvent.status).to.equal(200);
+    expect(await asEvent.ended).to.equal('end');
+    expect(asEvent.events.map((e) => [e.type, e.object.code])).to.deep.equal([['ERROR', 504]]);
+    // From the restored revision on, a watch works as before.
+    const fresh = await raw.watch(`/api/v1/namespaces?watch=true&resourceVersion=${before}`);
+    sim.create(NS('after-restore'));
+    await eventually(() =>
+      expect(fresh.events.map((e) => e.object.metadata?.name)).to.include('after-restore'),
+    );
+    fresh.abort();
+    await fresh.ended;
+  });
+
+  it('faults.endlessWatchLines sends a line that never ends, open and new watches alike, until turned off', async () => {
+    const open = await raw.watch('/api/v1/namespaces?watch=true&resourceVersion=0');
+    let fresh: Awaited<ReturnType<RawClient['watch']>> | undefined;
+    try {
+      await eventually(() => expect(open.events).to.have.length.above(0));
+      sim.faults.endlessWatchLines(true);
+      fresh = await raw.watch('/api/v1/namespaces?watch=true&resourceVersion=0');
+      const watches = [open, fresh];
+      await eventually(() => {
+        for (const w of watches) expect(w.bytes).to.be.above(512 * 1024);
+      });
+      expect(fresh.events, 'no line ever completes').to.deep.equal([]);
+    } finally {
+      // An unfinished response would hold the client's close open.
+      sim.faults.endlessWatchLines(false);
+      open.abort();
+      fresh?.abort();
+      await Promise.all([open.ended, fresh?.ended]);
+    }
+  });
+
+  it('faults.injectWatchEvent sends any event into the watches of one resource only', async () => {
+    const namespaces = await raw.watch('/api/v1/namespaces?watch=true&resourceVersion=0');
+    const pods = await raw.watch('/api/v1/pods?watch=true&resourceVersion=0');
+    await eventually(() => expect(sim.openWatches).to.equal(2));
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'intruder', namespace: 'default' } };
+    sim.faults.injectWatchEvent('namespaces', { type: 'ADDED', object: pod });
+    await eventually(() => expect(namespaces.events.at(-1)?.object.kind).to.equal('Pod'));
+    expect(pods.events).to.deep.equal([]);
+    namespaces.abort();
+    pods.abort();
+    await Promise.all([namespaces.ended, pods.ended]);
+  });
+
   it('faults.refuseConnections resets connections until turned off', async () => {
     const w = await raw.watch('/api/v1/namespaces?watch=true&resourceVersion=0');
     await eventually(() => expect(sim.openWatches).to.equal(1));

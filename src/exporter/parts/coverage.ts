@@ -7,17 +7,18 @@ import type { BodyPiece } from '../../exposition/encoded-body.ts';
 import { verdictFamilies } from '../../exposition/families/index.ts';
 import type { ExpositionFormat } from '../../exposition/openmetrics.ts';
 import { RenderedStore } from '../../exposition/rendered-store.ts';
-import { ClusterWatch, type ClusterWatchOptions } from '../../watch/cluster-watch.ts';
+import { ClusterWatch } from '../../watch/cluster-watch.ts';
+import type { WatchSettings } from '../../watch/watch-settings.ts';
 import { WatchedPart } from '../part.ts';
 
 export class CoveragePart extends WatchedPart {
   readonly store = new RenderedStore<NamespaceVerdict>(verdictFamilies);
   readonly watch: ClusterWatch;
 
-  constructor(state: CoverageState, options: ClusterWatchOptions & { factOptions: FactOptions }) {
+  constructor(state: CoverageState, settings: WatchSettings, factOptions: FactOptions) {
     super();
     state.onChange(this.store.follow);
-    this.watch = new ClusterWatch(state, options);
+    this.watch = new ClusterWatch(state, settings, factOptions);
   }
 
   pieces(format: ExpositionFormat): BodyPiece[] {

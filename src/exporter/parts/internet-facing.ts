@@ -2,8 +2,6 @@
 // API server serves discovered at start and every --discovery.interval and watched too, and per namespace the ways
 // the internet reaches it rendered as netpol_namespace_internet_facing. A kind RBAC forbids does not block
 // readiness: it is logged, and what it would open is not known (the metric then has no series for it).
-import type { KubeConfig } from '@kubernetes/client-node';
-import type { Logger } from 'pino';
 import {
   EXPOSING_KINDS,
   type ExposingKind,
@@ -20,21 +18,11 @@ import {
 import type { BodyPiece } from '../../exposition/encoded-body.ts';
 import { internetFacingFamilies } from '../../exposition/families/internet-facing.ts';
 import { RenderedStore } from '../../exposition/rendered-store.ts';
-import { ResilientInformer } from '../../watch/informer.ts';
+import type { ResilientInformer } from '../../watch/informer.ts';
 import { KubeApi } from '../../watch/kube-api.ts';
+import { informerFor, type WatchSettings } from '../../watch/watch-settings.ts';
 import { type RestartReason, WatchStatus } from '../../watch/watch-status.ts';
 import type { Part, Readiness } from '../part.ts';
-
-export interface InternetFacingOptions {
-  kc: KubeConfig;
-  log: Logger;
-  pageSize: number;
-  stallTimeoutMs: number;
-  listTimeoutMs?: number;
-  backoff?: { initialMs: number; maxMs: number };
-  /** --discovery.interval: how often to ask which Gateway API route kinds are served. */
-  intervalMs: number;
-}
 
 /** A WatchStatus that remembers the API server answered 403. */
 class KindStatus extends WatchStatus {
@@ -63,8 +51,12 @@ export class InternetFacingPart implements Part {
   private discovered = false;
   private discovering: Promise<void> | undefined;
 
-  constructor(private readonly options: InternetFacingOptions) {
-    this.api = new KubeApi(options.kc);
+  /** `intervalMs`: --discovery.interval, how often to ask which Gateway API route kinds are served. */
+  constructor(
+    private readonly settings: WatchSettings,
+    private readonly intervalMs: number,
+  ) {
+    this.api = new KubeApi(settings.kc);
     this.state.onChange(this.store.follow);
   }
 
@@ -74,7 +66,7 @@ export class InternetFacingPart implements Part {
     const tick = () => {
       this.discovering = this.discover().finally(() => {
         this.discovering = undefined;
-        if (!this.stopped) this.timer = setTimeout(tick, this.options.intervalMs);
+        if (!this.stopped) this.timer = setTimeout(tick, this.intervalMs);
       });
     };
     tick();
@@ -132,7 +124,7 @@ export class InternetFacingPart implements Part {
       }
       available = served;
     } catch (err) {
-      this.options.log.warn(
+      this.settings.log.warn(
         { err: err instanceof Error ? err.message : String(err) },
         'Gateway API discovery failed',
       );
@@ -145,7 +137,7 @@ export class InternetFacingPart implements Part {
       const key = kind.resource;
       const current = this.running.get(key);
       if (version && !current) {
-        this.options.log.info({ resource: key, version }, 'watching Gateway API routes');
+        this.settings.log.info({ resource: key, version }, 'watching Gateway API routes');
         this.launch(kind, version);
       } else if (!version && current) {
         this.running.delete(key);
@@ -158,28 +150,24 @@ export class InternetFacingPart implements Part {
 
   private launch(kind: ExposingKind, version: string): void {
     const status = new KindStatus(kind.resource);
-    const api = new KubeApi(this.options.kc, (verb, _path, code) => status.countRequest(verb, code));
+    const path = listPath(kind, version);
+    // A watch event of another kind is dropped (and the watch relists); RBAC for routes is a component's.
     const common = {
-      api,
-      status,
-      log: this.options.log,
-      path: listPath(kind, version),
-      pageSize: this.options.pageSize,
-      stallTimeoutMs: this.options.stallTimeoutMs,
-      ...(this.options.listTimeoutMs ? { listTimeoutMs: this.options.listTimeoutMs } : {}),
-      ...(this.options.backoff ? { backoff: this.options.backoff } : {}),
+      path,
+      kinds: [kind.kind],
+      ...(isRouteKind(kind.kind) ? { grantedBy: 'deploy/components/gateway-api' } : {}),
     };
     const state = this.state;
     let informer: ResilientInformer<unknown>;
     if (kind.kind === 'Service')
-      informer = new ResilientInformer({
+      informer = informerFor(this.settings, status, {
         ...common,
         facts: (obj) => serviceFacts(obj),
         onUpsert: (slim) => state.upsertService(slim.facts),
         onDelete: (slim) => state.deleteService(slim.facts.namespace, slim.facts.name),
       }) as ResilientInformer<unknown>;
     else if (kind.kind === 'Ingress')
-      informer = new ResilientInformer({
+      informer = informerFor(this.settings, status, {
         ...common,
         facts: (obj) => ingressFacts(obj),
         onUpsert: (slim) => state.upsertIngress(slim.facts),
@@ -187,7 +175,7 @@ export class InternetFacingPart implements Part {
       }) as ResilientInformer<unknown>;
     else if (isRouteKind(kind.kind)) {
       const routeKind = kind.kind;
-      informer = new ResilientInformer({
+      informer = informerFor(this.settings, status, {
         ...common,
         facts: (obj) => routeFacts(routeKind, obj),
         onUpsert: (slim) => state.upsertRoute(slim.facts),

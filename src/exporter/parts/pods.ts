@@ -5,7 +5,8 @@ import type { BodyPiece } from '../../exposition/encoded-body.ts';
 import { podIsolationFamilies } from '../../exposition/families/pods.ts';
 import type { ExpositionFormat } from '../../exposition/openmetrics.ts';
 import { RenderedStore } from '../../exposition/rendered-store.ts';
-import { type PodWatchOptions, podInformer } from '../../watch/pod-watch.ts';
+import { podInformer } from '../../watch/pod-watch.ts';
+import type { WatchSettings } from '../../watch/watch-settings.ts';
 import type { Part, Readiness } from '../part.ts';
 
 export class PodIsolationPart implements Part {
@@ -14,13 +15,13 @@ export class PodIsolationPart implements Part {
   readonly podState: PodIsolationState;
   private readonly pods: ReturnType<typeof podInformer>;
 
-  constructor(state: CoverageState, options: PodWatchOptions) {
+  constructor(state: CoverageState, settings: WatchSettings) {
     const podState = new PodIsolationState((namespace) => state.policiesIn(namespace));
     this.podState = podState;
     podState.onChange(this.store.follow);
     // Any change of a namespace's verdict may be a NetworkPolicy change: recount its pods (only its pods).
     state.onChange((name) => podState.recount(name));
-    this.pods = podInformer(podState, options);
+    this.pods = podInformer(podState, settings);
   }
 
   start(): void {

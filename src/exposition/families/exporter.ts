@@ -92,7 +92,7 @@ export const exporterFamilies: Family<ExporterSelf>[] = [
     help: 'Watch restarts after an end or an error, by reason.',
     type: 'counter',
     labels: ['resource', 'reason'],
-    doc: '`reason`: `closed`, `stalled`, `gone` (410, relist), `list_timeout` (a list page took longer than `--watch.list-timeout`), `unauthorized`, `forbidden`, `throttled`, `server_error`, `connection`, `other`.',
+    doc: '`reason`: `closed`, `stalled`, `gone` (410, relist), `resource_version_too_large` (the API server has gone back in time, as after an etcd restore: relist), `line_too_long` (a watch line past 4 MiB: relist), `wrong_kind` (an event object of another kind than watched: relist), `list_timeout` (a list page took longer than `--watch.list-timeout`), `unauthorized`, `forbidden`, `throttled`, `server_error`, `connection`, `other`.',
     samples: (self) => perKey(self, (s) => s.restarts, 'reason'),
   },
   {

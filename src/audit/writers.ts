@@ -1,4 +1,5 @@
-// The audit's three outputs from one CoverageReport: a table for people, JSON for scripts, JUnit XML for CI.
+// Writers of the audit's outputs from one CoverageReport (the list of formats is output-formats.ts): the table for
+// people and JUnit XML for CI, and the finding lines every writer shares.
 
 import { PEER_CLASSES, WIDEST_FIRST } from '../core/exposure/peer-classes.ts';
 import { isUnknown, type PolicyRef } from '../core/namespace-row.ts';
@@ -9,14 +10,6 @@ import {
   reachableFromText,
   resultLine,
 } from '../report/coverage-report.ts';
-
-export type OutputFormat = 'table' | 'json' | 'junit';
-
-export function formatReport(report: CoverageReport, format: OutputFormat): string {
-  if (format === 'json') return `${JSON.stringify(report, null, 2)}\n`;
-  if (format === 'junit') return junit(report);
-  return table(report);
-}
 
 /** Values from annotations can hold anything: one line, no terminal control characters. */
 function printable(value: string): string {
