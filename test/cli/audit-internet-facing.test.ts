@@ -104,6 +104,15 @@ describe('audit: internet-facing namespaces', function () {
       );
       expect(result.stdout).to.contain('INTERNET-FACING: 3 namespaces, 2 uncovered: shop, store');
     });
+
+    it('SARIF says how the internet reaches an uncovered namespace, with the file and line', async () => {
+      const log = JSON.parse((await audit(['--manifests', file, '--output=sarif'])).stdout);
+      const texts: string[] = log.runs[0].results.map((r: { message: { text: string } }) => r.message.text);
+      expect(texts).to.include(
+        `namespace shop has no network policy: all traffic to and from its pods is allowed; the internet reaches it (load_balancer via Service shop/web (${file}:1)): remediate it first`,
+      );
+      expect(texts.find((t) => t.startsWith('namespace vault '))).to.not.contain('internet');
+    });
   });
 
   describe('against a cluster', () => {
