@@ -22,6 +22,7 @@ import {
 import { coversEvery, labelSpace, satisfiable } from '../selectors/label-space.ts';
 import type { OpaqueEffect, TierPolicy, TierRule } from '../sources/reader.ts';
 import { isDefaultDeny } from '../verdict.ts';
+import { admittingPeers, npAddressClasses } from './network-policy-peers.ts';
 import { matchNs, type NamespaceLabels, type OtherNamespaces } from './other-namespaces.ts';
 import {
   type DirectionReachability,
@@ -63,10 +64,13 @@ export interface ReachabilityInput {
 
 const UNREADABLE_PEERS: PeerFacts = { ...NO_PEERS, namespaceSelectors: [], unreadable: true };
 
-/** Hand-built facts may carry no peers: no rules admit nothing, rules of unknown content admit unknown peers. */
+/**
+ * What a policy's rules admit for the direction, peers that can match nothing left out. Hand-built facts may carry no
+ * peers: no rules admit nothing, rules of unknown content admit unknown peers.
+ */
 function peersOf(policy: PolicyFacts, direction: Direction): PeerFacts {
   const facts = policy[direction];
-  return facts.peers ?? (facts.rules === 0 ? NO_PEERS : UNREADABLE_PEERS);
+  return facts.peers ? admittingPeers(facts.peers) : facts.rules === 0 ? NO_PEERS : UNREADABLE_PEERS;
 }
 
 /** Tier rules for one direction, in evaluation order (priority, then name, then rule order). */
@@ -169,10 +173,11 @@ function npOnlyClasses(selectedBy: readonly PeerFacts[], own: NamespaceLabels, o
       if (out.other_namespaces !== true)
         out.other_namespaces = or(out.other_namespaces, others.any(s, own.name));
     }
-    if (peers.ipBlocks) out.ip_blocks = true;
-    if (peers.anyAddress) out.anywhere = out.ip_blocks = true;
     if (peers.unreadable) for (const c of PEER_CLASSES) out[c] = or(out[c], 'unknown');
   }
+  const addresses = npAddressClasses(selectedBy);
+  out.ip_blocks = or(out.ip_blocks, addresses.ip_blocks);
+  out.anywhere = or(out.anywhere, addresses.anywhere);
   out.all_namespaces = or(out.all_namespaces, everyOtherNamespace(selectors, own));
   if (out.all_namespaces === true) out.other_namespaces = true;
   return out;
@@ -217,7 +222,8 @@ const EVERY_NAME = { namespaceOtherThan: '' };
 function admitsEverything(peers: PeerFacts): boolean {
   return (
     peers.everything ||
-    (peers.anyAddress && peers.namespaceSelectors.some((sel) => coversEvery([sel], EVERY_NAME) === true))
+    (npAddressClasses([peers]).anywhere === true &&
+      peers.namespaceSelectors.some((sel) => coversEvery([sel], EVERY_NAME) === true))
   );
 }
 
@@ -226,8 +232,10 @@ function npOpens(
   peers: PeerFacts,
   own: NamespaceLabels,
   others: OtherNamespaces,
+  union: { anywhere: Tri },
 ): Record<PeerClass, boolean> {
   const all = peers.everything || everyOtherNamespace(peers.namespaceSelectors, own) === true;
+  const addresses = npAddressClasses([peers]);
   return {
     same_namespace:
       peers.everything ||
@@ -235,8 +243,9 @@ function npOpens(
       peers.namespaceSelectors.some((s) => matchNs(s, own) === true),
     other_namespaces: all || peers.namespaceSelectors.some((s) => others.any(s, own.name) === true),
     all_namespaces: all,
-    ip_blocks: peers.everything || peers.ipBlocks,
-    anywhere: peers.everything || peers.anyAddress,
+    ip_blocks: addresses.ip_blocks === true,
+    // Blocks that cover a family only together with another policy's: each of them opens it.
+    anywhere: addresses.anywhere === true || (peers.blocks.length > 0 && union.anywhere === true),
   };
 }
 
@@ -362,7 +371,8 @@ function direction(
     anywhere: NONE_OPEN,
   };
   const anyOpen = PEER_CLASSES.some((c) => classes[c] === true);
-  const opens = anyOpen ? isolating.map((p) => npOpens(peersOf(p, d), own, input.others)) : [];
+  const union = anyOpen ? npAddressClasses(isolating.map((p) => peersOf(p, d))) : { anywhere: false };
+  const opens = anyOpen ? isolating.map((p) => npOpens(peersOf(p, d), own, input.others, union)) : [];
   for (const c of PEER_CLASSES) {
     if (classes[c] !== true) continue;
     const list: string[] = [];
