@@ -1,20 +1,17 @@
 // What a NetworkPolicy's peers admit, as reachability.ts and tier-walk.ts ask it: the facts (core/facts.ts) keep the
-// peers as written, and selectors are judged here, above them. A peer whose podSelector no pod can satisfy (or whose
-// namespaceSelector no namespace can) admits nothing; ipBlocks admit the addresses of their CIDR less its excepts,
-// and together they may cover a whole address family ("anywhere", docs/exposure.md).
+// peers as written, and selectors are judged here, above them. A peer whose podSelector no pod can satisfy admits
+// nothing (one whose namespaceSelector no namespace can satisfy needs no check: it matches none when asked);
+// ipBlocks admit the addresses of their CIDR less its excepts, and together may cover a whole address family.
 import { type IpBlock, type LabelSelector, type PeerFacts, selectorKey } from '../facts.ts';
 import { and, andAll, not, or, orAny, type Tri } from '../selectors/label-selector.ts';
 import { satisfiable } from '../selectors/label-space.ts';
 import { type AddressPoint, addressPoints, cidrHolds } from './traffic-space.ts';
 
-/** Every namespace: the own one included (no namespace has the empty name). */
-const ANY_NAMESPACE = { namespaceOtherThan: '' };
-
 const folded = new WeakMap<PeerFacts, PeerFacts>();
 
 /**
  * The peers with the pod-picking ones folded in by namespace: into `ownNamespace` or `namespaceSelectors` when some
- * pod (and namespace) can match them, dropped when none can. A podSelector narrows which pods of those namespaces,
+ * pod can match them, dropped when none can. A podSelector narrows which pods of those namespaces,
  * not which namespaces (pod labels are chosen by whoever deploys there), so that is all it decides. Once per facts.
  */
 export function admittingPeers(peers: PeerFacts): PeerFacts {
@@ -30,7 +27,6 @@ export function admittingPeers(peers: PeerFacts): PeerFacts {
       out.ownNamespace = true;
       continue;
     }
-    if (satisfiable(p.namespaces, ANY_NAMESPACE) === false) continue;
     const key = selectorKey(p.namespaces);
     if (!seen.has(key)) {
       seen.add(key);

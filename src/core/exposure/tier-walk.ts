@@ -7,7 +7,7 @@
 // CIDRs bound (traffic-space.ts). A peer namespace's pods carry whatever labels their owner gives them, so "some pods
 // of a namespace" is: some pod label set, on some port. reachability.ts builds the kinds and rules it walks.
 import type { LabelSelector, PeerFacts } from '../facts.ts';
-import { and, andAll, lookupIn, matchSelector, or, orAny, type Tri } from '../selectors/label-selector.ts';
+import { and, lookupIn, matchSelector, or, orAny, type Tri } from '../selectors/label-selector.ts';
 import { coversEvery, labelSpace } from '../selectors/label-space.ts';
 import type { TierPolicy, TierRule } from '../sources/reader.ts';
 import { blockCidrs, everyAddressOfAFamily, npAdmitsAddress } from './network-policy-peers.ts';
@@ -74,9 +74,9 @@ function group(outcomes: Iterable<number>): Group {
 }
 
 /**
- * Some point of the group is let in. The NetworkPolicies' facts carry no ports and no peer podSelectors, so what
- * they admit is exact only when every point reaches them, or when no point can be denied (each is then allowed by a
- * tier or by the NetworkPolicies).
+ * Some point of the group is let in. The NetworkPolicies' facts carry no ports, and their peers' podSelectors only
+ * say whether some pod can match, so what they admit is exact only when every point reaches them, or when no point
+ * can be denied (each is then allowed by a tier or by the NetworkPolicies).
  */
 function decide(g: Group, np: () => Tri): Tri {
   if (g.allowed) return true;

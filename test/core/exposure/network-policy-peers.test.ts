@@ -37,20 +37,6 @@ describe('NetworkPolicy peers that can match nothing admit nothing', () => {
     expect(r.openedBy.other_namespaces).to.deep.equal(['NetworkPolicy/b-web']);
   });
 
-  it('a namespaceSelector no namespace can satisfy, beside a podSelector, opens nothing', () => {
-    const noNamespace = {
-      matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'DoesNotExist' }],
-    };
-    const objects = [
-      ns('a'),
-      ns('b'),
-      allowFrom('a', 'nowhere', [
-        { namespaceSelector: noNamespace, podSelector: { matchLabels: { app: 'x' } } },
-      ]),
-    ];
-    expect(classes(reachabilityIn(objects, 'a').ingress)).to.equal('same=0 other=0 all=0 ip=0 any=0');
-  });
-
   it('behind an admin Pass, too', () => {
     const pass = anp('pass-all', {
       priority: 1,
