@@ -57,6 +57,11 @@ export interface ReachabilityInput {
   tiers: readonly TierPolicy[];
   /** What the Calico and Cilium policies that touch the namespace may do to each direction. */
   opaque?: Record<Direction, OpaqueEffect>;
+  /**
+   * The same for one pod, when those policies can tell pods apart (labels undefined: a pod that no selector picking
+   * pods by label picks): a pod they leave alone keeps what the NetworkPolicies give it.
+   */
+  opaqueOnPod?: (labels: Record<string, string> | undefined) => Record<Direction, OpaqueEffect>;
   /** With --pod-isolation, the labels of the namespace's pods; undefined when the pods are not known. */
   pods?: Iterable<Record<string, string>>;
   others: OtherNamespaces;
@@ -287,6 +292,11 @@ function direction(
     namespaces,
   };
   const kinds: PodKind[][] = []; // each entry: the scenarios one kind of pod may be in (combined with `same`)
+  // What the Calico and Cilium policies may do to each kind of pod (`opaque` when they cannot tell pods apart).
+  const effects: OpaqueEffect[] = [];
+  const opaque = input.opaque?.[d] ?? 'none';
+  const opaqueOn = (labels: Record<string, string> | undefined) =>
+    opaque === 'none' || !input.opaqueOnPod ? opaque : input.opaqueOnPod(labels)[d];
   let unisolated = false;
   // The pods are not known: a pod of every label set the policies' podSelectors tell apart may exist (so a
   // podSelector no pod can satisfy selects none, and podSelectors that together take every pod leave none
@@ -298,9 +308,13 @@ function direction(
     // policy is taken to select some (a lower bound where policies overlap).
     if (!isolating.some((p) => isEmptySelector(p.podSelector))) {
       kinds.push([{ selectedBy: [], inSubject: unknownSubject }]);
+      effects.push(opaqueOn(undefined));
       unisolated = true;
     }
-    for (const p of isolating) kinds.push([{ selectedBy: [peersOf(p, d)], inSubject: unknownSubject }]);
+    for (const p of isolating) {
+      kinds.push([{ selectedBy: [peersOf(p, d)], inSubject: unknownSubject }]);
+      effects.push(opaque);
+    }
   } else {
     const seen = new Set<string>();
     for (const labels of possible) {
@@ -308,7 +322,8 @@ function direction(
       const selects = isolating.map((p) => matchSelector(p.podSelector, lookup));
       const inSubject = pods ? (s: LabelSelector) => matchSelector(s, lookup) : unknownSubject;
       const subjects = input.tiers.map((t) => (t.subject?.pods ? String(inSubject(t.subject.pods)) : ''));
-      const signature = `${selects.join()}|${subjects.join()}`;
+      const effect = opaqueOn(labels);
+      const signature = `${selects.join()}|${subjects.join()}|${effect}`;
       if (seen.has(signature)) continue;
       seen.add(signature);
       const certain = isolating.filter((_, i) => selects[i] === true).map((p) => peersOf(p, d));
@@ -321,6 +336,7 @@ function direction(
         if (certain.length === 0) for (const m of maybe) scenarios.push({ selectedBy: [m], inSubject });
       }
       kinds.push(scenarios);
+      effects.push(effect);
     }
   }
 
@@ -334,7 +350,7 @@ function direction(
       namespaces.set(t, namespaces.get(tiers.admin[i] as TierPolicy) ?? 'unknown');
     return { admin, baseline: tiers.baseline, namespaces };
   };
-  for (const scenarios of kinds) {
+  for (const [i, scenarios] of kinds.entries()) {
     let kindResult: Record<PeerClass, Tri> | undefined;
     for (const kind of scenarios) {
       const r = !simple
@@ -344,20 +360,13 @@ function direction(
           : npOnlyClasses(kind.selectedBy, own, input.others);
       kindResult = kindResult ? combine(kindResult, r, same) : r;
     }
-    if (kindResult) classes = combine(classes, kindResult, or);
+    const effect = effects[i] ?? opaque;
+    if (kindResult) classes = combine(classes, touchedBy(kindResult, effect), or);
     const first = scenarios[0];
     if (first && kindResult && first.selectedBy.length === 0 && scenarios.length === 1) {
       const open =
         tiers.admin.length === 0 ? kindResult : kindClasses(own, first, noAdminAllows(), d, input.others);
-      viaUnisolated = combine(viaUnisolated, open, or);
-    }
-  }
-  // Calico and Cilium rules are not evaluated: one that may isolate or deny leaves nothing known; one that can only
-  // allow more leaves what is already reachable, and makes the rest unknown.
-  const effect = input.opaque?.[d] ?? 'none';
-  if (kinds.length > 0 && effect !== 'none') {
-    for (const c of PEER_CLASSES) {
-      if (effect === 'any' || classes[c] === false) classes[c] = 'unknown';
+      viaUnisolated = combine(viaUnisolated, touchedBy(open, effect), or);
     }
   }
 
@@ -391,6 +400,17 @@ function direction(
     isolating.some((p) => isDefaultDeny(p, d)) &&
     isolating.some((p) => isEmptySelector(p.podSelector) && admitsEverything(peersOf(p, d)));
   return { classes, denyUndone, openedBy };
+}
+
+/**
+ * Calico and Cilium rules are not evaluated: on pods one may isolate or deny, nothing is known; on pods it can only
+ * allow more, what is already reachable stays, and the rest is unknown.
+ */
+function touchedBy(classes: Record<PeerClass, Tri>, effect: OpaqueEffect): Record<PeerClass, Tri> {
+  if (effect === 'none') return classes;
+  const out = { ...classes };
+  for (const c of PEER_CLASSES) if (effect === 'any' || out[c] === false) out[c] = 'unknown';
+  return out;
 }
 
 /** Who can reach the namespace, and whom it can reach. */
