@@ -237,6 +237,21 @@ export function selectorKey(selector: LabelSelector): string {
   return JSON.stringify([labels, exprs]);
 }
 
+const sharedSelectors = new Map<string, LabelSelector>();
+/**
+ * One object per distinct peer podSelector: thousands of policies name the same few (`app: prometheus`), and
+ * facts are never changed. Bounded: past 10,000 distinct selectors the table starts again.
+ */
+function shared(selector: LabelSelector): LabelSelector {
+  if (isEmptySelector(selector)) return EMPTY_SELECTOR;
+  const key = selectorKey(selector);
+  const known = sharedSelectors.get(key);
+  if (known) return known;
+  if (sharedSelectors.size >= 10_000) sharedSelectors.clear();
+  sharedSelectors.set(key, selector);
+  return selector;
+}
+
 /** The peers of a direction's rules (`ingress[].from` or `egress[].to`). */
 function peerFacts(rules: unknown, field: 'from' | 'to'): PeerFacts {
   if (!Array.isArray(rules) || rules.length === 0) return NO_PEERS;
@@ -281,7 +296,7 @@ function peerFacts(rules: unknown, field: 'from' | 'to'): PeerFacts {
         facts.unreadable = true;
         continue;
       }
-      const pods = hasPods ? labelSelectorFrom(peer.podSelector) : EMPTY_SELECTOR;
+      const pods = hasPods ? shared(labelSelectorFrom(peer.podSelector)) : EMPTY_SELECTOR;
       const namespaces = hasNs ? labelSelectorFrom(peer.namespaceSelector) : undefined;
       if (!isEmptySelector(pods)) podPeers.push(namespaces ? { namespaces, pods } : { pods });
       else if (!namespaces) facts.ownNamespace = true;
@@ -294,6 +309,7 @@ function peerFacts(rules: unknown, field: 'from' | 'to'): PeerFacts {
       }
     }
   }
+  if (facts.namespaceSelectors.length === 0) facts.namespaceSelectors = NONE as unknown as LabelSelector[];
   if (podPeers.length > 0) facts.podPeers = podPeers;
   if (blocks.length > 0) facts.blocks = blocks;
   return facts;

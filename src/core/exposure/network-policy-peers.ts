@@ -7,22 +7,29 @@ import { and, andAll, not, or, orAny, type Tri } from '../selectors/label-select
 import { satisfiable } from '../selectors/label-space.ts';
 import { type AddressPoint, addressPoints, cidrHolds } from './traffic-space.ts';
 
-const folded = new WeakMap<PeerFacts, PeerFacts>();
+/** Whether some pod can carry labels a peer podSelector asks for, per (shared) selector object. */
+const podSatisfiable = new WeakMap<LabelSelector, boolean>();
+function somePodMatches(pods: LabelSelector): boolean {
+  let known = podSatisfiable.get(pods);
+  if (known === undefined) {
+    known = satisfiable(pods) !== false;
+    podSatisfiable.set(pods, known);
+  }
+  return known;
+}
 
 /**
  * The peers with the pod-picking ones folded in by namespace: into `ownNamespace` or `namespaceSelectors` when some
- * pod can match them, dropped when none can. A podSelector narrows which pods of those namespaces,
- * not which namespaces (pod labels are chosen by whoever deploys there), so that is all it decides. Once per facts.
+ * pod can match them, dropped when none can. A podSelector narrows which pods of those namespaces, not which
+ * namespaces (pod labels are chosen by whoever deploys there), so that is all it decides here.
  */
 export function admittingPeers(peers: PeerFacts): PeerFacts {
   if (peers.podPeers.length === 0) return peers;
-  const cached = folded.get(peers);
-  if (cached) return cached;
   const namespaceSelectors: LabelSelector[] = [...peers.namespaceSelectors];
   const out: PeerFacts = { ...peers, namespaceSelectors, podPeers: [] };
   const seen = new Set(namespaceSelectors.map(selectorKey));
   for (const p of peers.podPeers) {
-    if (satisfiable(p.pods) === false) continue;
+    if (!somePodMatches(p.pods)) continue;
     if (!p.namespaces) {
       out.ownNamespace = true;
       continue;
@@ -33,7 +40,6 @@ export function admittingPeers(peers: PeerFacts): PeerFacts {
       namespaceSelectors.push(p.namespaces);
     }
   }
-  folded.set(peers, out);
   return out;
 }
 

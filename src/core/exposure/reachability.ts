@@ -279,6 +279,9 @@ function direction(
   d: Direction,
 ): DirectionReachability {
   const isolating = policies.filter((p) => p[d].applies);
+  // What each policy admits, folded once per answer (not kept: facts stay as slim as they are read).
+  const admitted = new Map(isolating.map((p) => [p, peersOf(p, d)]));
+  const peersOfPolicy = (p: PolicyFacts) => admitted.get(p) ?? peersOf(p, d);
   // Tier policies whose subject may take in the namespace; the others cannot bear on it.
   const namespaces: SubjectNamespaces = new Map();
   const inSubject = (p: TierPolicy) => {
@@ -312,7 +315,7 @@ function direction(
       unisolated = true;
     }
     for (const p of isolating) {
-      kinds.push([{ selectedBy: [peersOf(p, d)], inSubject: unknownSubject }]);
+      kinds.push([{ selectedBy: [peersOfPolicy(p)], inSubject: unknownSubject }]);
       effects.push(opaque);
     }
   } else {
@@ -326,8 +329,8 @@ function direction(
       const signature = `${selects.join()}|${subjects.join()}|${effect}`;
       if (seen.has(signature)) continue;
       seen.add(signature);
-      const certain = isolating.filter((_, i) => selects[i] === true).map((p) => peersOf(p, d));
-      const maybe = isolating.filter((_, i) => selects[i] === 'unknown').map((p) => peersOf(p, d));
+      const certain = isolating.filter((_, i) => selects[i] === true).map((p) => peersOfPolicy(p));
+      const maybe = isolating.filter((_, i) => selects[i] === 'unknown').map((p) => peersOfPolicy(p));
       if (certain.length === 0 && maybe.length === 0) unisolated = true;
       // A selector that cannot be evaluated may or may not pick the pod: both extremes, and each alone.
       const scenarios: PodKind[] = [{ selectedBy: certain, inSubject }];
@@ -380,8 +383,8 @@ function direction(
     anywhere: NONE_OPEN,
   };
   const anyOpen = PEER_CLASSES.some((c) => classes[c] === true);
-  const union = anyOpen ? npAddressClasses(isolating.map((p) => peersOf(p, d))) : { anywhere: false };
-  const opens = anyOpen ? isolating.map((p) => npOpens(peersOf(p, d), own, input.others, union)) : [];
+  const union = anyOpen ? npAddressClasses(isolating.map((p) => peersOfPolicy(p))) : { anywhere: false };
+  const opens = anyOpen ? isolating.map((p) => npOpens(peersOfPolicy(p), own, input.others, union)) : [];
   for (const c of PEER_CLASSES) {
     if (classes[c] !== true) continue;
     const list: string[] = [];
@@ -398,7 +401,7 @@ function direction(
 
   const denyUndone =
     isolating.some((p) => isDefaultDeny(p, d)) &&
-    isolating.some((p) => isEmptySelector(p.podSelector) && admitsEverything(peersOf(p, d)));
+    isolating.some((p) => isEmptySelector(p.podSelector) && admitsEverything(peersOfPolicy(p)));
   return { classes, denyUndone, openedBy };
 }
 
