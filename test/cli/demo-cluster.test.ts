@@ -41,7 +41,7 @@ function normalise(body: string): string {
 }
 
 describe('demo cluster /metrics (golden)', function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
   let sim: SimulatedCluster;
   let exporter: TestExporter;
 

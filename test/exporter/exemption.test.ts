@@ -15,7 +15,7 @@ const namespace = (name: string, labels: Record<string, string> = {}) => ({
 });
 
 describe('exemptions, scope and labels against the simulator', function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
   let sim: SimulatedCluster;
   let exporter: TestExporter;
 

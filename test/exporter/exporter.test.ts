@@ -35,7 +35,7 @@ function counter(text: string, name: string, labels: string): number {
 }
 
 describe('exporter against the simulator', function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
   let sim: SimulatedCluster;
   let exporter: TestExporter;
 
@@ -228,7 +228,7 @@ describe('exporter against the simulator', function () {
 });
 
 describe('exporter starting without the API server, or without permission', function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
   let sim: SimulatedCluster;
   before(async () => {
     sim = await SimulatedCluster.start({});
@@ -309,7 +309,7 @@ describe('exporter starting without the API server, or without permission', func
 });
 
 describe('exporter process', function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
   let sim: SimulatedCluster;
   let dir: string;
   before(async () => {
@@ -361,7 +361,7 @@ describe('exporter process', function () {
 });
 
 describe('every output says when its data cannot be trusted', function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
   const covered = (name: string) => [
     namespace(name),
     policy(name, 'default-deny', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] }),

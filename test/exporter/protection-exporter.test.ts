@@ -55,7 +55,7 @@ async function series(exporter: TestExporter): Promise<Map<string, number>> {
 }
 
 describe('protection by cluster-scoped and CNI policies', function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
   let sim: SimulatedCluster;
   const exporters: TestExporter[] = [];
 
@@ -189,7 +189,7 @@ describe('protection by cluster-scoped and CNI policies', function () {
 });
 
 describe('policy kinds the API server does not serve', function () {
-  this.timeout(30_000);
+  this.timeout(120_000);
   it('are reported not_served, and the exporter is ready', async () => {
     const sim = await SimulatedCluster.start();
     const exporter = await exporterFor(sim);
@@ -260,7 +260,7 @@ describe('policy kinds the API server does not serve', function () {
 });
 
 describe('--pod-isolation', function () {
-  this.timeout(30_000);
+  this.timeout(120_000);
   let sim: SimulatedCluster;
   let exporter: TestExporter;
   let exporterKubeconfig = '';

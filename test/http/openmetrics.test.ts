@@ -39,7 +39,7 @@ const namespaceSamples = (body: string) =>
     .sort();
 
 describe('/metrics in OpenMetrics and in the text format', function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
   let sim: SimulatedCluster;
   let exporter: TestExporter;
 

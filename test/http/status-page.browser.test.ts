@@ -57,7 +57,7 @@ const rowNames = (page: Page) =>
     .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-namespace') ?? ''));
 
 describe('status page in headless Chromium', function () {
-  this.timeout(90_000);
+  this.timeout(120_000);
   let sim: SimulatedCluster;
   let exporter: TestExporter;
   let browser: Browser;

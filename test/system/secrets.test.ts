@@ -12,7 +12,7 @@ import { eventually } from '../helpers/exposition.ts';
 import { request } from '../helpers/http-client.ts';
 
 describe('secrets stay secret', function () {
-  this.timeout(90_000);
+  this.timeout(120_000);
 
   it('the token and the basic-auth password reach no log, metric or error page', async () => {
     const token = `tok-${'9f3c'.repeat(10)}`;

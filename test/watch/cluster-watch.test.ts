@@ -14,7 +14,7 @@ async function series(exporter: TestExporter, name: string): Promise<number | un
 }
 
 describe('cluster watches as /metrics reports them', function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
   let sim: SimulatedCluster;
   let exporter: TestExporter;
 

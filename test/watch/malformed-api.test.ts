@@ -29,7 +29,7 @@ const np = (namespace: string, name: string) => ({
 const line = (type: string, object: unknown) => `${JSON.stringify({ type, object })}\n`;
 
 describe('malformed input from the API server', function () {
-  this.timeout(30_000);
+  this.timeout(120_000);
   let server: Server;
   let dir: string;
   let exporter: RunningExporter | undefined;

@@ -14,7 +14,7 @@ interface LogLine {
 }
 
 describe('pod watch', function () {
-  this.timeout(30_000);
+  this.timeout(120_000);
   let sim: SimulatedCluster;
   let exporter: TestExporter | undefined;
 

@@ -6,7 +6,7 @@ import { eventually } from './helpers/poll.ts';
 const SPARED = ['walkthrough-remove', 'walkthrough-protect'];
 
 describe('simulator churn', function () {
-  this.timeout(30_000);
+  this.timeout(120_000);
   let sim: SimulatedCluster;
 
   before(async () => {

@@ -8,7 +8,7 @@ import { RawClient } from './helpers/raw.ts';
 const NS = (name: string) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
 
 describe('simulator protocol and faults', function () {
-  this.timeout(30_000);
+  this.timeout(120_000);
   let sim: SimulatedCluster;
   let raw: RawClient;
 

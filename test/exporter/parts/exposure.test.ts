@@ -47,7 +47,7 @@ function row(s: Map<string, number>, ns: string, direction = 'ingress'): string 
 }
 
 describe('exposure part: who can reach each namespace, against the simulator', function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
   let sim: SimulatedCluster;
   const exporters: TestExporter[] = [];
 

@@ -23,7 +23,7 @@ function config(sim: SimulatedCluster, token?: string): KubeConfig {
 }
 
 describe('simulator fidelity: client-node informers', function () {
-  this.timeout(30_000);
+  this.timeout(120_000);
   let sim: SimulatedCluster;
   const informers: Informer<V1Namespace | V1NetworkPolicy>[] = [];
 

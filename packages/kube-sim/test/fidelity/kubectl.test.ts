@@ -10,7 +10,7 @@ import { eventually } from '../helpers/poll.ts';
 const KUBECTL = '/usr/bin/kubectl';
 
 describe('simulator fidelity: kubectl', function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
   let sim: SimulatedCluster;
   let dir: string;
   let kubeconfig: string;
@@ -22,7 +22,7 @@ describe('simulator fidelity: kubectl', function () {
         KUBECTL,
         // A fresh discovery cache per run, so discovery is really exercised (kubectl caches it per server).
         ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache'), ...args],
-        { timeout: 20_000 },
+        { timeout: 90_000 },
         (err, stdout, stderr) => {
           const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
           resolve({ code, stdout, stderr });
