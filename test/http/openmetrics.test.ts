@@ -62,7 +62,7 @@ describe('/metrics in OpenMetrics and in the text format', function () {
       spec: { podSelector: {}, ingress: [{}] },
     });
     exporter = await exporterFor(sim);
-    await eventually(() => expect(exporter.exporter.readiness().ready).to.equal(true), 15_000);
+    await eventually(() => expect(exporter.exporter.readiness().ready).to.equal(true), 60_000);
   });
   after(async () => {
     await exporter?.dispose();

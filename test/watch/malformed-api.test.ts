@@ -130,7 +130,7 @@ current-context: ctx
       expect(series.get('netpol_namespace_network_policies{namespace="future"}')).to.equal(1);
       expect(series.has('netpol_namespace_covered{namespace="doomed"}')).to.equal(false);
       return body;
-    }, 10_000);
+    }, 60_000);
     const all = logs.join('');
     expect(all).to.contain('unparsable watch event');
     expect(all).to.contain('watch event of unknown type');

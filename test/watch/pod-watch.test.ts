@@ -36,7 +36,7 @@ describe('pod watch', function () {
         .find((l) => l.resource === resource && l.reason === 'forbidden');
       if (!line) throw new Error(`no forbidden warning for ${resource} yet`);
       return line;
-    }, 20_000);
+    }, 60_000);
 
   it('without access to pods, says the grant is in deploy/components/pod-isolation', async () => {
     sim.addToken('no-pods', EXPORTER_PERMISSIONS);

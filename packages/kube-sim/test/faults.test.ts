@@ -418,7 +418,7 @@ describe('simulator protocol and faults', function () {
     sim.seedScale({ namespaces: 20, policiesPerNamespace: 3 });
     const before = Number(sim.resourceVersion);
     sim.startChurn({ eventsPerSecond: 50, seed: 42 });
-    await eventually(() => expect(Number(sim.resourceVersion) - before).to.be.greaterThan(20), 5000);
+    await eventually(() => expect(Number(sim.resourceVersion) - before).to.be.greaterThan(20), 60_000);
     sim.stopChurn();
     const after = sim.resourceVersion;
     const policies = sim.list('networkpolicies');

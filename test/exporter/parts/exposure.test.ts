@@ -109,13 +109,13 @@ describe('exposure part: who can reach each namespace, against the simulator', f
     sim.addToken(token, PERMISSIONS);
     const exporter = await exporterFor(sim, { token, args });
     exporters.push(exporter);
-    await eventually(() => expect(exporter.exporter.readiness()).to.include({ ready: true }), 10_000);
+    await eventually(() => expect(exporter.exporter.readiness()).to.include({ ready: true }), 60_000);
     // Ready means listed; the optional kinds are discovered and listed right after.
     await eventually(async () => {
       const s = parseExposition(await exporter.scrape());
       for (const kind of KINDS)
         expect(s.get(`netpol_exporter_cache_synced{resource="${kind}"}`), kind).to.equal(1);
-    }, 10_000);
+    }, 60_000);
     return exporter;
   }
 
@@ -144,7 +144,7 @@ describe('exposure part: who can reach each namespace, against the simulator', f
     sim.patch('namespaces', undefined, 'tools', { metadata: { labels: { team: 'ops' } } });
     await eventually(async () => {
       expect(row(parseExposition(await exporter.scrape()), 'from-ops')).to.equal('0 1 0 0 0 | 0');
-    }, 5000);
+    }, 60_000);
     sim.patch('networkpolicies', 'undone', 'allow-all', {
       spec: { ingress: [{ from: [{ podSelector: {} }] }] },
     });
@@ -154,12 +154,12 @@ describe('exposure part: who can reach each namespace, against the simulator', f
       expect(s.get('netpol_namespace_default_deny_undone{namespace="undone",direction="ingress"}')).to.equal(
         undefined,
       );
-    }, 5000);
+    }, 60_000);
     sim.patch('networkpolicies', 'undone', 'allow-all', { spec: { ingress: [{}] } });
     sim.patch('namespaces', undefined, 'tools', { metadata: { labels: { team: 'dev' } } });
     await eventually(async () => {
       expect(row(parseExposition(await exporter.scrape()), 'from-ops')).to.equal('0 0 0 0 0 | 0');
-    }, 5000);
+    }, 60_000);
   });
 
   it('with --pod-isolation, a namespace without pods is reached by nothing; one with a pod no policy selects, by everything', async () => {
@@ -168,11 +168,11 @@ describe('exposure part: who can reach each namespace, against the simulator', f
       const s = parseExposition(await exporter.scrape());
       expect(row(s, 'open')).to.equal('0 0 0 0 0 | 0');
       expect(row(s, 'with-pod')).to.equal('1 1 1 1 1 | 0');
-    }, 5000);
+    }, 60_000);
     sim.delete('pods', 'with-pod', 'web-1');
     await eventually(async () => {
       expect(row(parseExposition(await exporter.scrape()), 'with-pod')).to.equal('0 0 0 0 0 | 0');
-    }, 5000);
+    }, 60_000);
   });
 
   it('with --exposure=false, serves no exposure series', async () => {
@@ -180,7 +180,7 @@ describe('exposure part: who can reach each namespace, against the simulator', f
     sim.addToken(token, PERMISSIONS);
     const exporter = await exporterFor(sim, { token, args: ['--exposure=false'] });
     exporters.push(exporter);
-    await eventually(() => expect(exporter.exporter.readiness()).to.include({ ready: true }), 10_000);
+    await eventually(() => expect(exporter.exporter.readiness()).to.include({ ready: true }), 60_000);
     const body = await exporter.scrape();
     expect(body).to.include('netpol_namespace_covered{namespace="open"}');
     expect(body).to.not.include('netpol_namespace_reachable');

@@ -179,10 +179,10 @@ describe('simulator fidelity: kubectl', function () {
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
     });
-    await eventually(() => expect(out).to.match(/^payments\s+Active/m), 10_000);
-    await eventually(() => expect(sim.openWatches).to.be.greaterThan(0), 10_000);
+    await eventually(() => expect(out).to.match(/^payments\s+Active/m), 60_000);
+    await eventually(() => expect(sim.openWatches).to.be.greaterThan(0), 60_000);
     sim.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'seen-by-watch' } });
-    await eventually(() => expect(out).to.match(/^seen-by-watch\s+Active\s+\d+s$/m), 10_000);
+    await eventually(() => expect(out).to.match(/^seen-by-watch\s+Active\s+\d+s$/m), 60_000);
     child.kill('SIGKILL');
   });
 });
