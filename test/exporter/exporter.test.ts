@@ -287,7 +287,7 @@ describe('exporter starting without the API server, or without permission', func
       expect(
         unjudged.get('netpol_namespace_protection_unknown{namespace="payments",source="networkpolicy"}'),
       ).to.equal(1);
-      await new Promise((r) => setTimeout(r, 1500));
+      await new Promise((r) => setTimeout(r, 1500)); // the window the request count below is measured over
       const text = await exporter.scrape();
       const denied = counter(
         text,
