@@ -319,7 +319,8 @@ describe('simulator protocol and faults', function () {
     const port = sim.port;
     const w = await raw.watch('/api/v1/namespaces?watch=true&resourceVersion=0');
     await eventually(() => expect(sim.openWatches).to.equal(1));
-    const restarting = sim.restart({ downMs: 300 });
+    // The probe below must land while the port is closed: a window wide enough for a busy machine.
+    const restarting = sim.restart({ downMs: 3000 });
     expect(['end', 'error']).to.include(await w.ended);
     const refused = await fetch(`${sim.url}/healthz`).then(
       () => 'connected',
