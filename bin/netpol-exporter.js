@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Entry point. @kubernetes/client-node 2.x needs Node >= 22.19; on an older system Node (these machines have 20)
 // re-run under the Node 24 that `npm ci` installs from the npm `node` package, else say what to do.
+// It runs dist/ (what `npm ci` compiles in a clone) when there is one, else bundle/cli/: the installed package ships
+// only the bundle (scripts/bundle.ts), with the simulator and every dependency but bcryptjs inside.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -23,5 +25,6 @@ if (major < 22 || (major === 22 && minor < 19)) {
     process.exit(2);
   }
 } else {
-  await import('../dist/cli/main.js');
+  const compiled = new URL('../dist/cli/main.js', import.meta.url);
+  await import(existsSync(compiled) ? compiled.href : new URL('../bundle/cli/main.js', import.meta.url).href);
 }

@@ -101,6 +101,12 @@ async function main(): Promise<void> {
     });
   };
 
+  /**
+   * Alertmanager for amtool without its scheme (amtool assumes http): a full http:// URL is a link terminals open,
+   * and Alertmanager's root page is, in Debian's package, only a note that the web UI is left out.
+   */
+  const amtoolUrl = (url: string) => url.replace(/^http:/, '');
+
   try {
     const [exporterPort, alertmanagerPort, prometheusPort] = [
       await portOrFree(10111),
@@ -135,7 +141,7 @@ The stack is up: the demo above, scraped every 5 s by a real Prometheus with the
   Prometheus query    ${prometheus.url}/classic/graph?g0.expr=${encodeURIComponent('cluster:netpol_namespace_coverage:ratio')}&g0.tab=1
   Prometheus targets  ${prometheus.url}/classic/targets
   Alertmanager API    ${alertmanager.url}/api/v2/alerts
-  Alertmanager CLI    amtool --alertmanager.url=${alertmanager.url} alert
+  Alertmanager CLI    amtool --alertmanager.url=${amtoolUrl(alertmanager.url)} alert
   Exporter metrics    http://${demo.address}/metrics
 
 Every alert's \`for:\` is ${ALERT_FOR} in this stack's copy of the rules (15m for NetpolNamespaceUncovered in the real

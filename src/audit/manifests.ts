@@ -2,7 +2,7 @@
 // from. Malformed YAML is an InputError naming file:line:column, never a parser stack trace.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { LineCounter, parseAllDocuments } from 'yaml';
+import { isCollection, LineCounter, parseAllDocuments, visit } from 'yaml';
 import { isObject } from '../core/facts.ts';
 
 /** Bad input the user must fix (unreadable path, malformed YAML): exit code 2, one line, no stack. */
@@ -69,18 +69,45 @@ async function manifestFiles(path: string): Promise<string[]> {
   return files;
 }
 
+/**
+ * A Helm chart's templates (`{{ .Values.x }}`, `{{- include ... }}`) are not YAML until Helm renders them: the parse
+ * error alone ("Block collections are not allowed within flow collections") does not say so.
+ */
+const TEMPLATE = /\{\{-?\s*[^}]*\}\}/;
+
+const HELM_HINT =
+  'a Helm template ({{ ... }}) is not YAML until Helm renders it: pipe `helm template RELEASE CHART` into --manifests -';
+
 /** All objects of a multi-document YAML text; `kind: List` (as `kubectl get -o yaml` writes) is unpacked. */
 export function parseManifests(text: string, name: string): ManifestObject[] {
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false });
   if (!Array.isArray(docs)) return []; // an empty stream
   const objects: ManifestObject[] = [];
+  // Once per file: template syntax is rare, and a monorepo's file may hold thousands of documents.
+  const mayBeTemplate = TEMPLATE.test(text);
   for (const doc of docs) {
     const error = doc.errors[0];
     if (error) {
       const { line, col } = lineCounter.linePos(error.pos[0]);
       const message = error.message.split('\n')[0] ?? error.code;
-      throw new InputError(`${name}:${line}:${col}: malformed YAML: ${message}`);
+      throw new InputError(
+        `${name}:${line}:${col}: malformed YAML: ${message}${mayBeTemplate ? `; ${HELM_HINT}` : ''}`,
+      );
+    }
+    // An unquoted `{{ x }}` parses as a map used as a key, which no Kubernetes object has: an unrendered template.
+    let templated: number | undefined;
+    if (mayBeTemplate)
+      visit(doc, {
+        Pair: (_, pair) => {
+          if (!isCollection(pair.key)) return;
+          templated = pair.key.range?.[0] ?? 0;
+          return visit.BREAK;
+        },
+      });
+    if (templated !== undefined) {
+      const { line, col } = lineCounter.linePos(templated);
+      throw new InputError(`${name}:${line}:${col}: ${HELM_HINT}`);
     }
     const start = doc.contents?.range[0] ?? doc.range[0];
     const location = `${name}:${lineCounter.linePos(start).line}`;

@@ -397,6 +397,7 @@ export function parseArgs<S extends FlagSpec>(
       help = true;
       continue;
     }
+    if (/^-[A-Za-z]/.test(arg)) throw unknownShortFlag(arg, argv[i + 1], [...byName.keys()]);
     if (!arg.startsWith('--')) {
       positional.push(arg);
       continue;
@@ -405,7 +406,10 @@ export function parseArgs<S extends FlagSpec>(
     const name = arg.slice(2, eq < 0 ? undefined : eq);
     const key = byName.get(name);
     const definition = key === undefined ? undefined : spec[key];
-    if (key === undefined || !definition) throw new UsageError(`unknown flag --${name} (see --help)`);
+    if (key === undefined || !definition) {
+      const near = nearestFlag(name, [...byName.keys()]);
+      throw new UsageError(`unknown flag --${name}${near ? `; did you mean --${near}?` : ''} (see --help)`);
+    }
     let value: string;
     if (eq >= 0) value = arg.slice(eq + 1);
     else if (definition.value === undefined) value = 'true';
@@ -429,6 +433,41 @@ export function parseArgs<S extends FlagSpec>(
     values[key] = definition.parse(source, where);
   }
   return { values: values as FlagValues<S>, help, positional };
+}
+
+/** kubectl's short flags, typed here by habit, and the flag that means the same here (when a command has it). */
+const KUBECTL_SHORT_FLAGS: Record<string, string> = { o: 'output', f: 'manifests', n: 'namespace' };
+
+/** `-o json` or `-ojson`: flags here are spelled out; name the one meant, with the value given. */
+function unknownShortFlag(arg: string, next: string | undefined, names: string[]): UsageError {
+  const long = KUBECTL_SHORT_FLAGS[arg[1] ?? ''];
+  if (!long || !names.includes(long)) return new UsageError(`unknown flag ${arg} (see --help)`);
+  const inline = arg.slice(2).replace(/^=/, '');
+  const value = inline || (next !== undefined && !next.startsWith('-') ? next : 'VALUE');
+  return new UsageError(`unknown flag ${arg}; did you mean --${long}=${value}? (see --help)`);
+}
+
+/** The flag a typo meant: the closest name within two edits, else the one name it begins (`--out` for `--output`). */
+function nearestFlag(name: string, names: string[]): string | undefined {
+  const scored = names.map((n) => ({ n, d: editDistance(name, n) })).sort((a, b) => a.d - b.d);
+  if (scored[0] && scored[0].d <= 2 && scored[0].d < (scored[1]?.d ?? Infinity)) return scored[0].n;
+  const extended = names.filter((n) => name.length >= 3 && n.startsWith(name));
+  return extended.length === 1 ? extended[0] : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++)
+      next[j] = Math.min(
+        (row[j] ?? 0) + 1,
+        (next[j - 1] ?? 0) + 1,
+        (row[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    row = next;
+  }
+  return row[b.length] ?? 0;
 }
 
 /** Help lines wrapped to this width, as a terminal shows them without reflowing. */

@@ -1,7 +1,6 @@
 // `netpol-exporter remediate`: for each uncovered namespace, the NetworkPolicy YAML that closes the gap, ready to
 // commit to a GitOps repository, in the order the control advises. It never applies anything, it leaves the
 // namespaces the bundled baseline skips alone unless asked, and it says what each file takes away before writing.
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { nothingToCheck } from '../audit/inventory.ts';
@@ -19,6 +18,7 @@ import {
 import { rowsFrom } from '../report/coverage-report.ts';
 import { type CommandIo, EXIT } from './audit.ts';
 import { flag, flagsHelp, parseArgs, parsers, UsageError } from './flags.ts';
+import { checkOutDir, makeOutDir, writeOutFile } from './out-dir.ts';
 import { contextLookup, isInputProblem, loadInventory, sourceArgs, sourceFlags } from './source-flags.ts';
 
 function labelMap(raw: string, name: string): Record<string, string> {
@@ -112,7 +112,9 @@ Writes, for each uncovered namespace, NetworkPolicy YAML that closes the gap: a 
 DNS, and, in the namespace that serves DNS, the allows every other namespace needs to resolve names. Skips the
 namespaces the bundled Kyverno baseline skips unless --include-system. Lists what each file takes away from which
 workload before writing anything. Never applies anything: review the output, commit it, let GitOps apply it.
-Reads the cluster of the kubeconfig, or manifests with --manifests (as audit does).
+Reads the cluster of the kubeconfig, or manifests with --manifests (as audit does). Exits 0 when it has written
+them (or nothing is uncovered), 2 on usage, input or connection errors and on an --out-dir it cannot create or
+write; never 1, which audit uses for "uncovered namespaces found".
 
 Flags (each has the environment variable shown):
 ${flagsHelp(remediateFlags)}
@@ -200,6 +202,8 @@ export async function remediateMain(
       throw new UsageError(
         `--dns.namespace takes a namespace name, not ${JSON.stringify(values.dnsNamespace)}`,
       );
+    // Before reading a cluster: a folder it could never write is the first thing to know.
+    if (values.outDir) await checkOutDir(values.outDir);
     const inventory = await loadInventory(values, io.readStdin, { pods: values.podIsolation });
     for (const warning of inventory.warnings) io.stderr(`netpol-exporter: warning: ${warning}\n`);
     const nothing = nothingToCheck(inventory);
@@ -286,9 +290,9 @@ export async function remediateMain(
         fileHeader(ns, i + 1, ranked.length, changes) + policies.map((p) => stringify(p)).join('---\n');
       return { file, text };
     });
-    if (values.outDir) await mkdir(values.outDir, { recursive: true });
+    if (values.outDir) await makeOutDir(values.outDir);
     for (const [i, { file, text }] of plans.entries()) {
-      if (file) await writeFile(file, text);
+      if (file) await writeOutFile(values.outDir, file, text);
       else io.stdout(`${i === 0 ? '' : '---\n'}${text}`);
     }
     return EXIT.passed;

@@ -674,6 +674,53 @@ describe('audit: exposure and --fail-on-exposure', function () {
     expect(junit.stdout).to.match(/classname="exposure" name="legacy">\s*<skipped/);
   });
 
+  it('an AdminNetworkPolicy Pass hands the passed namespaces on: the Deny after it does not take them', async () => {
+    const passFile = join(dir, 'pass.yaml');
+    await writeFile(
+      passFile,
+      `apiVersion: v1
+kind: Namespace
+metadata: {name: app}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: monitoring}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: app-policy, namespace: app}
+spec:
+  podSelector: {}
+  ingress: [{from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: monitoring}}}]}]
+---
+apiVersion: policy.networking.k8s.io/v1alpha1
+kind: AdminNetworkPolicy
+metadata: {name: pass-monitoring}
+spec:
+  priority: 10
+  subject: {namespaces: {}}
+  ingress: [{action: Pass, from: [{namespaces: {matchLabels: {kubernetes.io/metadata.name: monitoring}}}]}]
+---
+apiVersion: policy.networking.k8s.io/v1alpha1
+kind: AdminNetworkPolicy
+metadata: {name: deny-the-rest}
+spec:
+  priority: 20
+  subject: {namespaces: {}}
+  ingress: [{action: Deny, from: [{namespaces: {}}]}]
+`,
+    );
+    const flag = '--fail-on-exposure=other_namespaces';
+    const result = await audit(['--manifests', passFile, flag, '--output=json']);
+    const report = json(result);
+    const app = report.namespaces.find((n) => n.name === 'app');
+    // The NetworkPolicy admits monitoring, and the Pass hands monitoring to it.
+    expect(app?.exposure?.ingress.reachable).to.deep.equal(['other_namespaces']);
+    expect(app?.exposure?.ingress.openedBy.other_namespaces).to.deep.equal(['NetworkPolicy/app-policy']);
+    expect(result.code).to.equal(1);
+    expect(report.exposureCheck?.reachable).to.include('app');
+  });
+
   it('passes a class nothing reaches, and refuses a class it does not know', async () => {
     const anywhere = await audit([
       '--manifests',

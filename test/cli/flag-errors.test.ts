@@ -3,6 +3,7 @@
 // process (the CLI turns every UsageError into that one line and exit 2, which a few real processes prove); the
 // values only starting the exporter can refuse (a kubeconfig, a web config) each run the real CLI.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -18,12 +19,19 @@ describe('flags with bad values exit 2 with a one-line reason', () => {
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'netpol-flags-'));
     kubeconfig = join(dir, 'kubeconfig');
-    // Points nowhere: every case fails before the exporter would connect.
+    // Points at a port the OS just gave back: every case fails before the exporter would connect.
+    const port = await new Promise<number>((resolve, reject) => {
+      const server = createServer().once('error', reject);
+      server.listen(0, '127.0.0.1', () => {
+        const address = server.address();
+        server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+      });
+    });
     await writeFile(
       kubeconfig,
       `apiVersion: v1
 kind: Config
-clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]
+clusters: [{name: c, cluster: {server: "https://127.0.0.1:${port}"}}]
 users: [{name: u, user: {token: t}}]
 contexts: [{name: ctx, context: {cluster: c, user: u}}]
 current-context: ctx
@@ -34,7 +42,11 @@ current-context: ctx
   after(() => rm(dir, { recursive: true, force: true }));
 
   const cases = (): Case[] => [
-    { flag: 'kubeconfig', value: join(dir, 'missing'), message: /cannot load kubeconfig/ },
+    {
+      flag: 'kubeconfig',
+      value: join(dir, 'missing'),
+      message: /--kubeconfig \S+missing: no such file; give the path of a kubeconfig/,
+    },
     { flag: 'context', value: 'nope', message: /--context: no context named "nope"/ },
     { flag: 'web.listen-address', value: 'localhost', message: /--web.listen-address takes host:port/ },
     { flag: 'web.listen-address', value: ':99999', message: /--web.listen-address takes host:port/ },

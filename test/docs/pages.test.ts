@@ -49,12 +49,40 @@ describe('docs: README', () => {
       if (folder.isDirectory()) expect(layout, `src/${folder.name}`).to.contain(`\`src/${folder.name}\``);
   });
 
+  it('says how to get the command from a clone and from the package this repository builds', () => {
+    const text = prose(readme.text);
+    expect(readme.text).to.match(/^node bin\/netpol-exporter\.js --kubeconfig /m);
+    expect(text).to.contain('`npm pack`');
+    expect(text).to.match(/`npm install -g \.\/netpol-exporter-\d+\.\d+\.\d+\.tgz`/);
+  });
+
+  it('says, beside `kubectl apply -k deploy/base`, the image to build and the API server address to set', () => {
+    const fence = fences(readme.text).find((f) => f.body.includes('kubectl apply -k deploy/base'));
+    const body = fence?.body ?? '';
+    expect(body, 'an image you built and pushed').to.match(/no image is published[^\n]*build and push/i);
+    expect(body, "the API server's address in the exporter's own egress policy").to.match(
+      /API server's address[^\n]*egress policy/,
+    );
+    expect(body.indexOf('kubectl apply -k deploy/base')).to.be.above(body.indexOf('egress policy'));
+  });
+
   it('links every docs page', () => {
     const pages = readdirSync(join(repoRoot, 'docs')).filter((f) => f.endsWith('.md'));
     expect(pages).to.have.length.above(10);
     for (const page of [...pages, 'runbooks/README.md'])
       expect(readme.text, `docs/${page}`).to.contain(`(docs/${page})`);
   });
+});
+
+describe('docs: every command shown runs what this repository built', () => {
+  // The package is not on the public registry: outside a clone `npx netpol-exporter` (or `npm exec` without --no)
+  // fetches whatever is published under that name and runs it with the user's kubeconfig.
+  for (const page of [...docPages(), readPage('packages/kube-sim/README.md')])
+    it(`${page.path}: no npx netpol-exporter, no npm exec that may fetch it`, () => {
+      expect(page.text).to.not.match(/\bnpx\s+(-\S+\s+)*netpol-exporter\b/);
+      for (const m of page.text.matchAll(/\bnpm exec\b[^\n`]*netpol-exporter/g))
+        expect(m[0]).to.match(/ --no\b/);
+    });
 });
 
 describe('docs: pages say no issue numbers', () => {

@@ -19,14 +19,10 @@ import {
   same,
   type Tri,
 } from '../selectors/label-selector.ts';
+import { coversEvery, labelSpace, satisfiable } from '../selectors/label-space.ts';
 import type { OpaqueEffect, TierPolicy, TierRule } from '../sources/reader.ts';
 import { isDefaultDeny } from '../verdict.ts';
-import {
-  matchesEveryNamespace,
-  matchNs,
-  type NamespaceLabels,
-  type OtherNamespaces,
-} from './other-namespaces.ts';
+import { matchNs, type NamespaceLabels, type OtherNamespaces } from './other-namespaces.ts';
 import {
   type DirectionReachability,
   type NamespaceReachability,
@@ -112,7 +108,9 @@ type SubjectNamespaces = Map<TierPolicy, Tri>;
 
 function subjectApplies(policy: TierPolicy, namespaces: SubjectNamespaces, kind: PodKind): Tri {
   const inNamespace = namespaces.get(policy) ?? 'unknown';
-  return policy.subject?.pods ? and(inNamespace, kind.inSubject(policy.subject.pods)) : inNamespace;
+  const pods = policy.subject?.pods;
+  if (!pods) return inNamespace;
+  return satisfiable(pods) === false ? false : and(inNamespace, kind.inSubject(pods));
 }
 
 function activeRules(
@@ -161,14 +159,12 @@ function combine(a: Record<PeerClass, Tri>, b: Record<PeerClass, Tri>, op: (x: T
  */
 function npOnlyClasses(selectedBy: readonly PeerFacts[], own: NamespaceLabels, others: OtherNamespaces) {
   const out = ALL_FALSE();
+  const selectors: LabelSelector[] = [];
   for (const peers of selectedBy) {
     if (peers.everything) return ALL_TRUE();
     if (peers.ownNamespace) out.same_namespace = true;
     for (const s of peers.namespaceSelectors) {
-      if (matchesEveryNamespace(s)) {
-        out.same_namespace = out.other_namespaces = out.all_namespaces = true;
-        continue;
-      }
+      selectors.push(s);
       if (out.same_namespace !== true) out.same_namespace = or(out.same_namespace, matchNs(s, own));
       if (out.other_namespaces !== true)
         out.other_namespaces = or(out.other_namespaces, others.any(s, own.name));
@@ -177,8 +173,14 @@ function npOnlyClasses(selectedBy: readonly PeerFacts[], own: NamespaceLabels, o
     if (peers.anyAddress) out.anywhere = out.ip_blocks = true;
     if (peers.unreadable) for (const c of PEER_CLASSES) out[c] = or(out[c], 'unknown');
   }
+  out.all_namespaces = or(out.all_namespaces, everyOtherNamespace(selectors, own));
+  if (out.all_namespaces === true) out.other_namespaces = true;
   return out;
 }
+
+/** The selectors together admit every namespace but the own one, including namespaces created later. */
+const everyOtherNamespace = (selectors: readonly LabelSelector[], own: NamespaceLabels): Tri =>
+  coversEvery(selectors, { namespaceOtherThan: own.name });
 
 function kindClasses(
   own: NamespaceLabels,
@@ -208,9 +210,15 @@ function kindClasses(
   return out ?? ALL_FALSE();
 }
 
+/** Every namespace, the own one included (no namespace has the empty name). */
+const EVERY_NAME = { namespaceOtherThan: '' };
+
 /** A rule set that admits every class on its own: what undoes a default deny beside it. */
 function admitsEverything(peers: PeerFacts): boolean {
-  return peers.everything || (peers.anyAddress && peers.namespaceSelectors.some(matchesEveryNamespace));
+  return (
+    peers.everything ||
+    (peers.anyAddress && peers.namespaceSelectors.some((sel) => coversEvery([sel], EVERY_NAME) === true))
+  );
 }
 
 /** Which classes one NetworkPolicy's peers open for the namespace (for `openedBy`). */
@@ -219,7 +227,7 @@ function npOpens(
   own: NamespaceLabels,
   others: OtherNamespaces,
 ): Record<PeerClass, boolean> {
-  const all = peers.everything || peers.namespaceSelectors.some(matchesEveryNamespace);
+  const all = peers.everything || everyOtherNamespace(peers.namespaceSelectors, own) === true;
   return {
     same_namespace:
       peers.everything ||
@@ -238,8 +246,8 @@ function tierOpens(
   others: OtherNamespaces,
 ): Record<PeerClass, boolean> {
   const { peers } = rule;
-  const selectors = [...peers.namespaces, ...peers.somePodsOf];
-  const all = selectors.some(matchesEveryNamespace);
+  const selectors = [...peers.namespaces, ...peers.pods.map((p) => p.namespaces)];
+  const all = everyOtherNamespace(selectors, own) === true;
   return {
     same_namespace: selectors.some((s) => matchNs(s, own) === true),
     other_namespaces: all || selectors.some((s) => others.any(s, own.name) === true),
@@ -271,21 +279,25 @@ function direction(
   };
   const kinds: PodKind[][] = []; // each entry: the scenarios one kind of pod may be in (combined with `same`)
   let unisolated = false;
-  if (pods === undefined) {
-    // The pods are not known: some that no policy selects may exist, unless a policy selects every pod; and each
-    // policy is taken to select some. A tier subject that picks pods by label may or may not pick them.
-    const maybe = () => 'unknown' as Tri;
+  // The pods are not known: a pod of every label set the policies' podSelectors tell apart may exist (so a
+  // podSelector no pod can satisfy selects none, and podSelectors that together take every pod leave none
+  // unisolated). A tier subject that picks pods by label may or may not pick them.
+  const possible = pods ?? labelSpace(isolating.map((p) => p.podSelector));
+  const unknownSubject = () => 'unknown' as Tri;
+  if (possible === undefined) {
+    // Too many label sets to walk: pods no policy selects may exist, unless one selects every pod; and each
+    // policy is taken to select some (a lower bound where policies overlap).
     if (!isolating.some((p) => isEmptySelector(p.podSelector))) {
-      kinds.push([{ selectedBy: [], inSubject: maybe }]);
+      kinds.push([{ selectedBy: [], inSubject: unknownSubject }]);
       unisolated = true;
     }
-    for (const p of isolating) kinds.push([{ selectedBy: [peersOf(p, d)], inSubject: maybe }]);
+    for (const p of isolating) kinds.push([{ selectedBy: [peersOf(p, d)], inSubject: unknownSubject }]);
   } else {
     const seen = new Set<string>();
-    for (const labels of pods) {
+    for (const labels of possible) {
       const lookup = lookupIn(labels);
       const selects = isolating.map((p) => matchSelector(p.podSelector, lookup));
-      const inSubject = (s: LabelSelector) => matchSelector(s, lookup);
+      const inSubject = pods ? (s: LabelSelector) => matchSelector(s, lookup) : unknownSubject;
       const subjects = input.tiers.map((t) => (t.subject?.pods ? String(inSubject(t.subject.pods)) : ''));
       const signature = `${selects.join()}|${subjects.join()}`;
       if (seen.has(signature)) continue;

@@ -1,17 +1,26 @@
 // One direction, for one kind of pod, walked through the tiers as the network-policy-api orders them: admin
-// rules, then the NetworkPolicies (for isolated pods) or the baseline rules. Each peer class gets its own walk:
-// some pods of a namespace (existential, by its labels), every namespace now and later (universal, by the form of
-// the selectors), and addresses outside the pod network. reachability.ts builds the kinds and rules it walks.
+// rules (first match decides, per peer and per port), then the NetworkPolicies (for isolated pods) or the baseline
+// rules, then the default (allow). A Pass ends the admin tier for the traffic it matches, not the traffic's chances.
+//
+// Peers are walked as points of finite spaces that decide exactly: namespaces and pods by the label sets the
+// selectors can tell apart (selectors/label-space.ts), ports and addresses by the stretches the rules' ports and
+// CIDRs bound (traffic-space.ts). A peer namespace's pods carry whatever labels their owner gives them, so "some pods
+// of a namespace" is: some pod label set, on some port. reachability.ts builds the kinds and rules it walks.
 import type { LabelSelector, PeerFacts } from '../facts.ts';
-import { and, or, orAny, same, type Tri } from '../selectors/label-selector.ts';
+import { and, andAll, lookupIn, matchSelector, or, orAny, type Tri } from '../selectors/label-selector.ts';
+import { coversEvery, labelSpace } from '../selectors/label-space.ts';
 import type { TierPolicy, TierRule } from '../sources/reader.ts';
-import {
-  matchesEveryNamespace,
-  matchNs,
-  type NamespaceLabels,
-  type OtherNamespaces,
-} from './other-namespaces.ts';
+import { matchNs, type NamespaceLabels, type OtherNamespaces } from './other-namespaces.ts';
 import type { PeerClass } from './peer-classes.ts';
+import {
+  type AddressPoint,
+  addressMatch,
+  addressMatchesPods,
+  addressPoints,
+  type PortPoint,
+  portMatch,
+  portPoints,
+} from './traffic-space.ts';
 
 /** The pods of one kind: the NetworkPolicies that select them, and whether a tier subject's podSelector does. */
 export interface PodKind {
@@ -26,9 +35,64 @@ export interface ActiveRule {
   rule: TierRule;
 }
 
+// What the tiers may do with the traffic of one point, as a set: allowed, denied, or handed to the NetworkPolicies.
+const ALLOW = 1;
+const DENY = 2;
+const TO_NP = 4;
+
+/** The namespaces of a rule's peers: every pod of them, or the pods a podSelector picks. */
+function peerNamespaceSelectors(rule: TierRule): LabelSelector[] {
+  return [...rule.peers.namespaces, ...rule.peers.pods.map((p) => p.namespaces)];
+}
+
+/** Whether the NetworkPolicies let in a group of points: exactly when all of them reach the NetworkPolicies. */
+interface Group {
+  /** Some point certainly allowed by a tier. */
+  allowed: boolean;
+  mayAllow: boolean;
+  /** Every point certainly reaches the NetworkPolicies. */
+  allToNp: boolean;
+  mayToNp: boolean;
+  /** No point may be denied by a tier. */
+  noneDenied: boolean;
+}
+
+function group(outcomes: Iterable<number>): Group {
+  const g: Group = { allowed: false, mayAllow: false, allToNp: true, mayToNp: false, noneDenied: true };
+  for (const o of outcomes) {
+    if (o === ALLOW) {
+      g.allowed = true;
+      return g;
+    }
+    if (o & ALLOW) g.mayAllow = true;
+    if (o !== TO_NP) g.allToNp = false;
+    if (o & TO_NP) g.mayToNp = true;
+    if (o & DENY) g.noneDenied = false;
+  }
+  return g;
+}
+
+/**
+ * Some point of the group is let in. The NetworkPolicies' facts carry no ports and no peer podSelectors, so what
+ * they admit is exact only when every point reaches them, or when no point can be denied (each is then allowed by a
+ * tier or by the NetworkPolicies).
+ */
+function decide(g: Group, np: () => Tri): Tri {
+  if (g.allowed) return true;
+  if (g.allToNp) return np();
+  if (!g.mayAllow && (!g.mayToNp || np() === false)) return false;
+  if (g.noneDenied && g.mayToNp && np() === true) return true;
+  return 'unknown';
+}
+
 /** Evaluates one direction for one kind of pod. */
 export class DirectionWalk {
   private readonly isolated: boolean;
+  private readonly ports: PortPoint[];
+  private readonly podSpace: Record<string, string>[] | undefined;
+  /** Where pod addresses may lie among the rules' networks (the pod CIDRs are not known): one scenario each. */
+  private readonly podAddresses: (AddressPoint | undefined)[];
+  private podAddress: AddressPoint | undefined;
 
   constructor(
     private readonly own: NamespaceLabels,
@@ -38,35 +102,106 @@ export class DirectionWalk {
     private readonly others: OtherNamespaces,
   ) {
     this.isolated = kind.selectedBy.length > 0;
+    const rules = [...admin, ...baseline].map((r) => r.rule);
+    this.ports = portPoints(rules);
+    this.podSpace = labelSpace(rules.flatMap((r) => r.peers.pods.map((p) => p.pods)));
+    const split = rules.some((r) => r.peers.networks.length > 0 && !r.peers.allAddresses);
+    this.podAddresses = split ? addressPoints(rules).filter((a) => a.kind === 'ip') : [undefined];
   }
 
   classes(): Record<PeerClass, Tri> {
-    const all = this.allNamespaces();
+    let same: Tri | undefined;
+    let other: Tri | undefined;
+    let all: Tri | undefined;
+    // The answer holds when it holds wherever the pod addresses lie.
+    for (const scenario of this.podAddresses) {
+      this.podAddress = scenario;
+      const a = this.allNamespaces();
+      const o = a === true ? true : or(a === 'unknown' ? 'unknown' : false, this.otherNamespaces());
+      const s = this.namespace(this.own);
+      same = same === undefined ? s : same === s ? s : 'unknown';
+      other = other === undefined ? o : other === o ? o : 'unknown';
+      all = all === undefined ? a : all === a ? a : 'unknown';
+    }
     return {
-      same_namespace: this.namespaceAtom(this.own),
-      other_namespaces:
-        all === true ? true : or(all === 'unknown' ? 'unknown' : false, this.otherNamespaces()),
-      all_namespaces: all,
+      same_namespace: same ?? false,
+      other_namespaces: other ?? false,
+      all_namespaces: all ?? false,
       ip_blocks: this.someAddress(),
       anywhere: this.everyAddress(),
     };
   }
 
-  // --- pods of one namespace (the own one, or another): existential, judged by its labels -------------------
-
-  /** Does a rule's peer set match (some pods of) the namespace? Deny and pass rules that name only some pods of it
-   *  leave the others to later rules: unknown which. Address peers may include pod addresses: unknown. */
-  private peerMatchesNamespace(rule: TierRule, ns: NamespaceLabels): Tri {
-    const { peers } = rule;
-    let m: Tri = false;
-    for (const s of peers.namespaces) m = or(m, matchNs(s, ns));
-    for (const s of peers.somePodsOf) {
-      const hit = matchNs(s, ns);
-      m = or(m, rule.action === 'allow' ? hit : hit === false ? false : 'unknown');
+  /** First match decides: the outcomes a point may have, from rule `from` of a tier on. */
+  private walk(
+    rules: readonly ActiveRule[],
+    match: (r: TierRule) => Tri,
+    next: () => number,
+    from = 0,
+  ): number {
+    for (let i = from; i < rules.length; i++) {
+      const r = rules[i] as ActiveRule;
+      const m = and(r.applies, match(r.rule));
+      if (m === false) continue;
+      const { action } = r.rule;
+      const out =
+        action === 'allow'
+          ? ALLOW
+          : action === 'deny'
+            ? DENY
+            : action === 'pass'
+              ? next()
+              : ALLOW | DENY | next();
+      return m === true ? out : out | this.walk(rules, match, next, i + 1);
     }
-    if (peers.addresses) m = or(m, peers.allAddresses ? true : 'unknown');
-    if (peers.unknown) m = or(m, 'unknown');
-    return m;
+    return next();
+  }
+
+  /** Admin tier, then the NetworkPolicies (isolated pods) or the baseline tier and the default allow. */
+  private outcome(match: (r: TierRule) => Tri): number {
+    const afterAdmin = this.isolated ? () => TO_NP : () => this.walk(this.baseline, match, () => ALLOW);
+    return this.walk(this.admin, match, afterAdmin);
+  }
+
+  // --- pods of a namespace: some pod label set, on some port ------------------------------------------------
+
+  private *namespaceOutcomes(ns: NamespaceLabels): Iterable<number> {
+    const nsLookup = lookupIn(ns.labels);
+    // What a rule's peers say of the namespace, once: its namespaces, its addresses, and per pod peer the namespace.
+    const byRule = new Map<TierRule, { m: Tri; pods: [LabelSelector, Tri][] }>();
+    for (const { rule } of [...this.admin, ...this.baseline]) {
+      if (byRule.has(rule)) continue;
+      const { peers } = rule;
+      let m: Tri = false;
+      for (const s of peers.namespaces) m = or(m, matchSelector(s, nsLookup));
+      if (peers.addresses)
+        m = or(m, this.podAddress ? addressMatch(peers, this.podAddress) : addressMatchesPods(peers));
+      if (peers.unknown) m = or(m, 'unknown');
+      const pods: [LabelSelector, Tri][] = [];
+      for (const p of peers.pods) {
+        const inNs = matchSelector(p.namespaces, nsLookup);
+        if (inNs !== false) pods.push([p.pods, inNs]);
+      }
+      byRule.set(rule, { m, pods });
+    }
+    for (const pod of this.podSpace ?? [{}]) {
+      const podLookup = lookupIn(pod);
+      const peerMatch = new Map<TierRule, Tri>();
+      for (const [rule, { m, pods }] of byRule) {
+        let t = m;
+        // Too many pod label sets to walk: whether a podSelector picks the pod is unknown.
+        for (const [selector, inNs] of pods)
+          if (t !== true)
+            t = or(t, and(inNs, this.podSpace ? matchSelector(selector, podLookup) : 'unknown'));
+        peerMatch.set(rule, t);
+      }
+      for (const port of this.ports) {
+        yield this.outcome((rule) => {
+          const m = peerMatch.get(rule) ?? 'unknown';
+          return m === false ? false : and(m, portMatch(rule.ports, port));
+        });
+      }
+    }
   }
 
   private npAllowsNamespace(ns: NamespaceLabels): Tri {
@@ -79,83 +214,39 @@ export class DirectionWalk {
     return m;
   }
 
-  /** First match wins, tier by tier: admin rules, then NetworkPolicies (for isolated pods) or baseline rules. */
-  private walk(
-    rules: readonly ActiveRule[],
-    match: (rule: TierRule) => Tri,
-    onPass: () => Tri,
-    atEnd: () => Tri,
-    from = 0,
-  ): Tri {
-    for (let i = from; i < rules.length; i++) {
-      const r = rules[i] as ActiveRule;
-      const m = and(r.applies, match(r.rule));
-      if (m === false) continue;
-      const result =
-        r.rule.action === 'allow'
-          ? true
-          : r.rule.action === 'deny'
-            ? false
-            : r.rule.action === 'pass'
-              ? onPass()
-              : 'unknown';
-      return m === true ? result : same(result, this.walk(rules, match, onPass, atEnd, i + 1));
-    }
-    return atEnd();
-  }
-
-  private namespaceAtom(ns: NamespaceLabels): Tri {
-    const match = (rule: TierRule) => this.peerMatchesNamespace(rule, ns);
-    const npTier = (): Tri =>
-      this.isolated
-        ? this.npAllowsNamespace(ns)
-        : this.walk(
-            this.baseline,
-            match,
-            () => true,
-            () => true,
-          );
-    return this.walk(this.admin, match, npTier, npTier);
+  /** Some pod of the namespace reaches (is reached) on some port. */
+  private namespace(ns: NamespaceLabels): Tri {
+    return decide(group(this.namespaceOutcomes(ns)), () => this.npAllowsNamespace(ns));
   }
 
   /** Some pods of at least one existing other namespace: search the namespaces a rule or policy could admit. */
   private otherNamespaces(): Tri {
-    const test = (ns: NamespaceLabels) => this.namespaceAtom(ns);
-    if (this.admin.length === 0 && (this.isolated || this.baseline.length === 0)) {
-      // Without tier rules in the way, a selector that matches another namespace is the answer.
-      if (!this.isolated) return true;
-      let m: Tri = false;
-      for (const peers of this.kind.selectedBy) {
-        if (peers.everything) return true;
-        for (const s of peers.namespaceSelectors) m = or(m, this.others.any(s, this.own.name));
-        if (peers.unreadable) m = or(m, 'unknown');
-        if (m === true) return true;
-      }
-      return m;
-    }
+    const test = (ns: NamespaceLabels) => this.namespace(ns);
     const candidates = this.candidateSelectors();
     if (candidates === 'all') return this.others.find(undefined, this.own.name, test);
     return orAny(candidates.map((s) => this.others.find(s, this.own.name, test)));
   }
 
   /**
-   * The selectors whose namespaces an allow could reach, walking the tiers in order; 'all' when a default allow or
-   * an address rule may. A deny or pass that certainly covers every namespace ends its tier's walk, so a "deny
-   * everything" admin policy leaves only the allows above it to search, not every namespace.
+   * The selectors whose namespaces could be let in: those of allow and pass rules, and the NetworkPolicies' or the
+   * default's when traffic can reach them; 'all' when a default allow or an address rule may let any in. A deny that
+   * takes every namespace on every port ends its tier's walk.
    */
   private candidateSelectors(): LabelSelector[] | 'all' {
     const out: LabelSelector[] = [];
-    /** Collects a tier's allow selectors; says whether the walk goes on to the next tier. */
     const tier = (rules: readonly ActiveRule[]): 'all' | 'stop' | 'next' => {
+      let passed = false;
       for (const r of rules) {
         const { action, peers } = r.rule;
-        if (action === 'allow' || action === 'unknown') {
+        if (action !== 'deny') {
           if (peers.addresses || peers.unknown) return 'all';
-          out.push(...peers.namespaces, ...peers.somePodsOf);
+          out.push(...peerNamespaceSelectors(r.rule));
+          passed ||= action !== 'allow';
           continue;
         }
-        if (r.applies === true && this.namespaceCoverage(r.rule) === 'full')
-          return action === 'deny' ? 'stop' : 'next';
+        const every =
+          peers.allAddresses || coversEvery(peers.namespaces, { namespaceOtherThan: this.own.name }) === true;
+        if (r.applies === true && r.rule.ports === undefined && every) return passed ? 'next' : 'stop';
       }
       return 'next';
     };
@@ -167,180 +258,78 @@ export class DirectionWalk {
           if (peers.everything || peers.unreadable) return 'all';
           out.push(...peers.namespaceSelectors);
         }
-      } else {
-        const baseline = tier(this.baseline);
-        // Past the baseline rules, traffic is allowed by default.
-        if (baseline !== 'stop') return 'all';
-      }
+      } else if (tier(this.baseline) !== 'stop') return 'all'; // past the baseline, the default allows
     }
-    return out.some(matchesEveryNamespace) ? 'all' : out;
+    return out;
   }
 
-  // --- every namespace, now and later: universal, judged by the form of the selectors -----------------------
-
-  /** How a rule covers "every namespace": all of them, some (certainly), maybe some, or none. */
-  private namespaceCoverage(rule: TierRule): 'full' | 'some' | 'maybe' | 'none' {
-    const { peers } = rule;
-    const allowish = rule.action === 'allow';
-    if (peers.namespaces.some(matchesEveryNamespace)) return 'full';
-    if (allowish && peers.somePodsOf.some(matchesEveryNamespace)) return 'full';
-    if (peers.addresses && peers.allAddresses) return 'full';
-    if (peers.namespaces.length > 0 || (allowish && peers.somePodsOf.length > 0)) return 'some';
-    if (peers.somePodsOf.length > 0 || peers.addresses || peers.unknown) return 'maybe';
-    return 'none';
-  }
-
-  private npAllowsEveryNamespace(): Tri {
-    let m: Tri = false;
-    for (const peers of this.kind.selectedBy) {
-      if (peers.everything || peers.namespaceSelectors.some(matchesEveryNamespace)) return true;
-      if (peers.unreadable) m = 'unknown';
-    }
-    return m;
-  }
-
-  private npSelectsSomeNamespaces(): boolean {
-    return this.kind.selectedBy.some((p) => p.namespaceSelectors.length > 0 || p.unreadable);
-  }
-
-  private universalWalk(
-    rules: readonly ActiveRule[],
-    coverage: (rule: TierRule) => 'full' | 'some' | 'maybe' | 'none',
-    onPass: () => Tri,
-    passedSomeMayBeAllowed: () => boolean,
-    atEnd: () => Tri,
-    from = 0,
-  ): Tri {
-    const next = (i: number) =>
-      this.universalWalk(rules, coverage, onPass, passedSomeMayBeAllowed, atEnd, i + 1);
-    for (let i = from; i < rules.length; i++) {
-      const r = rules[i] as ActiveRule;
-      const c = r.applies === false ? 'none' : coverage(r.rule);
-      if (c === 'none') continue;
-      const { action } = r.rule;
-      let result: Tri;
-      if (action === 'unknown') result = 'unknown';
-      else if (c === 'full') result = action === 'allow' ? true : action === 'deny' ? false : onPass();
-      else {
-        // Only some peers match: allowed ones are fine and the rest go on; a denied one breaks "every".
-        const passed = (): Tri => {
-          const np = onPass();
-          return np === true ? true : passedSomeMayBeAllowed() ? 'unknown' : false;
-        };
-        const part: Tri = action === 'allow' ? next(i) : action === 'deny' ? false : and(passed(), next(i));
-        result = c === 'some' ? part : same(part, next(i));
-      }
-      return r.applies === true ? result : same(result, next(i));
-    }
-    return atEnd();
-  }
+  // --- every namespace, now and later: every label set the selectors can tell apart -------------------------
 
   private allNamespaces(): Tri {
-    return this.everyPeer(
-      (rule) => this.namespaceCoverage(rule),
-      () => this.npAllowsEveryNamespace(),
-      () => this.npSelectsSomeNamespaces(),
-    );
-  }
-
-  /**
-   * Whether every peer of a kind (every namespace, every address) is let in: the admin tier, then for what passes
-   * it the NetworkPolicies (when the pods are isolated) or else the baseline tier, which lets in what it passes.
-   * `npAllowsEvery`: the NetworkPolicies let every such peer in; `npHasSome`: they may let some in.
-   */
-  private everyPeer(
-    coverage: (rule: TierRule) => 'full' | 'some' | 'maybe' | 'none',
-    npAllowsEvery: () => Tri,
-    npHasSome: () => boolean,
-  ): Tri {
-    const npTier = (): Tri =>
-      this.isolated
-        ? npAllowsEvery()
-        : this.universalWalk(
-            this.baseline,
-            coverage,
-            () => true,
-            () => true,
-            () => true,
-          );
-    return this.universalWalk(this.admin, coverage, npTier, npHasSome, npTier);
+    const selectors = [...this.admin, ...this.baseline].flatMap((r) => peerNamespaceSelectors(r.rule));
+    for (const peers of this.kind.selectedBy) selectors.push(...peers.namespaceSelectors);
+    const space = labelSpace(selectors, { namespaceOtherThan: this.own.name });
+    if (!space) return 'unknown';
+    let out: Tri = true;
+    for (const labels of space) {
+      const t = this.namespace({ name: labels['kubernetes.io/metadata.name'] ?? '', labels });
+      if (t === false) return false;
+      if (t === 'unknown') out = 'unknown';
+    }
+    return out;
   }
 
   // --- addresses outside the pod network --------------------------------------------------------------------
 
-  private addressCoverage(rule: TierRule): 'full' | 'some' | 'maybe' | 'none' {
-    const { peers } = rule;
-    if (peers.addresses) return peers.allAddresses ? 'full' : 'some';
-    return peers.unknown ? 'maybe' : 'none';
-  }
-
-  private npAllowsEveryAddress(): Tri {
-    let m: Tri = false;
-    for (const peers of this.kind.selectedBy) {
-      if (peers.everything || peers.anyAddress) return true;
-      if (peers.unreadable) m = 'unknown';
-    }
-    return m;
-  }
-
-  /** Some address: when an earlier rule took some addresses away, a later partial allow may fall inside them. */
-  private npAllowsSomeAddress(narrowed: boolean): Tri {
-    let m: Tri = false;
-    for (const peers of this.kind.selectedBy) {
-      if (peers.everything || peers.anyAddress) return true;
-      if (peers.ipBlocks) m = or(m, narrowed ? 'unknown' : true);
-      if (peers.unreadable) m = or(m, 'unknown');
-    }
-    return m;
-  }
-
-  private someAddressWalk(
-    rules: readonly ActiveRule[],
-    narrowed: boolean,
-    atEnd: (narrowed: boolean) => Tri,
-    onPass: (narrowed: boolean) => Tri,
-    from = 0,
-  ): Tri {
-    for (let i = from; i < rules.length; i++) {
-      const r = rules[i] as ActiveRule;
-      const c = r.applies === false ? 'none' : this.addressCoverage(r.rule);
-      if (c === 'none') continue;
-      const { action } = r.rule;
-      const rest = (n: boolean) => this.someAddressWalk(rules, n, atEnd, onPass, i + 1);
-      let result: Tri;
-      if (action === 'unknown') result = 'unknown';
-      else if (c === 'full')
-        result = action === 'allow' ? true : action === 'deny' ? false : onPass(narrowed);
-      else {
-        // The matched addresses get the action; the others go on, fewer than before.
-        const matched: Tri =
-          action === 'allow' ? (narrowed ? 'unknown' : true) : action === 'deny' ? false : onPass(true);
-        result = or(matched, rest(true));
-        if (c === 'maybe') result = same(result, rest(narrowed));
-      }
-      return r.applies === true ? result : same(result, rest(narrowed));
-    }
-    return atEnd(narrowed);
+  private addressOutcomes(points: readonly AddressPoint[]): number[] {
+    const out: number[] = [];
+    for (const a of points)
+      for (const port of this.ports)
+        out.push(
+          this.outcome((rule) => {
+            const m = addressMatch(rule.peers, a);
+            return m === false ? false : and(m, portMatch(rule.ports, port));
+          }),
+        );
+    return out;
   }
 
   private someAddress(): Tri {
-    const npTier = (narrowed: boolean): Tri =>
-      this.isolated
-        ? this.npAllowsSomeAddress(narrowed)
-        : this.someAddressWalk(
-            this.baseline,
-            narrowed,
-            () => true,
-            () => true,
-          );
-    return this.someAddressWalk(this.admin, false, npTier, npTier);
+    const points = addressPoints([...this.admin, ...this.baseline].map((r) => r.rule));
+    const np = (): Tri => {
+      let m: Tri = false;
+      for (const p of this.kind.selectedBy) {
+        if (p.everything || p.anyAddress || p.ipBlocks) return true;
+        if (p.unreadable) m = 'unknown';
+      }
+      return m;
+    };
+    const result = decide(group(this.addressOutcomes(points)), np);
+    if (result !== 'unknown') return result;
+    // A NetworkPolicy peer of every address (on some ports) is met when, in each family, some address reaches the
+    // NetworkPolicies on every port.
+    const wide = this.kind.selectedBy.some((p) => p.everything || p.anyAddress);
+    const familyReaches = (family: 4 | 6) =>
+      points.some((a) => a.kind === 'ip' && a.family === family && group(this.addressOutcomes([a])).allToNp);
+    return wide && familyReaches(4) && familyReaches(6) ? true : result;
   }
 
   private everyAddress(): Tri {
-    return this.everyPeer(
-      (rule) => this.addressCoverage(rule),
-      () => this.npAllowsEveryAddress(),
-      () => this.kind.selectedBy.some((p) => p.ipBlocks || p.unreadable),
+    const points = addressPoints([...this.admin, ...this.baseline].map((r) => r.rule));
+    const split = points.length > 2;
+    const np = (): Tri => {
+      let m: Tri = false;
+      for (const p of this.kind.selectedBy) {
+        if (p.everything || p.anyAddress) return true;
+        // Some CIDRs, unknown which: whether they hold the addresses the tiers left is unknown.
+        if (p.unreadable || (split && p.ipBlocks)) m = 'unknown';
+      }
+      return m;
+    };
+    return andAll(
+      (function* (walk: DirectionWalk) {
+        for (const a of points) yield decide(group(walk.addressOutcomes([a])), np);
+      })(this),
     );
   }
 }

@@ -18,6 +18,7 @@ import {
   type TierAction,
   type TierPeers,
   type TierPolicy,
+  type TierPort,
   type TierRule,
   type TierSubject,
   UNKNOWN,
@@ -127,11 +128,68 @@ function tierAction(value: unknown): TierAction {
 
 const FAIL_CLOSED: TierPeers = {
   namespaces: [{ matchLabels: {}, matchExpressions: [] }],
-  somePodsOf: [],
+  pods: [],
+  networks: [...BOTH_ADDRESS_FAMILIES],
+  nodes: true,
+  domainNames: false,
   addresses: true,
   allAddresses: true,
   unknown: false,
 };
+
+const PROTOCOLS = ['TCP', 'UDP', 'SCTP'] as const;
+type Protocol = (typeof PROTOCOLS)[number];
+
+/** `{port}` or `{number}`, `{start, end}` or `{range: {start, end}}` of one protocol; a named port when unreadable. */
+function portRange(protocol: unknown, value: Json): TierPort {
+  const p: Protocol = PROTOCOLS.find((x) => x === protocol) ?? 'TCP';
+  const single = typeof value.port === 'number' ? value.port : value.number;
+  if (typeof single === 'number') return { protocol: p, start: single, end: single };
+  const range = isObject(value.range) ? value.range : value;
+  if (typeof range.start === 'number' && typeof range.end === 'number')
+    return { protocol: p, start: range.start, end: range.end };
+  return { named: '(unreadable port)' };
+}
+
+/**
+ * A rule's ports: v1alpha1 `ports` ({portNumber}, {portRange}, {namedPort}) or v1alpha2 `protocols` ({tcp|udp|sctp:
+ * {destinationPort: {number} | {range}}}, {destinationNamedPort}); undefined when the rule names none (every port).
+ */
+function tierPorts(rule: Json): TierPort[] | undefined {
+  const out: TierPort[] = [];
+  if (Array.isArray(rule.ports)) {
+    for (const p of rule.ports) {
+      if (!isObject(p)) out.push({ named: '(unreadable port)' });
+      else if (isObject(p.portNumber)) out.push(portRange(p.portNumber.protocol ?? 'TCP', p.portNumber));
+      else if (isObject(p.portRange)) out.push(portRange(p.portRange.protocol ?? 'TCP', p.portRange));
+      else out.push({ named: typeof p.namedPort === 'string' ? p.namedPort : '(unreadable port)' });
+    }
+  }
+  if (Array.isArray(rule.protocols)) {
+    for (const p of rule.protocols) {
+      if (!isObject(p)) {
+        out.push({ named: '(unreadable port)' });
+        continue;
+      }
+      if (typeof p.destinationNamedPort === 'string') out.push({ named: p.destinationNamedPort });
+      for (const [field, protocol] of [
+        ['tcp', 'TCP'],
+        ['udp', 'UDP'],
+        ['sctp', 'SCTP'],
+      ] as const) {
+        const spec = p[field];
+        if (!isObject(spec)) continue;
+        // A protocol without destinationPort: every port of it.
+        out.push(
+          isObject(spec.destinationPort)
+            ? portRange(protocol, spec.destinationPort)
+            : { protocol, start: 1, end: 65535 },
+        );
+      }
+    }
+  }
+  return out.length > 0 || Array.isArray(rule.ports) || Array.isArray(rule.protocols) ? out : undefined;
+}
 
 /**
  * One rule. A peer with none of the known fields means the CRD is newer than this reader; the API says to fail
@@ -142,7 +200,10 @@ function tierRule(rule: unknown, field: 'from' | 'to'): TierRule {
   let action = tierAction(rule.action);
   const peers: TierPeers = {
     namespaces: [],
-    somePodsOf: [],
+    pods: [],
+    networks: [],
+    nodes: false,
+    domainNames: false,
     addresses: false,
     allAddresses: false,
     unknown: false,
@@ -168,21 +229,29 @@ function tierRule(rule: unknown, field: 'from' | 'to'): TierRule {
       const nsSelector = labelSelectorFrom(
         early ? early.namespaceSelector : isObject(pods.namespaceSelector) ? pods.namespaceSelector : {},
       );
+      const podSelector = labelSelectorFrom(pods.podSelector);
       if (early && ('sameLabels' in early || 'notSameLabels' in early)) peers.unknown = true;
-      else if (isEmptySelector(labelSelectorFrom(pods.podSelector))) peers.namespaces.push(nsSelector);
-      else peers.somePodsOf.push(nsSelector);
+      else if (isEmptySelector(podSelector)) peers.namespaces.push(nsSelector);
+      else peers.pods.push({ namespaces: nsSelector, pods: podSelector });
     } else if (Array.isArray(peer.networks)) {
       peers.addresses = true;
       const cidrs = peer.networks.filter((c) => typeof c === 'string');
-      if (BOTH_ADDRESS_FAMILIES.every((any) => cidrs.includes(any))) peers.allAddresses = true;
-    } else if (isObject(peer.nodes) || Array.isArray(peer.domainNames)) peers.addresses = true;
-    else failClosed = true;
+      peers.networks.push(...cidrs);
+      if (BOTH_ADDRESS_FAMILIES.every((any) => peers.networks.includes(any))) peers.allAddresses = true;
+    } else if (isObject(peer.nodes)) {
+      peers.addresses = true;
+      peers.nodes = true;
+    } else if (Array.isArray(peer.domainNames)) {
+      peers.addresses = true;
+      peers.domainNames = true;
+    } else failClosed = true;
   }
   if (failClosed && action !== 'allow') {
     action = action === 'unknown' ? 'unknown' : 'deny';
     return { action, peers: FAIL_CLOSED };
   }
-  return { action, peers };
+  const ports = tierPorts(rule);
+  return ports ? { action, peers, ports } : { action, peers };
 }
 
 function tierSubject(spec: Json): TierSubject | undefined {

@@ -42,9 +42,14 @@ export type TierAction = 'allow' | 'deny' | 'pass' | 'unknown';
 export interface TierPeers {
   /** `namespaces` peers, and `pods` peers whose podSelector is empty: every pod of the matching namespaces. */
   namespaces: LabelSelector[];
-  /** The namespaceSelector of `pods` peers with a non-empty podSelector: some pods of the matching namespaces. */
-  somePodsOf: LabelSelector[];
-  /** `networks`, `nodes` or `domainNames` peers: addresses the rule names (which may include pod addresses). */
+  /** `pods` peers with a podSelector: the pods it matches in the namespaces the namespaceSelector matches. */
+  pods: { namespaces: LabelSelector; pods: LabelSelector }[];
+  /** The CIDRs of `networks` peers, as written (which may include pod addresses). */
+  networks: string[];
+  /** A `nodes` peer (node addresses) or `domainNames` peer (addresses the names resolve to). */
+  nodes: boolean;
+  domainNames: boolean;
+  /** Some peer names addresses outside the pod network: `networks`, `nodes` or `domainNames`. */
   addresses: boolean;
   /** `networks` holds both 0.0.0.0/0 and ::/0: every address. */
   allAddresses: boolean;
@@ -52,9 +57,14 @@ export interface TierPeers {
   unknown: boolean;
 }
 
+/** Ports a rule is narrowed to: a protocol's inclusive range, or a port named by the pod's containers. */
+export type TierPort = { protocol: 'TCP' | 'UDP' | 'SCTP'; start: number; end: number } | { named: string };
+
 export interface TierRule {
   action: TierAction;
   peers: TierPeers;
+  /** Undefined: every port. A port the reader cannot read is kept as a named port (which port is unknown). */
+  ports?: TierPort[];
 }
 
 export interface TierSubject {

@@ -244,7 +244,8 @@ describe('reachability: NetworkPolicies', () => {
       ]),
     ];
     const r = reachabilityIn(objects, 'a');
-    expect(classes(r.ingress)).to.equal('same=? other=? all=0 ip=0 any=0');
+    // Whether an operator the API refuses would take every namespace is unknown too.
+    expect(classes(r.ingress)).to.equal('same=? other=? all=? ip=0 any=0');
     expect(isUnknown(r.ingress)).to.equal(true);
     // A pod selector that cannot be evaluated against known pods: the pod may or may not be isolated.
     const pods = [
@@ -470,5 +471,77 @@ describe('reachability: Calico and Cilium', () => {
     };
     const objects = [ns('a'), denyIngress('a'), allowFrom('a', 'same', [{ podSelector: {} }]), cnpAllow];
     expect(classes(reachabilityIn(objects, 'a').ingress)).to.equal('same=1 other=? all=? ip=? any=?');
+  });
+});
+
+describe('reachability: what a selector admits, decided by satisfiability', () => {
+  const notIn = (key: string, values: string[]) => ({
+    matchExpressions: [{ key, operator: 'NotIn', values }],
+  });
+  const expr = (key: string, operator: string) => ({ matchExpressions: [{ key, operator }] });
+
+  it('kubernetes.io/metadata.name NotIn [own name] admits every other namespace, not the own one', () => {
+    const objects = [
+      ns('a'),
+      ns('b'),
+      denyIngress('a'),
+      allowFrom('a', 'others', [{ namespaceSelector: notIn('kubernetes.io/metadata.name', ['a']) }]),
+    ];
+    const r = reachabilityIn(objects, 'a');
+    expect(classes(r.ingress)).to.equal('same=0 other=1 all=1 ip=0 any=0');
+    expect(r.ingress.openedBy.all_namespaces).to.deep.equal(['NetworkPolicy/others']);
+    // NotIn [a, c]: the namespace c, if created, is not admitted.
+    const notC = [
+      ns('a'),
+      ns('b'),
+      denyIngress('a'),
+      allowFrom('a', 'others', [{ namespaceSelector: notIn('kubernetes.io/metadata.name', ['a', 'c']) }]),
+    ];
+    expect(classes(reachabilityIn(notC, 'a').ingress)).to.equal('same=0 other=1 all=0 ip=0 any=0');
+  });
+
+  it('two peers, team Exists and team DoesNotExist, admit every namespace', () => {
+    const objects = [
+      ns('a'),
+      denyIngress('a'),
+      allowFrom('a', 'team', [{ namespaceSelector: expr('team', 'Exists') }]),
+      allowFrom('a', 'no-team', [{ namespaceSelector: expr('team', 'DoesNotExist') }]),
+    ];
+    expect(classes(reachabilityIn(objects, 'a').ingress)).to.equal('same=1 other=1 all=1 ip=0 any=0');
+    // Either alone: only today's matches.
+    expect(classes(reachabilityIn(objects.slice(0, 3), 'a').ingress)).to.equal(
+      'same=0 other=0 all=0 ip=0 any=0',
+    );
+  });
+
+  it('a podSelector no pod can satisfy selects no pods', () => {
+    const never = {
+      matchLabels: { app: 'web' },
+      matchExpressions: [{ key: 'app', operator: 'In', values: ['db'] }],
+    };
+    const objects = [
+      ns('a'),
+      ns('b'),
+      allowFrom('a', 'same', [{ podSelector: {} }]),
+      netpol('a', 'never', { podSelector: never, ingress: [{}] }),
+    ];
+    // Only `same` selects pods: the allow-all of `never` opens nothing.
+    expect(classes(reachabilityIn(objects, 'a').ingress)).to.equal('same=1 other=0 all=0 ip=0 any=0');
+    // An admin subject no pod can satisfy applies to no pod.
+    const subject = anp('deny-never', {
+      priority: 1,
+      subject: { pods: { namespaceSelector: {}, podSelector: never } },
+      ingress: [{ action: 'Deny', from: [{ namespaces: {} }] }],
+    });
+    expect(classes(reachabilityIn([ns('a'), ns('b'), subject], 'a').ingress)).to.equal(ALL);
+  });
+
+  it('podSelectors that together take every pod leave no pod unisolated', () => {
+    const objects = [
+      ns('a'),
+      netpol('a', 'labelled', { podSelector: expr('app', 'Exists'), policyTypes: ['Ingress'] }),
+      netpol('a', 'unlabelled', { podSelector: expr('app', 'DoesNotExist'), policyTypes: ['Ingress'] }),
+    ];
+    expect(classes(reachabilityIn(objects, 'a').ingress)).to.equal(NONE);
   });
 });

@@ -175,6 +175,41 @@ describe('exposure part: who can reach each namespace, against the simulator', f
     }, 60_000);
   });
 
+  it('an AdminNetworkPolicy Pass ahead of a Deny-all hands the passed namespace on (here: to the default allow)', async () => {
+    const exporter = await start();
+    const anp = (name: string, priority: number, rule: Obj): Obj => ({
+      apiVersion: 'policy.networking.k8s.io/v1alpha1',
+      kind: 'AdminNetworkPolicy',
+      metadata: { name },
+      spec: {
+        priority,
+        subject: { namespaces: { matchLabels: { 'kubernetes.io/metadata.name': 'passed' } } },
+        ingress: [rule],
+      },
+    });
+    const created = [
+      namespace('passed'),
+      namespace('monitoring', { team: 'monitoring' }),
+      anp('pass-monitoring', 20, {
+        action: 'Pass',
+        from: [{ namespaces: { matchLabels: { team: 'monitoring' } } }],
+      }),
+      anp('deny-the-rest', 21, { action: 'Deny', from: [{ namespaces: {} }] }),
+    ];
+    for (const obj of created) sim.create(obj);
+    await eventually(async () => {
+      expect(row(parseExposition(await exporter.scrape()), 'passed')).to.equal('0 1 0 1 1 | 0');
+    }, 5000);
+    // Without the Pass, the Deny takes monitoring too.
+    sim.delete('adminnetworkpolicies', undefined, 'pass-monitoring');
+    await eventually(async () => {
+      expect(row(parseExposition(await exporter.scrape()), 'passed')).to.equal('0 0 0 1 1 | 0');
+    }, 5000);
+    sim.delete('adminnetworkpolicies', undefined, 'deny-the-rest');
+    sim.delete('namespaces', undefined, 'monitoring');
+    sim.delete('namespaces', undefined, 'passed');
+  });
+
   it('with --exposure=false, serves no exposure series', async () => {
     const token = `exposure-off-${Math.random().toString(36).slice(2)}`;
     sim.addToken(token, PERMISSIONS);
