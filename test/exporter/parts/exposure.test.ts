@@ -199,12 +199,12 @@ describe('exposure part: who can reach each namespace, against the simulator', f
     for (const obj of created) sim.create(obj);
     await eventually(async () => {
       expect(row(parseExposition(await exporter.scrape()), 'passed')).to.equal('0 1 0 1 1 | 0');
-    }, 5000);
+    }, 60_000);
     // Without the Pass, the Deny takes monitoring too.
     sim.delete('adminnetworkpolicies', undefined, 'pass-monitoring');
     await eventually(async () => {
       expect(row(parseExposition(await exporter.scrape()), 'passed')).to.equal('0 0 0 1 1 | 0');
-    }, 5000);
+    }, 60_000);
     sim.delete('adminnetworkpolicies', undefined, 'deny-the-rest');
     sim.delete('namespaces', undefined, 'monitoring');
     sim.delete('namespaces', undefined, 'passed');
