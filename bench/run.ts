@@ -3,6 +3,7 @@
 // concurrent scrapers under churn against this exporter and an earlier revision (bench/load.ts). Every child runs
 // compiled with production's Node flags, the exporter bundled as the image ships it. Prints a table with every
 // target met or missed, writes JSON.
+// Then `audit --manifests` over a generated monorepo manifest (bench/audit.ts; --audit-namespaces=N, --no-audit).
 // `npm run bench -- --levers` measures each memory and CPU lever before and after instead (bench/levers.ts).
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -11,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { SimulatedCluster } from '@netpol-exporter/kube-sim';
 import { serveFlags } from '../src/cli/flags.ts';
+import { type AuditResult, benchAudit, formatAudit } from './audit.ts';
 import { benchExposure, type ExposureResult, formatExposure } from './exposure.ts';
 import { DEFAULT_LOAD, type LoadOptions, type LoadReport, type LoadTarget, runLoad } from './load.ts';
 import {
@@ -31,7 +33,7 @@ import { type ImplResult, printTable, type Report, type SizeResult } from './tab
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // The exporter runs as the image ships it: compiled, then bundled by scripts/bundle.ts (bench/reference.ts).
-const { build: BUILD, main: EXPORTER_MAIN } = thisTree(ROOT);
+const { build: BUILD, main: EXPORTER_MAIN, compiled: COMPILED_MAIN } = thisTree(ROOT);
 const BASELINE_MAIN = path.join(BUILD, 'bench', 'baselines', 'serve.js');
 const GENERATOR = path.join(BUILD, 'bench', 'load-generator.js');
 const MB = 1024 * 1024;
@@ -55,6 +57,8 @@ interface Settings {
   reference: string | undefined;
   /** The size the exposure step runs at (bench/exposure.ts); undefined with --no-exposure. */
   exposure: string | undefined;
+  /** Namespaces in the manifest the audit step reads (bench/audit.ts); undefined with --no-audit. */
+  audit: number | undefined;
 }
 
 function parseSettings(argv: string[]): Settings {
@@ -92,6 +96,9 @@ function parseSettings(argv: string[]): Settings {
         ? { scrapers: 5, seconds: 3, namespaces: 100, policiesPerNamespace: 5, churnPerSecond: 20 }
         : DEFAULT_LOAD,
     exposure: argv.includes('--no-exposure') ? undefined : (get('exposure-size') ?? (quick ? 'S' : 'L')),
+    audit: argv.includes('--no-audit')
+      ? undefined
+      : Number(get('audit-namespaces') ?? (quick ? 2000 : 24000)),
     reference:
       argv.includes('--no-reference') || (quick && !get('reference'))
         ? undefined
@@ -510,6 +517,7 @@ async function main(): Promise<void> {
   let load: LoadReport | undefined;
   let reference: Report['reference'];
   let exposure: ExposureResult | undefined;
+  let audit: AuditResult | undefined;
   try {
     for (const name of s.sizes) sizes.push(await benchSize(SIZES[name] as Size, s, dir, prod));
     if (s.exposure) {
@@ -525,6 +533,10 @@ async function main(): Promise<void> {
           return file;
         },
       });
+    }
+    if (s.audit) {
+      log(`audit --manifests: ${s.audit} namespaces`);
+      audit = await benchAudit({ namespaces: s.audit, dir, root: ROOT, main: COMPILED_MAIN });
     }
     if (s.load) {
       const targets: LoadTarget[] = [{ name: 'netpol-exporter', main: EXPORTER_MAIN }];
@@ -553,9 +565,11 @@ async function main(): Promise<void> {
     load,
     reference,
     exposure,
+    audit,
   };
   process.stdout.write(printTable(report));
   if (exposure) process.stdout.write(`\n${formatExposure(exposure)}`);
+  if (audit) process.stdout.write(`\n${formatAudit(audit)}`);
   await mkdir(path.dirname(s.out), { recursive: true });
   await writeFile(s.out, `${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(

@@ -1,6 +1,7 @@
 // The printed report: memory per implementation and size (as found first, forced-GC figures second), scrape latency,
 // the exporter under churn, the ratios (what survives a noisy machine), the load step, then every target as met or
 // missed with its figure, and the Deployment's memory request and limit derived from the figures.
+import type { AuditResult } from './audit.ts';
 import type { ExposureResult } from './exposure.ts';
 import { formatLoad, type LoadReport } from './load.ts';
 import type { Machine } from './process.ts';
@@ -80,6 +81,8 @@ export interface Report {
   reference: { revision: string } | { revision: string; skipped: string } | undefined;
   /** The exposure step (bench/exposure.ts), printed after the table. */
   exposure?: ExposureResult | undefined;
+  /** The audit step (bench/audit.ts): `audit --manifests` at a monorepo's size. */
+  audit?: AuditResult | undefined;
 }
 
 const f = (n: number | undefined, digits = 1) =>

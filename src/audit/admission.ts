@@ -120,14 +120,28 @@ export function admit(input: ManifestObject[], options: AdmissionOptions = {}): 
   const refusedIn = new Map<string, string>();
   const byIdentity = new Map<string, number>();
   const defaulted: { count: number; first: string } = { count: 0, first: '' };
+  const buildConfigs: { count: number; first: string } = { count: 0, first: '' };
 
   for (const { object, location } of input) {
     const { apiVersion, kind } = object;
-    if (typeof apiVersion !== 'string' || typeof kind !== 'string' || apiVersion === '' || kind === '')
-      continue;
-    if (isBuildConfig(apiVersion, kind)) continue;
     const metadata = isObject(object.metadata) ? object.metadata : {};
     const name = typeof metadata.name === 'string' ? metadata.name : '';
+    if (typeof apiVersion !== 'string' || typeof kind !== 'string' || apiVersion === '' || kind === '') {
+      const missing = [
+        ...(typeof apiVersion === 'string' && apiVersion ? [] : ['apiVersion']),
+        ...(typeof kind === 'string' && kind ? [] : ['kind']),
+      ].join(' and ');
+      warnings.push(
+        `${location}: ${name ? `object ${name}` : 'an object'} has no ${missing}; kubectl refuses it, so it is ` +
+          'not counted',
+      );
+      continue;
+    }
+    if (isBuildConfig(apiVersion, kind)) {
+      buildConfigs.count++;
+      buildConfigs.first ||= location;
+      continue;
+    }
     const given = typeof metadata.namespace === 'string' ? metadata.namespace : '';
     const scope = scopeOf(apiVersion, kind);
 
@@ -199,6 +213,12 @@ export function admit(input: ManifestObject[], options: AdmissionOptions = {}): 
       `${defaulted.first}: ${defaulted.count} namespaced object${defaulted.count === 1 ? ' has' : 's have'} no ` +
         'metadata.namespace (this one first); counted in "default", where kubectl apply puts them ' +
         '(--namespace chooses another)',
+    );
+  if (buildConfigs.count > 0)
+    warnings.push(
+      `${buildConfigs.first}: ${buildConfigs.count} kustomize file${buildConfigs.count === 1 ? '' : 's'} (this ` +
+        'one first): build configuration, not applied; not counted (render with `kubectl kustomize` and audit the ' +
+        'output, or the namespace an overlay sets is missed)',
     );
   return { objects, refusedIn, warnings: warnings.map(oneLine) };
 }

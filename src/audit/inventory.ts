@@ -15,8 +15,9 @@ import {
 } from '../core/sources/index.ts';
 import { ApiError, KubeApi } from '../watch/kube-api.ts';
 import { METADATA_ACCEPT } from '../watch/pod-watch.ts';
-import { admit, NAMESPACE_NAME_LABEL } from './admission.ts';
+import { admit, describeObject, NAMESPACE_NAME_LABEL } from './admission.ts';
 import type { ManifestObject } from './manifests.ts';
+import { type OpenWorld, openWorldOf } from './open-world.ts';
 import { policySelection, type Workload, workloadsByNamespace } from './workloads.ts';
 
 export type InventoryOrigin = { mode: 'cluster'; server: string } | { mode: 'manifests'; paths: string[] };
@@ -36,6 +37,11 @@ export interface Inventory {
   workloads: Map<string, Workload[]> | undefined;
   /** Things the user should know that do not fail the audit (printed on stderr). */
   warnings: string[];
+  /**
+   * Manifests mode without --whole-cluster: what the input cannot rule out (namespaces it does not declare, pods
+   * beyond its workloads). Undefined when the input is the whole cluster (a live one, or a dump).
+   */
+  openWorld?: OpenWorld;
 }
 
 /** A policy's key in Inventory.policyLocations: its source, namespace ('' when cluster-scoped) and name. */
@@ -54,6 +60,8 @@ export interface ManifestInventoryOptions {
   coverageSources?: ReadonlySet<Source> | undefined;
   /** kubectl's --namespace: where namespaced objects without metadata.namespace land ('' means default). */
   namespace?: string | undefined;
+  /** --whole-cluster: the input is a whole cluster's dump; what it does not declare does not exist. */
+  wholeCluster?: boolean | undefined;
 }
 
 /**
@@ -74,13 +82,19 @@ export function inventoryFromManifests(
   const warnings = [...admission.warnings];
   const referenced = new Map<string, string>();
   const policyLocations = new Map<string, string>();
+  const unread = (location: string, what: string) =>
+    warnings.push(`${location}: ${what} could not be read; not counted`);
+  // Cluster-scoped objects that are neither Namespaces nor policies (ClusterRoles, CRDs, ...) say nothing about
+  // coverage: read and not used, so one line counts them rather than silence.
+  const unused = new Map<string, number>();
+  let firstUnused = '';
   for (const { object, location, apiVersion, kind, name, namespace } of admission.objects) {
     if (apiVersion === 'v1' && kind === 'Namespace') {
       const facts = namespaceFacts(object, { keepAnnotation: keepEveryAnnotation });
       if (facts) {
         state.upsertNamespace(facts);
         locations.set(facts.name, location);
-      }
+      } else unread(location, describeObject(kind, '', name));
       continue;
     }
     const source = sourceOfManifest(object);
@@ -89,15 +103,26 @@ export function inventoryFromManifests(
       if (facts) {
         state.upsertPolicy(facts);
         policyLocations.set(policyKey(source, namespace, name), location);
-      }
+      } else unread(location, describeObject(kind, namespace, name));
     } else if (source) {
       const facts = sourcePolicyFacts(source, object);
       if (facts) {
         state.upsertSourcePolicy(facts);
         policyLocations.set(policyKey(source, facts.namespace, facts.name), location);
-      }
+      } else unread(location, describeObject(kind, namespace, name));
+    } else if (!namespace) {
+      unused.set(kind, (unused.get(kind) ?? 0) + 1);
+      firstUnused ||= location;
     }
     if (namespace && !referenced.has(namespace)) referenced.set(namespace, location);
+  }
+  if (unused.size > 0) {
+    const counts = [...unused].map(([kind, n]) => `${n} ${kind}`).join(', ');
+    const total = [...unused.values()].reduce((a, b) => a + b, 0);
+    warnings.push(
+      `${firstUnused}: ${total} cluster-scoped object${total === 1 ? '' : 's'} (${counts}; this one first) ` +
+        'name no namespace and no network policy; read and not counted',
+    );
   }
   for (const [namespace, location] of admission.refusedIn)
     if (!referenced.has(namespace)) referenced.set(namespace, location);
@@ -113,6 +138,7 @@ export function inventoryFromManifests(
     locations.set(name, location);
   }
   const workloads = workloadsByNamespace(admission.objects);
+  const openWorld = options.wholeCluster ? undefined : openWorldOf(admission.objects);
   for (const [namespace, list] of [...workloads].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const policies = [...state.policiesIn(namespace)];
     const together = countIsolation(
@@ -120,21 +146,35 @@ export function inventoryFromManifests(
       list.map((w) => w.labels),
       policies,
     );
+    const possible = openWorld?.possiblePods.get(namespace);
     for (const policy of policies) {
       if (!policySelection(policy, list).dangling) continue;
       const at =
         policyLocations.get(policyKey('networkpolicy', namespace, policy.name)) ??
         locations.get(namespace) ??
         '';
+      const declared = `${list.length} workload${list.length === 1 ? '' : 's'} in ${namespace}`;
       warnings.push(
-        `${at}: NetworkPolicy ${namespace}/${policy.name} is dangling: its podSelector selects none of the ` +
-          `${list.length} workload${list.length === 1 ? '' : 's'} in ${namespace}, so it isolates nothing ` +
-          `(the namespace's policies together isolate ${together.isolated.ingress} of ${together.pods} for ` +
-          `ingress, ${together.isolated.egress} for egress)`,
+        possible
+          ? `${at}: NetworkPolicy ${namespace}/${policy.name} selects none of the ${declared}, but may select the ` +
+              `pods that ${possible.map((m) => `${m.object} (${m.location})`).join(', ')} make${possible.length === 1 ? 's' : ''}, ` +
+              'which the input does not declare: not judged dangling (unknown; --whole-cluster judges it on the ' +
+              'workloads alone)'
+          : `${at}: NetworkPolicy ${namespace}/${policy.name} is dangling: its podSelector selects none of the ` +
+              `${declared}, so it isolates nothing (the namespace's policies together isolate ` +
+              `${together.isolated.ingress} of ${together.pods} for ingress, ${together.isolated.egress} for egress)`,
       );
     }
   }
-  return { state, origin: { mode: 'manifests', paths }, locations, policyLocations, workloads, warnings };
+  return {
+    state,
+    origin: { mode: 'manifests', paths },
+    locations,
+    policyLocations,
+    workloads,
+    warnings,
+    ...(openWorld ? { openWorld } : {}),
+  };
 }
 
 /** Manifests that hold nothing to check: the one-line reason (nothing checked is never a pass), else undefined. */

@@ -4,6 +4,8 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { isCollection, LineCounter, parseAllDocuments, visit } from 'yaml';
 import { isObject } from '../core/facts.ts';
+import { sourceOfManifest } from '../core/sources/index.ts';
+import { eachDocument } from './yaml-documents.ts';
 
 /** Bad input the user must fix (unreadable path, malformed YAML): exit code 2, one line, no stack. */
 export class InputError extends Error {
@@ -18,15 +20,45 @@ export interface ManifestObject {
 
 const MANIFEST_EXTENSIONS = ['.yaml', '.yml', '.json'];
 
-/** Every object in the given paths, in path order, then file order, then document order. */
+/** How far reading has come: for a progress line on a terminal. */
+export interface ReadProgress {
+  files: number;
+  objects: number;
+  /** Namespaces declared or named so far. */
+  namespaces: number;
+  /** True once everything is read. */
+  done: boolean;
+}
+
+/**
+ * Every object in the given paths, in path order, then file order, then document order. `onProgress` hears after
+ * each file and every 1,000 objects.
+ */
 export async function readManifests(
   paths: string[],
   readStdin: () => Promise<string> = () => readStream(process.stdin),
+  warnings: string[] = [],
+  onProgress?: (progress: ReadProgress) => void,
 ): Promise<ManifestObject[]> {
   const objects: ManifestObject[] = [];
+  const namespaces = new Set<string>();
+  const progress: ReadProgress = { files: 0, objects: 0, namespaces: 0, done: false };
+  const add = (list: ManifestObject[]) => {
+    for (const item of list) objects.push(item);
+    progress.files++;
+    onProgress?.(progress);
+  };
+  const counted = (item: ManifestObject) => {
+    const { kind, metadata } = item.object;
+    const meta = isObject(metadata) ? metadata : {};
+    const name = kind === 'Namespace' ? meta.name : meta.namespace;
+    if (typeof name === 'string') namespaces.add(name);
+    progress.namespaces = namespaces.size;
+    if (++progress.objects % 1000 === 0) onProgress?.(progress);
+  };
   for (const path of paths) {
     if (path === '-') {
-      objects.push(...parseManifests(await readStdin(), '<stdin>'));
+      add(parseManifests(await readStdin(), '<stdin>', warnings, onProgress && counted));
       continue;
     }
     for (const file of await manifestFiles(path)) {
@@ -36,9 +68,11 @@ export async function readManifests(
       } catch (err) {
         throw new InputError(`${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
       }
-      objects.push(...parseManifests(text, displayName(file)));
+      add(parseManifests(text, displayName(file), warnings, onProgress && counted));
     }
   }
+  progress.done = true;
+  onProgress?.(progress);
   return objects;
 }
 
@@ -78,14 +112,41 @@ const TEMPLATE = /\{\{-?\s*[^}]*\}\}/;
 const HELM_HINT =
   'a Helm template ({{ ... }}) is not YAML until Helm renders it: pipe `helm template RELEASE CHART` into --manifests -';
 
-/** All objects of a multi-document YAML text; `kind: List` (as `kubectl get -o yaml` writes) is unpacked. */
-export function parseManifests(text: string, name: string): ManifestObject[] {
+/**
+ * All objects of a multi-document YAML text. Lists are unpacked as kubectl's decoder unpacks them: `kind: List` (as
+ * `kubectl get -o yaml` writes) and typed lists (`NamespaceList`, `PodList`, ... as the API server and many tools
+ * write them), whose items carry no `kind` or `apiVersion`: an item with neither gets the list's kind less `List`
+ * and the list's apiVersion (apimachinery's unstructured decoder does exactly that; a plain `List` names no kind, so
+ * its items must carry their own). What is read and cannot be used gets one line in `warnings`, never silence.
+ */
+export function parseManifests(
+  text: string,
+  name: string,
+  warnings: string[] = [],
+  onObject?: (object: ManifestObject) => void,
+): ManifestObject[] {
+  // The fast way first; a stream it cannot read (malformed, or maybe a Helm template) goes to the full parser,
+  // whose errors name file:line:column.
+  const fast: ManifestObject[] = [];
+  const fastWarnings: string[] = [];
+  // Once per file: template syntax is rare, and a monorepo's file may hold thousands of documents.
+  const mayBeTemplate = TEMPLATE.test(text);
+  const read =
+    !mayBeTemplate &&
+    eachDocument(text, ({ value, line }) => {
+      const before = fast.length;
+      unpack(value, `${name}:${line}`, fast, fastWarnings);
+      // As it goes, for a progress line through one large file (a stream the full parser rereads counts twice).
+      if (onObject) for (let i = before; i < fast.length; i++) onObject(fast[i] as ManifestObject);
+    });
+  if (read) {
+    for (const w of fastWarnings) warnings.push(w);
+    return fast;
+  }
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false });
   if (!Array.isArray(docs)) return []; // an empty stream
   const objects: ManifestObject[] = [];
-  // Once per file: template syntax is rare, and a monorepo's file may hold thousands of documents.
-  const mayBeTemplate = TEMPLATE.test(text);
   for (const doc of docs) {
     const error = doc.errors[0];
     if (error) {
@@ -111,15 +172,80 @@ export function parseManifests(text: string, name: string): ManifestObject[] {
     }
     const start = doc.contents?.range[0] ?? doc.range[0];
     const location = `${name}:${lineCounter.linePos(start).line}`;
-    const value: unknown = doc.toJS({ maxAliasCount: 1000 });
-    if (!isObject(value)) continue; // empty documents, comments-only documents, scalars
-    if (typeof value.kind === 'string' && value.kind.endsWith('List') && Array.isArray(value.items)) {
-      for (const item of value.items) if (isObject(item)) objects.push({ object: item, location });
-    } else {
-      objects.push({ object: value, location });
-    }
+    unpack(doc.toJS({ maxAliasCount: 1000 }), location, objects, warnings);
   }
+  if (onObject) for (const o of objects) onObject(o);
   return objects;
+}
+
+/** A parsed document (or list item) into objects, lists unpacked recursively as kubectl's builder flattens them. */
+function unpack(
+  value: unknown,
+  location: string,
+  objects: ManifestObject[],
+  warnings: string[],
+  item?: string,
+): void {
+  if (value === null || value === undefined) {
+    // An empty document or a comments-only one holds nothing; an empty list item is worth a word.
+    if (item) warnings.push(`${location}: ${item} is empty; not counted`);
+    return;
+  }
+  if (!isObject(value)) {
+    const what = Array.isArray(value) ? 'a sequence' : `a ${typeof value}`;
+    warnings.push(
+      `${location}: ${item ?? 'the document'} is ${what}, not a Kubernetes object (a mapping); not counted`,
+    );
+    return;
+  }
+  const { kind, apiVersion, items } = value;
+  if (!(typeof kind === 'string' && kind.endsWith('List') && Array.isArray(items))) {
+    objects.push({ object: slim(value), location });
+    return;
+  }
+  const itemKind = kind.slice(0, -'List'.length);
+  for (const [i, entry] of items.entries()) {
+    const label = `item ${i} of ${kind}`;
+    if (isObject(entry) && itemKind !== '' && entry.kind === undefined && entry.apiVersion === undefined)
+      unpack({ ...entry, apiVersion, kind: itemKind }, location, objects, warnings, label);
+    else unpack(entry, location, objects, warnings, label);
+  }
+}
+
+/** Where each workload kind keeps its pod template's metadata (workloads.ts reads the labels there). */
+const TEMPLATE_SPEC: Record<string, readonly string[]> = {
+  Deployment: ['template'],
+  StatefulSet: ['template'],
+  DaemonSet: ['template'],
+  ReplicaSet: ['template'],
+  ReplicationController: ['template'],
+  Job: ['template'],
+  CronJob: ['jobTemplate', 'spec', 'template'],
+};
+
+/**
+ * Only what the audit reads of an object, so a large repository's container specs, config data, annotations and
+ * managed fields are not kept: Namespaces and policies whole; of a workload its name and its pods' labels; of
+ * anything else its name and namespace (which place it).
+ */
+function slim(object: Record<string, unknown>): Record<string, unknown> {
+  const { apiVersion, kind, metadata } = object;
+  if (kind === 'Namespace' || kind === 'NetworkPolicy' || sourceOfManifest(object)) return object;
+  const meta = isObject(metadata) ? metadata : undefined;
+  const slimMeta: Record<string, unknown> = {};
+  if (meta?.name !== undefined) slimMeta.name = meta.name;
+  if (meta?.namespace !== undefined) slimMeta.namespace = meta.namespace;
+  if (kind === 'Pod' && meta?.labels !== undefined) slimMeta.labels = meta.labels;
+  const out: Record<string, unknown> = { apiVersion, kind, ...(meta ? { metadata: slimMeta } : {}) };
+  const path = typeof kind === 'string' ? TEMPLATE_SPEC[kind] : undefined;
+  if (path) {
+    let at: unknown = object.spec;
+    for (const key of path) at = isObject(at) ? at[key] : undefined;
+    const labels = isObject(at) && isObject(at.metadata) ? at.metadata.labels : undefined;
+    const template = labels === undefined ? {} : { metadata: { labels } };
+    out.spec = path.reduceRight<Record<string, unknown>>((inner, key) => ({ [key]: inner }), template);
+  }
+  return out;
 }
 
 async function readStream(stream: NodeJS.ReadableStream): Promise<string> {

@@ -31,6 +31,9 @@ const TEMPLATE_PATH: Record<string, readonly string[]> = {
   Pod: ['metadata'],
 };
 
+/** Whether the kind's pods are read from its template (or it is a Pod). */
+export const isWorkloadKind = (kind: string): boolean => Object.hasOwn(TEMPLATE_PATH, kind);
+
 function stringLabels(value: unknown): Record<string, string> {
   const labels: Record<string, string> = {};
   if (isObject(value)) for (const [k, v] of Object.entries(value)) if (typeof v === 'string') labels[k] = v;

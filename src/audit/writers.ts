@@ -43,6 +43,7 @@ export function findings(ns: ReportNamespace): string[] {
       );
   for (const name of ns.dangling ?? [])
     lines.push(`dangling: NetworkPolicy ${name} selects none of the namespace's pods`);
+  for (const line of openWorldFindings(ns)) lines.push(line);
   for (const direction of ['ingress', 'egress'] as const) {
     const e = ns.exposure?.[direction];
     if (e?.denyUndone)
@@ -53,6 +54,25 @@ export function findings(ns: ReportNamespace): string[] {
       );
   }
   return lines.map(printable);
+}
+
+/** What the input, part of a cluster, leaves open here (manifests mode without --whole-cluster). */
+function openWorldFindings(ns: ReportNamespace): string[] {
+  const open = ns.openWorld;
+  if (!open) return [];
+  return [
+    ...open.possiblePods.map((p) => `open world: pods the input does not declare may run here: ${p}`),
+    ...open.danglingUnknown.map(
+      (name) =>
+        `open world: NetworkPolicy ${name} selects none of the declared workloads but may select those pods: dangling unknown`,
+    ),
+    ...(open.undeclaredPeers.length > 0
+      ? [
+          `open world: namespaces the input does not declare may match ${open.undeclaredPeers.join('; ')}: ` +
+            'what they could reach or be reached by is unknown',
+        ]
+      : []),
+  ];
 }
 
 /** Who can reach the namespace and whom it can reach, widest class first, with what opens each. */
@@ -107,7 +127,12 @@ export function table(report: CoverageReport): string {
   const counts = `${s.covered} covered, ${s.uncovered} uncovered, ${s.exempt} exempt, ${s.excluded} excluded`;
   const body = rows.length > 0 ? [line(header), ...rows.map(line)].join('\n') : '(no namespaces found)';
   const notes = report.namespaces.flatMap((ns) => findings(ns).map((f) => `  ${printable(ns.name)}: ${f}`));
-  const flagged = `unknown ${s.unknown}; allow-all ingress ${s.allowAll.ingress}, egress ${s.allowAll.egress}; dangling ${s.dangling}`;
+  // Namespaces per kind of line listed above, so the counts and the lines agree.
+  const having = (kind: string) =>
+    report.namespaces.filter((ns) => findings(ns).some((f) => f.startsWith(kind))).length;
+  const flagged =
+    `unknown ${s.unknown}; allow-all ingress ${s.allowAll.ingress}, egress ${s.allowAll.egress}; dangling ${s.dangling}; ` +
+    `exposure unknown ${having('exposure unknown:')}${report.namespaces.some((ns) => ns.openWorld) ? `; open world ${having('open world:')}` : ''}`;
   const last = `${word}: ${s.namespaces} namespaces: ${counts}; default deny ingress ${s.defaultDeny.ingress}, egress ${s.defaultDeny.egress}; ${flagged}`;
   const check = report.exposureCheck;
   return [

@@ -3,14 +3,30 @@
 // 1 when something is, 2 on usage, input or connection errors.
 import { type Inventory, nothingToCheck } from '../audit/inventory.ts';
 import { InputError } from '../audit/manifests.ts';
+import { mayMatchUndeclared, podMakerText } from '../audit/open-world.ts';
 import { formatReport, OUTPUT_FORMAT_NAMES, outputFormatsHelp } from '../audit/output-formats.ts';
 import { policySelection } from '../audit/workloads.ts';
 import { ExposureState } from '../core/exposure/exposure-state.ts';
 import { PEER_CLASSES, type PeerClass } from '../core/exposure/peer-classes.ts';
-import { coverageReport, exposureCheck, rowsFrom } from '../report/coverage-report.ts';
+import { type LabelSelector, selectorKey } from '../core/facts.ts';
+import { selectorText, type Tri } from '../core/selectors/label-selector.ts';
+import {
+  coverageReport,
+  exposureCheck,
+  type NamespaceOpenWorld,
+  type ReportNamespace,
+  rowsFrom,
+} from '../report/coverage-report.ts';
 import { buildInfo } from '../support/build-info.ts';
 import { flag, flagsHelp, parseArgs, parsers, UsageError } from './flags.ts';
-import { contextLookup, isInputProblem, loadInventory, sourceArgs, sourceFlags } from './source-flags.ts';
+import {
+  contextLookup,
+  isInputProblem,
+  loadInventory,
+  progressLine,
+  sourceArgs,
+  sourceFlags,
+} from './source-flags.ts';
 
 export const auditFlags = {
   ...sourceFlags,
@@ -56,20 +72,25 @@ export interface CommandIo {
   stderr: (text: string) => void;
   readStdin?: () => Promise<string>;
   now?: () => Date;
+  /** stderr is a terminal: a progress line while manifests are read. */
+  stderrIsTerminal?: boolean;
 }
 
 const processIo: CommandIo = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
+  stderrIsTerminal: process.stderr.isTTY === true,
 };
 
 /**
  * A namespace's NetworkPolicies that select none of its workloads' pods, when its pods are known (a namespace with no
- * workload in the input runs its pods elsewhere: not judged, as the warnings say).
+ * workload in the input runs its pods elsewhere, and one where the input holds objects that may make pods it does
+ * not declare may run more: not judged, as the warnings say).
  */
 function danglingPolicies(inventory: Inventory, namespace: string): readonly string[] | undefined {
   const workloads = inventory.workloads?.get(namespace);
-  if (!workloads || workloads.length === 0) return undefined;
+  if (!workloads || workloads.length === 0 || inventory.openWorld?.possiblePods.has(namespace))
+    return undefined;
   return [...inventory.state.policiesIn(namespace)]
     .filter((policy) => policySelection(policy, workloads).dangling)
     .map((policy) => policy.name)
@@ -79,18 +100,68 @@ function danglingPolicies(inventory: Inventory, namespace: string): readonly str
 /**
  * Who can reach each namespace, from what the audit read. Pods come from the workloads where they are known: a
  * cluster's listed pods (a namespace without any has none), or the manifests' workloads (a namespace with none in
- * the input runs its pods elsewhere, so its pods are not known).
+ * the input runs its pods elsewhere, and one with objects that may make more pods runs those too: its pods are not
+ * known). In an open world, a namespace the input does not declare may match a selector: `undeclared` collects, per
+ * namespace, the selectors that made an answer unknown for that reason.
  */
-function exposureOf(inventory: Inventory): ExposureState {
+function exposureOf(inventory: Inventory, undeclared: Map<string, Set<string>>): ExposureState {
   const workloads = inventory.workloads;
-  if (!workloads) return new ExposureState(inventory.state);
+  const open = inventory.openWorld;
   const fromCluster = inventory.origin.mode === 'cluster';
+  const answers = new Map<string, Tri>();
   return new ExposureState(inventory.state, {
-    podsIn: (namespace) => {
-      const list = workloads.get(namespace) ?? [];
-      return list.length > 0 || fromCluster ? list.map((w) => w.labels) : undefined;
-    },
+    ...(workloads
+      ? {
+          podsIn: (namespace: string) => {
+            if (open?.possiblePods.has(namespace)) return undefined;
+            const list = workloads.get(namespace) ?? [];
+            return list.length > 0 || fromCluster ? list.map((w) => w.labels) : undefined;
+          },
+        }
+      : {}),
+    ...(open
+      ? {
+          undeclared: (selector: LabelSelector | undefined, asker: string) => {
+            // Thousands of namespaces ask about the same few selectors (a DNS rule's kube-system).
+            const key = selector ? selectorKey(selector) : '';
+            let may = answers.get(key);
+            if (may === undefined) {
+              may = mayMatchUndeclared(selector, open.declared);
+              answers.set(key, may);
+            }
+            if (may !== false) {
+              const set = undeclared.get(asker) ?? new Set<string>();
+              set.add(selector ? selectorText(selector) || '{} (every namespace)' : 'any namespace');
+              undeclared.set(asker, set);
+            }
+            return may;
+          },
+        }
+      : {}),
   });
+}
+
+/** What the open world leaves unknown in a namespace, when anything does. */
+function openWorldOf(
+  inventory: Inventory,
+  undeclared: Map<string, Set<string>>,
+  row: ReportNamespace,
+): NamespaceOpenWorld | undefined {
+  const open = inventory.openWorld;
+  if (!open) return undefined;
+  const possiblePods = (open.possiblePods.get(row.name) ?? []).map(podMakerText);
+  const workloads = inventory.workloads?.get(row.name) ?? [];
+  const danglingUnknown =
+    possiblePods.length > 0 && workloads.length > 0
+      ? [...inventory.state.policiesIn(row.name)]
+          .filter((policy) => policySelection(policy, workloads).dangling)
+          .map((policy) => policy.name)
+          .sort()
+      : [];
+  const exposureUnknown = row.exposure?.ingress.unknown || row.exposure?.egress.unknown;
+  const undeclaredPeers = exposureUnknown ? [...(undeclared.get(row.name) ?? [])].sort() : [];
+  if (possiblePods.length === 0 && undeclaredPeers.length === 0) return undefined;
+  return { possiblePods, danglingUnknown, undeclaredPeers };
 }
 
 export async function auditMain(
@@ -106,18 +177,27 @@ export async function auditMain(
     }
     if (positional.length > 0)
       throw new UsageError(`unexpected argument ${JSON.stringify(positional[0])} (use --manifests PATH)`);
-    const inventory = await loadInventory(values, io.readStdin);
+    const inventory = await loadInventory(
+      values,
+      io.readStdin,
+      io.stderrIsTerminal ? { progress: progressLine(io.stderr) } : {},
+    );
     for (const warning of inventory.warnings) io.stderr(`netpol-exporter: warning: ${warning}\n`);
     // Nothing checked is never a pass.
     const nothing = nothingToCheck(inventory);
     if (nothing) throw new InputError(nothing);
     const now = io.now?.() ?? new Date();
-    const exposure = exposureOf(inventory);
+    const undeclared = new Map<string, Set<string>>();
+    const exposure = exposureOf(inventory, undeclared);
+    const rows = rowsFrom(inventory.state, contextLookup(values, inventory.state, now), {
+      dangling: (name) => danglingPolicies(inventory, name),
+      exposure: (name) => exposure.reachability(name),
+    }).map((row) => {
+      const openWorld = openWorldOf(inventory, undeclared, row);
+      return openWorld ? { ...row, openWorld } : row;
+    });
     const report = coverageReport({
-      rows: rowsFrom(inventory.state, contextLookup(values, inventory.state, now), {
-        dangling: (name) => danglingPolicies(inventory, name),
-        exposure: (name) => exposure.reachability(name),
-      }),
+      rows,
       source: inventory.origin,
       version: buildInfo.version,
       now,

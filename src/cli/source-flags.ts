@@ -6,7 +6,7 @@ import {
   inventoryFromCluster,
   inventoryFromManifests,
 } from '../audit/inventory.ts';
-import { InputError, readManifests } from '../audit/manifests.ts';
+import { InputError, type ReadProgress, readManifests } from '../audit/manifests.ts';
 import { NamespaceContextRules } from '../core/context/namespace-context.ts';
 import type { CoverageState } from '../core/coverage-state.ts';
 import type { RowContext } from '../core/namespace-row.ts';
@@ -33,6 +33,18 @@ export const sourceFlags = {
         );
       return raw;
     },
+  }),
+  wholeCluster: flag({
+    name: 'whole-cluster',
+    help: 'with --manifests: the input is the whole cluster (a dump of every namespace and workload); namespaces and pods it does not declare do not exist',
+    doc:
+      'Without it the manifests are taken as part of a cluster (a repository): a namespace the input does not declare ' +
+      'may exist with any labels, and a custom resource or unknown kind may make pods beside the workloads, so what a ' +
+      'policy could admit or select there is unknown, never "none" or dangling. Give it for a dump such as ' +
+      '`kubectl get namespaces,networkpolicies,deployments,statefulsets,daemonsets,pods -A -o yaml` ' +
+      '([audit](audit-and-remediation.md#an-open-world-or-the-whole-cluster)).',
+    default: 'false',
+    parse: parsers.bool,
   }),
   kubeconfig: serveFlags.kubeconfig,
   context: serveFlags.context,
@@ -100,20 +112,32 @@ export function manifestPaths(config: SourceConfig): string[] {
 export async function loadInventory(
   config: SourceConfig,
   readStdin?: () => Promise<string>,
-  options: { pods?: boolean } = {},
+  options: { pods?: boolean; progress?: (progress: ReadProgress) => void } = {},
 ): Promise<Inventory> {
   const paths = manifestPaths(config);
   if (paths.length > 0) {
     if (paths.filter((p) => p === '-').length > 1)
       throw new UsageError('--manifests - can be given only once');
-    return inventoryFromManifests(await readManifests(paths, readStdin), paths, {
-      coverageSources: config.coverageSources,
-      namespace: config.namespace,
-    });
+    const readWarnings: string[] = [];
+    const inventory = inventoryFromManifests(
+      await readManifests(paths, readStdin, readWarnings, options.progress),
+      paths,
+      {
+        coverageSources: config.coverageSources,
+        namespace: config.namespace,
+        wholeCluster: config.wholeCluster,
+      },
+    );
+    inventory.warnings.unshift(...readWarnings);
+    return inventory;
   }
   if (config.namespace)
     throw new UsageError(
       '--namespace places manifests that name no namespace and needs --manifests; to audit some namespaces of a cluster use --namespaces.include',
+    );
+  if (config.wholeCluster)
+    throw new UsageError(
+      '--whole-cluster says the manifests are a whole cluster and needs --manifests (a live cluster is always whole)',
     );
   // Loaded on demand: manifests mode never needs the Kubernetes client.
   const { loadKubeConfig } = await import('./kubeconfig.ts');
@@ -122,6 +146,27 @@ export async function loadInventory(
     coverageSources: config.coverageSources,
     ...(options.pods ? { pods: true } : {}),
   });
+}
+
+/**
+ * A progress line for a terminal (rewritten in place, at most five times a second, cleared at the end): reading a
+ * monorepo's manifests takes seconds, and silence looks like a hang.
+ */
+export function progressLine(write: (text: string) => void, now: () => number = Date.now) {
+  let last = 0;
+  return (p: ReadProgress) => {
+    if (p.done) {
+      write('\r\x1b[K');
+      return;
+    }
+    const t = now();
+    if (t - last < 200) return;
+    last = t;
+    const n = (x: number) => x.toLocaleString('en-US');
+    write(
+      `\r\x1b[Kreading manifests: ${n(p.files)} files, ${n(p.objects)} objects, ${n(p.namespaces)} namespaces`,
+    );
+  };
 }
 
 /** Each namespace's exemption and scope as of `now`, by the exporter's own rules. */

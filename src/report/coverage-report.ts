@@ -86,6 +86,18 @@ export interface ReportNamespace extends NamespaceRow {
   location?: string;
   /** Who can reach it, when reachability is computed (the exporter with --exposure, and the audit). */
   exposure?: NamespaceExposure;
+  /** Manifests mode without --whole-cluster, where it matters: what the input cannot rule out here. */
+  openWorld?: NamespaceOpenWorld;
+}
+
+/** What a namespace's answers leave open because the input is part of a cluster, not all of it. */
+export interface NamespaceOpenWorld {
+  /** Objects here that may make pods the input does not declare (`Prometheus k8s (file:line): why`). */
+  possiblePods: string[];
+  /** NetworkPolicies that select none of the declared workloads but may select those pods: dangling unknown. */
+  danglingUnknown: string[];
+  /** Selectors of the namespace's policies (`kubectl` form) that a namespace the input does not declare may match. */
+  undeclaredPeers: string[];
 }
 
 export interface CoverageReport {

@@ -70,9 +70,13 @@ describe('admission of manifests', () => {
       obj('kustomize.config.k8s.io/v1beta1', 'Kustomization', ''),
     ]);
     expect(result.objects.map((o) => `${o.kind} ${o.namespace}`)).to.deep.equal(['Gadget team']);
+    // Read and not used: each says so, never silence.
     expect(result.warnings).to.deep.equal([
       'm.yaml:1: Widget w (example.com/v1) has no metadata.namespace and is not a kind known to be namespaced or ' +
         'cluster-scoped; not counted (give it a metadata.namespace if it is namespaced)',
+      'm.yaml:3: an object has no apiVersion and kind; kubectl refuses it, so it is not counted',
+      'm.yaml:4: 1 kustomize file (this one first): build configuration, not applied; not counted (render with ' +
+        '`kubectl kustomize` and audit the output, or the namespace an overlay sets is missed)',
     ]);
   });
 

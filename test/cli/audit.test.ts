@@ -239,7 +239,7 @@ describe('audit --manifests', function () {
       '  shop: allow-all: NetworkPolicy allow-everything allows all ingress to every pod: it protects nothing for ingress',
     );
     expect(table.stdout).to.match(
-      /\nUNKNOWN: 3 namespaces: 2 covered, 1 uncovered, 0 exempt, 0 excluded; .*; unknown 1; allow-all ingress 1, egress 0; dangling 0\n/,
+      /\nUNKNOWN: 3 namespaces: 2 covered, 1 uncovered, 0 exempt, 0 excluded; .*; unknown 1; allow-all ingress 1, egress 0; dangling 0; exposure unknown 2\n/,
     );
     expect(table.stdout).to.contain(
       'UNKNOWN: 1 uncovered namespace with policies that could not be judged\n',
@@ -301,12 +301,15 @@ metadata:
     expect(result.stderr).to.equal(
       'netpol-exporter: warning: test/fixtures/audit/app-repo/deployment.yaml:3: 5 namespaced objects have no ' +
         'metadata.namespace (this one first); counted in "default", where kubectl apply puts them (--namespace ' +
-        'chooses another)\n',
+        'chooses another)\n' +
+        'netpol-exporter: warning: test/fixtures/audit/app-repo/cluster.yaml:2: 2 cluster-scoped objects (1 ' +
+        'ClusterRole, 1 ClusterRoleBinding; this one first) name no namespace and no network policy; read and not ' +
+        'counted\n',
     );
     for (const flag of [['-n', 'shop'], ['--namespace', 'shop'], ['--namespace=shop'], ['-nshop']]) {
       const placed = await audit(['--manifests', app, ...flag, '--output=json']);
       expect(placed.code, flag.join(' ')).to.equal(1);
-      expect(placed.stderr, flag.join(' ')).to.equal('');
+      expect(placed.stderr, flag.join(' ')).not.to.contain('no metadata.namespace');
       expect(verdicts(json(placed))).to.deep.equal({ shop: 'uncovered' });
     }
     const covered = await audit(
@@ -326,9 +329,17 @@ metadata:
     ]);
     expect(clusterOnly.code).to.equal(2);
     expect(clusterOnly.stdout).to.equal('');
-    expect(clusterOnly.stderr).to.equal(
-      'netpol-exporter audit: nothing to check: the manifests hold no Namespace and no namespaced object\n',
+    // One line for the error, after one line for each kind of thing it read and could not use.
+    const lines = clusterOnly.stderr.trimEnd().split('\n');
+    expect(lines.at(-1)).to.equal(
+      'netpol-exporter audit: nothing to check: the manifests hold no Namespace and no namespaced object',
     );
+    expect(
+      lines.slice(0, -1).map((l) => /^netpol-exporter: warning: (\S+): \d+ (\S+)/.exec(l)?.slice(1)),
+    ).to.deep.equal([
+      ['test/fixtures/audit/kustomize-app/kustomization.yaml:2', 'kustomize'],
+      ['test/fixtures/audit/app-repo/cluster.yaml:2', 'cluster-scoped'],
+    ]);
     const empty = await audit(['--manifests', '-'], '# nothing here\n');
     expect(empty.code).to.equal(2);
   });

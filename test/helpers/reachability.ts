@@ -7,7 +7,12 @@ import { type DirectionReachability, PEER_CLASSES } from '../../src/core/exposur
 import { namespaceReachability } from '../../src/core/exposure/reachability.ts';
 import { namespaceFacts, policyFacts } from '../../src/core/facts.ts';
 import { type ExtraSource, sourcePolicyFacts } from '../../src/core/sources/index.ts';
-import { type OpaqueEffect, strongest, type TierPolicy } from '../../src/core/sources/reader.ts';
+import {
+  type OpaqueEffect,
+  type OpaqueReach,
+  strongest,
+  type TierPolicy,
+} from '../../src/core/sources/reader.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -61,6 +66,7 @@ export function reachabilityIn(objects: Obj[], name: string, pods?: Record<strin
     .filter((p) => p?.namespace === name);
   const tiers: TierPolicy[] = [];
   const opaque: Record<Direction, OpaqueEffect> = { ingress: 'none', egress: 'none' };
+  const touching: OpaqueReach[] = [];
   for (const o of objects) {
     const source = SOURCE_OF[String(o.kind)];
     if (!source) continue;
@@ -71,14 +77,28 @@ export function reachabilityIn(objects: Obj[], name: string, pods?: Record<strin
     else {
       const e = exposure.opaque.effectOn(own);
       for (const d of ['ingress', 'egress'] as const) opaque[d] = strongest(opaque[d], e[d]);
+      if (e.ingress !== 'none' || e.egress !== 'none') touching.push(exposure.opaque);
     }
   }
+  // Per pod, when every policy that touches the namespace can tell pods apart (as the incremental state does).
+  const opaqueOnPod =
+    touching.length > 0 && touching.every((o) => o.effectOnPod)
+      ? (labels: Record<string, string> | undefined) => {
+          const out: Record<Direction, OpaqueEffect> = { ingress: 'none', egress: 'none' };
+          for (const o of touching) {
+            const e = o.effectOnPod?.(own, labels) ?? o.effectOn(own);
+            for (const d of ['ingress', 'egress'] as const) out[d] = strongest(out[d], e[d]);
+          }
+          return out;
+        }
+      : undefined;
   return namespaceReachability({
     name,
     labels: own.labels,
     policies: policies.filter((p) => p !== undefined),
     tiers,
     opaque,
+    ...(opaqueOnPod ? { opaqueOnPod } : {}),
     ...(pods ? { pods } : {}),
     others: listedNamespaces(namespaces.filter((n) => n !== undefined)),
   });

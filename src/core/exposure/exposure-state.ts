@@ -27,6 +27,12 @@ export interface ExposureOptions {
    * be computed once as "no policy" for nothing. Reads and flush() still compute.
    */
   held?: boolean;
+  /**
+   * An open world (the audit of manifests that are part of a cluster): whether a namespace the state does not hold,
+   * or holds without its labels, may match the selector (undefined: any namespace). Not false makes "some other
+   * namespace" unknown where the held namespaces alone would say false: such a namespace may exist.
+   */
+  undeclared?: (selector: LabelSelector | undefined, asker: string) => Tri;
 }
 
 /** A selector some answer asked about, with how many namespaces match it now. */
@@ -409,7 +415,11 @@ export class ExposureState {
         const ownLabels = this.labels.get(asker);
         const self = ownLabels ? matchTri(selector, ownLabels) : false;
         if (w.matching - (self === true ? 1 : 0) > 0) return true;
-        return w.maybe - (self === 'unknown' ? 1 : 0) > 0 ? 'unknown' : false;
+        return this.orUndeclared(
+          w.maybe - (self === 'unknown' ? 1 : 0) > 0 ? 'unknown' : false,
+          selector,
+          asker,
+        );
       },
       find: (selector, asker, test) => {
         const everything = selector === undefined || matchesEveryNamespace(selector);
@@ -448,9 +458,15 @@ export class ExposureState {
           this.searchedAll.add(own);
           deps.searchedAll = true;
         }
-        return out;
+        return this.orUndeclared(out, selector, asker);
       },
     };
+  }
+
+  /** What the held namespaces say, or unknown when a namespace not held may match (an open world). */
+  private orUndeclared(found: Tri, selector: LabelSelector | undefined, asker: string): Tri {
+    if (found !== false || !this.options.undeclared) return found;
+    return this.options.undeclared(selector, asker) === false ? false : 'unknown';
   }
 
   private clearDependencies(name: string): Dependencies | undefined {
@@ -488,6 +504,29 @@ export class ExposureState {
     return out;
   }
 
+  /** What those policies do to one pod, when every one that touches the namespace can tell pods apart. */
+  private opaqueOnPod(
+    ns: NamespaceFacts,
+  ): ((labels: Record<string, string> | undefined) => Record<Direction, OpaqueEffect>) | undefined {
+    const reaches = [
+      ...this.clusterOpaque.values(),
+      ...(this.namespacedOpaque.get(ns.name)?.values() ?? []),
+    ].filter((o) => {
+      const e = o.effectOn(ns);
+      return e.ingress !== 'none' || e.egress !== 'none';
+    });
+    if (reaches.length === 0 || reaches.some((o) => !o.effectOnPod)) return undefined;
+    return (labels) => {
+      const out: Record<Direction, OpaqueEffect> = { ingress: 'none', egress: 'none' };
+      for (const o of reaches) {
+        const e = o.effectOnPod?.(ns, labels) ?? o.effectOn(ns);
+        out.ingress = strongest(out.ingress, e.ingress);
+        out.egress = strongest(out.egress, e.egress);
+      }
+      return out;
+    };
+  }
+
   private recompute(name: string): void {
     const facts = this.known.get(name);
     if (!facts) return;
@@ -501,6 +540,7 @@ export class ExposureState {
       policies: this.coverage.policiesIn(name),
       tiers: [...this.tiers.values()],
       opaque: this.opaqueOn(facts),
+      opaqueOnPod: this.opaqueOnPod(facts),
       ...(pods ? { pods } : {}),
       others: this.oracleFor(name, deps),
     });

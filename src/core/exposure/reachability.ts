@@ -22,6 +22,7 @@ import {
 import { coversEvery, labelSpace, satisfiable } from '../selectors/label-space.ts';
 import type { OpaqueEffect, TierPolicy, TierRule } from '../sources/reader.ts';
 import { isDefaultDeny } from '../verdict.ts';
+import { admittingPeers, npAddressClasses } from './network-policy-peers.ts';
 import { matchNs, type NamespaceLabels, type OtherNamespaces } from './other-namespaces.ts';
 import {
   type DirectionReachability,
@@ -56,6 +57,11 @@ export interface ReachabilityInput {
   tiers: readonly TierPolicy[];
   /** What the Calico and Cilium policies that touch the namespace may do to each direction. */
   opaque?: Record<Direction, OpaqueEffect>;
+  /**
+   * The same for one pod, when those policies can tell pods apart (labels undefined: a pod that no selector picking
+   * pods by label picks): a pod they leave alone keeps what the NetworkPolicies give it.
+   */
+  opaqueOnPod?: (labels: Record<string, string> | undefined) => Record<Direction, OpaqueEffect>;
   /** With --pod-isolation, the labels of the namespace's pods; undefined when the pods are not known. */
   pods?: Iterable<Record<string, string>>;
   others: OtherNamespaces;
@@ -63,10 +69,13 @@ export interface ReachabilityInput {
 
 const UNREADABLE_PEERS: PeerFacts = { ...NO_PEERS, namespaceSelectors: [], unreadable: true };
 
-/** Hand-built facts may carry no peers: no rules admit nothing, rules of unknown content admit unknown peers. */
+/**
+ * What a policy's rules admit for the direction, peers that can match nothing left out. Hand-built facts may carry no
+ * peers: no rules admit nothing, rules of unknown content admit unknown peers.
+ */
 function peersOf(policy: PolicyFacts, direction: Direction): PeerFacts {
   const facts = policy[direction];
-  return facts.peers ?? (facts.rules === 0 ? NO_PEERS : UNREADABLE_PEERS);
+  return facts.peers ? admittingPeers(facts.peers) : facts.rules === 0 ? NO_PEERS : UNREADABLE_PEERS;
 }
 
 /** Tier rules for one direction, in evaluation order (priority, then name, then rule order). */
@@ -169,10 +178,11 @@ function npOnlyClasses(selectedBy: readonly PeerFacts[], own: NamespaceLabels, o
       if (out.other_namespaces !== true)
         out.other_namespaces = or(out.other_namespaces, others.any(s, own.name));
     }
-    if (peers.ipBlocks) out.ip_blocks = true;
-    if (peers.anyAddress) out.anywhere = out.ip_blocks = true;
     if (peers.unreadable) for (const c of PEER_CLASSES) out[c] = or(out[c], 'unknown');
   }
+  const addresses = npAddressClasses(selectedBy);
+  out.ip_blocks = or(out.ip_blocks, addresses.ip_blocks);
+  out.anywhere = or(out.anywhere, addresses.anywhere);
   out.all_namespaces = or(out.all_namespaces, everyOtherNamespace(selectors, own));
   if (out.all_namespaces === true) out.other_namespaces = true;
   return out;
@@ -217,7 +227,8 @@ const EVERY_NAME = { namespaceOtherThan: '' };
 function admitsEverything(peers: PeerFacts): boolean {
   return (
     peers.everything ||
-    (peers.anyAddress && peers.namespaceSelectors.some((sel) => coversEvery([sel], EVERY_NAME) === true))
+    (npAddressClasses([peers]).anywhere === true &&
+      peers.namespaceSelectors.some((sel) => coversEvery([sel], EVERY_NAME) === true))
   );
 }
 
@@ -226,8 +237,10 @@ function npOpens(
   peers: PeerFacts,
   own: NamespaceLabels,
   others: OtherNamespaces,
+  union: { anywhere: Tri },
 ): Record<PeerClass, boolean> {
   const all = peers.everything || everyOtherNamespace(peers.namespaceSelectors, own) === true;
+  const addresses = npAddressClasses([peers]);
   return {
     same_namespace:
       peers.everything ||
@@ -235,8 +248,9 @@ function npOpens(
       peers.namespaceSelectors.some((s) => matchNs(s, own) === true),
     other_namespaces: all || peers.namespaceSelectors.some((s) => others.any(s, own.name) === true),
     all_namespaces: all,
-    ip_blocks: peers.everything || peers.ipBlocks,
-    anywhere: peers.everything || peers.anyAddress,
+    ip_blocks: addresses.ip_blocks === true,
+    // Blocks that cover a family only together with another policy's: each of them opens it.
+    anywhere: addresses.anywhere === true || (peers.blocks.length > 0 && union.anywhere === true),
   };
 }
 
@@ -265,6 +279,9 @@ function direction(
   d: Direction,
 ): DirectionReachability {
   const isolating = policies.filter((p) => p[d].applies);
+  // What each policy admits, folded once per answer (not kept: facts stay as slim as they are read).
+  const admitted = new Map(isolating.map((p) => [p, peersOf(p, d)]));
+  const peersOfPolicy = (p: PolicyFacts) => admitted.get(p) ?? peersOf(p, d);
   // Tier policies whose subject may take in the namespace; the others cannot bear on it.
   const namespaces: SubjectNamespaces = new Map();
   const inSubject = (p: TierPolicy) => {
@@ -278,6 +295,11 @@ function direction(
     namespaces,
   };
   const kinds: PodKind[][] = []; // each entry: the scenarios one kind of pod may be in (combined with `same`)
+  // What the Calico and Cilium policies may do to each kind of pod (`opaque` when they cannot tell pods apart).
+  const effects: OpaqueEffect[] = [];
+  const opaque = input.opaque?.[d] ?? 'none';
+  const opaqueOn = (labels: Record<string, string> | undefined) =>
+    opaque === 'none' || !input.opaqueOnPod ? opaque : input.opaqueOnPod(labels)[d];
   let unisolated = false;
   // The pods are not known: a pod of every label set the policies' podSelectors tell apart may exist (so a
   // podSelector no pod can satisfy selects none, and podSelectors that together take every pod leave none
@@ -289,9 +311,13 @@ function direction(
     // policy is taken to select some (a lower bound where policies overlap).
     if (!isolating.some((p) => isEmptySelector(p.podSelector))) {
       kinds.push([{ selectedBy: [], inSubject: unknownSubject }]);
+      effects.push(opaqueOn(undefined));
       unisolated = true;
     }
-    for (const p of isolating) kinds.push([{ selectedBy: [peersOf(p, d)], inSubject: unknownSubject }]);
+    for (const p of isolating) {
+      kinds.push([{ selectedBy: [peersOfPolicy(p)], inSubject: unknownSubject }]);
+      effects.push(opaque);
+    }
   } else {
     const seen = new Set<string>();
     for (const labels of possible) {
@@ -299,11 +325,12 @@ function direction(
       const selects = isolating.map((p) => matchSelector(p.podSelector, lookup));
       const inSubject = pods ? (s: LabelSelector) => matchSelector(s, lookup) : unknownSubject;
       const subjects = input.tiers.map((t) => (t.subject?.pods ? String(inSubject(t.subject.pods)) : ''));
-      const signature = `${selects.join()}|${subjects.join()}`;
+      const effect = opaqueOn(labels);
+      const signature = `${selects.join()}|${subjects.join()}|${effect}`;
       if (seen.has(signature)) continue;
       seen.add(signature);
-      const certain = isolating.filter((_, i) => selects[i] === true).map((p) => peersOf(p, d));
-      const maybe = isolating.filter((_, i) => selects[i] === 'unknown').map((p) => peersOf(p, d));
+      const certain = isolating.filter((_, i) => selects[i] === true).map((p) => peersOfPolicy(p));
+      const maybe = isolating.filter((_, i) => selects[i] === 'unknown').map((p) => peersOfPolicy(p));
       if (certain.length === 0 && maybe.length === 0) unisolated = true;
       // A selector that cannot be evaluated may or may not pick the pod: both extremes, and each alone.
       const scenarios: PodKind[] = [{ selectedBy: certain, inSubject }];
@@ -312,6 +339,7 @@ function direction(
         if (certain.length === 0) for (const m of maybe) scenarios.push({ selectedBy: [m], inSubject });
       }
       kinds.push(scenarios);
+      effects.push(effect);
     }
   }
 
@@ -325,7 +353,7 @@ function direction(
       namespaces.set(t, namespaces.get(tiers.admin[i] as TierPolicy) ?? 'unknown');
     return { admin, baseline: tiers.baseline, namespaces };
   };
-  for (const scenarios of kinds) {
+  for (const [i, scenarios] of kinds.entries()) {
     let kindResult: Record<PeerClass, Tri> | undefined;
     for (const kind of scenarios) {
       const r = !simple
@@ -335,20 +363,13 @@ function direction(
           : npOnlyClasses(kind.selectedBy, own, input.others);
       kindResult = kindResult ? combine(kindResult, r, same) : r;
     }
-    if (kindResult) classes = combine(classes, kindResult, or);
+    const effect = effects[i] ?? opaque;
+    if (kindResult) classes = combine(classes, touchedBy(kindResult, effect), or);
     const first = scenarios[0];
     if (first && kindResult && first.selectedBy.length === 0 && scenarios.length === 1) {
       const open =
         tiers.admin.length === 0 ? kindResult : kindClasses(own, first, noAdminAllows(), d, input.others);
-      viaUnisolated = combine(viaUnisolated, open, or);
-    }
-  }
-  // Calico and Cilium rules are not evaluated: one that may isolate or deny leaves nothing known; one that can only
-  // allow more leaves what is already reachable, and makes the rest unknown.
-  const effect = input.opaque?.[d] ?? 'none';
-  if (kinds.length > 0 && effect !== 'none') {
-    for (const c of PEER_CLASSES) {
-      if (effect === 'any' || classes[c] === false) classes[c] = 'unknown';
+      viaUnisolated = combine(viaUnisolated, touchedBy(open, effect), or);
     }
   }
 
@@ -362,7 +383,8 @@ function direction(
     anywhere: NONE_OPEN,
   };
   const anyOpen = PEER_CLASSES.some((c) => classes[c] === true);
-  const opens = anyOpen ? isolating.map((p) => npOpens(peersOf(p, d), own, input.others)) : [];
+  const union = anyOpen ? npAddressClasses(isolating.map((p) => peersOfPolicy(p))) : { anywhere: false };
+  const opens = anyOpen ? isolating.map((p) => npOpens(peersOfPolicy(p), own, input.others, union)) : [];
   for (const c of PEER_CLASSES) {
     if (classes[c] !== true) continue;
     const list: string[] = [];
@@ -379,8 +401,19 @@ function direction(
 
   const denyUndone =
     isolating.some((p) => isDefaultDeny(p, d)) &&
-    isolating.some((p) => isEmptySelector(p.podSelector) && admitsEverything(peersOf(p, d)));
+    isolating.some((p) => isEmptySelector(p.podSelector) && admitsEverything(peersOfPolicy(p)));
   return { classes, denyUndone, openedBy };
+}
+
+/**
+ * Calico and Cilium rules are not evaluated: on pods one may isolate or deny, nothing is known; on pods it can only
+ * allow more, what is already reachable stays, and the rest is unknown.
+ */
+function touchedBy(classes: Record<PeerClass, Tri>, effect: OpaqueEffect): Record<PeerClass, Tri> {
+  if (effect === 'none') return classes;
+  const out = { ...classes };
+  for (const c of PEER_CLASSES) if (effect === 'any' || out[c] === false) out[c] = 'unknown';
+  return out;
 }
 
 /** Who can reach the namespace, and whom it can reach. */

@@ -29,8 +29,14 @@ import {
 const CILIUM_NAMESPACE_KEYS = ['io.kubernetes.pod.namespace', 'k8s:io.kubernetes.pod.namespace'];
 const CILIUM_NAMESPACE_LABELS = 'io.cilium.k8s.namespace.labels.';
 
-/** Cilium endpoint labels of "some pod in this namespace"; other keys are pod labels (unknown). */
-function ciliumEndpointLookup(ns: Pick<NamespaceFacts, 'name' | 'labels'>): LabelLookup {
+/**
+ * Cilium endpoint labels of "some pod in this namespace"; other keys are pod labels: those of `pod` when given
+ * (Kubernetes labels, `k8s:` or no source prefix), else unknown.
+ */
+function ciliumEndpointLookup(
+  ns: Pick<NamespaceFacts, 'name' | 'labels'>,
+  pod?: Record<string, string>,
+): LabelLookup {
   const labels = namespaceLabels(ns.name, ns.labels);
   return (rawKey) => {
     if (CILIUM_NAMESPACE_KEYS.includes(rawKey)) return ns.name;
@@ -42,6 +48,7 @@ function ciliumEndpointLookup(ns: Pick<NamespaceFacts, 'name' | 'labels'>): Labe
     if (key === 'io.kubernetes.pod.namespace') return ns.name;
     // Reserved identities (host, health, world, ...) are never pods: a pod does not carry these labels.
     if (rawKey.startsWith('reserved:')) return undefined;
+    if (pod && !key.includes(':')) return Object.hasOwn(pod, key) ? pod[key] : undefined;
     return UNKNOWN_LABEL;
   };
 }
@@ -139,17 +146,27 @@ function ciliumExposure(namespaced: boolean, obj: unknown): OpaqueReach {
       effect: { ingress: ciliumRuleEffect(rule, 'ingress'), egress: ciliumRuleEffect(rule, 'egress') },
     }))
     .filter((p) => p.effect.ingress !== 'none' || p.effect.egress !== 'none');
+  const effectOf = (selects: (selector: LabelSelector) => Tri) => {
+    const out: Record<Direction, OpaqueEffect> = { ingress: 'none', egress: 'none' };
+    for (const part of parts) {
+      if (selects(part.selector) === false) continue;
+      for (const d of ['ingress', 'egress'] as const) out[d] = strongest(out[d], part.effect[d]);
+    }
+    return out;
+  };
   return {
     effectOn: (ns) => {
       if (namespaced && ns.name !== own) return NO_EFFECT;
-      const out: Record<Direction, OpaqueEffect> = { ingress: 'none', egress: 'none' };
       const lookup = ciliumEndpointLookup(ns);
-      for (const part of parts) {
-        const selects: Tri = namespaced ? true : matchSelector(part.selector, lookup);
-        if (selects === false) continue;
-        for (const d of ['ingress', 'egress'] as const) out[d] = strongest(out[d], part.effect[d]);
-      }
-      return out;
+      return effectOf((selector) => (namespaced ? true : matchSelector(selector, lookup)));
+    },
+    // Pods that no rule selects keep what the NetworkPolicies give them: Cilium leaves them alone.
+    effectOnPod: (ns, labels) => {
+      if (namespaced && ns.name !== own) return NO_EFFECT;
+      const lookup = ciliumEndpointLookup(ns, labels);
+      return effectOf((selector) =>
+        labels === undefined && podLabelKeys(selector).length > 0 ? false : matchSelector(selector, lookup),
+      );
     },
   };
 }

@@ -91,6 +91,14 @@ export type OpaqueEffect = 'none' | 'widen' | 'any';
 /** A Calico or Cilium policy: what it may do to each direction of a namespace. */
 export interface OpaqueReach {
   effectOn(ns: Parameters<Predicate>[0]): Record<Direction, OpaqueEffect>;
+  /**
+   * What it does to one pod of the namespace, when its selectors can tell pods apart: `labels` undefined stands for
+   * a pod that no selector picking pods by label picks (such pods may exist while the pods are not known).
+   */
+  effectOnPod?(
+    ns: Parameters<Predicate>[0],
+    labels: Record<string, string> | undefined,
+  ): Record<Direction, OpaqueEffect>;
 }
 
 export type SourceExposure = { tier: TierPolicy } | { opaque: OpaqueReach };

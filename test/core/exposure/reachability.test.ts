@@ -372,14 +372,14 @@ describe('reachability: AdminNetworkPolicy, ClusterNetworkPolicy and BaselineAdm
       egress: [{ action: 'Deny', to: [{ networks: ['0.0.0.0/0', '::/0'] }] }],
     });
     expect(classes(reachabilityIn([ns('a'), ns('b'), noEgress], 'a').egress)).to.equal(NONE);
-    // One address family only: addresses of pods may or may not be in it.
+    // One address family only: addresses of pods may or may not be in it; every IPv6 address stays reachable.
     const v4 = anp('no-v4', {
       priority: 1,
       subject: everyNs,
       egress: [{ action: 'Deny', to: [{ networks: ['0.0.0.0/0'] }] }],
     });
     expect(classes(reachabilityIn([ns('a'), ns('b'), v4], 'a').egress)).to.equal(
-      'same=? other=? all=? ip=1 any=0',
+      'same=? other=? all=? ip=1 any=1',
     );
   });
 
@@ -471,6 +471,41 @@ describe('reachability: Calico and Cilium', () => {
     };
     const objects = [ns('a'), denyIngress('a'), allowFrom('a', 'same', [{ podSelector: {} }]), cnpAllow];
     expect(classes(reachabilityIn(objects, 'a').ingress)).to.equal('same=1 other=? all=? ip=? any=?');
+  });
+
+  const cilium = (endpointSelector: Obj, kind = 'CiliumNetworkPolicy'): Obj => ({
+    apiVersion: 'cilium.io/v2',
+    kind,
+    metadata: { name: 'db-only', ...(kind === 'CiliumNetworkPolicy' ? { namespace: 'a' } : {}) },
+    spec: { endpointSelector, ingress: [{ fromEndpoints: [{ matchLabels: { app: 'web' } }] }] },
+  });
+
+  it('pods that no Cilium rule selects keep what the NetworkPolicies give them: reachable from anywhere, for certain', () => {
+    const byLabel = cilium({ matchLabels: { app: 'db' } });
+    // Pods not known: those the rule does not pick may exist, as for NetworkPolicies.
+    const unknownPods = reachabilityIn([ns('a'), byLabel], 'a');
+    expect(classes(unknownPods.ingress)).to.equal(ALL);
+    expect(unknownPods.ingress.openedBy.anywhere).to.deep.equal([UNISOLATED]);
+    expect(classes(unknownPods.egress)).to.equal(ALL);
+    // Pods known: judged one by one.
+    expect(
+      classes(reachabilityIn([ns('a'), byLabel], 'a', [{ app: 'web' }, { app: 'db' }]).ingress),
+    ).to.equal(ALL);
+    expect(classes(reachabilityIn([ns('a'), byLabel], 'a', [{ app: 'db' }]).ingress)).to.equal(UNKNOWN);
+    // A clusterwide rule that picks pods by a Kubernetes label (k8s: prefix) leaves the others alone too.
+    const clusterwide = cilium({ matchLabels: { 'k8s:app': 'db' } }, 'CiliumClusterwideNetworkPolicy');
+    expect(classes(reachabilityIn([ns('a'), clusterwide], 'a').ingress)).to.equal(ALL);
+    expect(classes(reachabilityIn([ns('a'), clusterwide], 'a', [{ app: 'db' }]).ingress)).to.equal(UNKNOWN);
+  });
+
+  it('a Cilium rule that selects every pod of the namespace leaves nothing known for its direction', () => {
+    expect(classes(reachabilityIn([ns('a'), cilium({})], 'a').ingress)).to.equal(UNKNOWN);
+    expect(classes(reachabilityIn([ns('a'), cilium({})], 'a', [{ app: 'web' }]).ingress)).to.equal(UNKNOWN);
+    const byNamespace = cilium(
+      { matchLabels: { 'k8s:io.kubernetes.pod.namespace': 'a' } },
+      'CiliumClusterwideNetworkPolicy',
+    );
+    expect(classes(reachabilityIn([ns('a'), byNamespace], 'a').ingress)).to.equal(UNKNOWN);
   });
 });
 
