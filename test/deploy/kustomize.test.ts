@@ -286,7 +286,7 @@ const entryPoints: Record<string, () => Promise<KubeObject[]>> = {
 };
 
 describe('deploy/ (kustomize)', function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
   const rendered = new Map<string, KubeObject[]>();
 
   before(async () => {

@@ -186,8 +186,30 @@ export async function killSpawned(exporter: ChildProcess | undefined): Promise<v
   await exitOf(exporter);
 }
 
-export function exitOf(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+type Exit = { code: number | null; signal: NodeJS.Signals | null };
+
+/**
+ * The child's exit. A child still running after timeoutMs (generous: starting a process at load 20 takes tens of
+ * seconds; below the suite's 120 s) is killed, and the wait fails with what it printed instead of a bare test timeout.
+ */
+export async function exitOf(
+  child: ChildProcess & { output?: () => string },
+  timeoutMs = 100_000,
+): Promise<Exit> {
   if (child.exitCode !== null || child.signalCode !== null)
-    return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
-  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    return { code: child.exitCode, signal: child.signalCode };
+  const exited = new Promise<Exit>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), timeoutMs);
+  });
+  const first = await Promise.race([exited, late]).finally(() => clearTimeout(timer));
+  if (first !== 'late') return first;
+  if (child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
+  await exited;
+  throw new Error(
+    `process ${child.pid} did not exit within ${timeoutMs} ms; its output:\n${child.output?.() ?? ''}`,
+  );
 }
