@@ -4,8 +4,15 @@
 import type { CoverageState } from '../core/coverage-state.ts';
 import type { NamespaceReachability } from '../core/exposure/peer-classes.ts';
 import { type ReachersSource, reachersOf } from '../core/exposure/reachers.ts';
+import type { EntryPoint } from '../core/internet-facing/classify.ts';
 import type { RowContext } from '../core/namespace-row.ts';
-import { type CoverageReport, coverageReport, type DataStatus, rowsFrom } from '../report/coverage-report.ts';
+import {
+  type CoverageReport,
+  coverageReport,
+  type DataStatus,
+  internetFacingOf,
+  rowsFrom,
+} from '../report/coverage-report.ts';
 
 /** What the HTTP edge needs from the exporter; the Exporter class satisfies it as it is. */
 export interface StatusView {
@@ -26,6 +33,8 @@ export interface StatusView {
   exposure?:
     | ({ reachability(namespace: string): NamespaceReachability | undefined } & Partial<ReachersSource>)
     | undefined;
+  /** What opens each namespace to the internet; absent with --internet-facing=false. */
+  internetFacing?: { entryPoints(namespace: string): EntryPoint[] } | undefined;
 }
 
 /**
@@ -61,6 +70,12 @@ export function statusReport(
         ...(source.dangling ? { dangling: (name: string) => source.dangling?.(name) } : {}),
         ...(source.exposure ? { exposure: (name: string) => source.exposure?.reachability(name) } : {}),
         ...(reachers ? { reachers } : {}),
+        ...(source.internetFacing
+          ? {
+              internetFacing: (name: string) =>
+                internetFacingOf(source.internetFacing?.entryPoints(name) ?? []),
+            }
+          : {}),
       })
     : [];
   const report = coverageReport({
