@@ -38,8 +38,9 @@ export interface StatusView {
 }
 
 /**
- * Which namespaces' rows carry the names behind other_namespaces: every one (/api/v1/namespaces), one (its page),
- * or none (the status page's table, which shows classes only). Computed on demand: see docs/exposure.md, "Cost".
+ * Which namespaces' rows carry the names behind other_namespaces: every one (/api/v1/namespaces?names=true), one
+ * (its page), or none (the status page's table, which shows classes only, and /api/v1/namespaces by default).
+ * Computed on demand: see docs/exposure.md, "Cost".
  */
 export type NamesFor = 'all' | 'none' | { namespace: string };
 

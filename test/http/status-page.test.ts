@@ -1,14 +1,21 @@
 // The status page's pure parts: hostile values stay text, hand-edited URLs fall back to defaults, the result never
 // reads PASS without complete data, a namespace's own page, and the manifests reader's positions and List handling.
 import { expect } from 'chai';
+import express from 'express';
 import { parseManifests } from '../../src/audit/manifests.ts';
 import { CoverageState } from '../../src/core/coverage-state.ts';
 import { ExposureState } from '../../src/core/exposure/exposure-state.ts';
 import { namespaceFacts, policyFacts } from '../../src/core/facts.ts';
 import type { NamespaceRow } from '../../src/core/namespace-row.ts';
 import { renderNamespacePage } from '../../src/http/namespace-page.ts';
+import { listen } from '../../src/http/server.ts';
 import { statusReport } from '../../src/http/status-data.ts';
-import { parseStatusQuery, renderStatusPage, selectNamespaces } from '../../src/http/status-page.ts';
+import {
+  mountStatusPage,
+  parseStatusQuery,
+  renderStatusPage,
+  selectNamespaces,
+} from '../../src/http/status-page.ts';
 import { type CoverageReport, coverageReport, type DataStatus } from '../../src/report/coverage-report.ts';
 import { netpol, ns } from '../helpers/reachability.ts';
 
@@ -387,6 +394,26 @@ describe('status page: who can reach each namespace', () => {
     expect(renderNamespacePage(off, off.namespaces[0], 'bare', { telemetryPath: '/metrics' })).to.contain(
       'Not computed: the exporter runs with <code>--exposure=false</code>.',
     );
+  });
+
+  it('/api/v1/namespaces carries the names only with ?names=true (they cost seconds at 10,000 namespaces)', async () => {
+    const app = express();
+    mountStatusPage(app, view(), { telemetryPath: '/metrics', version: '1.0.0' });
+    const running = await listen(app, '127.0.0.1', 0);
+    try {
+      const get = async (path: string) =>
+        ((await (await fetch(running.url + path)).json()) as CoverageReport).namespaces.find(
+          (n) => n.name === 'open',
+        )?.exposure?.ingress.otherNamespaces;
+      expect(await get('/api/v1/namespaces')).to.equal(undefined);
+      expect((await get('/api/v1/namespaces?names=true'))?.reachable.map((r) => r.namespace)).to.deep.equal([
+        'bare',
+        'closed',
+        'undone',
+      ]);
+    } finally {
+      await running.close();
+    }
   });
 
   it('names the namespaces behind other_namespaces, with what opens each, where they are asked for', () => {
