@@ -361,6 +361,29 @@ export function buildDashboard(opts: DashboardOptions = {}): dashboard.Dashboard
       .gridPos(gridPos(0, 86, 24, 5)),
   );
 
+  b.withRow(
+    new dashboard.RowBuilder('Internet-facing: what the outside reaches')
+      .datasource(datasource)
+      .gridPos(gridPos(0, 91, 24, 1)),
+  );
+  b.withPanel(
+    timeseriesPanel(
+      'Internet-facing namespaces by way in',
+      'Active namespaces the internet reaches, per way in: load_balancer (not internal by its annotation nor limited to private source ranges), node_port, external_ip, ingress, gateway_route. One namespace reached several ways counts once per way.',
+      'short',
+      { expr: queries.internetFacingByVia, legend: '{{cluster}} {{via}}' },
+    ).gridPos(gridPos(0, 92, 12, 9)),
+  );
+  b.withPanel(
+    tablePanel(
+      'Uncovered internet-facing namespaces',
+      'Active namespaces the internet reaches that no policy protects: the first batch to remediate; they fire NetpolInternetFacingNamespaceUncovered (critical) after 15 minutes unless exempt or excluded.',
+      'short',
+      { expr: queries.internetFacingUncovered },
+      'Internet-facing',
+    ).gridPos(gridPos(12, 92, 12, 9)),
+  );
+
   return assignIds(b.build());
 }
 

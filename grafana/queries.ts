@@ -93,6 +93,17 @@ and on (cluster, namespace) (${active} == 1)`,
   ${active}
 )`,
 
+  // Internet-facing: Active namespaces per way the internet reaches them, and the uncovered ones among them (the
+  // control's first batch; value 1 each).
+  internetFacingByVia: `sum by (cluster, via) (
+  max by (cluster, namespace, via) (netpol_namespace_internet_facing{${m}})
+  * on (cluster, namespace) group_left ()
+  ${active}
+)`,
+  internetFacingUncovered: `max by (cluster, namespace) (netpol_namespace_internet_facing{${m}})
+and on (cluster, namespace) (${covered} == 0)
+and on (cluster, namespace) (${active} == 1)`,
+
   targetsUp: `sum by (cluster, job) (up{${m}})`,
   cacheSynced: `min by (cluster, instance, resource) (netpol_exporter_cache_synced{${m}})`,
   watchUp: `min by (cluster, instance, resource) (netpol_exporter_watch_up{${m}})`,

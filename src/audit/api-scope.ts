@@ -51,6 +51,7 @@ const NAMESPACED: Record<string, readonly string[]> = {
     'ReferenceGrant',
     'TCPRoute',
     'TLSRoute',
+    'UDPRoute',
   ],
   'cert-manager.io': ['Certificate', 'CertificateRequest', 'Issuer'],
   'kyverno.io': ['Policy'],

@@ -16,6 +16,11 @@ import {
 import { ApiError, KubeApi } from '../watch/kube-api.ts';
 import { METADATA_ACCEPT } from '../watch/pod-watch.ts';
 import { admit, describeObject, NAMESPACE_NAME_LABEL } from './admission.ts';
+import {
+  type InternetFacingInventory,
+  internetFacingFromCluster,
+  internetFacingFromManifests,
+} from './internet-facing.ts';
 import type { ManifestObject } from './manifests.ts';
 import { type OpenWorld, openWorldOf } from './open-world.ts';
 import { policySelection, type Workload, workloadsByNamespace } from './workloads.ts';
@@ -37,6 +42,8 @@ export interface Inventory {
   workloads: Map<string, Workload[]> | undefined;
   /** Things the user should know that do not fail the audit (printed on stderr). */
   warnings: string[];
+  /** What opens each namespace to the internet (Services, Ingresses, routes); undefined when not read. */
+  internetFacing?: InternetFacingInventory;
   /**
    * Manifests mode without --whole-cluster: what the input cannot rule out (namespaces it does not declare, pods
    * beyond its workloads). Undefined when the input is the whole cluster (a live one, or a dump).
@@ -166,6 +173,7 @@ export function inventoryFromManifests(
       );
     }
   }
+  const internetFacing = internetFacingFromManifests(admission.objects, options.wholeCluster === true);
   return {
     state,
     origin: { mode: 'manifests', paths },
@@ -173,6 +181,7 @@ export function inventoryFromManifests(
     policyLocations,
     workloads,
     warnings,
+    internetFacing,
     ...(openWorld ? { openWorld } : {}),
   };
 }
@@ -187,6 +196,8 @@ export interface ClusterInventoryOptions {
   coverageSources?: ReadonlySet<Source> | undefined;
   /** Also list the cluster's pods (metadata only; needs list on pods), to know what each namespace runs. */
   pods?: boolean;
+  /** List Services, Ingresses and Gateway API routes to know what faces the internet (default true). */
+  internetFacing?: boolean;
 }
 
 export async function inventoryFromCluster(
@@ -252,7 +263,23 @@ export async function inventoryFromCluster(
       warnings.push('not permitted to list pods; which workloads would lose traffic is unknown');
     }
   }
-  return { state, origin: { mode: 'cluster', server }, locations: new Map(), workloads, warnings };
+  const internetFacing =
+    options.internetFacing === false
+      ? undefined
+      : await internetFacingFromCluster(
+          api,
+          pageSize,
+          warnings,
+          (what, err) => new ConnectionError(`cannot list ${what} from ${server}: ${describe(err)}`),
+        );
+  return {
+    state,
+    origin: { mode: 'cluster', server },
+    locations: new Map(),
+    workloads,
+    warnings,
+    ...(internetFacing ? { internetFacing } : {}),
+  };
 }
 
 interface ListedPod {

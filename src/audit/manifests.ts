@@ -1,9 +1,12 @@
 // Kubernetes objects from YAML files, folders (recursively) or stdin (`-`), each with the file and line it came
 // from. Malformed YAML is an InputError naming file:line:column, never a parser stack trace.
+
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { isCollection, LineCounter, parseAllDocuments, visit } from 'yaml';
 import { isObject } from '../core/facts.ts';
+import { EXPOSING_KINDS } from '../core/internet-facing/facts.ts';
+import { LOAD_BALANCER_ANNOTATIONS } from '../core/internet-facing/internal-load-balancer.ts';
 import { sourceOfManifest } from '../core/sources/index.ts';
 import { eachDocument } from './yaml-documents.ts';
 
@@ -212,6 +215,9 @@ function unpack(
   }
 }
 
+/** The kinds internet-facing.ts reads (Services, Ingresses, Gateway API routes, ReferenceGrants). */
+const EXPOSING: ReadonlySet<string> = new Set(EXPOSING_KINDS.map((k) => k.kind));
+
 /** Where each workload kind keeps its pod template's metadata (workloads.ts reads the labels there). */
 const TEMPLATE_SPEC: Record<string, readonly string[]> = {
   Deployment: ['template'],
@@ -235,6 +241,15 @@ function slim(object: Record<string, unknown>): Record<string, unknown> {
   const slimMeta: Record<string, unknown> = {};
   if (meta?.name !== undefined) slimMeta.name = meta.name;
   if (meta?.namespace !== undefined) slimMeta.namespace = meta.namespace;
+  // What may open a namespace to the internet (internet-facing.ts): its spec, and a Service's load balancer
+  // annotations (internal or not).
+  if (typeof kind === 'string' && EXPOSING.has(kind)) {
+    if (kind === 'Service' && isObject(meta?.annotations))
+      slimMeta.annotations = Object.fromEntries(
+        Object.entries(meta.annotations).filter(([key]) => LOAD_BALANCER_ANNOTATIONS.has(key)),
+      );
+    return { apiVersion, kind, metadata: slimMeta, spec: object.spec };
+  }
   if (kind === 'Pod' && meta?.labels !== undefined) slimMeta.labels = meta.labels;
   const out: Record<string, unknown> = { apiVersion, kind, ...(meta ? { metadata: slimMeta } : {}) };
   const path = typeof kind === 'string' ? TEMPLATE_SPEC[kind] : undefined;

@@ -111,6 +111,14 @@ interface Finding {
 const refText = (p: { kind: string; namespace: string | null; name: string }) =>
   `${p.kind} ${p.namespace ? `${p.namespace}/` : ''}${p.name}`;
 
+/** For an uncovered namespace the internet reaches: how, and that it goes first (the control's first batch). */
+function internetText(ns: ReportNamespace): string {
+  const entries = ns.internetFacing?.entryPoints ?? [];
+  if (entries.length === 0) return '';
+  const ways = entries.map((e) => `${e.via} via ${e.object}${e.location ? ` (${e.location})` : ''}`);
+  return `; the internet reaches it (${ways.join('; ')}): remediate it first`;
+}
+
 /** Every finding of one namespace, in rule order. */
 function findingsOf(ns: ReportNamespace, report: CoverageReport): Finding[] {
   const out: Finding[] = [];
@@ -126,7 +134,7 @@ function findingsOf(ns: ReportNamespace, report: CoverageReport): Finding[] {
     out.push({
       rule: 'uncovered',
       ns,
-      message: `${where} has no network policy: all traffic to and from its pods is allowed`,
+      message: `${where} has no network policy: all traffic to and from its pods is allowed${internetText(ns)}`,
     });
   for (const direction of ['ingress', 'egress'] as const)
     for (const name of ns.allowAll[direction])

@@ -94,6 +94,21 @@ export function exposureFindings(ns: ReportNamespace): string[] {
   return lines.map(printable);
 }
 
+/** Each way the internet reaches the namespace: the object, the rule that decided, and where it is written. */
+export function internetFindings(ns: ReportNamespace): string[] {
+  return (ns.internetFacing?.entryPoints ?? []).map((e) =>
+    printable(`internet-facing (${e.via}): ${e.object}: ${e.rule}${e.location ? ` (${e.location})` : ''}`),
+  );
+}
+
+/** How many namespaces face the internet, and which of them are uncovered (those go first). */
+export function internetFacingLine(report: CoverageReport): string | undefined {
+  const facing = report.namespaces.filter((ns) => (ns.internetFacing?.vias.length ?? 0) > 0);
+  if (facing.length === 0) return undefined;
+  const uncovered = facing.filter((ns) => ns.verdict === 'uncovered').map((ns) => ns.name);
+  return `INTERNET-FACING: ${facing.length} namespace${facing.length === 1 ? '' : 's'}, ${uncovered.length} uncovered${uncovered.length > 0 ? `: ${names(uncovered)}` : ''}`;
+}
+
 const sourcesCell = (ns: ReportNamespace) =>
   [...ns.sources, ...ns.unknown.map((s) => `unknown:${s}`)].join(',') || '-';
 
@@ -101,6 +116,9 @@ export function table(report: CoverageReport): string {
   const header = ['NAMESPACE', 'VERDICT', 'POLICIES', 'DENY-INGRESS', 'DENY-EGRESS', 'SOURCES', 'EXEMPTION'];
   const exposure = report.namespaces.some((ns) => ns.exposure !== undefined);
   if (exposure) header.push('REACHABLE-FROM');
+  // Shown when something faces the internet: a column of dashes says nothing the last line does not.
+  const internet = report.namespaces.some((ns) => (ns.internetFacing?.vias.length ?? 0) > 0);
+  if (internet) header.push('INTERNET-FACING');
   const rows = report.namespaces.map((ns) => [
     printable(ns.name),
     ns.verdict,
@@ -110,6 +128,7 @@ export function table(report: CoverageReport): string {
     sourcesCell(ns),
     exemptionText(ns),
     ...(exposure ? [reachableFromText(ns.exposure)] : []),
+    ...(internet ? [ns.internetFacing?.vias.join(',') || '-'] : []),
   ]);
   // Manifests mode: where each namespace is declared or first referenced, as the JSON and JUnit outputs say.
   if (report.namespaces.some((ns) => ns.location !== undefined)) {
@@ -126,7 +145,10 @@ export function table(report: CoverageReport): string {
   const { word, why } = resultLine(report);
   const counts = `${s.covered} covered, ${s.uncovered} uncovered, ${s.exempt} exempt, ${s.excluded} excluded`;
   const body = rows.length > 0 ? [line(header), ...rows.map(line)].join('\n') : '(no namespaces found)';
-  const notes = report.namespaces.flatMap((ns) => findings(ns).map((f) => `  ${printable(ns.name)}: ${f}`));
+  const notes = report.namespaces.flatMap((ns) =>
+    [...internetFindings(ns), ...findings(ns)].map((f) => `  ${printable(ns.name)}: ${f}`),
+  );
+  const internetLine = internetFacingLine(report);
   // Namespaces per kind of line listed above, so the counts and the lines agree.
   const having = (kind: string) =>
     report.namespaces.filter((ns) => findings(ns).some((f) => f.startsWith(kind))).length;
@@ -142,6 +164,7 @@ export function table(report: CoverageReport): string {
     last,
     ...(why ? [`${word}: ${printable(why)}`] : []),
     ...(check ? [exposureLine(check)] : []),
+    ...(internetLine ? [internetLine] : []),
     '',
   ].join('\n');
 }

@@ -13,6 +13,8 @@ import { selectorText, type Tri } from '../core/selectors/label-selector.ts';
 import {
   coverageReport,
   exposureCheck,
+  internetFacingOf,
+  type NamespaceInternetFacing,
   type NamespaceOpenWorld,
   type ReportNamespace,
   rowsFrom,
@@ -141,6 +143,20 @@ function exposureOf(inventory: Inventory, undeclared: Map<string, Set<string>>):
   });
 }
 
+/** Per namespace, what opens it to the internet (none is an answer too); undefined when not read. */
+export function internetFacingLookup(
+  inventory: Inventory,
+): ((name: string) => NamespaceInternetFacing | undefined) | undefined {
+  const read = inventory.internetFacing;
+  if (!read) return undefined;
+  return (name) => {
+    const entries = read.answer.byNamespace.get(name);
+    // A kind it could not read may open this namespace: "none" would be a claim it cannot make.
+    if (!entries && read.unread.length > 0) return undefined;
+    return internetFacingOf(entries ?? [], read.locations);
+  };
+}
+
 /** What the open world leaves unknown in a namespace, when anything does. */
 function openWorldOf(
   inventory: Inventory,
@@ -189,9 +205,11 @@ export async function auditMain(
     const now = io.now?.() ?? new Date();
     const undeclared = new Map<string, Set<string>>();
     const exposure = exposureOf(inventory, undeclared);
+    const internetFacing = internetFacingLookup(inventory);
     const rows = rowsFrom(inventory.state, contextLookup(values, inventory.state, now), {
       dangling: (name) => danglingPolicies(inventory, name),
       exposure: (name) => exposure.reachability(name),
+      ...(internetFacing ? { internetFacing } : {}),
     }).map((row) => {
       const openWorld = openWorldOf(inventory, undeclared, row);
       return openWorld ? { ...row, openWorld } : row;

@@ -1,7 +1,8 @@
 // The demo's cluster: a few dozen namespaces in the shapes real clusters have — namespaces with default deny both
 // ways or ingress only, one whose only policy selects none of its pods (dangling), one whose only policy allows
-// everything in, some with none at all, an approved exception, a malformed one, and (with Calico's kind served) a
-// namespace protected only from outside and one whose only policy cannot be judged.
+// everything in, some with none at all, an approved exception, a malformed one, what opens some of them to the
+// internet (a LoadBalancer Service, an Ingress, and with the Gateway API served an HTTPRoute), and (with Calico's kind
+// served) a namespace protected only from outside and one whose only policy cannot be judged.
 
 type Obj = Record<string, unknown>;
 
@@ -140,11 +141,65 @@ export function demoCluster(now = new Date()): Obj[] {
         allowDns(name),
       );
   }
+  objects.push(...demoEntryPoints());
   return objects;
 }
 
-/** Calico's GlobalNetworkPolicy kind, which the demo's simulator serves. */
-export const DEMO_EXTRA_KINDS = ['globalnetworkpolicies.crd.projectcalico.org'];
+/**
+ * What opens namespaces to the internet: the ingress controller's public LoadBalancer, and an Ingress into
+ * legacy-billing, which has no policy: the uncovered internet-facing namespace the demo's story points at.
+ */
+function demoEntryPoints(): Obj[] {
+  return [
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'ingress-nginx-controller', namespace: 'ingress-nginx' },
+      spec: {
+        type: 'LoadBalancer',
+        selector: { 'app.kubernetes.io/name': 'ingress-nginx' },
+        ports: [
+          { name: 'https', port: 443, targetPort: 8443 },
+          { name: 'http', port: 80, targetPort: 8080 },
+        ],
+      },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'billing', namespace: DEMO_WALKTHROUGH.protect },
+      spec: { selector: { app: 'billing' }, ports: [{ port: 80, targetPort: 8080 }] },
+    },
+    {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: { name: 'billing', namespace: DEMO_WALKTHROUGH.protect },
+      spec: {
+        ingressClassName: 'nginx',
+        rules: [
+          {
+            host: 'billing.example.com',
+            http: {
+              paths: [
+                {
+                  path: '/',
+                  pathType: 'Prefix',
+                  backend: { service: { name: 'billing', port: { number: 80 } } },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ];
+}
+
+/** Calico's GlobalNetworkPolicy kind and Gateway API HTTPRoutes, which the demo's simulator serves. */
+export const DEMO_EXTRA_KINDS = [
+  'globalnetworkpolicies.crd.projectcalico.org',
+  'httproutes.gateway.networking.k8s.io',
+];
 
 /**
  * A namespace with no NetworkPolicy of its own, protected from outside by a Calico GlobalNetworkPolicy: the case
@@ -159,6 +214,17 @@ export function demoOutsideProtection(): Obj[] {
       kind: 'GlobalNetworkPolicy',
       metadata: { name: 'restricted-tier-default-deny' },
       spec: { namespaceSelector: "security-tier == 'restricted'", types: ['Ingress', 'Egress'] },
+    },
+    // A route on the shared Gateway in ingress-nginx to the storefront's web Service: storefront faces the internet.
+    {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: { name: 'storefront', namespace: 'storefront' },
+      spec: {
+        parentRefs: [{ name: 'public', namespace: 'ingress-nginx' }],
+        hostnames: ['shop.example.com'],
+        rules: [{ backendRefs: [{ name: 'web', port: 8080 }] }],
+      },
     },
     namespace('payroll', { team: 'finance', environment: 'production' }),
     {

@@ -6,7 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SimulatedCluster } from '@netpol-exporter/kube-sim';
 import { stringify } from 'yaml';
+import { classifyInternetFacing } from '../core/internet-facing/classify.ts';
+import { ingressFacts, serviceFacts } from '../core/internet-facing/facts.ts';
 import { POLICY_SOURCES } from '../core/sources/index.ts';
+import { entryPointAllows } from '../remediate/entry-points.ts';
 import { remediationPolicies } from '../remediate/policies.ts';
 import { createLogger } from '../support/log.ts';
 import {
@@ -26,11 +29,27 @@ import { startExporter, stopOnSignals } from './serve.ts';
  */
 export const EXPORTER_PERMISSIONS = [
   { resource: 'namespaces', group: '', verbs: ['list', 'watch'] },
+  // What opens a namespace to the internet (--internet-facing): objects without secrets, read by list and watch.
+  { resource: 'services', group: '', verbs: ['list', 'watch'] },
+  { resource: 'ingresses', group: 'networking.k8s.io', verbs: ['list', 'watch'] },
   ...POLICY_SOURCES.map((s) => ({ resource: s.resource, group: s.group, verbs: ['list', 'watch'] })),
 ];
 
-/** The demo's exporter runs as the default install does. */
-export const DEMO_PERMISSIONS = EXPORTER_PERMISSIONS;
+/** What deploy/components/gateway-api adds to the ClusterRole. */
+export const GATEWAY_API_PERMISSIONS = [
+  'httproutes',
+  'grpcroutes',
+  'tlsroutes',
+  'tcproutes',
+  'udproutes',
+  'referencegrants',
+].map((resource) => ({ resource, group: 'gateway.networking.k8s.io', verbs: ['list', 'watch'] }));
+
+/**
+ * The demo's exporter runs as the default install does on a cluster with the Gateway API installed (its simulator
+ * serves HTTPRoutes): deploy/base plus components/gateway-api.
+ */
+export const DEMO_PERMISSIONS = [...EXPORTER_PERMISSIONS, ...GATEWAY_API_PERMISSIONS];
 
 /**
  * What deploy/components/pod-isolation adds to the ClusterRole. The demo grants it only with --pod-isolation, so
@@ -60,7 +79,8 @@ export async function runDemo(config: ServeConfig): Promise<void> {
   try {
     const sim = await SimulatedCluster.start({ port: 0, enabledKinds: DEMO_EXTRA_KINDS });
     started.push(() => sim.stop());
-    for (const obj of [...demoCluster(), ...demoOutsideProtection(), ...demoPods()]) sim.create(obj);
+    const objects = [...demoCluster(), ...demoOutsideProtection(), ...demoPods()];
+    for (const obj of objects) sim.create(obj);
     sim.addToken('demo-exporter-token', [
       ...DEMO_PERMISSIONS,
       ...(config.podIsolation ? POD_ISOLATION_PERMISSIONS : []),
@@ -70,16 +90,34 @@ export async function runDemo(config: ServeConfig): Promise<void> {
     await sim.writeKubeconfig(exporterKubeconfig, { token: 'demo-exporter-token' });
     await sim.writeKubeconfig(adminKubeconfig);
     const { remove, protect } = DEMO_WALKTHROUGH;
-    // What `netpol-exporter remediate` would write for the namespace, ready for `kubectl create -f`.
+    // What `netpol-exporter remediate --ingress-controller-namespaces=ingress-nginx` would write for the namespace,
+    // ready for `kubectl create -f`: the default deny, and the allow that keeps its Ingress backend reachable.
+    const services = objects
+      .flatMap((o) => (o.kind === 'Service' ? [serviceFacts(o)] : []))
+      .filter((f) => !!f);
+    const internet = classifyInternetFacing({
+      services,
+      ingresses: objects.flatMap((o) => (o.kind === 'Ingress' ? [ingressFacts(o)] : [])).filter((f) => !!f),
+      routes: [],
+      referenceGrants: [],
+    });
+    const entry = entryPointAllows(protect, internet.byNamespace.get(protect) ?? [], {
+      services: new Map(services.map((f) => [`${f.namespace}/${f.name}`, f])),
+      controllerNamespaces: ['ingress-nginx'],
+      controllersForward: true,
+    });
     const protectFile = join(dir, `protect-${protect}.yaml`);
     await writeFile(
       protectFile,
-      remediationPolicies(protect, {
-        mode: 'deny-all',
-        allowDns: true,
-        dnsNamespaces: ['kube-system'],
-        dnsPodLabels: { 'k8s-app': 'kube-dns' },
-      })
+      [
+        ...remediationPolicies(protect, {
+          mode: 'deny-all',
+          allowDns: true,
+          dnsNamespaces: ['kube-system'],
+          dnsPodLabels: { 'k8s-app': 'kube-dns' },
+        }),
+        ...entry.policies,
+      ]
         .map((p) => stringify(p))
         .join('---\n'),
     );
@@ -111,7 +149,12 @@ netpol-exporter demo is running against a simulated cluster (${sim.url}).
   Remove a policy:      ${kubectl} delete netpol -n ${remove.namespace} ${remove.policy}
                         (the only policy of ${remove.namespace}: its netpol_namespace_covered goes from 1 to 0)
   Protect a namespace:  ${kubectl} create -f ${shellWord(protectFile)}
-                        (a default deny for ${protect}, which has none: covered goes from 0 to 1)
+                        (a default deny for ${protect}, which has none, and the allow that keeps its Ingress
+                        backend reachable from ingress-nginx: covered goes from 0 to 1)
+
+  Internet-facing:      curl -s ${url}${config.telemetryPath} | grep netpol_namespace_internet_facing
+                        (${protect} is reached through Ingress ${protect}/billing and has no policy: the first
+                        namespace to remediate, and NetpolInternetFacingNamespaceUncovered is critical for it)
 
 Churn leaves ${remove.namespace} and ${protect} alone. Press Ctrl-C to stop.
 `);

@@ -321,6 +321,13 @@ export const serveFlags = {
     default: 'true',
     parse: parsers.bool,
   }),
+  internetFacing: flag({
+    name: 'internet-facing',
+    help: 'watch Services, Ingresses and the Gateway API routes the server serves, and export how the internet reaches each namespace (netpol_namespace_internet_facing); false turns it off',
+    doc: 'Needs list and watch on services and ingresses (deploy/base grants them) and, for routes, `deploy/components/gateway-api`: [internet-facing](internet-facing.md).',
+    default: 'true',
+    parse: parsers.bool,
+  }),
 };
 
 function coverageSources(raw: string, name: string): ReadonlySet<Source> {

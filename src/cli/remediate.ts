@@ -6,7 +6,9 @@ import { stringify } from 'yaml';
 import { nothingToCheck } from '../audit/inventory.ts';
 import { InputError } from '../audit/manifests.ts';
 import type { Workload } from '../audit/workloads.ts';
+import { viasOf } from '../core/internet-facing/classify.ts';
 import { baselineSkips } from '../remediate/baseline-skip.ts';
+import { entryPointAllows } from '../remediate/entry-points.ts';
 import { type AffectedWorkload, remediationImpact, type WorkloadLoss } from '../remediate/impact.ts';
 import { parsePriorityLabels, type RankedNamespace, rankNamespaces } from '../remediate/order.ts';
 import {
@@ -28,6 +30,9 @@ function labelMap(raw: string, name: string): Record<string, string> {
   if (parsed.length === 0) throw new UsageError(`--${name} must name at least one label`);
   return Object.fromEntries(parsed.map((l) => [l.key, l.value]));
 }
+
+/** Namespace names become file names: only what Kubernetes itself accepts as a namespace name (RFC 1123 label). */
+const NAMESPACE_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 export const remediateFlags = {
   ...sourceFlags,
@@ -78,10 +83,31 @@ export const remediateFlags = {
     default: 'false',
     parse: parsers.bool,
   }),
+  ingressControllerNamespaces: flag({
+    name: 'ingress-controller-namespaces',
+    value: 'NS,...',
+    help: 'where the Ingress controllers and Gateways run: backends of Ingresses and routes then accept traffic from these namespaces only (default: from anywhere, as the controller is not known)',
+    doc:
+      'Without it, the backends of Ingresses and Gateway API routes keep their traffic from anywhere on the ports ' +
+      'they serve, and the pods behind public Services keep egress to every pod (one of them may be the ' +
+      'controller). With it, the backends accept traffic from these namespaces only and these namespaces keep ' +
+      'their egress to every pod. See [internet-facing](internet-facing.md#remediate).',
+    default: '',
+    parse: (raw: string, name: string) => {
+      const list = raw
+        .split(',')
+        .map((n) => n.trim())
+        .filter((n) => n !== '');
+      const bad = list.find((n) => !NAMESPACE_NAME.test(n));
+      if (bad !== undefined)
+        throw new UsageError(`--${name} takes namespace names, not ${JSON.stringify(bad)}`);
+      return list;
+    },
+  }),
   priorityLabels: flag({
     name: 'priority-labels',
     value: 'K=V,...',
-    help: 'namespace labels that go first, in this order (internet-facing, then production)',
+    help: 'namespace labels that go next, in this order, after the namespaces the cluster says face the internet',
     default: 'internet-facing=true,environment=production',
     parse: (raw: string, name: string) => {
       const parsed = parsePriorityLabels(raw);
@@ -101,9 +127,6 @@ export const SAME_NAMESPACE_WARNING =
   'namespaces, the internet) but DNS, legitimate traffic included. Review each file, add the allows your ' +
   'applications need, and roll out in batches in the order given; then re-run audit, and move to --mode=deny-all.\n';
 
-/** Namespace names become file names: only what Kubernetes itself accepts as a namespace name (RFC 1123 label). */
-const NAMESPACE_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-
 export function remediateUsage(): string {
   return `Usage: netpol-exporter remediate [flags]
 
@@ -122,8 +145,16 @@ ${flagsHelp(remediateFlags)}
 `;
 }
 
+/** Why the namespace is where it is in the order, as the listing and the file header say it. */
+const rankWhy = (ns: RankedNamespace) =>
+  ns.internetFacing ? `internet-facing: ${ns.internetFacing}` : ns.reason;
+
 function fileHeader(ns: RankedNamespace, position: number, total: number, changes: string[]): string {
-  const why = ns.reason ? `priority label ${ns.reason}` : 'no priority label';
+  const why = ns.internetFacing
+    ? `internet-facing: ${ns.internetFacing}`
+    : ns.reason
+      ? `priority label ${ns.reason}`
+      : 'no priority label';
   return `# netpol-exporter remediate: namespace ${ns.name}, ${position} of ${total} in rollout order (${why}).
 # It blocks every connection no NetworkPolicy allows: add your applications' allows before applying.
 ${changes.map((line) => `# ${line}`).join('\n')}
@@ -241,10 +272,29 @@ export async function remediateMain(
       return why === undefined;
     });
     if (skipped.size > 0) io.stderr(skippedLine(skipped));
+    const internet = inventory.internetFacing;
+    const entriesOf = (name: string) => internet?.answer.byNamespace.get(name) ?? [];
+    const internetWhy = (name: string) => {
+      const entries = entriesOf(name);
+      if (entries.length === 0) return undefined;
+      const objects = [
+        ...new Set(entries.map((e) => `${e.object.kind} ${e.object.namespace}/${e.object.name}`)),
+      ];
+      return `${viasOf(entries).join(', ')} (${objects.join(', ')})`;
+    };
     const ranked = rankNamespaces(
-      named.map((row) => ({ name: row.name, labels: labelsOf(row.name) })),
+      named.map((row) => ({
+        name: row.name,
+        labels: labelsOf(row.name),
+        internetFacing: internetWhy(row.name),
+      })),
       values.priorityLabels,
     );
+    const controllersForward = [...(internet?.answer.byNamespace.values() ?? [])].some((list) =>
+      list.some((e) => e.via === 'ingress' || e.via === 'gateway_route'),
+    );
+    const controllerNamespaces =
+      values.ingressControllerNamespaces.length > 0 ? values.ingressControllerNamespaces : undefined;
     if (ranked.length === 0) {
       io.stderr(
         skipped.size > 0
@@ -273,7 +323,12 @@ export async function remediateMain(
       `netpol-exporter: what each file takes away, before anything is written (workloads ${known}):\n`,
     );
     const plans = ranked.map((ns, i) => {
-      const policies = remediationPolicies(ns.name, options);
+      const entry = entryPointAllows(ns.name, entriesOf(ns.name), {
+        services: internet?.services ?? new Map(),
+        controllerNamespaces,
+        controllersForward,
+      });
+      const policies = [...remediationPolicies(ns.name, options), ...entry.policies];
       const workloads: AffectedWorkload[] | undefined =
         inventory.workloads?.get(ns.name) ?? (inventory.workloads ? [] : undefined);
       const losses = workloads
@@ -281,10 +336,12 @@ export async function remediateMain(
         : [];
       const changes = [
         `Writes ${policies.map((p) => p.metadata.name).join(', ')}.`,
+        ...entry.lines,
         ...impactLines(workloads, losses),
       ];
       const file = values.outDir ? join(values.outDir, `${ns.name}.yaml`) : undefined;
-      io.stderr(`${i + 1}. ${ns.name}${ns.reason ? ` (${ns.reason})` : ''}${file ? `: ${file}` : ''}\n`);
+      const why = rankWhy(ns);
+      io.stderr(`${i + 1}. ${ns.name}${why ? ` (${why})` : ''}${file ? `: ${file}` : ''}\n`);
       for (const line of changes) io.stderr(`   ${line}\n`);
       const text =
         fileHeader(ns, i + 1, ranked.length, changes) + policies.map((p) => stringify(p)).join('---\n');

@@ -49,6 +49,7 @@ export async function startExporter(
     discoveryIntervalMs: config.discoveryInterval,
     podIsolation: config.podIsolation,
     exposure: config.exposure,
+    internetFacing: config.internetFacing,
   });
   const stats = new ServingStats(webConfig);
   const maxConnectionsPerClient = config.maxConnectionsPerClient;

@@ -182,35 +182,47 @@ export function policyFacts(obj: unknown): PolicyFacts | undefined {
 }
 
 /**
- * What a policy's rules for one direction admit, peers judged by namespace: ports and a peer's podSelector narrow a
- * rule but never remove its peer (reachable on some port, from some pod, is reachable). The slim input of
- * core/exposure/reachability.ts: no ports, no CIDRs beyond whether one means "any address".
+ * What a policy's rules for one direction admit, peers judged by namespace: ports narrow a rule but never remove its
+ * peer (reachable on some port is reachable). The slim input of core/exposure/reachability.ts: no ports; a peer's
+ * podSelector only when it is not empty (a selector no pod can satisfy admits nothing: core/exposure judges it, since
+ * these facts sit below the selectors); ipBlocks as written, for "every address of a family" by their union.
  */
 export interface PeerFacts {
   /** A rule without peers (`from`/`to` missing or empty): every pod of every namespace, and every address. */
   everything: boolean;
-  /** A peer with a podSelector and no namespaceSelector: pods of the policy's own namespace. */
+  /** A peer with an empty (or absent) podSelector and no namespaceSelector: pods of the policy's own namespace. */
   ownNamespace: boolean;
-  /** The namespaceSelectors of peers (with or without a podSelector beside them), one per distinct selector. */
+  /** The namespaceSelectors of peers with an empty (or absent) podSelector, one per distinct selector. */
   namespaceSelectors: LabelSelector[];
-  /** An ipBlock peer: some addresses outside the pod network. */
-  ipBlocks: boolean;
-  /** An ipBlock of 0.0.0.0/0 or ::/0 without `except`: any address at all. */
-  anyAddress: boolean;
+  /** Peers with a non-empty podSelector: some pods of their namespaces, if any pod can carry such labels. */
+  podPeers: readonly PodPeer[];
+  /** The ipBlock peers: addresses outside the pod network. */
+  blocks: readonly IpBlock[];
   /** A rule or peer the API server would refuse (no peer type, or ipBlock beside a selector): what it admits is unknown. */
   unreadable: boolean;
 }
+
+export interface PodPeer {
+  /** The peer's namespaceSelector; undefined for the policy's own namespace. */
+  namespaces?: LabelSelector;
+  pods: LabelSelector;
+}
+
+export interface IpBlock {
+  cidr: string;
+  except: readonly string[];
+}
+
+const NONE: readonly never[] = Object.freeze([]);
 
 export const NO_PEERS: Readonly<PeerFacts> = Object.freeze({
   everything: false,
   ownNamespace: false,
   namespaceSelectors: [],
-  ipBlocks: false,
-  anyAddress: false,
+  podPeers: NONE,
+  blocks: NONE,
   unreadable: false,
 });
-
-const ANY_ADDRESS = ['0.0.0.0/0', '::/0'];
 
 /** A canonical text for a selector: equal selectors (whatever their key and value order) get equal keys. */
 export function selectorKey(selector: LabelSelector): string {
@@ -225,10 +237,28 @@ export function selectorKey(selector: LabelSelector): string {
   return JSON.stringify([labels, exprs]);
 }
 
+const sharedSelectors = new Map<string, LabelSelector>();
+/**
+ * One object per distinct peer podSelector: thousands of policies name the same few (`app: prometheus`), and
+ * facts are never changed. Bounded: past 10,000 distinct selectors the table starts again.
+ */
+function shared(selector: LabelSelector): LabelSelector {
+  if (isEmptySelector(selector)) return EMPTY_SELECTOR;
+  const key = selectorKey(selector);
+  const known = sharedSelectors.get(key);
+  if (known) return known;
+  if (sharedSelectors.size >= 10_000) sharedSelectors.clear();
+  sharedSelectors.set(key, selector);
+  return selector;
+}
+
 /** The peers of a direction's rules (`ingress[].from` or `egress[].to`). */
 function peerFacts(rules: unknown, field: 'from' | 'to'): PeerFacts {
   if (!Array.isArray(rules) || rules.length === 0) return NO_PEERS;
   const facts: PeerFacts = { ...NO_PEERS, namespaceSelectors: [] };
+  // Most policies have neither: the shared empty lists stay unless one is found.
+  const podPeers: PodPeer[] = [];
+  const blocks: IpBlock[] = [];
   const seen = new Set<string>();
   for (const rule of rules) {
     if (!isObject(rule)) {
@@ -257,20 +287,30 @@ function peerFacts(rules: unknown, field: 'from' | 'to'): PeerFacts {
           facts.unreadable = true;
           continue;
         }
-        facts.ipBlocks = true;
         const except = peer.ipBlock.except;
-        if (ANY_ADDRESS.includes(cidr) && !(Array.isArray(except) && except.length > 0))
-          facts.anyAddress = true;
-      } else if (hasNs) {
-        const selector = labelSelectorFrom(peer.namespaceSelector);
-        const key = selectorKey(selector);
+        const excepts = Array.isArray(except) ? except.filter((e) => typeof e === 'string') : [];
+        blocks.push({ cidr, except: excepts.length > 0 ? excepts : NONE });
+        continue;
+      }
+      if (!hasNs && !hasPods) {
+        facts.unreadable = true;
+        continue;
+      }
+      const pods = hasPods ? shared(labelSelectorFrom(peer.podSelector)) : EMPTY_SELECTOR;
+      const namespaces = hasNs ? labelSelectorFrom(peer.namespaceSelector) : undefined;
+      if (!isEmptySelector(pods)) podPeers.push(namespaces ? { namespaces, pods } : { pods });
+      else if (!namespaces) facts.ownNamespace = true;
+      else {
+        const key = selectorKey(namespaces);
         if (!seen.has(key)) {
           seen.add(key);
-          facts.namespaceSelectors.push(selector);
+          facts.namespaceSelectors.push(namespaces);
         }
-      } else if (hasPods) facts.ownNamespace = true;
-      else facts.unreadable = true;
+      }
     }
   }
+  if (facts.namespaceSelectors.length === 0) facts.namespaceSelectors = NONE as unknown as LabelSelector[];
+  if (podPeers.length > 0) facts.podPeers = podPeers;
+  if (blocks.length > 0) facts.blocks = blocks;
   return facts;
 }

@@ -18,6 +18,7 @@ import { combinedReadiness, dataStatus, type Part, type Readiness } from './part
 import { NamespaceContextTracker } from './parts/context.ts';
 import { CoveragePart } from './parts/coverage.ts';
 import { ExposurePart } from './parts/exposure.ts';
+import { InternetFacingPart } from './parts/internet-facing.ts';
 import { PodIsolationPart } from './parts/pods.ts';
 import { SourcesPart } from './parts/sources.ts';
 
@@ -37,6 +38,8 @@ export interface ExporterOptions {
   podIsolation?: boolean;
   /** --exposure; on unless false. */
   exposure?: boolean;
+  /** --internet-facing; on unless false. */
+  internetFacing?: boolean;
 }
 
 export const DEFAULT_NAMESPACE_CONTEXT: NamespaceContextOptions = {
@@ -51,6 +54,8 @@ export class Exporter {
   readonly context: NamespaceContextTracker;
   /** Who can reach each namespace (undefined with --exposure=false), for the status page and its detail view. */
   readonly exposure: ExposurePart['state'] | undefined;
+  /** What opens each namespace to the internet (undefined with --internet-facing=false). */
+  readonly internetFacing: InternetFacingPart['state'] | undefined;
   private readonly parts: Part[];
   private readonly coverage: CoveragePart;
   private readonly sources: SourcesPart;
@@ -85,11 +90,17 @@ export class Exporter {
     this.exposure = exposure?.state;
     this.coverage = new CoveragePart(this.state, watch, factOptions);
     this.sources = new SourcesPart(this.state, watch, options.discoveryIntervalMs ?? 300_000);
+    const internet =
+      options.internetFacing === false
+        ? undefined
+        : new InternetFacingPart(watch, options.discoveryIntervalMs ?? 300_000);
+    this.internetFacing = internet?.state;
     this.parts = [
       this.coverage,
       this.context,
       this.sources,
       ...(pods ? [pods] : []),
+      ...(internet ? [internet] : []),
       ...(exposure ? [exposure] : []),
     ];
     this.stallTimeoutMs = watch.stallTimeoutMs;

@@ -111,6 +111,25 @@ ${exposureTable('ingress', ns.exposure.ingress)}
 ${exposureTable('egress', ns.exposure.egress)}`;
 }
 
+function internetSection(ns: ReportNamespace): string {
+  const f = ns.internetFacing;
+  if (!f)
+    return '<p class="none">Not known: the exporter runs with <code>--internet-facing=false</code>, or may not list what opens it.</p>';
+  if (f.entryPoints.length === 0)
+    return '<p class="none">Nothing known opens it to the internet (no public Service, Ingress or Gateway API route).</p>';
+  const rows = f.entryPoints.map(
+    (e) =>
+      `<tr><td data-label="Via"><code>${escapeHtml(e.via)}</code></td><td data-label="Object">${escapeHtml(e.object)}</td><td data-label="Rule">${escapeHtml(e.rule)}</td></tr>`,
+  );
+  return `<p>As <code>netpol_namespace_internet_facing</code> reports it; remediate this namespace first.</p>
+<div class="table-wrap"><table id="internet-facing-table">
+<thead><tr><th scope="col">Via</th><th scope="col">Object</th><th scope="col">Rule</th></tr></thead>
+<tbody>
+${rows.join('\n')}
+</tbody>
+</table></div>`;
+}
+
 function exemption(ns: ReportNamespace): string {
   const e = ns.exemption;
   if (!e) return 'none';
@@ -238,6 +257,10 @@ ${unjudgedRows(ns)}
 <section id="exposure" aria-labelledby="h-exposure">
 <h2 id="h-exposure">Exposure</h2>
 ${exposureSection(ns)}
+</section>
+<section id="internet-facing" aria-labelledby="h-internet-facing">
+<h2 id="h-internet-facing">Internet-facing</h2>
+${internetSection(ns)}
 </section>
 <section id="actions" aria-labelledby="h-actions">
 <h2 id="h-actions">What to do</h2>

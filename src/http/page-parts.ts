@@ -33,6 +33,12 @@ export function flagBadges(ns: ReportNamespace): string {
       );
   if (ns.dangling && ns.dangling.length > 0)
     badges.push(`<span class="badge dangling" data-flag="dangling">${ns.dangling.length} dangling</span>`);
+  // The control's first batch: the internet reaches it (how, in the title; which objects, on its page).
+  const vias = ns.internetFacing?.vias ?? [];
+  if (vias.length > 0)
+    badges.push(
+      `<span class="badge internet" data-flag="internet-facing" title="${escapeHtml(`internet-facing via ${vias.join(', ')}`)}">internet-facing</span>`,
+    );
   return badges.map((b) => ` ${b}`).join('');
 }
 

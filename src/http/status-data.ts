@@ -3,8 +3,15 @@
 // agree field for field, and with how complete the exporter says its data is.
 import type { CoverageState } from '../core/coverage-state.ts';
 import type { NamespaceReachability } from '../core/exposure/peer-classes.ts';
+import type { EntryPoint } from '../core/internet-facing/classify.ts';
 import type { RowContext } from '../core/namespace-row.ts';
-import { type CoverageReport, coverageReport, type DataStatus, rowsFrom } from '../report/coverage-report.ts';
+import {
+  type CoverageReport,
+  coverageReport,
+  type DataStatus,
+  internetFacingOf,
+  rowsFrom,
+} from '../report/coverage-report.ts';
 
 /** What the HTTP edge needs from the exporter; the Exporter class satisfies it as it is. */
 export interface StatusView {
@@ -23,6 +30,8 @@ export interface StatusView {
   dangling?(namespace: string): readonly string[] | undefined;
   /** Who can reach each namespace (the exporter's ExposureState); absent with --exposure=false. */
   exposure?: { reachability(namespace: string): NamespaceReachability | undefined } | undefined;
+  /** What opens each namespace to the internet; absent with --internet-facing=false. */
+  internetFacing?: { entryPoints(namespace: string): EntryPoint[] } | undefined;
 }
 
 function dataOf(source: StatusView): DataStatus {
@@ -38,6 +47,12 @@ export function statusReport(source: StatusView, version: string, now: Date): Co
     ? rowsFrom(source.state, tracker ? (name) => tracker.context(name) : undefined, {
         ...(source.dangling ? { dangling: (name: string) => source.dangling?.(name) } : {}),
         ...(source.exposure ? { exposure: (name: string) => source.exposure?.reachability(name) } : {}),
+        ...(source.internetFacing
+          ? {
+              internetFacing: (name: string) =>
+                internetFacingOf(source.internetFacing?.entryPoints(name) ?? []),
+            }
+          : {}),
       })
     : [];
   const report = coverageReport({

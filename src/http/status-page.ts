@@ -71,7 +71,8 @@ const VERDICT_ORDER: Record<RowVerdict, number> = { uncovered: 0, exempt: 1, exc
 function sortValue(ns: ReportNamespace, key: SortKey): string | number {
   switch (key) {
     case 'verdict':
-      return VERDICT_ORDER[ns.verdict];
+      // Within a verdict, internet-facing first: an uncovered namespace the internet reaches is the most urgent.
+      return 2 * VERDICT_ORDER[ns.verdict] + ((ns.internetFacing?.vias.length ?? 0) > 0 ? 0 : 1);
     case 'policies':
       return ns.policies;
     case 'deny':

@@ -1,5 +1,6 @@
-// The rollout order the control advises: namespaces that face the internet or run production first, then the
-// rest; within a rank, by name. Which labels mark those namespaces is configuration (--priority-labels).
+// The rollout order the control advises: namespaces that face the internet first (as the cluster's Services,
+// Ingresses and routes say), then those the priority labels mark (--priority-labels: production, or a hand-kept
+// internet-facing label), then the rest; within a rank, by name.
 
 export interface PriorityLabel {
   key: string;
@@ -8,10 +9,12 @@ export interface PriorityLabel {
 
 export interface RankedNamespace {
   name: string;
-  /** 0 for the first priority label, 1 for the second, ...; priorities.length when none matches. */
+  /** 0 when the cluster says it faces the internet; 1 for the first priority label, ...; priorities.length + 1 else. */
   rank: number;
   /** The label that put it there (`key=value`), if any. */
   reason: string | undefined;
+  /** How the internet reaches it (`load_balancer via Service shop/web`, ...), when it does. */
+  internetFacing?: string;
 }
 
 export function parsePriorityLabels(raw: string): PriorityLabel[] | string {
@@ -27,16 +30,18 @@ export function parsePriorityLabels(raw: string): PriorityLabel[] | string {
 }
 
 export function rankNamespaces(
-  namespaces: { name: string; labels: Record<string, string> }[],
+  namespaces: { name: string; labels: Record<string, string>; internetFacing?: string | undefined }[],
   priorities: PriorityLabel[],
 ): RankedNamespace[] {
   return namespaces
     .map((ns) => {
+      if (ns.internetFacing)
+        return { name: ns.name, rank: 0, reason: undefined, internetFacing: ns.internetFacing };
       const index = priorities.findIndex((p) => ns.labels[p.key] === p.value);
       const match = priorities[index];
       return {
         name: ns.name,
-        rank: index < 0 ? priorities.length : index,
+        rank: index < 0 ? priorities.length + 1 : index + 1,
         reason: match ? `${match.key}=${match.value}` : undefined,
       };
     })

@@ -19,7 +19,7 @@ export const SAME_NAMESPACE_NAME = 'allow-same-namespace';
 export const ALLOW_DNS_NAME = 'allow-dns-egress';
 export const DNS_INGRESS_NAME = 'allow-dns-ingress';
 export const DNS_SERVER_EGRESS_NAME = 'allow-dns-server-egress';
-const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'netpol-exporter-remediate' };
+export const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'netpol-exporter-remediate' };
 
 export type NetworkPolicyObject = {
   apiVersion: 'networking.k8s.io/v1';

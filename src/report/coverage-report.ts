@@ -12,6 +12,7 @@ import {
   type PeerClass,
   widestClass,
 } from '../core/exposure/peer-classes.ts';
+import { type EntryPoint, type InternetVia, viasOf } from '../core/internet-facing/classify.ts';
 import {
   byName,
   isUnknown,
@@ -79,6 +80,38 @@ export const exposureOf = (r: NamespaceReachability): NamespaceExposure => ({
   egress: directionExposure(r.egress),
 });
 
+/** One way the outside reaches a namespace: the object that opens it and the rule that decided. */
+export interface InternetEntry {
+  via: InternetVia;
+  /** `Kind namespace/name` (a route may live in another namespace than the one it exposes). */
+  object: string;
+  rule: string;
+  /** Manifests mode: `file:line` of the object. */
+  location?: string;
+}
+
+/** Whether the internet reaches a namespace, as netpol_namespace_internet_facing says it (docs/internet-facing.md). */
+export interface NamespaceInternetFacing {
+  /** The distinct ways in, in the metric's order; empty when none. */
+  vias: InternetVia[];
+  entryPoints: InternetEntry[];
+}
+
+/** A namespace's entry points as the report carries them; `locations` maps `Kind namespace/name` to file:line. */
+export function internetFacingOf(
+  entries: readonly EntryPoint[],
+  locations?: ReadonlyMap<string, string>,
+): NamespaceInternetFacing {
+  return {
+    vias: viasOf(entries),
+    entryPoints: entries.map((e) => {
+      const object = `${e.object.kind} ${e.object.namespace}/${e.object.name}`;
+      const location = locations?.get(object);
+      return { via: e.via, object, rule: e.rule, ...(location ? { location } : {}) };
+    }),
+  };
+}
+
 export interface ReportNamespace extends NamespaceRow {
   /** Exporter mode: when its verdict was last recomputed (or first listed), ISO 8601. */
   changedAt?: string;
@@ -86,6 +119,8 @@ export interface ReportNamespace extends NamespaceRow {
   location?: string;
   /** Who can reach it, when reachability is computed (the exporter with --exposure, and the audit). */
   exposure?: NamespaceExposure;
+  /** What opens it to the internet, when Services, Ingresses and routes were read. */
+  internetFacing?: NamespaceInternetFacing;
   /** Manifests mode without --whole-cluster, where it matters: what the input cannot rule out here. */
   openWorld?: NamespaceOpenWorld;
 }
@@ -136,6 +171,8 @@ export interface RowSources {
   dangling?: (name: string) => readonly string[] | undefined;
   /** Who can reach a namespace; undefined when reachability is not computed. */
   exposure?: (name: string) => NamespaceReachability | undefined;
+  /** What opens a namespace to the internet; undefined when not read. */
+  internetFacing?: (name: string) => NamespaceInternetFacing | undefined;
 }
 
 /**
@@ -157,7 +194,12 @@ export function rowsFrom(
         ...(dangling ? { dangling } : {}),
       });
       const reachability = sources.exposure?.(verdict.name);
-      return reachability ? { ...row, exposure: exposureOf(reachability) } : row;
+      const internetFacing = sources.internetFacing?.(verdict.name);
+      return {
+        ...row,
+        ...(reachability ? { exposure: exposureOf(reachability) } : {}),
+        ...(internetFacing ? { internetFacing } : {}),
+      };
     })
     .sort(byName);
 }

@@ -46,7 +46,7 @@ function countsAndLines(table: string, kinds: string[]) {
 }
 
 describe('audit --manifests: an open world, or --whole-cluster', function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
 
   it('deploy/base: its policy admits monitoring, which it does not declare: unknown, and --fail-on-exposure fails', async () => {
     const args = ['--manifests', BASE, '-n', 'netpol-exporter', '--fail-on-exposure=other_namespaces'];

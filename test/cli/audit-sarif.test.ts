@@ -231,7 +231,7 @@ describe('audit --output sarif', function () {
 });
 
 describe('audit --output sarif against a cluster', function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
   let sim: SimulatedCluster;
   let dir: string;
 

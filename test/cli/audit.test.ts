@@ -97,7 +97,7 @@ const verdicts = (report: CoverageReport) =>
   Object.fromEntries(report.namespaces.map((n) => [n.name, n.verdict]));
 
 describe('audit --manifests', function () {
-  this.timeout(30_000);
+  this.timeout(120_000);
   let scratch: string;
   before(async () => {
     scratch = await mkdtemp(join(tmpdir(), 'netpol-audit-'));
@@ -471,7 +471,7 @@ metadata:
 });
 
 describe('audit against a cluster', function () {
-  this.timeout(30_000);
+  this.timeout(120_000);
   let sim: SimulatedCluster;
   let dir: string;
   let kubeconfig: string;
@@ -533,7 +533,7 @@ describe('audit against a cluster', function () {
   });
 
   it('exits 2 with one line when the API server refuses the request or cannot be reached', async function () {
-    this.timeout(90_000);
+    this.timeout(120_000);
     await sim.writeKubeconfig(join(dir, 'bad-token'), { token: 'not-a-token' });
     const denied = await audit(['--kubeconfig', join(dir, 'bad-token')]);
     expect(denied.code).to.equal(2);
@@ -612,7 +612,7 @@ spec: {podSelector: {}, policyTypes: [Ingress, Egress]}
 `;
 
 describe('audit: exposure and --fail-on-exposure', function () {
-  this.timeout(30_000);
+  this.timeout(120_000);
   let dir: string;
   let file: string;
   before(async () => {
@@ -748,7 +748,7 @@ spec:
 });
 
 describe('audit against a cluster with Calico', function () {
-  this.timeout(30_000);
+  this.timeout(120_000);
   let sim: SimulatedCluster;
   let dir: string;
 
@@ -760,7 +760,9 @@ describe('audit against a cluster with Calico', function () {
     sim.addToken('all', ALL_PERMISSIONS);
     sim.addToken(
       'netpol-only',
-      EXPORTER_PERMISSIONS.filter((p) => p.resource === 'namespaces' || p.group === 'networking.k8s.io'),
+      EXPORTER_PERMISSIONS.filter(
+        (p) => p.resource === 'namespaces' || p.resource === 'services' || p.group === 'networking.k8s.io',
+      ),
     );
     dir = await mkdtemp(join(tmpdir(), 'netpol-audit-'));
     await sim.writeKubeconfig(join(dir, 'all'), { token: 'all' });
@@ -833,6 +835,8 @@ describe('audit against a cluster with Calico', function () {
             denyUndone: false,
           },
         },
+        // Services and Ingresses were read: nothing opens it to the internet.
+        internetFacing: { vias: [], entryPoints: [] },
       },
     ]);
     const blind = await audit(['--kubeconfig', join(dir, 'netpol-only'), '--output=json']);

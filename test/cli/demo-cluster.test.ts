@@ -41,7 +41,7 @@ function normalise(body: string): string {
 }
 
 describe('demo cluster /metrics (golden)', function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
   let sim: SimulatedCluster;
   let exporter: TestExporter;
 
@@ -61,7 +61,7 @@ describe('demo cluster /metrics (golden)', function () {
     await eventually(async () => {
       const res = await fetch(`${exporter.http.url}/readyz`);
       if (res.status !== 200) throw new Error(`not ready: ${await res.text()}`);
-    }, 30_000);
+    }, 60_000);
     const got = normalise(await exporter.scrape());
     if (process.env.UPDATE_GOLDEN) writeFileSync(GOLDEN, got);
     const want = readFileSync(GOLDEN, 'utf8');

@@ -42,7 +42,7 @@ function shell(command: string, demo: Demo): Promise<{ code: number; stdout: str
     execFile(
       'sh',
       ['-c', command],
-      { env: { PATH: '/usr/bin:/bin', HOME: demo.home }, timeout: 30_000 },
+      { env: { PATH: '/usr/bin:/bin', HOME: demo.home }, timeout: 90_000 },
       (err, stdout, stderr) =>
         resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
     );

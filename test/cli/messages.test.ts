@@ -36,7 +36,7 @@ metadata:
 `;
 
 describe('messages that say what to do', function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
   let dir: string;
 
   before(async () => {

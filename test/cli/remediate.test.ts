@@ -286,7 +286,7 @@ metadata: { name: shop }
 });
 
 describe('remediate against a cluster', function () {
-  this.timeout(30_000);
+  this.timeout(120_000);
   let sim: SimulatedCluster;
   let dir: string;
 

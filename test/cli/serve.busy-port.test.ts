@@ -9,7 +9,7 @@ import { expect } from 'chai';
 import { exitOf, spawnExporter } from '../helpers/exporter.ts';
 
 describe('serve: where it listens', function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
   let sim: SimulatedCluster;
   let dir: string;
   let kubeconfig: string;

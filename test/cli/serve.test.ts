@@ -42,7 +42,7 @@ describe('serve', () => {
     const probes = exporter.probes?.url ?? '';
     expect(probes).to.match(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(probes).not.to.equal(exporter.http.url);
-    await eventually(async () => expect((await request(`${probes}/readyz`)).status).to.equal(200), 20_000);
+    await eventually(async () => expect((await request(`${probes}/readyz`)).status).to.equal(200), 60_000);
     expect((await request(`${probes}/healthz`)).body).to.equal('ok\n');
     for (const path of ['/metrics', '/', '/api/v1/namespaces'])
       expect((await request(probes + path)).status, path).to.equal(404);

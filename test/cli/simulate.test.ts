@@ -12,7 +12,7 @@ import { MAIN, NODE, ROOT } from '../helpers/exporter.ts';
 const SIGTERM_ON_FIRST_OUTPUT = join(ROOT, 'test/helpers/sigterm-on-first-output.ts');
 
 describe('netpol-exporter simulate', function () {
-  this.timeout(30_000);
+  this.timeout(120_000);
   let dir: string;
   let sim: SimulatedCluster | undefined;
 

@@ -59,10 +59,15 @@ const API_PORTS = [
   { port: 443, protocol: 'TCP' },
   { port: 6443, protocol: 'TCP' },
 ];
-/** Namespaces, and every policy kind the exporter counts toward coverage by default (deploy/base says why). */
+/**
+ * Namespaces, every policy kind the exporter counts toward coverage by default, and the Services and Ingresses that
+ * open namespaces to the internet (deploy/base says why).
+ */
 const BASE_RULES = [
   { apiGroups: [''], resources: ['namespaces'], verbs: ['list', 'watch'] },
   { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['list', 'watch'] },
+  { apiGroups: [''], resources: ['services'], verbs: ['list', 'watch'] },
+  { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs: ['list', 'watch'] },
   {
     apiGroups: ['policy.networking.k8s.io'],
     resources: ['adminnetworkpolicies', 'baselineadminnetworkpolicies', 'clusternetworkpolicies'],
@@ -266,15 +271,22 @@ const entryPoints: Record<string, () => Promise<KubeObject[]>> = {
   'base + components/grafana-dashboard': () => kustomizeComposed({ components: ['grafana-dashboard'] }),
   'base + components/pod-isolation': () => kustomizeComposed({ components: ['pod-isolation'] }),
   'base + components/cni-policies': () => kustomizeComposed({ components: ['cni-policies'] }),
+  'base + components/gateway-api': () => kustomizeComposed({ components: ['gateway-api'] }),
   'every component, namespace moved to "other"': () =>
     kustomizeComposed({
       namespace: 'other',
-      components: ['prometheus-operator', 'grafana-dashboard', 'pod-isolation', 'cni-policies'],
+      components: [
+        'prometheus-operator',
+        'grafana-dashboard',
+        'pod-isolation',
+        'cni-policies',
+        'gateway-api',
+      ],
     }),
 };
 
 describe('deploy/ (kustomize)', function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
   const rendered = new Map<string, KubeObject[]>();
 
   before(async () => {
@@ -461,6 +473,17 @@ describe('deploy/ (kustomize)', function () {
       expect(only<ClusterRole>(get('base + components/pod-isolation'), 'ClusterRole').rules).to.deep.equal([
         ...BASE_RULES,
         { apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch'] },
+      ]);
+    });
+
+    it('gateway-api adds list/watch on the Gateway API routes and ReferenceGrants and nothing more', () => {
+      expect(only<ClusterRole>(get('base + components/gateway-api'), 'ClusterRole').rules).to.deep.equal([
+        ...BASE_RULES,
+        {
+          apiGroups: ['gateway.networking.k8s.io'],
+          resources: ['httproutes', 'grpcroutes', 'tlsroutes', 'tcproutes', 'udproutes', 'referencegrants'],
+          verbs: ['list', 'watch'],
+        },
       ]);
     });
 

@@ -15,7 +15,7 @@ const namespace = (name: string, labels: Record<string, string> = {}) => ({
 });
 
 describe('exemptions, scope and labels against the simulator', function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
   let sim: SimulatedCluster;
   let exporter: TestExporter;
 
@@ -36,7 +36,7 @@ describe('exemptions, scope and labels against the simulator', function () {
         '--exemption.max-duration=30d',
       ],
     });
-    await eventually(() => expect(exporter.exporter.readiness().ready).to.equal(true), 10_000);
+    await eventually(() => expect(exporter.exporter.readiness().ready).to.equal(true), 60_000);
   });
   after(async () => {
     await exporter?.dispose();
@@ -79,7 +79,7 @@ describe('exemptions, scope and labels against the simulator', function () {
     const rvBefore = sim.resourceVersion;
     await eventually(
       async () => expect((await series()).get('netpol_namespace_exempt{namespace="legacy"}')).to.equal(0),
-      8_000,
+      60_000,
       100,
     );
     // It flipped by time alone: nothing changed in the cluster meanwhile, and not before the expiry.

@@ -55,7 +55,7 @@ async function series(exporter: TestExporter): Promise<Map<string, number>> {
 }
 
 describe('protection by cluster-scoped and CNI policies', function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
   let sim: SimulatedCluster;
   const exporters: TestExporter[] = [];
 
@@ -98,7 +98,7 @@ describe('protection by cluster-scoped and CNI policies', function () {
     sim.addToken(token, permissions);
     const exporter = await exporterFor(sim, { token, args });
     exporters.push(exporter);
-    await eventually(() => expect(exporter.exporter.readiness()).to.include({ ready: true }), 10_000);
+    await eventually(() => expect(exporter.exporter.readiness()).to.include({ ready: true }), 60_000);
     return exporter;
   }
 
@@ -134,7 +134,7 @@ describe('protection by cluster-scoped and CNI policies', function () {
         expect(s.get(`netpol_exporter_source_status{source="${source}",state="watching"}`), source).to.equal(
           1,
         );
-    }, 5000);
+    }, 60_000);
     expect(exporter.exporter.dataStatus()).to.deep.equal({ state: 'complete', reasons: [] });
     const report = (await (await fetch(`${exporter.http.url}/api/v1/namespaces`)).json()) as CoverageReport;
     const calico = report.namespaces.find((n) => n.name === 'calico-only');
@@ -152,13 +152,13 @@ describe('protection by cluster-scoped and CNI policies', function () {
     });
     await eventually(async () => {
       expect((await series(exporter)).get('netpol_namespace_covered{namespace="nothing"}')).to.equal(1);
-    }, 3000);
+    }, 60_000);
     sim.patch('globalnetworkpolicies.crd.projectcalico.org', undefined, 'default-deny', {
       spec: { namespaceSelector: "projectcalico.org/name == 'calico-only'" },
     });
     await eventually(async () => {
       expect((await series(exporter)).get('netpol_namespace_covered{namespace="nothing"}')).to.equal(0);
-    }, 3000);
+    }, 60_000);
   });
 
   it('with --coverage-sources=networkpolicy, the same namespaces are uncovered but still show their protection', async () => {
@@ -182,19 +182,19 @@ describe('protection by cluster-scoped and CNI policies', function () {
         1,
       );
       expect(s.get('netpol_namespace_covered{namespace="anp-only"}')).to.equal(1);
-    }, 5000);
+    }, 60_000);
     expect(exporter.exporter.readiness().ready).to.equal(true);
     expect((await fetch(`${exporter.http.url}/readyz`)).status).to.equal(200);
   });
 });
 
 describe('policy kinds the API server does not serve', function () {
-  this.timeout(30_000);
+  this.timeout(120_000);
   it('are reported not_served, and the exporter is ready', async () => {
     const sim = await SimulatedCluster.start();
     const exporter = await exporterFor(sim);
     try {
-      await eventually(() => expect(exporter.exporter.readiness()).to.include({ ready: true }), 10_000);
+      await eventually(() => expect(exporter.exporter.readiness()).to.include({ ready: true }), 60_000);
       const s = await series(exporter);
       for (const source of [
         'adminnetworkpolicy',
@@ -234,7 +234,7 @@ describe('policy kinds the API server does not serve', function () {
         expect(
           s.get('netpol_exporter_source_status{source="cilium_networkpolicy",state="forbidden"}'),
         ).to.equal(1);
-      }, 5000);
+      }, 60_000);
       // While the source it counts is forbidden, 'team' is not judged uncovered: no covered series, the source named.
       const blind = await series(exporter);
       expect(blind.has('netpol_namespace_covered{namespace="team"}')).to.equal(false);
@@ -251,7 +251,7 @@ describe('policy kinds the API server does not serve', function () {
           1,
         );
         expect(s.get('netpol_namespace_covered{namespace="team"}')).to.equal(1);
-      }, 5000);
+      }, 60_000);
     } finally {
       await exporter.dispose();
       await sim.stop();
@@ -260,7 +260,7 @@ describe('policy kinds the API server does not serve', function () {
 });
 
 describe('--pod-isolation', function () {
-  this.timeout(30_000);
+  this.timeout(120_000);
   let sim: SimulatedCluster;
   let exporter: TestExporter;
   let exporterKubeconfig = '';
@@ -288,7 +288,7 @@ describe('--pod-isolation', function () {
     exporterKubeconfig = join(await mkdtemp(join(tmpdir(), 'netpol-pods-')), 'kubeconfig');
     await sim.writeKubeconfig(exporterKubeconfig, { token });
     exporter = await exporterFor(sim, { token, args: ['--pod-isolation'] });
-    await eventually(() => expect(exporter.exporter.readiness()).to.include({ ready: true }), 10_000);
+    await eventually(() => expect(exporter.exporter.readiness()).to.include({ ready: true }), 60_000);
   });
   after(async () => {
     await exporter?.dispose();
@@ -325,13 +325,13 @@ describe('--pod-isolation', function () {
       const s = await series(exporter);
       expect(s.get('netpol_namespace_pods_isolated{namespace="shop",direction="ingress"}')).to.equal(1);
       expect(s.get('netpol_namespace_dangling_policies{namespace="shop"}')).to.equal(0);
-    }, 3000);
+    }, 60_000);
     sim.create(pod('web-2', { app: 'web' }));
     await eventually(async () => {
       const s = await series(exporter);
       expect(s.get('netpol_namespace_pods{namespace="shop"}')).to.equal(3);
       expect(s.get('netpol_namespace_pods_isolated{namespace="shop",direction="ingress"}')).to.equal(2);
-    }, 3000);
+    }, 60_000);
   });
 
   it('asks for pods as metadata only: the answer the pod informer gets carries no pod spec', async () => {

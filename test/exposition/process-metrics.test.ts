@@ -5,11 +5,12 @@ import { runInNewContext } from 'node:vm';
 import { expect } from 'chai';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { ProcessMetrics } from '../../src/exposition/process-metrics.ts';
-import { parseExposition } from '../helpers/exposition.ts';
+import { eventually, parseExposition } from '../helpers/exposition.ts';
 import { expositionProblems, promtoolCheck } from '../helpers/exposition-check.ts';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
+const GC_COUNT = 'nodejs_gc_duration_seconds_count';
 
 /** `name type` of every family in the text. */
 const families = (text: string) =>
@@ -42,7 +43,11 @@ describe('process metrics', () => {
     gc(); // a GC so that both render the histogram's series
     const ours = make();
     gc();
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // GC entries reach each observer asynchronously: wait until both have seen one, whatever the machine's load.
+    await eventually(async () => {
+      expect(ours.text()).to.contain(GC_COUNT);
+      expect(await registry.metrics()).to.contain(GC_COUNT);
+    });
     expect(families(ours.text())).to.deep.equal(families(await registry.metrics()));
     registry.clear();
   });
@@ -50,7 +55,7 @@ describe('process metrics', () => {
   it('renders text that the strict reader and promtool accept', async () => {
     const m = make();
     gc();
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await eventually(() => expect(m.text()).to.contain(GC_COUNT)); // the GC entry arrives asynchronously
     const text = m.text();
     expect(expositionProblems(text)).to.deep.equal([]);
     const promtool = promtoolCheck(text);
@@ -60,7 +65,7 @@ describe('process metrics', () => {
   it('reports what the process really uses', async () => {
     const m = make();
     gc();
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await eventually(() => expect(m.text()).to.contain(GC_COUNT)); // the GC entry arrives asynchronously
     const series = parseExposition(m.text());
     const memory = process.memoryUsage();
     const rss = series.get('process_resident_memory_bytes') ?? 0;

@@ -15,10 +15,19 @@ import { listedNamespaces } from '../../src/core/exposure/other-namespaces.ts';
 import type { NamespaceReachability } from '../../src/core/exposure/peer-classes.ts';
 import { namespaceReachability } from '../../src/core/exposure/reachability.ts';
 import { namespaceFacts, type PolicyFacts, policyFacts } from '../../src/core/facts.ts';
+import { classifyInternetFacing, viasOf } from '../../src/core/internet-facing/classify.ts';
+import {
+  ingressFacts,
+  type RouteFacts,
+  routeFacts,
+  serviceFacts,
+} from '../../src/core/internet-facing/facts.ts';
+import type { NamespaceInternetFacing } from '../../src/core/internet-facing/internet-facing-state.ts';
 import { type NamespaceVerdict, namespaceVerdict } from '../../src/core/verdict.ts';
 import { DEFAULT_NAMESPACE_CONTEXT } from '../../src/exporter/exporter.ts';
 import { exposureFamilies } from '../../src/exposition/families/exposure.ts';
 import { contextFamilies, verdictFamilies } from '../../src/exposition/families/index.ts';
+import { internetFacingFamilies } from '../../src/exposition/families/internet-facing.ts';
 import { RenderedStore } from '../../src/exposition/rendered-store.ts';
 import { createLogger } from '../../src/support/log.ts';
 import { seriesWithPrefix } from './exposition.ts';
@@ -69,7 +78,7 @@ export async function exporterFor(
 }
 
 /** What the per-namespace series must be, computed from the simulator's own objects. */
-export function truth(sim: SimulatedCluster): Record<string, number> {
+export function truth(sim: SimulatedCluster, options: { routes?: boolean } = {}): Record<string, number> {
   const byNamespace = new Map<string, PolicyFacts[]>();
   for (const obj of sim.list('networkpolicies')) {
     const facts = policyFacts(obj);
@@ -102,7 +111,28 @@ export function truth(sim: SimulatedCluster): Record<string, number> {
     if (withAnnotations)
       contexts.set(withAnnotations.name, contextRules.contextOf(withAnnotations, Date.now() / 1000));
   }
-  return sorted(seriesWithPrefix(store.text() + contexts.text() + exposure.text(), 'netpol_namespace_'));
+  // What opens each namespace to the internet, classified in one batch from the simulator's objects (the exporter's
+  // token may not list routes: what it cannot read, it does not report, so routes count only when it may).
+  const internet = new RenderedStore<NamespaceInternetFacing>(internetFacingFamilies);
+  const answer = classifyInternetFacing({
+    services: sim.list('services').flatMap((o) => serviceFacts(o) ?? []),
+    ingresses: sim.list('ingresses').flatMap((o) => ingressFacts(o) ?? []),
+    routes: options.routes ? listRoutes(sim) : [],
+    referenceGrants: undefined,
+  });
+  for (const [name, entryPoints] of answer.byNamespace)
+    internet.set(name, { name, vias: viasOf(entryPoints), entryPoints });
+  return sorted(
+    seriesWithPrefix(store.text() + contexts.text() + exposure.text() + internet.text(), 'netpol_namespace_'),
+  );
+}
+
+function listRoutes(sim: SimulatedCluster): RouteFacts[] {
+  try {
+    return sim.list('httproutes').flatMap((o) => routeFacts('HTTPRoute', o) ?? []);
+  } catch {
+    return []; // not served by this simulator
+  }
 }
 
 export function sorted(series: Map<string, number>): Record<string, number> {
@@ -156,8 +186,30 @@ export async function killSpawned(exporter: ChildProcess | undefined): Promise<v
   await exitOf(exporter);
 }
 
-export function exitOf(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+type Exit = { code: number | null; signal: NodeJS.Signals | null };
+
+/**
+ * The child's exit. A child still running after timeoutMs (generous: starting a process at load 20 takes tens of
+ * seconds; below the suite's 120 s) is killed, and the wait fails with what it printed instead of a bare test timeout.
+ */
+export async function exitOf(
+  child: ChildProcess & { output?: () => string },
+  timeoutMs = 100_000,
+): Promise<Exit> {
   if (child.exitCode !== null || child.signalCode !== null)
-    return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
-  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    return { code: child.exitCode, signal: child.signalCode };
+  const exited = new Promise<Exit>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), timeoutMs);
+  });
+  const first = await Promise.race([exited, late]).finally(() => clearTimeout(timer));
+  if (first !== 'late') return first;
+  if (child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
+  await exited;
+  throw new Error(
+    `process ${child.pid} did not exit within ${timeoutMs} ms; its output:\n${child.output?.() ?? ''}`,
+  );
 }

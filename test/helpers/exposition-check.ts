@@ -110,6 +110,6 @@ export function expositionProblems(text: string): string[] {
 
 /** `promtool check metrics` on the text: exit 0 means accepted (lint problems exit 3). */
 export function promtoolCheck(text: string): { ok: boolean; output: string } {
-  const r = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8', timeout: 90_000 });
   return { ok: r.status === 0, output: `${r.stdout}${r.stderr}`.trim() };
 }

@@ -14,10 +14,13 @@ export function seriesWithPrefix(text: string, prefix: string): Map<string, numb
   return new Map([...parseExposition(text)].filter(([key]) => key.startsWith(prefix)));
 }
 
-/** Polls until check() returns without throwing, or throws its last error after the deadline. */
+/**
+ * Polls until check() returns without throwing, or throws its last error after the deadline. The deadline is generous
+ * (a wait for a condition costs nothing when it holds) and below the suite's 120 s, so a hang fails with its own error.
+ */
 export async function eventually<T>(
   check: () => T | Promise<T>,
-  timeoutMs = 5000,
+  timeoutMs = 60_000,
   intervalMs = 25,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;

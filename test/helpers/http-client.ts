@@ -60,7 +60,7 @@ export function request(url: string, options: ClientOptions = {}): Promise<Clien
         res.on('error', reject);
       },
     );
-    req.setTimeout(options.timeoutMs ?? 5000, () => req.destroy(new Error('client timeout')));
+    req.setTimeout(options.timeoutMs ?? 30_000, () => req.destroy(new Error('client timeout')));
     req.on('error', reject);
     req.end();
   });

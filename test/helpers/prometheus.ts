@@ -140,7 +140,7 @@ export class WebhookReceiver implements Stoppable {
   }
 
   /** Waits for a received alert matching `match`. */
-  waitForAlert(match: (a: NotifiedAlert) => boolean, timeoutMs = 30_000): Promise<NotifiedAlert> {
+  waitForAlert(match: (a: NotifiedAlert) => boolean, timeoutMs = 60_000): Promise<NotifiedAlert> {
     return waitFor('an Alertmanager notification', async () => this.alerts.find(match), timeoutMs);
   }
 

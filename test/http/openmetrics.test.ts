@@ -39,7 +39,7 @@ const namespaceSamples = (body: string) =>
     .sort();
 
 describe('/metrics in OpenMetrics and in the text format', function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
   let sim: SimulatedCluster;
   let exporter: TestExporter;
 
@@ -62,7 +62,7 @@ describe('/metrics in OpenMetrics and in the text format', function () {
       spec: { podSelector: {}, ingress: [{}] },
     });
     exporter = await exporterFor(sim);
-    await eventually(() => expect(exporter.exporter.readiness().ready).to.equal(true), 15_000);
+    await eventually(() => expect(exporter.exporter.readiness().ready).to.equal(true), 60_000);
   });
   after(async () => {
     await exporter?.dispose();

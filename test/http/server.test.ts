@@ -5,6 +5,7 @@ import { expect } from 'chai';
 import { createApp, type Listening, listen } from '../../src/http/server.ts';
 import { ServingStats } from '../../src/http/serving-stats.ts';
 import { createLogger } from '../../src/support/log.ts';
+import { eventually } from '../helpers/exposition.ts';
 import { request } from '../helpers/http-client.ts';
 import { textSource } from '../helpers/metrics-source.ts';
 
@@ -44,9 +45,12 @@ describe('HTTP hardening', () => {
   let server: Listening;
   let release: () => void = () => {};
   let slow = false;
+  /** Slow scrapes that reached the source, i.e. were admitted. */
+  let entered = 0;
   const source = textSource(() =>
     slow
       ? new Promise<string>((resolve) => {
+          entered++;
           const previous = release;
           release = () => {
             previous();
@@ -153,9 +157,9 @@ describe('HTTP hardening', () => {
 
   it('bounds concurrent scrapes: beyond the limit a scrape gets 503 with Retry-After at once', async () => {
     slow = true;
+    entered = 0;
     const held = Array.from({ length: 4 }, () => request(`${server.url}/metrics`));
-    // Give the four time to be admitted.
-    await new Promise((r) => setTimeout(r, 200));
+    await eventually(() => expect(entered, 'the four admitted').to.equal(4));
     const refused = await request(`${server.url}/metrics`);
     expect(refused.status).to.equal(503);
     expect(refused.headers['retry-after']).to.equal('1');

@@ -57,7 +57,7 @@ const rowNames = (page: Page) =>
     .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-namespace') ?? ''));
 
 describe('status page in headless Chromium', function () {
-  this.timeout(90_000);
+  this.timeout(120_000);
   let sim: SimulatedCluster;
   let exporter: TestExporter;
   let browser: Browser;
@@ -84,7 +84,7 @@ describe('status page in headless Chromium', function () {
     sim.create(policy('web-frontend', 'deny-in', { podSelector: {} }));
     sim.create(policy('shop', 'allow-all', { podSelector: {}, ingress: [{}] }));
     exporter = await exporterFor(sim, { args: ['--namespaces.exclude=kube-node-lease,kube-public'] });
-    await eventually(() => expect(exporter.exporter.readiness().ready).to.equal(true), 15_000);
+    await eventually(() => expect(exporter.exporter.readiness().ready).to.equal(true), 60_000);
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
       args: [
@@ -274,7 +274,7 @@ describe('status page in headless Chromium', function () {
           'uncovered',
         );
       },
-      10_000,
+      60_000,
       200,
     );
     expect(await page.locator('tr[data-namespace="shop"] [data-label="Policies"]').textContent()).to.equal(
@@ -404,7 +404,7 @@ describe('status page in headless Chromium', function () {
           expect((await rowNames(page)).length).to.be.at.least(40);
           expect(await page.locator('[data-widest="other_namespaces"]').count()).to.be.greaterThan(0);
         },
-        15_000,
+        60_000,
         200,
       );
     });

@@ -113,7 +113,7 @@ function classesFor(
   name: string,
   d: Direction,
   net: PodNetwork,
-): Record<PeerClass | 'everyV4' | 'everyV6', boolean> {
+): Record<PeerClass, boolean> {
   const own = c.namespaces.find((n) => n.name === name);
   if (!own) throw new Error(`no namespace ${name}`);
   const ownLabels = namespaceLabels(own);
@@ -137,21 +137,10 @@ function classesFor(
   const other = all || c.namespaces.some((n) => n.name !== name && somePodOf(n.name, namespaceLabels(n)));
   const outside = OUTSIDE.map((a) => ({ a, ok: reaches({ kind: 'address', address: a }) }));
   const ip = outside.some((o) => o.ok);
-  // "anywhere: any address at all: ... an ipBlock of 0.0.0.0/0 or ::/0 without except": every address of one family.
-  // docs/exposure.md is ambiguous here ("any address at all", yet 0.0.0.0/0 alone counts): the model follows the
-  // example, and keeps both families' answers for the report.
+  // docs/exposure.md: "anywhere: every address outside the cluster of one family (IPv4 or IPv6)", whatever reaches it.
   const every = (f: 4 | 6) => outside.filter((o) => o.a.family === f).every((o) => o.ok);
-  const [everyV4, everyV6] = [every(4), every(6)];
-  const anywhere = everyV4 || everyV6;
-  return {
-    same_namespace: same,
-    other_namespaces: other,
-    all_namespaces: all,
-    ip_blocks: ip,
-    anywhere,
-    everyV4,
-    everyV6,
-  };
+  const anywhere = every(4) || every(6);
+  return { same_namespace: same, other_namespaces: other, all_namespaces: all, ip_blocks: ip, anywhere };
 }
 
 /**
@@ -159,20 +148,11 @@ function classesFor(
  * the same answer, else 'unknown' (the answer depends on the pod network, which neither the model nor the engine knows).
  */
 export function referenceClasses(c: Cluster, name: string, d: Direction): Record<PeerClass, Tri> {
-  return referenceAnswers(c, name, d);
-}
-
-/** The classes, and whether every outside address of each family is reachable. */
-export function referenceAnswers(
-  c: Cluster,
-  name: string,
-  d: Direction,
-): Record<PeerClass | 'everyV4' | 'everyV6', Tri> {
   const u = universe(c);
   const nets = hasNetworks(c) ? POD_NETWORKS : POD_NETWORKS.slice(0, 1);
   const answers = nets.map((n) => classesFor(c, u, name, d, n));
-  const out = {} as Record<PeerClass | 'everyV4' | 'everyV6', Tri>;
-  for (const k of [...PEER_CLASSES, 'everyV4', 'everyV6'] as const) {
+  const out = {} as Record<PeerClass, Tri>;
+  for (const k of PEER_CLASSES) {
     const values = new Set(answers.map((a) => a[k]));
     out[k] = values.size === 1 ? answers[0]?.[k] === true : 'unknown';
   }

@@ -104,7 +104,7 @@ netpol_exporter_watch_restarts_total{resource="networkpolicies",reason="closed"}
 `;
 
 describe('Prometheus + Alertmanager harness with the real rules', function () {
-  this.timeout(90_000);
+  this.timeout(120_000);
   const started: Stoppable[] = [];
   let prometheus: Prometheus;
   let webhook: WebhookReceiver;

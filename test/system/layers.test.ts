@@ -47,6 +47,7 @@ const CORE_ROOMS: Record<string, readonly string[]> = {
   sources: ['vocabulary', 'selectors'],
   coverage: ['vocabulary', 'selectors', 'sources', 'context'],
   exposure: ['vocabulary', 'selectors', 'sources', 'coverage'],
+  'internet-facing': ['vocabulary'],
 };
 const VOCABULARY = ['facts.ts', 'direction.ts', 'data-status.ts'];
 const CORE = join(SRC, 'core');

@@ -25,7 +25,7 @@ describe('a real Prometheus scrapes /metrics as OpenMetrics', function () {
     sim = await SimulatedCluster.start();
     sim.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'legacy' } });
     exporter = await exporterFor(sim);
-    await eventually(() => expect(exporter.exporter.readiness().ready).to.equal(true), 15_000);
+    await eventually(() => expect(exporter.exporter.readiness().ready).to.equal(true), 60_000);
     prometheus = await Prometheus.start({ targets: [new URL(exporter.http.url).host] });
   });
   after(async () => {

@@ -131,7 +131,7 @@ const firing = (alerts: PrometheusAlert[], name: string) =>
 
 describe('pipeline: simulator -> exporter -> Prometheus -> Alertmanager', function () {
   // Each stage takes a few seconds (1 s scrape and evaluation, `for: 2s`, 2 s resend delay); the whole file ~30 s.
-  this.timeout(90_000);
+  this.timeout(120_000);
   const started: Stoppable[] = [];
   let dir: string;
   let sim: SimulatedCluster;

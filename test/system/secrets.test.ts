@@ -12,7 +12,7 @@ import { eventually } from '../helpers/exposition.ts';
 import { request } from '../helpers/http-client.ts';
 
 describe('secrets stay secret', function () {
-  this.timeout(90_000);
+  this.timeout(120_000);
 
   it('the token and the basic-auth password reach no log, metric or error page', async () => {
     const token = `tok-${'9f3c'.repeat(10)}`;
@@ -36,10 +36,10 @@ describe('secrets stay secret', function () {
         const match = /url=(http:\/\/127\.0\.0\.1:\d+)/.exec(child.output());
         if (!match?.[1]) throw new Error(`no url yet: ${child.output()}`);
         return match[1];
-      }, 30_000);
+      }, 60_000);
       await eventually(
         async () => expect((await request(`${url}/readyz`, { auth })).status).to.equal(200),
-        20_000,
+        60_000,
       );
 
       // Error pages: no credentials, wrong ones, the token offered as a bearer, unknown paths, other methods.
@@ -59,7 +59,7 @@ describe('secrets stay secret', function () {
       // The API server misbehaves in every way that produces log lines: 403, 500, 429, restarts, 410.
       sim.setPermissions(token, []);
       sim.faults.closeWatches();
-      await eventually(() => expect(child.output()).to.contain('forbidden'), 20_000);
+      await eventually(() => expect(child.output()).to.contain('forbidden'), 60_000);
       sim.setPermissions(token, EXPORTER_PERMISSIONS);
       sim.faults.failNext(3, { status: 500 });
       sim.faults.closeWatches();
@@ -76,10 +76,10 @@ describe('secrets stay secret', function () {
           expect(res.body).to.contain('namespace="after-faults"');
           bodies.push(res.body);
         },
-        30_000,
+        60_000,
         200,
       );
-      await eventually(() => expect(child.output()).to.contain('web config not reloaded'), 20_000);
+      await eventually(() => expect(child.output()).to.contain('web config not reloaded'), 60_000);
 
       const everything = [child.output(), ...bodies].join('\n');
       const authHeader = Buffer.from(auth).toString('base64');

@@ -14,7 +14,7 @@ async function series(exporter: TestExporter, name: string): Promise<number | un
 }
 
 describe('cluster watches as /metrics reports them', function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
   let sim: SimulatedCluster;
   let exporter: TestExporter;
 
@@ -26,7 +26,7 @@ describe('cluster watches as /metrics reports them', function () {
     await eventually(async () => {
       expect(await namespaceSeries(exporter)).to.deep.equal(truth(sim));
       expect(await series(exporter, 'netpol_exporter_watch_up{resource="namespaces"}')).to.equal(1);
-    }, 10_000);
+    }, 60_000);
   });
   afterEach(async () => {
     await exporter?.dispose();
@@ -37,7 +37,7 @@ describe('cluster watches as /metrics reports them', function () {
     const stalled = 'netpol_exporter_watch_restarts_total{resource="namespaces",reason="stalled"}';
     const before = (await series(exporter, stalled)) ?? 0;
     sim.faults.stallWatches(true);
-    await eventually(async () => expect(await series(exporter, stalled)).to.be.greaterThan(before), 10_000);
+    await eventually(async () => expect(await series(exporter, stalled)).to.be.greaterThan(before), 60_000);
     // From the first stall on, until two more reconnects have stalled too, watch_up is never 1.
     const ups: number[] = [];
     let stale = 0;
@@ -48,7 +48,7 @@ describe('cluster watches as /metrics reports them', function () {
         stale = text.get('netpol_exporter_cache_stale_seconds{resource="namespaces"}') ?? 0;
         expect(text.get(stalled)).to.be.at.least(before + 3);
       },
-      20_000,
+      60_000,
       50,
     );
     expect(
@@ -64,7 +64,7 @@ describe('cluster watches as /metrics reports them', function () {
       expect(await series(exporter, 'netpol_exporter_cache_stale_seconds{resource="namespaces"}')).to.equal(
         0,
       );
-    }, 10_000);
+    }, 60_000);
   });
 
   it('gives up on a hung relist after --watch.list-timeout, reports staleness meanwhile, and recovers', async () => {
@@ -77,14 +77,14 @@ describe('cluster watches as /metrics reports them', function () {
       expect(text.get(timeouts)).to.be.at.least(2);
       expect(text.get('netpol_exporter_watch_up{resource="namespaces"}')).to.equal(0);
       expect(text.get('netpol_exporter_cache_stale_seconds{resource="namespaces"}')).to.be.greaterThan(1);
-    }, 20_000);
+    }, 60_000);
     expect(exporter.logs.join('')).to.contain('no complete answer within 1s');
     sim.create(namespace('made-while-hung'));
     sim.faults.hangLists(false);
     await eventually(async () => {
       expect(await namespaceSeries(exporter)).to.deep.equal(truth(sim));
       expect(await series(exporter, 'netpol_exporter_watch_up{resource="namespaces"}')).to.equal(1);
-    }, 10_000);
+    }, 60_000);
   });
 
   it('logs the cause of a failed watch (the refused address), not just "fetch failed"', async () => {

@@ -67,23 +67,23 @@ describe('ResilientInformer', () => {
     const w = informerFor(sim, { backoff: { initialMs, maxMs } });
     stop = () => w.informer.stop();
     w.informer.start();
-    await eventually(() => expect(w.names.has('default')).to.equal(true), 10_000);
+    await eventually(() => expect(w.names.has('default')).to.equal(true), 60_000);
 
     // Six failed reconnects in a row: the delays grow 50, 100, ... 1600 ms.
     sim.faults.failNext(6, { status: 500 });
     sim.faults.closeWatches();
-    await eventually(() => expect(w.failures()).to.have.length(6), 20_000);
+    await eventually(() => expect(w.failures()).to.have.length(6), 60_000);
     expect(w.failures().map((l) => l.retryInMs)).to.deep.equal([50, 100, 200, 400, 800, 1600]);
     // The server serves again: the first event of the new watch arrives.
     sim.create(namespace('after-faults'));
-    await eventually(() => expect(w.names.has('after-faults')).to.equal(true), 10_000);
+    await eventually(() => expect(w.names.has('after-faults')).to.equal(true), 60_000);
 
     // A blip: one failed reconnect. Without a reset it would wait min(2000, 50 * 2^6) ms.
     sim.faults.failNext(1, { status: 500 });
     const blipAt = performance.now();
     sim.faults.closeWatches();
     sim.create(namespace('after-blip'));
-    await eventually(() => expect(w.names.has('after-blip')).to.equal(true), 10_000);
+    await eventually(() => expect(w.names.has('after-blip')).to.equal(true), 60_000);
     const recoveredMs = performance.now() - blipAt;
     const blip = w.failures()[6];
     expect(blip?.attempt, 'the blip is a first failure').to.equal(1);
@@ -99,17 +99,17 @@ describe('ResilientInformer', () => {
     });
     stop = () => w.informer.stop();
     w.informer.start();
-    await eventually(() => expect(w.names.has('default')).to.equal(true), 10_000);
+    await eventually(() => expect(w.names.has('default')).to.equal(true), 60_000);
     sim.faults.failNext(4, { status: 500 });
     sim.faults.closeWatches();
-    await eventually(() => expect(w.failures()).to.have.length(4), 20_000);
+    await eventually(() => expect(w.failures()).to.have.length(4), 60_000);
     // Connected again, but nothing changes and no bookmark comes: no event proves health, only time.
-    await eventually(() => expect(w.status.requests.get('watch 200')).to.be.at.least(2), 20_000);
+    await eventually(() => expect(w.status.requests.get('watch 200')).to.be.at.least(2), 60_000);
     expect(w.failures().map((l) => l.attempt)).to.deep.equal([1, 2, 3, 4]);
     time += 120_000;
     sim.faults.failNext(1, { status: 500 });
     sim.faults.closeWatches();
-    await eventually(() => expect(w.failures()).to.have.length(5), 10_000);
+    await eventually(() => expect(w.failures()).to.have.length(5), 60_000);
     expect(w.failures()[4]?.attempt, 'two minutes later a failure is a first one again').to.equal(1);
   });
 
@@ -118,7 +118,7 @@ describe('ResilientInformer', () => {
     const w = informerFor(sim, { listTimeoutMs: 300, backoff: { initialMs: 50, maxMs: 400 } });
     stop = () => w.informer.stop();
     w.informer.start();
-    await eventually(() => expect(w.status.restarts.get('list_timeout')).to.be.greaterThan(1), 10_000);
+    await eventually(() => expect(w.status.restarts.get('list_timeout')).to.be.greaterThan(1), 60_000);
     const logged = w.failures()[0];
     expect(logged?.reason).to.equal('list_timeout');
     expect(logged?.msg).to.contain('list /api/v1/namespaces: no complete answer within 300ms');
@@ -126,7 +126,7 @@ describe('ResilientInformer', () => {
     expect(w.status.up).to.equal(false);
     expect(w.status.synced).to.equal(false);
     sim.faults.hangLists(false);
-    await eventually(() => expect(w.names.has('default')).to.equal(true), 10_000);
+    await eventually(() => expect(w.names.has('default')).to.equal(true), 60_000);
     expect(w.status.synced).to.equal(true);
   });
 
@@ -135,14 +135,14 @@ describe('ResilientInformer', () => {
     const w = informerFor(sim, { backoff: { initialMs: 50, maxMs } });
     stop = () => w.informer.stop();
     w.informer.start();
-    await eventually(() => expect(w.names.has('default')).to.equal(true), 10_000);
+    await eventually(() => expect(w.names.has('default')).to.equal(true), 60_000);
     // 86,400 s is a day; 3,000,000 s is past Node's 2^31-1 ms timer limit, which would fire at once (a hot loop).
     for (const retryAfterSeconds of [86_400, 3_000_000]) {
       const before = w.failures().length;
       sim.faults.failNext(2, { status: 503, retryAfterSeconds });
       sim.faults.closeWatches();
       sim.create(namespace(`after-${retryAfterSeconds}`));
-      await eventually(() => expect(w.names.has(`after-${retryAfterSeconds}`)).to.equal(true), 20_000);
+      await eventually(() => expect(w.names.has(`after-${retryAfterSeconds}`)).to.equal(true), 60_000);
       const logged = w.failures().slice(before);
       expect(logged.map((l) => l.reason)).to.deep.equal(['server_error', 'server_error']);
       for (const l of logged) expect(l.retryInMs, `Retry-After: ${retryAfterSeconds}`).to.be.at.most(maxMs);
@@ -155,26 +155,26 @@ describe('ResilientInformer', () => {
       const w = informerFor(sim, { backoff: { initialMs: 50, maxMs: 400 } });
       stop = () => w.informer.stop();
       w.informer.start();
-      await eventually(() => expect(w.names.has('default')).to.equal(true), 10_000);
+      await eventually(() => expect(w.names.has('default')).to.equal(true), 60_000);
       const backup = sim.faults.backup();
       sim.create(namespace('lost-in-restore'));
-      await eventually(() => expect(w.names.has('lost-in-restore')).to.equal(true), 10_000);
+      await eventually(() => expect(w.names.has('lost-in-restore')).to.equal(true), 60_000);
       // etcd restored: the namespace is gone, the resourceVersion went back, and no event says so.
       sim.faults.restoreBackup(backup);
-      await eventually(() => expect(w.names.has('lost-in-restore')).to.equal(false), 20_000);
+      await eventually(() => expect(w.names.has('lost-in-restore')).to.equal(false), 60_000);
       expect(w.status.restarts.get('resource_version_too_large')).to.be.at.least(1);
       const relisted = w.logs.find((l) => l.msg.startsWith('watch ended, relisting from scratch'));
       expect(relisted?.msg).to.contain('Too large resource version');
       sim.create(namespace('after-restore'));
-      await eventually(() => expect(w.names.has('after-restore')).to.equal(true), 20_000);
+      await eventually(() => expect(w.names.has('after-restore')).to.equal(true), 60_000);
     });
 
   it('restarts a watch whose line never ends once past the line limit, says why, and relists', async () => {
     const w = informerFor(sim, { backoff: { initialMs: 50, maxMs: 400 } });
     stop = () => w.informer.stop();
     w.informer.start();
-    await eventually(() => expect(w.names.has('default')).to.equal(true), 10_000);
-    await eventually(() => expect(sim.openWatches).to.equal(1), 10_000);
+    await eventually(() => expect(w.names.has('default')).to.equal(true), 60_000);
+    await eventually(() => expect(sim.openWatches).to.equal(1), 60_000);
     sim.faults.endlessWatchLines(true);
     await eventually(() => expect(w.status.restarts.get('line_too_long')).to.be.at.least(1), 60_000);
     expect(w.logs.map((l) => l.msg).join('\n')).to.contain('a watch line grew past');
@@ -187,17 +187,17 @@ describe('ResilientInformer', () => {
     const w = informerFor(sim, { backoff: { initialMs: 50, maxMs: 400 }, kinds: ['Namespace'] });
     stop = () => w.informer.stop();
     w.informer.start();
-    await eventually(() => expect(w.names.has('default')).to.equal(true), 10_000);
-    await eventually(() => expect(sim.openWatches).to.equal(1), 10_000);
+    await eventually(() => expect(w.names.has('default')).to.equal(true), 60_000);
+    await eventually(() => expect(sim.openWatches).to.equal(1), 60_000);
     const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'intruder', namespace: 'default' } };
     sim.faults.injectWatchEvent('namespaces', { type: 'ADDED', object: pod });
-    await eventually(() => expect(w.status.restarts.get('wrong_kind')).to.equal(1), 10_000);
+    await eventually(() => expect(w.status.restarts.get('wrong_kind')).to.equal(1), 60_000);
     expect(w.names.has('intruder')).to.equal(false);
     expect(w.logs.map((l) => l.msg).join('\n')).to.contain(
       'ADDED event of kind "Pod" on a watch of Namespace',
     );
     sim.create(namespace('after-intruder'));
-    await eventually(() => expect(w.names.has('after-intruder')).to.equal(true), 20_000);
+    await eventually(() => expect(w.names.has('after-intruder')).to.equal(true), 60_000);
     expect(w.names.has('intruder')).to.equal(false);
   });
 
@@ -205,13 +205,13 @@ describe('ResilientInformer', () => {
     const w = informerFor(sim, { backoff: { initialMs: 50, maxMs: 400 } });
     stop = () => w.informer.stop();
     w.informer.start();
-    await eventually(() => expect(w.names.has('default')).to.equal(true), 10_000);
+    await eventually(() => expect(w.names.has('default')).to.equal(true), 60_000);
     const { port } = sim;
     await sim.stop();
     // Stopping the server races the watch it reopens: that attempt may be reset (ECONNRESET, or the stream cut) or
     // refused, whichever comes first; the retries after it are refused.
     const refused = () => w.failures().find((l) => l.cause === 'ECONNREFUSED');
-    await eventually(() => expect(refused()).to.not.equal(undefined), 10_000);
+    await eventually(() => expect(refused()).to.not.equal(undefined), 60_000);
     for (const logged of w.failures()) expect(logged.reason, logged.msg).to.equal('connection');
     expect(refused()?.msg).to.equal(`watch failed: fetch failed (connect ECONNREFUSED 127.0.0.1:${port})`);
     expect(refused()?.address).to.equal(`127.0.0.1:${port}`);

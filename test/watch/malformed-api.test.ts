@@ -29,7 +29,7 @@ const np = (namespace: string, name: string) => ({
 const line = (type: string, object: unknown) => `${JSON.stringify({ type, object })}\n`;
 
 describe('malformed input from the API server', function () {
-  this.timeout(30_000);
+  this.timeout(120_000);
   let server: Server;
   let dir: string;
   let exporter: RunningExporter | undefined;
@@ -130,7 +130,7 @@ current-context: ctx
       expect(series.get('netpol_namespace_network_policies{namespace="future"}')).to.equal(1);
       expect(series.has('netpol_namespace_covered{namespace="doomed"}')).to.equal(false);
       return body;
-    }, 10_000);
+    }, 60_000);
     const all = logs.join('');
     expect(all).to.contain('unparsable watch event');
     expect(all).to.contain('watch event of unknown type');

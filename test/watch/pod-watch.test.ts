@@ -14,7 +14,7 @@ interface LogLine {
 }
 
 describe('pod watch', function () {
-  this.timeout(30_000);
+  this.timeout(120_000);
   let sim: SimulatedCluster;
   let exporter: TestExporter | undefined;
 
@@ -36,7 +36,7 @@ describe('pod watch', function () {
         .find((l) => l.resource === resource && l.reason === 'forbidden');
       if (!line) throw new Error(`no forbidden warning for ${resource} yet`);
       return line;
-    }, 20_000);
+    }, 60_000);
 
   it('without access to pods, says the grant is in deploy/components/pod-isolation', async () => {
     sim.addToken('no-pods', EXPORTER_PERMISSIONS);

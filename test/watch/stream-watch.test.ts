@@ -16,7 +16,7 @@ const ns = (name: string, resourceVersion: string) => ({
 const line = (type: string, object: unknown) => `${JSON.stringify({ type, object })}\n`;
 
 describe('StreamWatch', function () {
-  this.timeout(20_000);
+  this.timeout(120_000);
   let server: Server;
   let kc: KubeConfig;
   let respond: (req: IncomingMessage, res: ServerResponse) => void = () => {};

@@ -47,6 +47,15 @@ export const KINDS: readonly KindDef[] = [
   row('policy.networking.k8s.io', 'v1alpha2', 'clusternetworkpolicies', 'ClusterNetworkPolicy', false, {
     shortNames: ['cnp'],
   }),
+  // What opens a namespace to the outside: Services and Ingresses (built in), Gateway API routes (a CRD install).
+  row('', 'v1', 'services', 'Service', true, { builtin: true, nameRule: 'label', shortNames: ['svc'] }),
+  row('networking.k8s.io', 'v1', 'ingresses', 'Ingress', true, { builtin: true, shortNames: ['ing'] }),
+  row('gateway.networking.k8s.io', 'v1', 'httproutes', 'HTTPRoute', true, {}),
+  row('gateway.networking.k8s.io', 'v1', 'grpcroutes', 'GRPCRoute', true, {}),
+  row('gateway.networking.k8s.io', 'v1alpha2', 'tlsroutes', 'TLSRoute', true, {}),
+  row('gateway.networking.k8s.io', 'v1alpha2', 'tcproutes', 'TCPRoute', true, {}),
+  row('gateway.networking.k8s.io', 'v1alpha2', 'udproutes', 'UDPRoute', true, {}),
+  row('gateway.networking.k8s.io', 'v1beta1', 'referencegrants', 'ReferenceGrant', true, {}),
   row('crd.projectcalico.org', 'v1', 'globalnetworkpolicies', 'GlobalNetworkPolicy', false, {}),
   row('crd.projectcalico.org', 'v1', 'networkpolicies', 'NetworkPolicy', true, {}),
   row('cilium.io', 'v2', 'ciliumnetworkpolicies', 'CiliumNetworkPolicy', true, {

@@ -9,7 +9,7 @@ const NP_PATH = (ns: string) => `/apis/networking.k8s.io/v1/namespaces/${ns}/net
 const BANP_PATH = '/apis/policy.networking.k8s.io/v1alpha1/baselineadminnetworkpolicies';
 
 describe('simulator admission: defaulting and refusals of the real API server', function () {
-  this.timeout(30_000);
+  this.timeout(120_000);
   let sim: SimulatedCluster;
   let raw: RawClient;
 

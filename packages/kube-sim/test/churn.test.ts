@@ -6,7 +6,7 @@ import { eventually } from './helpers/poll.ts';
 const SPARED = ['walkthrough-remove', 'walkthrough-protect'];
 
 describe('simulator churn', function () {
-  this.timeout(30_000);
+  this.timeout(120_000);
   let sim: SimulatedCluster;
 
   before(async () => {
@@ -30,7 +30,7 @@ describe('simulator churn', function () {
     const startRv = Number(sim.resourceVersion);
     // 400 changes over 22 namespaces: without sparing, each spared one would see about a dozen.
     sim.startChurn({ eventsPerSecond: 400, seed: 7, spareNamespaces: SPARED });
-    await eventually(() => expect(Number(sim.resourceVersion) - startRv).to.be.greaterThan(400), 10_000);
+    await eventually(() => expect(Number(sim.resourceVersion) - startRv).to.be.greaterThan(400), 60_000);
     sim.stopChurn();
 
     expect(JSON.stringify(SPARED.map((ns) => sim.list('networkpolicies', ns)))).to.equal(before);

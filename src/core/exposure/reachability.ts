@@ -22,6 +22,7 @@ import {
 import { coversEvery, labelSpace, satisfiable } from '../selectors/label-space.ts';
 import type { OpaqueEffect, TierPolicy, TierRule } from '../sources/reader.ts';
 import { isDefaultDeny } from '../verdict.ts';
+import { admittingPeers, npAddressClasses } from './network-policy-peers.ts';
 import { matchNs, type NamespaceLabels, type OtherNamespaces } from './other-namespaces.ts';
 import {
   type DirectionReachability,
@@ -68,10 +69,13 @@ export interface ReachabilityInput {
 
 const UNREADABLE_PEERS: PeerFacts = { ...NO_PEERS, namespaceSelectors: [], unreadable: true };
 
-/** Hand-built facts may carry no peers: no rules admit nothing, rules of unknown content admit unknown peers. */
+/**
+ * What a policy's rules admit for the direction, peers that can match nothing left out. Hand-built facts may carry no
+ * peers: no rules admit nothing, rules of unknown content admit unknown peers.
+ */
 function peersOf(policy: PolicyFacts, direction: Direction): PeerFacts {
   const facts = policy[direction];
-  return facts.peers ?? (facts.rules === 0 ? NO_PEERS : UNREADABLE_PEERS);
+  return facts.peers ? admittingPeers(facts.peers) : facts.rules === 0 ? NO_PEERS : UNREADABLE_PEERS;
 }
 
 /** Tier rules for one direction, in evaluation order (priority, then name, then rule order). */
@@ -174,10 +178,11 @@ function npOnlyClasses(selectedBy: readonly PeerFacts[], own: NamespaceLabels, o
       if (out.other_namespaces !== true)
         out.other_namespaces = or(out.other_namespaces, others.any(s, own.name));
     }
-    if (peers.ipBlocks) out.ip_blocks = true;
-    if (peers.anyAddress) out.anywhere = out.ip_blocks = true;
     if (peers.unreadable) for (const c of PEER_CLASSES) out[c] = or(out[c], 'unknown');
   }
+  const addresses = npAddressClasses(selectedBy);
+  out.ip_blocks = or(out.ip_blocks, addresses.ip_blocks);
+  out.anywhere = or(out.anywhere, addresses.anywhere);
   out.all_namespaces = or(out.all_namespaces, everyOtherNamespace(selectors, own));
   if (out.all_namespaces === true) out.other_namespaces = true;
   return out;
@@ -222,7 +227,8 @@ const EVERY_NAME = { namespaceOtherThan: '' };
 function admitsEverything(peers: PeerFacts): boolean {
   return (
     peers.everything ||
-    (peers.anyAddress && peers.namespaceSelectors.some((sel) => coversEvery([sel], EVERY_NAME) === true))
+    (npAddressClasses([peers]).anywhere === true &&
+      peers.namespaceSelectors.some((sel) => coversEvery([sel], EVERY_NAME) === true))
   );
 }
 
@@ -231,8 +237,10 @@ function npOpens(
   peers: PeerFacts,
   own: NamespaceLabels,
   others: OtherNamespaces,
+  union: { anywhere: Tri },
 ): Record<PeerClass, boolean> {
   const all = peers.everything || everyOtherNamespace(peers.namespaceSelectors, own) === true;
+  const addresses = npAddressClasses([peers]);
   return {
     same_namespace:
       peers.everything ||
@@ -240,8 +248,9 @@ function npOpens(
       peers.namespaceSelectors.some((s) => matchNs(s, own) === true),
     other_namespaces: all || peers.namespaceSelectors.some((s) => others.any(s, own.name) === true),
     all_namespaces: all,
-    ip_blocks: peers.everything || peers.ipBlocks,
-    anywhere: peers.everything || peers.anyAddress,
+    ip_blocks: addresses.ip_blocks === true,
+    // Blocks that cover a family only together with another policy's: each of them opens it.
+    anywhere: addresses.anywhere === true || (peers.blocks.length > 0 && union.anywhere === true),
   };
 }
 
@@ -270,6 +279,9 @@ function direction(
   d: Direction,
 ): DirectionReachability {
   const isolating = policies.filter((p) => p[d].applies);
+  // What each policy admits, folded once per answer (not kept: facts stay as slim as they are read).
+  const admitted = new Map(isolating.map((p) => [p, peersOf(p, d)]));
+  const peersOfPolicy = (p: PolicyFacts) => admitted.get(p) ?? peersOf(p, d);
   // Tier policies whose subject may take in the namespace; the others cannot bear on it.
   const namespaces: SubjectNamespaces = new Map();
   const inSubject = (p: TierPolicy) => {
@@ -303,7 +315,7 @@ function direction(
       unisolated = true;
     }
     for (const p of isolating) {
-      kinds.push([{ selectedBy: [peersOf(p, d)], inSubject: unknownSubject }]);
+      kinds.push([{ selectedBy: [peersOfPolicy(p)], inSubject: unknownSubject }]);
       effects.push(opaque);
     }
   } else {
@@ -317,8 +329,8 @@ function direction(
       const signature = `${selects.join()}|${subjects.join()}|${effect}`;
       if (seen.has(signature)) continue;
       seen.add(signature);
-      const certain = isolating.filter((_, i) => selects[i] === true).map((p) => peersOf(p, d));
-      const maybe = isolating.filter((_, i) => selects[i] === 'unknown').map((p) => peersOf(p, d));
+      const certain = isolating.filter((_, i) => selects[i] === true).map((p) => peersOfPolicy(p));
+      const maybe = isolating.filter((_, i) => selects[i] === 'unknown').map((p) => peersOfPolicy(p));
       if (certain.length === 0 && maybe.length === 0) unisolated = true;
       // A selector that cannot be evaluated may or may not pick the pod: both extremes, and each alone.
       const scenarios: PodKind[] = [{ selectedBy: certain, inSubject }];
@@ -371,7 +383,8 @@ function direction(
     anywhere: NONE_OPEN,
   };
   const anyOpen = PEER_CLASSES.some((c) => classes[c] === true);
-  const opens = anyOpen ? isolating.map((p) => npOpens(peersOf(p, d), own, input.others)) : [];
+  const union = anyOpen ? npAddressClasses(isolating.map((p) => peersOfPolicy(p))) : { anywhere: false };
+  const opens = anyOpen ? isolating.map((p) => npOpens(peersOfPolicy(p), own, input.others, union)) : [];
   for (const c of PEER_CLASSES) {
     if (classes[c] !== true) continue;
     const list: string[] = [];
@@ -388,7 +401,7 @@ function direction(
 
   const denyUndone =
     isolating.some((p) => isDefaultDeny(p, d)) &&
-    isolating.some((p) => isEmptySelector(p.podSelector) && admitsEverything(peersOf(p, d)));
+    isolating.some((p) => isEmptySelector(p.podSelector) && admitsEverything(peersOfPolicy(p)));
   return { classes, denyUndone, openedBy };
 }
 

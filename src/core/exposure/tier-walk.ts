@@ -7,9 +7,10 @@
 // CIDRs bound (traffic-space.ts). A peer namespace's pods carry whatever labels their owner gives them, so "some pods
 // of a namespace" is: some pod label set, on some port. reachability.ts builds the kinds and rules it walks.
 import type { LabelSelector, PeerFacts } from '../facts.ts';
-import { and, andAll, lookupIn, matchSelector, or, orAny, type Tri } from '../selectors/label-selector.ts';
+import { and, lookupIn, matchSelector, or, orAny, type Tri } from '../selectors/label-selector.ts';
 import { coversEvery, labelSpace } from '../selectors/label-space.ts';
 import type { TierPolicy, TierRule } from '../sources/reader.ts';
+import { blockCidrs, everyAddressOfAFamily, npAdmitsAddress } from './network-policy-peers.ts';
 import { matchNs, type NamespaceLabels, type OtherNamespaces } from './other-namespaces.ts';
 import type { PeerClass } from './peer-classes.ts';
 import {
@@ -73,9 +74,9 @@ function group(outcomes: Iterable<number>): Group {
 }
 
 /**
- * Some point of the group is let in. The NetworkPolicies' facts carry no ports and no peer podSelectors, so what
- * they admit is exact only when every point reaches them, or when no point can be denied (each is then allowed by a
- * tier or by the NetworkPolicies).
+ * Some point of the group is let in. The NetworkPolicies' facts carry no ports, and their peers' podSelectors only
+ * say whether some pod can match, so what they admit is exact only when every point reaches them, or when no point
+ * can be denied (each is then allowed by a tier or by the NetworkPolicies).
  */
 function decide(g: Group, np: () => Tri): Tri {
   if (g.allowed) return true;
@@ -113,6 +114,7 @@ export class DirectionWalk {
     let same: Tri | undefined;
     let other: Tri | undefined;
     let all: Tri | undefined;
+    const addresses = this.addressAnswers();
     // The answer holds when it holds wherever the pod addresses lie.
     for (const scenario of this.podAddresses) {
       this.podAddress = scenario;
@@ -127,8 +129,8 @@ export class DirectionWalk {
       same_namespace: same ?? false,
       other_namespaces: other ?? false,
       all_namespaces: all ?? false,
-      ip_blocks: this.someAddress(),
-      anywhere: this.everyAddress(),
+      ip_blocks: orAny(addresses.map(([, t]) => t)),
+      anywhere: everyAddressOfAFamily(addresses),
     };
   }
 
@@ -294,42 +296,13 @@ export class DirectionWalk {
     return out;
   }
 
-  private someAddress(): Tri {
-    const points = addressPoints([...this.admin, ...this.baseline].map((r) => r.rule));
-    const np = (): Tri => {
-      let m: Tri = false;
-      for (const p of this.kind.selectedBy) {
-        if (p.everything || p.anyAddress || p.ipBlocks) return true;
-        if (p.unreadable) m = 'unknown';
-      }
-      return m;
-    };
-    const result = decide(group(this.addressOutcomes(points)), np);
-    if (result !== 'unknown') return result;
-    // A NetworkPolicy peer of every address (on some ports) is met when, in each family, some address reaches the
-    // NetworkPolicies on every port.
-    const wide = this.kind.selectedBy.some((p) => p.everything || p.anyAddress);
-    const familyReaches = (family: 4 | 6) =>
-      points.some((a) => a.kind === 'ip' && a.family === family && group(this.addressOutcomes([a])).allToNp);
-    return wide && familyReaches(4) && familyReaches(6) ? true : result;
-  }
-
-  private everyAddress(): Tri {
-    const points = addressPoints([...this.admin, ...this.baseline].map((r) => r.rule));
-    const split = points.length > 2;
-    const np = (): Tri => {
-      let m: Tri = false;
-      for (const p of this.kind.selectedBy) {
-        if (p.everything || p.anyAddress) return true;
-        // Some CIDRs, unknown which: whether they hold the addresses the tiers left is unknown.
-        if (p.unreadable || (split && p.ipBlocks)) m = 'unknown';
-      }
-      return m;
-    };
-    return andAll(
-      (function* (walk: DirectionWalk) {
-        for (const a of points) yield decide(group(walk.addressOutcomes([a])), np);
-      })(this),
-    );
+  /** Each address stretch (tier networks and NetworkPolicy ipBlocks cut them) and whether it is let in. */
+  private addressAnswers(): [AddressPoint, Tri][] {
+    const rules = [...this.admin, ...this.baseline].map((r) => r.rule);
+    const points = addressPoints(rules, blockCidrs(this.kind.selectedBy));
+    return points.map((a) => [
+      a,
+      decide(group(this.addressOutcomes([a])), () => npAdmitsAddress(this.kind.selectedBy, a)),
+    ]);
   }
 }

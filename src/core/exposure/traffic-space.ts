@@ -104,22 +104,27 @@ function readCidr(text: string): Cidr | undefined {
   return { family, first: value & ~host, last: (value & ~host) | host };
 }
 
-/** One address per stretch the rules' networks cannot tell apart, in both families; nodes and domain names apart. */
-export function addressPoints(rules: Iterable<TierRule>): AddressPoint[] {
+/**
+ * One address per stretch the rules' networks (and the `cidrs` beside them: NetworkPolicy ipBlocks and their excepts)
+ * cannot tell apart, in both families; nodes and domain names apart.
+ */
+export function addressPoints(rules: Iterable<TierRule>, cidrs: Iterable<string> = []): AddressPoint[] {
   const bounds: Record<4 | 6, Set<bigint>> = { 4: new Set([0n]), 6: new Set([0n]) };
   const top: Record<4 | 6, bigint> = { 4: (1n << 32n) - 1n, 6: (1n << 128n) - 1n };
   let nodes = false;
   let domains = false;
+  const bound = (text: string) => {
+    const c = parseCidr(text);
+    if (!c) return;
+    bounds[c.family].add(c.first);
+    if (c.last < top[c.family]) bounds[c.family].add(c.last + 1n);
+  };
   for (const r of rules) {
     nodes ||= r.peers.nodes;
     domains ||= r.peers.domainNames;
-    for (const text of r.peers.networks) {
-      const c = parseCidr(text);
-      if (!c) continue;
-      bounds[c.family].add(c.first);
-      if (c.last < top[c.family]) bounds[c.family].add(c.last + 1n);
-    }
+    for (const text of r.peers.networks) bound(text);
   }
+  for (const text of cidrs) bound(text);
   const out: AddressPoint[] = [];
   for (const family of [4, 6] as const)
     for (const value of [...bounds[family]].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)))
@@ -127,6 +132,13 @@ export function addressPoints(rules: Iterable<TierRule>): AddressPoint[] {
   if (nodes) out.push({ kind: 'node' });
   if (domains) out.push({ kind: 'domain' });
   return out;
+}
+
+/** Whether a CIDR holds an ip point; unknown when the CIDR cannot be read. */
+export function cidrHolds(text: string, point: { family: 4 | 6; value: bigint }): Tri {
+  const c = parseCidr(text);
+  if (!c) return 'unknown';
+  return c.family === point.family && c.first <= point.value && point.value <= c.last;
 }
 
 /** Whether a rule's peers take in an address outside the pod network. */

@@ -7,6 +7,7 @@ import type { Family } from '../family.ts';
 import { exemptionFamilies } from './exemption.ts';
 import { exporterFamilies, servingFamilies } from './exporter.ts';
 import { exposureFamilies } from './exposure.ts';
+import { internetFacingFamilies } from './internet-facing.ts';
 import { namespaceFamilies } from './namespace.ts';
 import { podIsolationFamilies } from './pods.ts';
 import { protectionFamilies } from './protection.ts';
@@ -31,6 +32,11 @@ export const FAMILY_GROUPS: readonly FamilyGroup[] = [
   { title: 'Exemptions and scope', subject: 'namespace', families: contextFamilies },
   { title: 'Pod isolation (`--pod-isolation`)', subject: 'namespace', families: podIsolationFamilies },
   { title: 'Exposure: who can reach each namespace', subject: 'namespace', families: exposureFamilies },
+  {
+    title: 'Internet-facing: how the outside reaches each namespace',
+    subject: 'namespace',
+    families: internetFacingFamilies,
+  },
   { title: 'The exporter itself', subject: 'exporter process', families: exporterFamilies },
   { title: 'Its HTTP server', subject: 'exporter process', families: servingFamilies },
 ];

@@ -232,7 +232,8 @@ describe('admin tier: first match decides, per address as per peer', () => {
         egress: [{ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }, { ipBlock: { cidr: '::/0' } }] }],
       }),
     ];
-    expect(classes(reachabilityIn(objects, 'a').egress)).to.equal('same=0 other=0 all=0 ip=1 any=0');
+    // Every IPv6 address stays reachable, and every IPv4 one but the metadata endpoint: `anywhere` (one family).
+    expect(classes(reachabilityIn(objects, 'a').egress)).to.equal('same=0 other=0 all=0 ip=1 any=1');
   });
 });
 

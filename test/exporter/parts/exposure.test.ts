@@ -47,7 +47,7 @@ function row(s: Map<string, number>, ns: string, direction = 'ingress'): string 
 }
 
 describe('exposure part: who can reach each namespace, against the simulator', function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
   let sim: SimulatedCluster;
   const exporters: TestExporter[] = [];
 
@@ -109,13 +109,13 @@ describe('exposure part: who can reach each namespace, against the simulator', f
     sim.addToken(token, PERMISSIONS);
     const exporter = await exporterFor(sim, { token, args });
     exporters.push(exporter);
-    await eventually(() => expect(exporter.exporter.readiness()).to.include({ ready: true }), 10_000);
+    await eventually(() => expect(exporter.exporter.readiness()).to.include({ ready: true }), 60_000);
     // Ready means listed; the optional kinds are discovered and listed right after.
     await eventually(async () => {
       const s = parseExposition(await exporter.scrape());
       for (const kind of KINDS)
         expect(s.get(`netpol_exporter_cache_synced{resource="${kind}"}`), kind).to.equal(1);
-    }, 10_000);
+    }, 60_000);
     return exporter;
   }
 
@@ -144,7 +144,7 @@ describe('exposure part: who can reach each namespace, against the simulator', f
     sim.patch('namespaces', undefined, 'tools', { metadata: { labels: { team: 'ops' } } });
     await eventually(async () => {
       expect(row(parseExposition(await exporter.scrape()), 'from-ops')).to.equal('0 1 0 0 0 | 0');
-    }, 5000);
+    }, 60_000);
     sim.patch('networkpolicies', 'undone', 'allow-all', {
       spec: { ingress: [{ from: [{ podSelector: {} }] }] },
     });
@@ -154,12 +154,12 @@ describe('exposure part: who can reach each namespace, against the simulator', f
       expect(s.get('netpol_namespace_default_deny_undone{namespace="undone",direction="ingress"}')).to.equal(
         undefined,
       );
-    }, 5000);
+    }, 60_000);
     sim.patch('networkpolicies', 'undone', 'allow-all', { spec: { ingress: [{}] } });
     sim.patch('namespaces', undefined, 'tools', { metadata: { labels: { team: 'dev' } } });
     await eventually(async () => {
       expect(row(parseExposition(await exporter.scrape()), 'from-ops')).to.equal('0 0 0 0 0 | 0');
-    }, 5000);
+    }, 60_000);
   });
 
   it('with --pod-isolation, a namespace without pods is reached by nothing; one with a pod no policy selects, by everything', async () => {
@@ -168,11 +168,11 @@ describe('exposure part: who can reach each namespace, against the simulator', f
       const s = parseExposition(await exporter.scrape());
       expect(row(s, 'open')).to.equal('0 0 0 0 0 | 0');
       expect(row(s, 'with-pod')).to.equal('1 1 1 1 1 | 0');
-    }, 5000);
+    }, 60_000);
     sim.delete('pods', 'with-pod', 'web-1');
     await eventually(async () => {
       expect(row(parseExposition(await exporter.scrape()), 'with-pod')).to.equal('0 0 0 0 0 | 0');
-    }, 5000);
+    }, 60_000);
   });
 
   it('an AdminNetworkPolicy Pass ahead of a Deny-all hands the passed namespace on (here: to the default allow)', async () => {
@@ -199,12 +199,12 @@ describe('exposure part: who can reach each namespace, against the simulator', f
     for (const obj of created) sim.create(obj);
     await eventually(async () => {
       expect(row(parseExposition(await exporter.scrape()), 'passed')).to.equal('0 1 0 1 1 | 0');
-    }, 5000);
+    }, 60_000);
     // Without the Pass, the Deny takes monitoring too.
     sim.delete('adminnetworkpolicies', undefined, 'pass-monitoring');
     await eventually(async () => {
       expect(row(parseExposition(await exporter.scrape()), 'passed')).to.equal('0 0 0 1 1 | 0');
-    }, 5000);
+    }, 60_000);
     sim.delete('adminnetworkpolicies', undefined, 'deny-the-rest');
     sim.delete('namespaces', undefined, 'monitoring');
     sim.delete('namespaces', undefined, 'passed');
@@ -215,7 +215,7 @@ describe('exposure part: who can reach each namespace, against the simulator', f
     sim.addToken(token, PERMISSIONS);
     const exporter = await exporterFor(sim, { token, args: ['--exposure=false'] });
     exporters.push(exporter);
-    await eventually(() => expect(exporter.exporter.readiness()).to.include({ ready: true }), 10_000);
+    await eventually(() => expect(exporter.exporter.readiness()).to.include({ ready: true }), 60_000);
     const body = await exporter.scrape();
     expect(body).to.include('netpol_namespace_covered{namespace="open"}');
     expect(body).to.not.include('netpol_namespace_reachable');

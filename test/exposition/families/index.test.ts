@@ -80,7 +80,8 @@ const reachability = namespaceReachability({
   tiers: [],
   others: listedNamespaces([]),
 });
-const subjects = [verdict, context, exempt, pods, self, serving, reachability];
+const internet = { name: 'shop', vias: ['load_balancer', 'ingress'], entryPoints: [] };
+const subjects = [verdict, context, exempt, pods, self, serving, reachability, internet];
 
 /** The samples of a family for whichever sample subject it renders (the one that does not throw). */
 function samplesOf(family: Family<never>) {

@@ -23,7 +23,7 @@ function config(sim: SimulatedCluster, token?: string): KubeConfig {
 }
 
 describe('simulator fidelity: client-node informers', function () {
-  this.timeout(30_000);
+  this.timeout(120_000);
   let sim: SimulatedCluster;
   const informers: Informer<V1Namespace | V1NetworkPolicy>[] = [];
 
@@ -76,7 +76,7 @@ describe('simulator fidelity: client-node informers', function () {
     sim.resetRequestCounts();
     sim.faults.closeWatches();
     sim.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'while-away' } });
-    await eventually(() => expect(informer.get('while-away')).to.not.equal(undefined), 10_000);
+    await eventually(() => expect(informer.get('while-away')).to.not.equal(undefined), 60_000);
     const counts = sim.requestCounts();
     expect(counts['list namespaces'] ?? 0).to.equal(0);
     expect(counts['watch namespaces']).to.be.greaterThanOrEqual(1);
@@ -91,7 +91,7 @@ describe('simulator fidelity: client-node informers', function () {
     sim.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'after-compaction' } });
     sim.faults.forgetHistory();
     sim.faults.closeWatches();
-    await eventually(() => expect(sim.requestCounts()['list namespaces']).to.equal(1), 10_000);
+    await eventually(() => expect(sim.requestCounts()['list namespaces']).to.equal(1), 60_000);
     await eventually(() => expect(informer.get('after-compaction')).to.not.equal(undefined));
     await eventually(() => expect(sim.openWatches).to.equal(1));
   });

@@ -10,7 +10,7 @@ import { eventually } from '../helpers/poll.ts';
 const KUBECTL = '/usr/bin/kubectl';
 
 describe('simulator fidelity: kubectl', function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
   let sim: SimulatedCluster;
   let dir: string;
   let kubeconfig: string;
@@ -22,7 +22,7 @@ describe('simulator fidelity: kubectl', function () {
         KUBECTL,
         // A fresh discovery cache per run, so discovery is really exercised (kubectl caches it per server).
         ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache'), ...args],
-        { timeout: 20_000 },
+        { timeout: 90_000 },
         (err, stdout, stderr) => {
           const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
           resolve({ code, stdout, stderr });
@@ -179,10 +179,10 @@ describe('simulator fidelity: kubectl', function () {
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
     });
-    await eventually(() => expect(out).to.match(/^payments\s+Active/m), 10_000);
-    await eventually(() => expect(sim.openWatches).to.be.greaterThan(0), 10_000);
+    await eventually(() => expect(out).to.match(/^payments\s+Active/m), 60_000);
+    await eventually(() => expect(sim.openWatches).to.be.greaterThan(0), 60_000);
     sim.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'seen-by-watch' } });
-    await eventually(() => expect(out).to.match(/^seen-by-watch\s+Active\s+\d+s$/m), 10_000);
+    await eventually(() => expect(out).to.match(/^seen-by-watch\s+Active\s+\d+s$/m), 60_000);
     child.kill('SIGKILL');
   });
 });

@@ -1,0 +1,140 @@
+// What opens each namespace to the outside, read for an audit or a remediation: Services, Ingresses, Gateway API
+// routes and ReferenceGrants from manifests (with file:line) or from a cluster (one paginated list per kind the
+// server serves). The answer itself comes from the core's classifier.
+import { classifyInternetFacing, type InternetFacingAnswer } from '../core/internet-facing/classify.ts';
+import {
+  EXPOSING_KINDS,
+  type IngressFacts,
+  ingressFacts,
+  isRouteKind,
+  listPath,
+  type ReferenceGrantFacts,
+  type RouteFacts,
+  referenceGrantFacts,
+  routeFacts,
+  type ServiceFacts,
+  serviceFacts,
+} from '../core/internet-facing/facts.ts';
+import { ApiError, type KubeApi } from '../watch/kube-api.ts';
+import type { AdmittedObject } from './admission.ts';
+
+export interface InternetFacingInventory {
+  answer: InternetFacingAnswer;
+  /** Every Service read, by `namespace/name`: remediation keeps their target ports open. */
+  services: Map<string, ServiceFacts>;
+  /** Manifests mode: `Kind namespace/name` to `file:line`. */
+  locations: Map<string, string>;
+  /** Kinds that could not be read (forbidden): what they would open is unknown. */
+  unread: string[];
+}
+
+export const objectId = (kind: string, namespace: string, name: string) => `${kind} ${namespace}/${name}`;
+
+interface Collected {
+  services: ServiceFacts[];
+  ingresses: IngressFacts[];
+  routes: RouteFacts[];
+  grants: ReferenceGrantFacts[];
+}
+
+function collect(
+  kind: string,
+  object: unknown,
+  into: Collected,
+  defaultNamespace?: string,
+): string | undefined {
+  if (kind === 'Service') {
+    const f = serviceFacts(object, defaultNamespace);
+    if (f) into.services.push(f);
+    return f?.namespace;
+  }
+  if (kind === 'Ingress') {
+    const f = ingressFacts(object, defaultNamespace);
+    if (f) into.ingresses.push(f);
+    return f?.namespace;
+  }
+  if (kind === 'ReferenceGrant') {
+    const f = referenceGrantFacts(object, defaultNamespace);
+    if (f) into.grants.push(f);
+    return undefined;
+  }
+  if (isRouteKind(kind)) {
+    const f = routeFacts(kind, object, defaultNamespace);
+    if (f) into.routes.push(f);
+    return f?.namespace;
+  }
+  return undefined;
+}
+
+const GROUPS: Record<string, string> = Object.fromEntries(EXPOSING_KINDS.map((k) => [k.kind, k.group]));
+const groupOf = (apiVersion: string) =>
+  apiVersion.includes('/') ? (apiVersion.split('/')[0] as string) : '';
+
+function inventory(c: Collected, grantsKnown: boolean, locations: Map<string, string>, unread: string[]) {
+  return {
+    answer: classifyInternetFacing({
+      services: c.services,
+      ingresses: c.ingresses,
+      routes: c.routes,
+      referenceGrants: grantsKnown ? c.grants : undefined,
+    }),
+    services: new Map(c.services.map((s) => [`${s.namespace}/${s.name}`, s])),
+    locations,
+    unread,
+  };
+}
+
+/**
+ * From admitted manifests. A repository is an open world: a ReferenceGrant that allows a route's cross-namespace
+ * backendRef may live elsewhere, so those references count (the rule says why) unless `complete` says the input is
+ * the whole cluster.
+ */
+export function internetFacingFromManifests(
+  objects: readonly AdmittedObject[],
+  complete = false,
+): InternetFacingInventory {
+  const c: Collected = { services: [], ingresses: [], routes: [], grants: [] };
+  const locations = new Map<string, string>();
+  for (const { object, location, apiVersion, kind, name, namespace } of objects) {
+    const group = GROUPS[kind];
+    if (group === undefined || groupOf(apiVersion) !== group) continue;
+    collect(kind, object, c);
+    locations.set(objectId(kind, namespace, name), location);
+  }
+  return inventory(c, complete, locations, []);
+}
+
+/** From a cluster: kinds the server does not serve are skipped, forbidden ones are named in `unread` and warned. */
+export async function internetFacingFromCluster(
+  api: KubeApi,
+  pageSize: number,
+  warnings: string[],
+  fail: (what: string, err: unknown) => Error,
+): Promise<InternetFacingInventory> {
+  const c: Collected = { services: [], ingresses: [], routes: [], grants: [] };
+  const unread: string[] = [];
+  let grantsKnown = false;
+  for (const kind of EXPOSING_KINDS) {
+    for (const version of kind.versions) {
+      try {
+        const items = (await api.listAll(listPath(kind, version), pageSize)).items;
+        for (const item of items) collect(kind.kind, item, c);
+        if (kind.kind === 'ReferenceGrant') grantsKnown = true;
+        break;
+      } catch (err) {
+        if (err instanceof ApiError && err.statusCode === 404) continue;
+        if (err instanceof ApiError && err.statusCode === 403) {
+          unread.push(kind.resource);
+          warnings.push(
+            `not permitted to list ${kind.resource}; the namespaces they would open to the internet are not known`,
+          );
+          break;
+        }
+        throw fail(kind.resource, err);
+      }
+    }
+  }
+  // Not served at all: no Gateway API, so no ReferenceGrant can exist and none is needed.
+  if (!grantsKnown && !unread.includes('referencegrants') && c.routes.length === 0) grantsKnown = true;
+  return inventory(c, grantsKnown, new Map(), unread);
+}

@@ -1,0 +1,188 @@
+// --internet-facing: Services and Ingresses watched (list and watch, slim facts), the Gateway API route kinds the
+// API server serves discovered at start and every --discovery.interval and watched too, and per namespace the ways
+// the internet reaches it rendered as netpol_namespace_internet_facing. A kind RBAC forbids does not block
+// readiness: it is logged, and what it would open is not known (the metric then has no series for it).
+import {
+  EXPOSING_KINDS,
+  type ExposingKind,
+  ingressFacts,
+  isRouteKind,
+  listPath,
+  routeFacts,
+  serviceFacts,
+} from '../../core/internet-facing/facts.ts';
+import {
+  InternetFacingState,
+  type NamespaceInternetFacing,
+} from '../../core/internet-facing/internet-facing-state.ts';
+import type { BodyPiece } from '../../exposition/encoded-body.ts';
+import { internetFacingFamilies } from '../../exposition/families/internet-facing.ts';
+import { RenderedStore } from '../../exposition/rendered-store.ts';
+import type { ResilientInformer } from '../../watch/informer.ts';
+import { KubeApi } from '../../watch/kube-api.ts';
+import { informerFor, type WatchSettings } from '../../watch/watch-settings.ts';
+import { type RestartReason, WatchStatus } from '../../watch/watch-status.ts';
+import type { Part, Readiness } from '../part.ts';
+
+/** A WatchStatus that remembers the API server answered 403. */
+class KindStatus extends WatchStatus {
+  forbidden = false;
+  override countRestart(reason: RestartReason): void {
+    super.countRestart(reason);
+    if (reason === 'forbidden') this.forbidden = true;
+  }
+}
+
+interface Running {
+  informer: ResilientInformer<unknown>;
+  status: KindStatus;
+}
+
+const ALWAYS = EXPOSING_KINDS.filter((k) => k.kind === 'Service' || k.kind === 'Ingress');
+const ROUTES = EXPOSING_KINDS.filter((k) => isRouteKind(k.kind));
+
+export class InternetFacingPart implements Part {
+  readonly state = new InternetFacingState();
+  readonly store = new RenderedStore<NamespaceInternetFacing>(internetFacingFamilies);
+  private readonly running = new Map<string, Running>();
+  private readonly api: KubeApi;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = true;
+  private discovered = false;
+  private discovering: Promise<void> | undefined;
+
+  /** `intervalMs`: --discovery.interval, how often to ask which Gateway API route kinds are served. */
+  constructor(
+    private readonly settings: WatchSettings,
+    private readonly intervalMs: number,
+  ) {
+    this.api = new KubeApi(settings.kc);
+    this.state.onChange(this.store.follow);
+  }
+
+  start(): void {
+    this.stopped = false;
+    for (const kind of ALWAYS) this.launch(kind, kind.versions[0] as string);
+    const tick = () => {
+      this.discovering = this.discover().finally(() => {
+        this.discovering = undefined;
+        if (!this.stopped) this.timer = setTimeout(tick, this.intervalMs);
+      });
+    };
+    tick();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.discovering;
+    await Promise.all([...this.running.values()].map((r) => r.informer.stop()));
+  }
+
+  /** Ready once routes were looked for and every watch has synced or been forbidden (which is logged instead). */
+  readiness(): Readiness {
+    if (!this.discovered) return { ready: false, reason: 'discovery of Gateway API routes not done yet' };
+    const missing = [...this.running.values()].filter((r) => !r.status.synced && !r.status.forbidden);
+    return missing.length === 0
+      ? { ready: true, reason: 'internet-facing caches synced' }
+      : {
+          ready: false,
+          reason: missing
+            .map(
+              (r) =>
+                `${r.status.resource} cache not synced${r.status.lastError ? ` (last error: ${r.status.lastError})` : ''}`,
+            )
+            .join('; '),
+        };
+  }
+
+  status() {
+    return { watches: [...this.running.values()].map((r) => r.status) };
+  }
+
+  pieces(): BodyPiece[] {
+    return this.store.pieces();
+  }
+
+  /** Route kinds: the newest served version of each; a kind no longer served is stopped and forgotten. */
+  private async discover(): Promise<void> {
+    let available: Set<string>;
+    try {
+      const groups = (await (await this.api.request('list', '/apis', {})).json()) as {
+        groups?: { name?: string; versions?: { version?: string }[] }[];
+      };
+      available = new Set(
+        (groups.groups ?? []).flatMap((g) => (g.versions ?? []).map((v) => `${g.name}/${v.version}`)),
+      );
+      const served = new Set<string>();
+      for (const gv of new Set(ROUTES.flatMap((k) => k.versions.map((v) => `${k.group}/${v}`)))) {
+        if (!available.has(gv)) continue;
+        const list = (await (await this.api.request('list', `/apis/${gv}`, {})).json()) as {
+          resources?: { name?: string }[];
+        };
+        for (const r of list.resources ?? []) if (r.name) served.add(`${gv}/${r.name}`);
+      }
+      available = served;
+    } catch (err) {
+      this.settings.log.warn(
+        { err: err instanceof Error ? err.message : String(err) },
+        'Gateway API discovery failed',
+      );
+      this.discovered = true;
+      return;
+    }
+    if (this.stopped) return;
+    for (const kind of ROUTES) {
+      const version = kind.versions.find((v) => available.has(`${kind.group}/${v}/${kind.resource}`));
+      const key = kind.resource;
+      const current = this.running.get(key);
+      if (version && !current) {
+        this.settings.log.info({ resource: key, version }, 'watching Gateway API routes');
+        this.launch(kind, version);
+      } else if (!version && current) {
+        this.running.delete(key);
+        await current.informer.stop();
+        this.state.clearKind(kind.kind);
+      }
+    }
+    this.discovered = true;
+  }
+
+  private launch(kind: ExposingKind, version: string): void {
+    const status = new KindStatus(kind.resource);
+    const path = listPath(kind, version);
+    // A watch event of another kind is dropped (and the watch relists); RBAC for routes is a component's.
+    const common = {
+      path,
+      kinds: [kind.kind],
+      ...(isRouteKind(kind.kind) ? { grantedBy: 'deploy/components/gateway-api' } : {}),
+    };
+    const state = this.state;
+    let informer: ResilientInformer<unknown>;
+    if (kind.kind === 'Service')
+      informer = informerFor(this.settings, status, {
+        ...common,
+        facts: (obj) => serviceFacts(obj),
+        onUpsert: (slim) => state.upsertService(slim.facts),
+        onDelete: (slim) => state.deleteService(slim.facts.namespace, slim.facts.name),
+      }) as ResilientInformer<unknown>;
+    else if (kind.kind === 'Ingress')
+      informer = informerFor(this.settings, status, {
+        ...common,
+        facts: (obj) => ingressFacts(obj),
+        onUpsert: (slim) => state.upsertIngress(slim.facts),
+        onDelete: (slim) => state.deleteIngress(slim.facts.namespace, slim.facts.name),
+      }) as ResilientInformer<unknown>;
+    else if (isRouteKind(kind.kind)) {
+      const routeKind = kind.kind;
+      informer = informerFor(this.settings, status, {
+        ...common,
+        facts: (obj) => routeFacts(routeKind, obj),
+        onUpsert: (slim) => state.upsertRoute(slim.facts),
+        onDelete: (slim) => state.deleteRoute(routeKind, slim.facts.namespace, slim.facts.name),
+      }) as ResilientInformer<unknown>;
+    } else return;
+    this.running.set(kind.resource, { informer, status });
+    informer.start();
+  }
+}

@@ -1,0 +1,170 @@
+// The allows that keep a namespace's public entry points working under the remediation's default deny: the pods
+// behind a LoadBalancer, NodePort or external-IP Service accept connections from anywhere on the Service's target
+// ports; the backends of an Ingress or a Gateway API route accept connections from the namespaces their controller
+// runs in (from anywhere when that is not known: some controllers send from load balancer or node addresses, so
+// anything narrower could take the service down); and a controller's own pods keep their egress to the backends.
+import type { EntryPoint } from '../core/internet-facing/classify.ts';
+import type { BackendFacts, ServiceFacts, ServicePortFacts } from '../core/internet-facing/facts.ts';
+import { MANAGED_BY, type NetworkPolicyObject } from './policies.ts';
+
+export interface EntryPointOptions {
+  /** The Services of the cluster or input, by `namespace/name`. */
+  services: ReadonlyMap<string, ServiceFacts>;
+  /** Where Ingress and Gateway controllers run; undefined when not known. */
+  controllerNamespaces: readonly string[] | undefined;
+  /** Some namespace is reached through an Ingress or a route, so some controller forwards traffic. */
+  controllersForward: boolean;
+}
+
+export interface EntryPointPlan {
+  policies: NetworkPolicyObject[];
+  /** One line per allow (what it keeps open, and why) or per entry point it cannot keep (and why). */
+  lines: string[];
+}
+
+type PolicyPort = { protocol: string; port: number | string };
+
+const NAME_LABEL = 'kubernetes.io/metadata.name';
+
+function policy(namespace: string, name: string, spec: Record<string, unknown>): NetworkPolicyObject {
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    // Names stay within the 253 characters of a subdomain: Service names are labels of at most 63.
+    metadata: { name, namespace, labels: { ...MANAGED_BY } },
+    spec,
+  };
+}
+
+const targetPorts = (ports: readonly ServicePortFacts[]): PolicyPort[] =>
+  uniquePorts(ports.map((p) => ({ protocol: p.protocol, port: p.targetPort })));
+
+function uniquePorts(ports: PolicyPort[]): PolicyPort[] {
+  const seen = new Map(ports.map((p) => [`${p.protocol}/${p.port}`, p]));
+  return [...seen.values()];
+}
+
+const portsText = (ports: readonly PolicyPort[]) =>
+  ports.length === 0 ? 'every port' : ports.map((p) => `${p.protocol} ${p.port}`).join(', ');
+
+const selectorText = (selector: Record<string, string>) =>
+  Object.entries(selector)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+
+/** The Service ports a backend reference names: by number or name, or all of them when it names none. */
+function portsOf(service: ServiceFacts, backends: readonly BackendFacts[]): PolicyPort[] {
+  if (backends.some((b) => b.port === undefined)) return targetPorts(service.ports);
+  const named = service.ports.filter((p) => backends.some((b) => b.port === p.port || b.port === p.name));
+  return targetPorts(named.length > 0 ? named : service.ports);
+}
+
+const hasSelector = (s: ServiceFacts): s is ServiceFacts & { selector: Record<string, string> } =>
+  s.selector !== undefined && Object.keys(s.selector).length > 0;
+
+export function entryPointAllows(
+  namespace: string,
+  entries: readonly EntryPoint[],
+  options: EntryPointOptions,
+): EntryPointPlan {
+  const policies: NetworkPolicyObject[] = [];
+  const lines: string[] = [];
+  const direct = new Map<string, string[]>();
+  const forwarded = new Map<string, { backends: BackendFacts[]; why: string[] }>();
+  for (const entry of entries) {
+    if (entry.via === 'ingress' || entry.via === 'gateway_route') {
+      for (const backend of entry.backends ?? []) {
+        if (backend.group !== '' || backend.kind !== 'Service') {
+          lines.push(
+            `${entry.object.kind} ${entry.object.namespace}/${entry.object.name} sends traffic to ${backend.kind} ${backend.name}, not a Service: no allow written for it; review its pods by hand.`,
+          );
+          continue;
+        }
+        const seen = forwarded.get(backend.name) ?? { backends: [], why: [] };
+        seen.backends.push(backend);
+        const why = `${entry.object.kind} ${entry.object.namespace}/${entry.object.name}`;
+        if (!seen.why.includes(why)) seen.why.push(why);
+        forwarded.set(backend.name, seen);
+      }
+    } else direct.set(entry.object.name, [...(direct.get(entry.object.name) ?? []), entry.rule]);
+  }
+
+  for (const [name, rules] of [...direct].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const service = options.services.get(`${namespace}/${name}`);
+    if (!service || !hasSelector(service)) {
+      lines.push(
+        `Service ${name} faces the internet but selects no pods (no spec.selector: its endpoints are kept by hand): no allow can name them; add one for its endpoints' pods before applying.`,
+      );
+      continue;
+    }
+    const ports = targetPorts(service.ports);
+    const policyName = `allow-internet-to-${name}`;
+    policies.push(
+      policy(namespace, policyName, {
+        podSelector: { matchLabels: { ...service.selector } },
+        policyTypes: ['Ingress'],
+        // No `from`: every source, inside the cluster or not, as the load balancer, node port or external IP admits.
+        ingress: [ports.length > 0 ? { ports } : {}],
+      }),
+    );
+    lines.push(
+      `${policyName} keeps pods ${selectorText(service.selector)} reachable from anywhere on ${portsText(ports)}: Service ${name} faces the internet (${rules.join('; ')}).`,
+    );
+    if (options.controllerNamespaces === undefined && options.controllersForward) {
+      // It may be an Ingress controller or a Gateway: under a default deny it could no longer reach the backends.
+      const egressName = `allow-egress-from-${name}-to-cluster`;
+      policies.push(
+        policy(namespace, egressName, {
+          podSelector: { matchLabels: { ...service.selector } },
+          policyTypes: ['Egress'],
+          egress: [{ to: [{ namespaceSelector: {} }] }],
+        }),
+      );
+      lines.push(
+        `${egressName} keeps egress from pods ${selectorText(service.selector)} to every pod of the cluster: behind Service ${name} may run an Ingress controller or a Gateway that forwards to backends (--ingress-controller-namespaces says where they run, and then this allow is written only there).`,
+      );
+    }
+  }
+
+  const controllers = options.controllerNamespaces;
+  for (const [name, { backends, why }] of [...forwarded].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const service = options.services.get(`${namespace}/${name}`);
+    if (!service || !hasSelector(service)) {
+      lines.push(
+        `${why.join(', ')} forward${why.length === 1 ? 's' : ''} to Service ${name}, which ${service ? 'selects no pods' : 'is not in the input'}: no allow can name its pods; add one before applying or its traffic stops.`,
+      );
+      continue;
+    }
+    const ports = portsOf(service, backends);
+    const policyName = `allow-controller-to-${name}`;
+    const from = controllers?.map((ns) => ({ namespaceSelector: { matchLabels: { [NAME_LABEL]: ns } } }));
+    policies.push(
+      policy(namespace, policyName, {
+        podSelector: { matchLabels: { ...service.selector } },
+        policyTypes: ['Ingress'],
+        ingress: [{ ...(from ? { from } : {}), ...(ports.length > 0 ? { ports } : {}) }],
+      }),
+    );
+    const source = controllers
+      ? `from ${controllers.join(', ')} (--ingress-controller-namespaces)`
+      : 'from anywhere (where the Ingress controller or Gateway runs is not known: --ingress-controller-namespaces narrows it; some controllers send from load balancer or node addresses)';
+    lines.push(
+      `${policyName} keeps pods ${selectorText(service.selector)} reachable ${source} on ${portsText(ports)}: ${why.join(', ')} forward${why.length === 1 ? 's' : ''} internet traffic to Service ${name}.`,
+    );
+  }
+
+  if (controllers?.includes(namespace)) {
+    const egressName = 'allow-ingress-controller-egress';
+    policies.push(
+      policy(namespace, egressName, {
+        podSelector: {},
+        policyTypes: ['Egress'],
+        egress: [{ to: [{ namespaceSelector: {} }] }],
+      }),
+    );
+    lines.push(
+      `${egressName} keeps egress from every pod here to every pod of the cluster: an Ingress controller or Gateway runs here (--ingress-controller-namespaces) and forwards to backends in any namespace.`,
+    );
+  }
+  return { policies, lines };
+}

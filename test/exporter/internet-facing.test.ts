@@ -1,0 +1,110 @@
+// The exporter watches what opens each namespace to the internet: netpol_namespace_internet_facing follows
+// Services, Ingresses and the Gateway API routes the simulator serves, and /api/v1/namespaces names the objects.
+import { SimulatedCluster } from '@netpol-exporter/kube-sim';
+import { expect } from 'chai';
+import { EXPORTER_PERMISSIONS } from '../../src/cli/demo.ts';
+import type { CoverageReport } from '../../src/report/coverage-report.ts';
+import { exporterFor, type TestExporter } from '../helpers/exporter.ts';
+import { eventually, seriesWithPrefix } from '../helpers/exposition.ts';
+
+const FAMILY = 'netpol_namespace_internet_facing';
+const namespace = (name: string) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+const service = (ns: string, name: string, spec: object, annotations: Record<string, string> = {}) => ({
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: { name, namespace: ns, annotations },
+  spec: { selector: { app: name }, ports: [{ port: 80 }], ...spec },
+});
+
+async function series(exporter: TestExporter): Promise<string[]> {
+  return [...seriesWithPrefix(await exporter.scrape(), FAMILY).keys()].sort();
+}
+
+describe('exporter: internet-facing namespaces', function () {
+  this.timeout(60_000);
+  let sim: SimulatedCluster;
+  const running: TestExporter[] = [];
+
+  before(async () => {
+    sim = await SimulatedCluster.start({
+      systemNamespaces: false,
+      enabledKinds: ['httproutes.gateway.networking.k8s.io'],
+    });
+    for (const name of ['shop', 'blog', 'store', 'vault']) sim.create(namespace(name));
+    sim.create(service('shop', 'web', { type: 'LoadBalancer' }));
+    sim.create(
+      service(
+        'vault',
+        'db',
+        { type: 'LoadBalancer' },
+        { 'service.beta.kubernetes.io/aws-load-balancer-internal': 'true' },
+      ),
+    );
+    sim.create({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: { name: 'www', namespace: 'blog' },
+      spec: { defaultBackend: { service: { name: 'blog', port: { number: 80 } } } },
+    });
+    sim.create({
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: { name: 'store', namespace: 'store' },
+      spec: {
+        parentRefs: [{ name: 'gw', namespace: 'blog' }],
+        rules: [{ backendRefs: [{ name: 'store', port: 80 }] }],
+      },
+    });
+  });
+  after(async () => {
+    for (const e of running) await e.dispose();
+    await sim?.stop();
+  });
+
+  it('exports one series per way in, follows changes, and names the objects in /api/v1/namespaces', async () => {
+    const token = 'with-routes';
+    sim.addToken(token, [
+      ...EXPORTER_PERMISSIONS,
+      { resource: 'httproutes', group: 'gateway.networking.k8s.io', verbs: ['list', 'watch'] },
+    ]);
+    const exporter = await exporterFor(sim, { token });
+    running.push(exporter);
+    await eventually(
+      async () =>
+        expect(await series(exporter)).to.deep.equal([
+          `${FAMILY}{namespace="blog",via="ingress"}`,
+          `${FAMILY}{namespace="shop",via="load_balancer"}`,
+          `${FAMILY}{namespace="store",via="gateway_route"}`,
+        ]),
+      20_000,
+    );
+    // The internal load balancer becomes public, the shop one becomes a NodePort: the series follow.
+    sim.update(service('vault', 'db', { type: 'LoadBalancer' }));
+    sim.update(service('shop', 'web', { type: 'NodePort' }));
+    await eventually(async () => {
+      const now = await series(exporter);
+      expect(now).to.include(`${FAMILY}{namespace="vault",via="load_balancer"}`);
+      expect(now).to.include(`${FAMILY}{namespace="shop",via="node_port"}`);
+      expect(now).not.to.include(`${FAMILY}{namespace="shop",via="load_balancer"}`);
+    }, 20_000);
+    sim.delete('ingresses', 'blog', 'www');
+    await eventually(
+      async () => expect(await series(exporter)).not.to.include(`${FAMILY}{namespace="blog",via="ingress"}`),
+      20_000,
+    );
+    const report = (await (await fetch(`${exporter.http.url}/api/v1/namespaces`)).json()) as CoverageReport;
+    const store = report.namespaces.find((n) => n.name === 'store');
+    expect(store?.internetFacing?.entryPoints.map((e) => e.object)).to.deep.equal(['HTTPRoute store/store']);
+  });
+
+  it('--internet-facing=false watches none of it and exports nothing', async () => {
+    const exporter = await exporterFor(sim, { args: ['--internet-facing=false'] });
+    running.push(exporter);
+    await eventually(
+      async () => expect((await fetch(`${exporter.http.url}/readyz`)).status).to.equal(200),
+      20_000,
+    );
+    expect(await series(exporter)).to.deep.equal([]);
+    expect(await exporter.scrape()).not.to.contain('resource="services"');
+  });
+});
