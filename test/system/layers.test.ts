@@ -42,12 +42,13 @@ const folderOf = (path: string) => relative(SRC, path).split(sep)[0] as string;
  */
 const CORE_ROOMS: Record<string, readonly string[]> = {
   vocabulary: [],
+  addresses: [],
   selectors: ['vocabulary'],
   context: ['vocabulary', 'selectors'],
   sources: ['vocabulary', 'selectors'],
   coverage: ['vocabulary', 'selectors', 'sources', 'context'],
-  exposure: ['vocabulary', 'selectors', 'sources', 'coverage'],
-  'internet-facing': ['vocabulary'],
+  exposure: ['vocabulary', 'addresses', 'selectors', 'sources', 'coverage'],
+  'internet-facing': ['vocabulary', 'addresses'],
 };
 const VOCABULARY = ['facts.ts', 'direction.ts', 'data-status.ts'];
 const CORE = join(SRC, 'core');

@@ -3,6 +3,7 @@
 // their CIDRs (per family), plus node addresses and domain-name addresses when a rule names them. Every port (address)
 // of a stretch meets the same rules, so walking one point per stretch decides "on some port" and "every address"
 // exactly. tier-walk.ts walks them.
+import { parseIPv4, parseIPv6 } from '../addresses/ip-address.ts';
 import type { Tri } from '../selectors/label-selector.ts';
 import type { TierPeers, TierPort, TierRule } from '../sources/reader.ts';
 
@@ -54,33 +55,6 @@ interface Cidr {
   last: bigint;
 }
 
-function parseV4(text: string): bigint | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
-  let v = 0n;
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p) || Number(p) > 255) return undefined;
-    v = (v << 8n) | BigInt(p);
-  }
-  return v;
-}
-
-function parseV6(text: string): bigint | undefined {
-  const halves = text.split('::');
-  if (halves.length > 2) return undefined;
-  const groups = (s: string) => (s === '' ? [] : s.split(':'));
-  const head = groups(halves[0] ?? '');
-  const tail = halves.length === 2 ? groups(halves[1] ?? '') : [];
-  const missing = 8 - head.length - tail.length;
-  if (halves.length === 1 ? missing !== 0 : missing < 1) return undefined;
-  let v = 0n;
-  for (const g of [...head, ...Array(halves.length === 2 ? missing : 0).fill('0'), ...tail]) {
-    if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return undefined;
-    v = (v << 16n) | BigInt(`0x${g}`);
-  }
-  return v;
-}
-
 const parsed = new Map<string, Cidr | undefined>();
 /** A CIDR as the first and last address it holds; undefined when it cannot be read. Parsed once per text. */
 export function parseCidr(text: string): Cidr | undefined {
@@ -98,7 +72,7 @@ function readCidr(text: string): Cidr | undefined {
   const family = address.includes(':') ? 6 : 4;
   const width = family === 4 ? 32 : 128;
   const prefix = Number(bits);
-  const value = family === 4 ? parseV4(address) : parseV6(address);
+  const value = family === 4 ? parseIPv4(address) : parseIPv6(address);
   if (value === undefined || prefix > width) return undefined;
   const host = (1n << BigInt(width - prefix)) - 1n;
   return { family, first: value & ~host, last: (value & ~host) | host };

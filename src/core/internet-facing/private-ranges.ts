@@ -1,6 +1,7 @@
 // Whether a CIDR lies wholly inside address space the internet does not route: RFC 1918, shared address space
 // (RFC 6598), loopback, link-local, and IPv6 unique-local, link-local and loopback. Anything unreadable is not
 // private: a range we cannot read must not hide an entry point.
+import { parseIPv4, parseIPv6 } from '../addresses/ip-address.ts';
 
 interface Block {
   v6: boolean;
@@ -20,33 +21,6 @@ const PRIVATE_BLOCKS: readonly Block[] = [
   '::1/128',
 ].map((cidr) => parseCidr(cidr) as Block);
 
-function parseV4(text: string): bigint | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
-  let value = 0n;
-  for (const part of parts) {
-    if (!/^\d{1,3}$/.test(part) || Number(part) > 255) return undefined;
-    value = (value << 8n) | BigInt(part);
-  }
-  return value;
-}
-
-function parseV6(text: string): bigint | undefined {
-  const halves = text.split('::');
-  if (halves.length > 2) return undefined;
-  const groups = (half: string) => (half === '' ? [] : half.split(':'));
-  const head = groups(halves[0] as string);
-  const tail = halves.length === 2 ? groups(halves[1] as string) : [];
-  const missing = 8 - head.length - tail.length;
-  if (halves.length === 1 ? missing !== 0 : missing < 1) return undefined;
-  let value = 0n;
-  for (const group of [...head, ...Array(halves.length === 2 ? missing : 0).fill('0'), ...tail]) {
-    if (!/^[0-9a-fA-F]{1,4}$/.test(group)) return undefined;
-    value = (value << 16n) | BigInt(`0x${group}`);
-  }
-  return value;
-}
-
 function parseCidr(cidr: string): Block | undefined {
   const [address, prefix, extra] = cidr.trim().split('/');
   if (address === undefined || extra !== undefined) return undefined;
@@ -54,7 +28,7 @@ function parseCidr(cidr: string): Block | undefined {
   const width = v6 ? 128 : 32;
   const bits = prefix === undefined ? width : /^\d{1,3}$/.test(prefix) ? Number(prefix) : Number.NaN;
   if (!(bits >= 0 && bits <= width)) return undefined;
-  const base = v6 ? parseV6(address) : parseV4(address);
+  const base = v6 ? parseIPv6(address) : parseIPv4(address);
   return base === undefined ? undefined : { v6, base, bits };
 }
 
