@@ -28,7 +28,7 @@ export interface InternetFacingInventory {
   unread: string[];
 }
 
-export const objectId = (kind: string, namespace: string, name: string) => `${kind} ${namespace}/${name}`;
+const objectId = (kind: string, namespace: string, name: string) => `${kind} ${namespace}/${name}`;
 
 interface Collected {
   services: ServiceFacts[];

@@ -95,14 +95,14 @@ export function exposureFindings(ns: ReportNamespace): string[] {
 }
 
 /** Each way the internet reaches the namespace: the object, the rule that decided, and where it is written. */
-export function internetFindings(ns: ReportNamespace): string[] {
+function internetFindings(ns: ReportNamespace): string[] {
   return (ns.internetFacing?.entryPoints ?? []).map((e) =>
     printable(`internet-facing (${e.via}): ${e.object}: ${e.rule}${e.location ? ` (${e.location})` : ''}`),
   );
 }
 
 /** How many namespaces face the internet, and which of them are uncovered (those go first). */
-export function internetFacingLine(report: CoverageReport): string | undefined {
+function internetFacingLine(report: CoverageReport): string | undefined {
   const facing = report.namespaces.filter((ns) => (ns.internetFacing?.vias.length ?? 0) > 0);
   if (facing.length === 0) return undefined;
   const uncovered = facing.filter((ns) => ns.verdict === 'uncovered').map((ns) => ns.name);

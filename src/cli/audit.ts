@@ -145,7 +145,7 @@ function exposureOf(inventory: Inventory, undeclared: Map<string, Set<string>>):
 }
 
 /** Per namespace, what opens it to the internet (none is an answer too); undefined when not read. */
-export function internetFacingLookup(
+function internetFacingLookup(
   inventory: Inventory,
 ): ((name: string) => NamespaceInternetFacing | undefined) | undefined {
   const read = inventory.internetFacing;

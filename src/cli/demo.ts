@@ -36,7 +36,7 @@ export const EXPORTER_PERMISSIONS = [
 ];
 
 /** What deploy/components/gateway-api adds to the ClusterRole. */
-export const GATEWAY_API_PERMISSIONS = [
+const GATEWAY_API_PERMISSIONS = [
   'httproutes',
   'grpcroutes',
   'tlsroutes',

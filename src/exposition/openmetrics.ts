@@ -18,12 +18,12 @@ export const OPENMETRICS_EOF = '# EOF\n';
 const UNITS = ['seconds', 'bytes', 'meters', 'grams', 'volts', 'amperes', 'joules', 'celsius', 'ratio'];
 
 /** OpenMetrics escaped-string: backslash, line feed and double quote (the text format leaves `"` in HELP as is). */
-export function escapeOpenMetricsHelp(text: string): string {
+function escapeOpenMetricsHelp(text: string): string {
   return text.replace(/[\\\n"]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
 }
 
 /** The unit a family name ends in (`_seconds`, `_bytes`, ...), if any. */
-export function unitOf(familyName: string): string | undefined {
+function unitOf(familyName: string): string | undefined {
   return UNITS.find((unit) => familyName.endsWith(`_${unit}`) && familyName.length > unit.length + 1);
 }
 

@@ -17,7 +17,7 @@ export const systemClock: Clock = {
 };
 
 /** Node's setTimeout fires at once (after 1 ms) beyond 2^31-1 ms, about 24.8 days. */
-export const NODE_TIMER_LIMIT_MS = 2 ** 31 - 1;
+const NODE_TIMER_LIMIT_MS = 2 ** 31 - 1;
 
 /**
  * A delay Node's setTimeout honours: at most NODE_TIMER_LIMIT_MS (an overflowing one would fire at once and turn a

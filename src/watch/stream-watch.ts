@@ -35,7 +35,7 @@ export interface StreamWatchOptions {
  * 3 MiB, so no event of a real object comes near 4 MiB: a longer line is junk or a stream that never ends a line, and
  * buffering it would grow memory without bound. Past it the watch ends and relists.
  */
-export const MAX_WATCH_LINE_BYTES = 4 * 1024 * 1024;
+const MAX_WATCH_LINE_BYTES = 4 * 1024 * 1024;
 
 /** An end after which only a list from scratch can be trusted: ListWatch relists on a 410, as on Gone. */
 class RelistError extends Error {

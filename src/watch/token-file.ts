@@ -7,7 +7,7 @@ import type { KubeConfig, User } from '@kubernetes/client-node';
 type Authenticator = Parameters<KubeConfig['addAuthenticator']>[0];
 
 /** The auth-provider name the users rewritten here carry (client-node's own file reader answers `tokenFile`). */
-export const TOKEN_FILE_PROVIDER = 'netpol-exporter-token-file';
+const TOKEN_FILE_PROVIDER = 'netpol-exporter-token-file';
 
 /** client-go reads the file again when the token is a minute old (less 10 s of leeway). */
 export const TOKEN_REREAD_MS = 50_000;

@@ -13,7 +13,7 @@ import { listedNamespaces, matchNs, type NamespaceLabels } from './other-namespa
 import { namespaceReachability, type ReachabilityInput } from './reachability.ts';
 
 /** How many names a list carries before it gives only a count: 10,000 namespaces stay cheap to serve. */
-export const REACHERS_CAP = 200;
+const REACHERS_CAP = 200;
 
 export interface Reacher {
   namespace: string;

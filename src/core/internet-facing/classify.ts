@@ -12,13 +12,7 @@ import {
 import { judgeLoadBalancer } from './internal-load-balancer.ts';
 
 /** The ways in, as the metric's `via` label spells them. */
-export const INTERNET_VIAS = [
-  'load_balancer',
-  'node_port',
-  'external_ip',
-  'ingress',
-  'gateway_route',
-] as const;
+const INTERNET_VIAS = ['load_balancer', 'node_port', 'external_ip', 'ingress', 'gateway_route'] as const;
 export type InternetVia = (typeof INTERNET_VIAS)[number];
 
 export interface ObjectRef {

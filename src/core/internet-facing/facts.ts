@@ -44,7 +44,7 @@ export interface IngressFacts {
   backends: BackendFacts[];
 }
 
-export const ROUTE_KINDS = ['HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute', 'UDPRoute'] as const;
+const ROUTE_KINDS = ['HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute', 'UDPRoute'] as const;
 export type RouteKind = (typeof ROUTE_KINDS)[number];
 export const GATEWAY_GROUP = 'gateway.networking.k8s.io';
 
