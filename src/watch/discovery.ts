@@ -115,7 +115,14 @@ export class SourceWatch {
   async discover(): Promise<void> {
     let served: Set<string>;
     try {
-      served = await this.servedKinds();
+      const resources = await this.api.servedResources(EXTRA_SOURCES.map((k) => `${k.group}/${k.version}`));
+      // By group and resource (`resourceName`), whichever of the group's asked-for versions serves it.
+      served = new Set(
+        [...resources].map((gvr) => {
+          const [group, , resource] = gvr.split('/');
+          return `${resource}.${group}`;
+        }),
+      );
     } catch (err) {
       // Keep what runs: a failed discovery says nothing about the kinds themselves.
       this.settings.log.warn(
@@ -140,30 +147,6 @@ export class SourceWatch {
       }
     }
     this.discovered = true;
-  }
-
-  private async servedKinds(): Promise<Set<string>> {
-    const groups = (await this.getJson('/apis')) as {
-      groups?: { name?: string; versions?: { version?: string }[] }[];
-    };
-    const available = new Set<string>();
-    for (const g of groups.groups ?? [])
-      for (const v of g.versions ?? []) if (g.name && v.version) available.add(`${g.name}/${v.version}`);
-    const served = new Set<string>();
-    const wanted = new Set(EXTRA_SOURCES.map((k) => `${k.group}/${k.version}`));
-    for (const gv of wanted) {
-      if (!available.has(gv)) continue;
-      const list = (await this.getJson(`/apis/${gv}`)) as { resources?: { name?: string }[] };
-      const group = gv.slice(0, gv.lastIndexOf('/'));
-      for (const r of list.resources ?? [])
-        if (r.name && !r.name.includes('/')) served.add(`${r.name}.${group}`);
-    }
-    return served;
-  }
-
-  private async getJson(path: string): Promise<unknown> {
-    const response = await this.api.request('list', path, {});
-    return response.json();
   }
 
   private launch(kind: ExtraPolicySource): void {

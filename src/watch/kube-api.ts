@@ -107,6 +107,30 @@ export class KubeApi {
   }
 
   /**
+   * Discovery: GET /apis, then the resource list of each wanted group/version (`networking.k8s.io/v1`) the server
+   * has, one after another in the order given. Answers `group/version/resource` for each resource served there
+   * (subresources left out).
+   */
+  async servedResources(groupVersions: Iterable<string>): Promise<Set<string>> {
+    const groups = (await (await this.request('list', '/apis', {})).json()) as {
+      groups?: { name?: string; versions?: { version?: string }[] }[];
+    };
+    const available = new Set<string>();
+    for (const g of groups.groups ?? [])
+      for (const v of g.versions ?? []) if (g.name && v.version) available.add(`${g.name}/${v.version}`);
+    const served = new Set<string>();
+    for (const gv of new Set(groupVersions)) {
+      if (!available.has(gv)) continue;
+      const list = (await (await this.request('list', `/apis/${gv}`, {})).json()) as {
+        resources?: { name?: string }[];
+      };
+      for (const r of list.resources ?? [])
+        if (r.name && !r.name.includes('/')) served.add(`${gv}/${r.name}`);
+    }
+    return served;
+  }
+
+  /**
    * A complete list, page by page (client-node's informer does not paginate by itself). `keep` turns each item into
    * what the caller keeps (undefined drops it) as its page arrives, so at most one page of full objects is alive:
    * 50,000 full objects at once would set the heap's high-water mark, and RSS with it, long after the list.

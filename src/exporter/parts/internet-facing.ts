@@ -108,21 +108,9 @@ export class InternetFacingPart implements Part {
   private async discover(): Promise<void> {
     let available: Set<string>;
     try {
-      const groups = (await (await this.api.request('list', '/apis', {})).json()) as {
-        groups?: { name?: string; versions?: { version?: string }[] }[];
-      };
-      available = new Set(
-        (groups.groups ?? []).flatMap((g) => (g.versions ?? []).map((v) => `${g.name}/${v.version}`)),
+      available = await this.api.servedResources(
+        ROUTES.flatMap((k) => k.versions.map((v) => `${k.group}/${v}`)),
       );
-      const served = new Set<string>();
-      for (const gv of new Set(ROUTES.flatMap((k) => k.versions.map((v) => `${k.group}/${v}`)))) {
-        if (!available.has(gv)) continue;
-        const list = (await (await this.api.request('list', `/apis/${gv}`, {})).json()) as {
-          resources?: { name?: string }[];
-        };
-        for (const r of list.resources ?? []) if (r.name) served.add(`${gv}/${r.name}`);
-      }
-      available = served;
     } catch (err) {
       this.settings.log.warn(
         { err: err instanceof Error ? err.message : String(err) },
