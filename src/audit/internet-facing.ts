@@ -1,7 +1,11 @@
 // What opens each namespace to the outside, read for an audit or a remediation: Services, Ingresses, Gateway API
 // routes and ReferenceGrants from manifests (with file:line) or from a cluster (one paginated list per kind the
 // server serves). The answer itself comes from the core's classifier.
-import { classifyInternetFacing, type InternetFacingAnswer } from '../core/internet-facing/classify.ts';
+import {
+  classifyInternetFacing,
+  type InternetFacingAnswer,
+  objectText,
+} from '../core/internet-facing/classify.ts';
 import {
   EXPOSING_KINDS,
   type IngressFacts,
@@ -27,8 +31,6 @@ export interface InternetFacingInventory {
   /** Kinds that could not be read (forbidden): what they would open is unknown. */
   unread: string[];
 }
-
-const objectId = (kind: string, namespace: string, name: string) => `${kind} ${namespace}/${name}`;
 
 interface Collected {
   services: ServiceFacts[];
@@ -99,7 +101,7 @@ export function internetFacingFromManifests(
     const group = GROUPS[kind];
     if (group === undefined || groupOf(apiVersion) !== group) continue;
     collect(kind, object, c);
-    locations.set(objectId(kind, namespace, name), location);
+    locations.set(objectText({ kind, namespace, name }), location);
   }
   return inventory(c, complete, locations, []);
 }

@@ -6,7 +6,7 @@ import { stringify } from 'yaml';
 import { nothingToCheck } from '../audit/inventory.ts';
 import { InputError } from '../audit/manifests.ts';
 import type { Workload } from '../audit/workloads.ts';
-import { viasOf } from '../core/internet-facing/classify.ts';
+import { objectText, viasOf } from '../core/internet-facing/classify.ts';
 import { baselineSkips } from '../remediate/baseline-skip.ts';
 import { entryPointAllows } from '../remediate/entry-points.ts';
 import { type AffectedWorkload, remediationImpact, type WorkloadLoss } from '../remediate/impact.ts';
@@ -277,9 +277,7 @@ export async function remediateMain(
     const internetWhy = (name: string) => {
       const entries = entriesOf(name);
       if (entries.length === 0) return undefined;
-      const objects = [
-        ...new Set(entries.map((e) => `${e.object.kind} ${e.object.namespace}/${e.object.name}`)),
-      ];
+      const objects = [...new Set(entries.map((e) => objectText(e.object)))];
       return `${viasOf(entries).join(', ')} (${objects.join(', ')})`;
     };
     const ranked = rankNamespaces(

@@ -3,7 +3,7 @@
 // ports; the backends of an Ingress or a Gateway API route accept connections from the namespaces their controller
 // runs in (from anywhere when that is not known: some controllers send from load balancer or node addresses, so
 // anything narrower could take the service down); and a controller's own pods keep their egress to the backends.
-import type { EntryPoint } from '../core/internet-facing/classify.ts';
+import { type EntryPoint, objectText } from '../core/internet-facing/classify.ts';
 import type { BackendFacts, ServiceFacts, ServicePortFacts } from '../core/internet-facing/facts.ts';
 import { MANAGED_BY, type NetworkPolicyObject } from './policies.ts';
 
@@ -76,13 +76,13 @@ export function entryPointAllows(
       for (const backend of entry.backends ?? []) {
         if (backend.group !== '' || backend.kind !== 'Service') {
           lines.push(
-            `${entry.object.kind} ${entry.object.namespace}/${entry.object.name} sends traffic to ${backend.kind} ${backend.name}, not a Service: no allow written for it; review its pods by hand.`,
+            `${objectText(entry.object)} sends traffic to ${backend.kind} ${backend.name}, not a Service: no allow written for it; review its pods by hand.`,
           );
           continue;
         }
         const seen = forwarded.get(backend.name) ?? { backends: [], why: [] };
         seen.backends.push(backend);
-        const why = `${entry.object.kind} ${entry.object.namespace}/${entry.object.name}`;
+        const why = objectText(entry.object);
         if (!seen.why.includes(why)) seen.why.push(why);
         forwarded.set(backend.name, seen);
       }

@@ -13,7 +13,7 @@ import {
   widestClass,
 } from '../core/exposure/peer-classes.ts';
 import type { DirectionReachers, NamespaceReachers } from '../core/exposure/reachers.ts';
-import { type EntryPoint, type InternetVia, viasOf } from '../core/internet-facing/classify.ts';
+import { type EntryPoint, type InternetVia, objectText, viasOf } from '../core/internet-facing/classify.ts';
 import {
   byName,
   isUnknown,
@@ -129,7 +129,7 @@ export function internetFacingOf(
   return {
     vias: viasOf(entries),
     entryPoints: entries.map((e) => {
-      const object = `${e.object.kind} ${e.object.namespace}/${e.object.name}`;
+      const object = objectText(e.object);
       const location = locations?.get(object);
       return { via: e.via, object, rule: e.rule, ...(location ? { location } : {}) };
     }),

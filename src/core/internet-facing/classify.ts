@@ -21,6 +21,9 @@ export interface ObjectRef {
   name: string;
 }
 
+/** `Kind namespace/name`: how reports name the object, and the key of the audit's `file:line` locations. */
+export const objectText = (o: ObjectRef): string => `${o.kind} ${o.namespace}/${o.name}`;
+
 export interface EntryPoint {
   /** The namespace the outside reaches (for a route, its backend's namespace). */
   namespace: string;
