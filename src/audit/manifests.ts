@@ -8,6 +8,7 @@ import { isObject } from '../core/facts.ts';
 import { EXPOSING_KINDS } from '../core/internet-facing/facts.ts';
 import { LOAD_BALANCER_ANNOTATIONS } from '../core/internet-facing/internal-load-balancer.ts';
 import { sourceOfManifest } from '../core/sources/index.ts';
+import { podMetadataPath } from './workloads.ts';
 import { eachDocument } from './yaml-documents.ts';
 
 /** Bad input the user must fix (unreadable path, malformed YAML): exit code 2, one line, no stack. */
@@ -218,17 +219,6 @@ function unpack(
 /** The kinds internet-facing.ts reads (Services, Ingresses, Gateway API routes, ReferenceGrants). */
 const EXPOSING: ReadonlySet<string> = new Set(EXPOSING_KINDS.map((k) => k.kind));
 
-/** Where each workload kind keeps its pod template's metadata (workloads.ts reads the labels there). */
-const TEMPLATE_SPEC: Record<string, readonly string[]> = {
-  Deployment: ['template'],
-  StatefulSet: ['template'],
-  DaemonSet: ['template'],
-  ReplicaSet: ['template'],
-  ReplicationController: ['template'],
-  Job: ['template'],
-  CronJob: ['jobTemplate', 'spec', 'template'],
-};
-
 /**
  * Only what the audit reads of an object, so a large repository's container specs, config data, annotations and
  * managed fields are not kept: Namespaces and policies whole; of a workload its name and its pods' labels; of
@@ -252,13 +242,16 @@ function slim(object: Record<string, unknown>): Record<string, unknown> {
   }
   if (kind === 'Pod' && meta?.labels !== undefined) slimMeta.labels = meta.labels;
   const out: Record<string, unknown> = { apiVersion, kind, ...(meta ? { metadata: slimMeta } : {}) };
-  const path = typeof kind === 'string' ? TEMPLATE_SPEC[kind] : undefined;
+  // A workload's pod template, down to the labels workloads.ts reads there: `spec`, ..., `metadata`.
+  const path = typeof kind === 'string' && kind !== 'Pod' ? podMetadataPath(kind) : undefined;
   if (path) {
-    let at: unknown = object.spec;
+    let at: unknown = object;
     for (const key of path) at = isObject(at) ? at[key] : undefined;
-    const labels = isObject(at) && isObject(at.metadata) ? at.metadata.labels : undefined;
+    const labels = isObject(at) ? at.labels : undefined;
     const template = labels === undefined ? {} : { metadata: { labels } };
-    out.spec = path.reduceRight<Record<string, unknown>>((inner, key) => ({ [key]: inner }), template);
+    out.spec = path
+      .slice(1, -1)
+      .reduceRight<Record<string, unknown>>((inner, key) => ({ [key]: inner }), template);
   }
   return out;
 }

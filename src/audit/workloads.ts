@@ -34,6 +34,10 @@ const TEMPLATE_PATH: Record<string, readonly string[]> = {
 /** Whether the kind's pods are read from its template (or it is a Pod). */
 export const isWorkloadKind = (kind: string): boolean => Object.hasOwn(TEMPLATE_PATH, kind);
 
+/** Where the kind keeps the metadata its pods' labels are read from; undefined for a kind that runs no pods. */
+export const podMetadataPath = (kind: string): readonly string[] | undefined =>
+  isWorkloadKind(kind) ? TEMPLATE_PATH[kind] : undefined;
+
 function stringLabels(value: unknown): Record<string, string> {
   const labels: Record<string, string> = {};
   if (isObject(value)) for (const [k, v] of Object.entries(value)) if (typeof v === 'string') labels[k] = v;

@@ -101,6 +101,21 @@ items: [7, null, {metadata: {name: fine}}]
     ]);
   });
 
+  it('reads a kind named like a property every JavaScript object has (constructor, toString) as any other kind', () => {
+    const objects = parseManifests(
+      `apiVersion: v1
+kind: constructor
+metadata: {name: odd, namespace: shop}
+---
+apiVersion: v1
+kind: toString
+metadata: {name: odder, namespace: shop}
+`,
+      'odd-kinds.yaml',
+    );
+    expect(objects.map((o) => o.object.kind)).to.deep.equal(['constructor', 'toString']);
+  });
+
   it('counts in one line the cluster-scoped objects and kustomize files it reads and does not use', () => {
     const objects = parseManifests(
       `apiVersion: kustomize.config.k8s.io/v1beta1
