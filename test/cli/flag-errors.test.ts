@@ -45,7 +45,8 @@ current-context: ctx
     {
       flag: 'kubeconfig',
       value: join(dir, 'missing'),
-      message: /--kubeconfig \S+missing: no such file; give the path of a kubeconfig/,
+      // Given as the variable, the message names the variable the user set (KUBECONFIG=PATH).
+      message: /(--kubeconfig |KUBECONFIG=)\S+missing: no such file; give the path of a kubeconfig/,
     },
     { flag: 'context', value: 'nope', message: /--context: no context named "nope"/ },
     { flag: 'web.listen-address', value: 'localhost', message: /--web.listen-address takes host:port/ },
