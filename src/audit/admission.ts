@@ -2,7 +2,7 @@
 // (as `kubectl apply` chooses it), the defaulting a verdict depends on, and the refusals that leave an object out of
 // the cluster altogether. The live path reads objects after all of this; the manifests path must read them the
 // same way, and say (one line each, with file:line) what a cluster would change or refuse.
-import { isObject } from '../core/facts.ts';
+import { isObject, NAMESPACE_NAME_LABEL } from '../core/facts.ts';
 import { groupOf, isBuildConfig, type Scope, scopeOf } from './api-scope.ts';
 import type { ManifestObject } from './manifests.ts';
 
@@ -30,9 +30,6 @@ export interface AdmissionOptions {
   /** kubectl's `--namespace`: where namespaced objects without one land; '' means `default`. */
   namespace?: string;
 }
-
-/** The immutable label the API server sets on every Namespace (Kubernetes >= 1.21). */
-export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 
 const RFC1123_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const RFC1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;

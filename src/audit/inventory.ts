@@ -3,7 +3,7 @@
 // (one paginated list of each kind the server serves) or manifests.
 import type { KubeConfig } from '@kubernetes/client-node';
 import { CoverageState } from '../core/coverage-state.ts';
-import { isObject, namespaceFacts, policyFacts } from '../core/facts.ts';
+import { isObject, NAMESPACE_NAME_LABEL, namespaceFacts, policyFacts } from '../core/facts.ts';
 import { countIsolation, podFacts } from '../core/pod-isolation.ts';
 import {
   EXTRA_SOURCES,
@@ -15,7 +15,7 @@ import {
 } from '../core/sources/index.ts';
 import { ApiError, KubeApi } from '../watch/kube-api.ts';
 import { METADATA_ACCEPT } from '../watch/pod-watch.ts';
-import { admit, describeObject, NAMESPACE_NAME_LABEL } from './admission.ts';
+import { admit, describeObject } from './admission.ts';
 import {
   type InternetFacingInventory,
   internetFacingFromCluster,

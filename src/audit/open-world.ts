@@ -2,10 +2,10 @@
 // rule out: namespaces it does not declare may exist (another repository makes them, or they come later), and pods
 // may exist beyond its workloads wherever it holds something an operator or an unknown controller turns into pods.
 // `--whole-cluster` says the input is a whole cluster's dump, and then neither holds. Pure: admitted objects in.
-import type { LabelSelector } from '../core/facts.ts';
+import { type LabelSelector, NAMESPACE_NAME_LABEL } from '../core/facts.ts';
 import type { Tri } from '../core/selectors/label-selector.ts';
 import { sourceOfManifest } from '../core/sources/index.ts';
-import { type AdmittedObject, describeObject, NAMESPACE_NAME_LABEL } from './admission.ts';
+import { type AdmittedObject, describeObject } from './admission.ts';
 import { groupOf } from './api-scope.ts';
 import { isWorkloadKind } from './workloads.ts';
 

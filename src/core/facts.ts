@@ -224,6 +224,9 @@ export const NO_PEERS: Readonly<PeerFacts> = Object.freeze({
   unreadable: false,
 });
 
+/** The immutable label the API server sets on every Namespace (Kubernetes >= 1.21): its name. */
+export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+
 /** A canonical text for a selector: equal selectors (whatever their key and value order) get equal keys. */
 export function selectorKey(selector: LabelSelector): string {
   const labels = Object.entries(selector.matchLabels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));

@@ -3,6 +3,8 @@
 // ports; the backends of an Ingress or a Gateway API route accept connections from the namespaces their controller
 // runs in (from anywhere when that is not known: some controllers send from load balancer or node addresses, so
 // anything narrower could take the service down); and a controller's own pods keep their egress to the backends.
+
+import { NAMESPACE_NAME_LABEL } from '../core/facts.ts';
 import { type EntryPoint, objectText } from '../core/internet-facing/classify.ts';
 import type { BackendFacts, ServiceFacts, ServicePortFacts } from '../core/internet-facing/facts.ts';
 import { MANAGED_BY, type NetworkPolicyObject } from './policies.ts';
@@ -23,8 +25,6 @@ export interface EntryPointPlan {
 }
 
 type PolicyPort = { protocol: string; port: number | string };
-
-const NAME_LABEL = 'kubernetes.io/metadata.name';
 
 function policy(namespace: string, name: string, spec: Record<string, unknown>): NetworkPolicyObject {
   return {
@@ -137,7 +137,9 @@ export function entryPointAllows(
     }
     const ports = portsOf(service, backends);
     const policyName = `allow-controller-to-${name}`;
-    const from = controllers?.map((ns) => ({ namespaceSelector: { matchLabels: { [NAME_LABEL]: ns } } }));
+    const from = controllers?.map((ns) => ({
+      namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: ns } },
+    }));
     policies.push(
       policy(namespace, policyName, {
         podSelector: { matchLabels: { ...service.selector } },

@@ -6,7 +6,7 @@
 // or second match of a selector many policies use, and a change of a cluster-scoped policy.
 import type { CoverageState } from '../coverage-state.ts';
 import type { Direction } from '../direction.ts';
-import { type LabelSelector, type NamespaceFacts, selectorKey } from '../facts.ts';
+import { type LabelSelector, NAMESPACE_NAME_LABEL, type NamespaceFacts, selectorKey } from '../facts.ts';
 import { lookupIn, matchSelector, namespaceLabels, type Tri } from '../selectors/label-selector.ts';
 import type { SourcePolicyFacts } from '../sources/index.ts';
 import { type OpaqueEffect, type OpaqueReach, strongest, type TierPolicy } from '../sources/reader.ts';
@@ -71,8 +71,7 @@ function keyOf(selector: LabelSelector): string {
 const matchTri = (selector: LabelSelector, labels: Record<string, string>): Tri =>
   matchSelector(selector, lookupIn(labels));
 
-const NAME_KEY = 'kubernetes.io/metadata.name';
-const NAME_TERM = `${NAME_KEY}=`;
+const NAME_TERM = `${NAMESPACE_NAME_LABEL}=`;
 
 /** The terms a namespace carries: every `key=value` and every `key`. */
 function termsOf(labels: Record<string, string>): string[] {

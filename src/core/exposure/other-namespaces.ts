@@ -1,7 +1,7 @@
 // The other namespaces, as reachability asks about them: whether one matches a selector, or passes a test. The
 // incremental state (exposure-state.ts) answers from an index and records each question; listedNamespaces()
 // answers from a plain list (tests, the audit, small clusters).
-import type { LabelSelector } from '../facts.ts';
+import { type LabelSelector, NAMESPACE_NAME_LABEL } from '../facts.ts';
 import {
   and,
   lookupIn,
@@ -36,7 +36,7 @@ export function matchesEveryNamespace(selector: LabelSelector): boolean {
   return (
     Object.keys(selector.matchLabels).length === 0 &&
     selector.matchExpressions.every(
-      (e) => e.key === 'kubernetes.io/metadata.name' && e.operator === 'Exists' && e.values.length === 0,
+      (e) => e.key === NAMESPACE_NAME_LABEL && e.operator === 'Exists' && e.values.length === 0,
     )
   );
 }

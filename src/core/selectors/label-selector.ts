@@ -1,7 +1,7 @@
 // Kubernetes label selectors (matchLabels + matchExpressions) evaluated in three-valued logic: true, false, or
 // 'unknown' when the selector uses an operator we do not know, is malformed, or asks about a label whose value we
 // cannot know (a pod label, when only a namespace is being judged). Unknown is reported, never guessed.
-import type { LabelSelector, LabelSelectorRequirement } from '../facts.ts';
+import { type LabelSelector, type LabelSelectorRequirement, NAMESPACE_NAME_LABEL } from '../facts.ts';
 
 export type Tri = boolean | 'unknown';
 
@@ -82,7 +82,7 @@ export function matchSelector(selector: LabelSelector, lookup: LabelLookup): Tri
 
 /** Every label of a namespace as selectors see it: the API server always sets kubernetes.io/metadata.name. */
 export function namespaceLabels(name: string, labels: Record<string, string>): Record<string, string> {
-  return { 'kubernetes.io/metadata.name': name, ...labels };
+  return { [NAMESPACE_NAME_LABEL]: name, ...labels };
 }
 
 const KNOWN_OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist'];

@@ -3,11 +3,9 @@
 // the keys the selectors name, each absent, set to a named value, or set to one fresh value; enumerating those
 // decides "can some label set match", "does every label set match one of these" and the like, for label sets chosen
 // by whoever creates the object (a namespace created later, a pod deployed in a peer namespace).
-import { isEmptySelector, type LabelSelector } from '../facts.ts';
+import { isEmptySelector, type LabelSelector, NAMESPACE_NAME_LABEL } from '../facts.ts';
 import { lookupIn, matchSelector, orAny, type Tri } from './label-selector.ts';
 
-/** The label every namespace carries: its name (set by the API server, immutable). */
-export const NAME_LABEL = 'kubernetes.io/metadata.name';
 /** A value no selector names: stands for every value the selectors do not name. */
 const FRESH = '\u0000other';
 /** Label sets enumerated at most; beyond, the caller answers 'unknown'. */
@@ -28,7 +26,7 @@ export function labelSpace(
 ): Record<string, string>[] | undefined {
   const values = new Map<string, Set<string>>();
   const name = options.namespaceOtherThan;
-  if (name !== undefined) values.set(NAME_LABEL, new Set());
+  if (name !== undefined) values.set(NAMESPACE_NAME_LABEL, new Set());
   const note = (key: string, named: Iterable<string>) => {
     let set = values.get(key);
     if (!set) {
@@ -46,7 +44,7 @@ export function labelSpace(
   let size = 1;
   for (const [key, named] of values) {
     const options: (string | undefined)[] = [...named, FRESH];
-    if (key === NAME_LABEL && name !== undefined) {
+    if (key === NAMESPACE_NAME_LABEL && name !== undefined) {
       const i = options.indexOf(name);
       if (i >= 0) options.splice(i, 1);
     } else options.push(undefined);
@@ -78,7 +76,7 @@ export function coversEvery(selectors: readonly LabelSelector[], options: SpaceO
   if (selectors.length === 0) return false;
   if (selectors.some(isEmptySelector)) return true;
   // The common answer, cheaply: a label set with no label a selector names (and a fresh name) that none matches.
-  const bare = lookupIn(options.namespaceOtherThan === undefined ? {} : { [NAME_LABEL]: FRESH });
+  const bare = lookupIn(options.namespaceOtherThan === undefined ? {} : { [NAMESPACE_NAME_LABEL]: FRESH });
   if (selectors.every((s) => matchSelector(s, bare) === false)) return false;
   const space = labelSpace(selectors, options);
   if (!space) return 'unknown';
