@@ -21,6 +21,7 @@ import {
 } from '../core/internet-facing/facts.ts';
 import { ApiError, type KubeApi } from '../watch/kube-api.ts';
 import type { AdmittedObject } from './admission.ts';
+import { groupOf } from './api-scope.ts';
 
 export interface InternetFacingInventory {
   answer: InternetFacingAnswer;
@@ -69,8 +70,6 @@ function collect(
 }
 
 const GROUPS: Record<string, string> = Object.fromEntries(EXPOSING_KINDS.map((k) => [k.kind, k.group]));
-const groupOf = (apiVersion: string) =>
-  apiVersion.includes('/') ? (apiVersion.split('/')[0] as string) : '';
 
 function inventory(c: Collected, grantsKnown: boolean, locations: Map<string, string>, unread: string[]) {
   return {
