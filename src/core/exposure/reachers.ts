@@ -4,7 +4,7 @@
 //
 // Exact by construction: "M reaches N" is what namespaceReachability answers for other_namespaces when M is the only
 // other namespace. That answer depends on M only through which of the selectors N's computation can ask about
-// (its NetworkPolicies' peers, the tier rules' peers) match M; so the other namespaces are grouped by that match
+// (its NetworkPolicies' peers, those with a podSelector too, and the tier rules' peers) match M; so the other namespaces are grouped by that match
 // pattern and the engine runs once per group, not once per namespace.
 import { DIRECTIONS, type Direction } from '../direction.ts';
 import { type LabelSelector, selectorKey } from '../facts.ts';
@@ -90,7 +90,13 @@ function askedSelectors(input: Omit<ReachabilityInput, 'others'>): Map<string, L
     if (!out.has(key)) out.set(key, s);
   };
   for (const p of input.policies)
-    for (const d of DIRECTIONS) for (const s of p[d].peers?.namespaceSelectors ?? []) add(s);
+    for (const d of DIRECTIONS) {
+      const peers = p[d].peers;
+      if (!peers) continue;
+      for (const s of peers.namespaceSelectors) add(s);
+      // A peer with a podSelector admits the namespaces its namespaceSelector matches (pod labels are open world).
+      for (const pp of peers.podPeers) if (pp.namespaces) add(pp.namespaces);
+    }
   for (const t of input.tiers)
     for (const d of DIRECTIONS)
       for (const r of t[d]) {

@@ -78,6 +78,38 @@ describe('reachers: who exactly can reach a namespace', () => {
     expect(r.ingress.unknown).to.deep.equal(['batch', 'web']);
   });
 
+  it('names the namespaces a peer with a podSelector admits: pods there may carry its labels', () => {
+    // The peer's namespaceSelector matches c but not a; the unlabelled pod of b cannot be the peer's pod.
+    const objects = [
+      ns('a'),
+      ns('b'),
+      ns('c'),
+      netpol('b', 'to-web', {
+        podSelector: {},
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: [],
+        egress: [
+          {
+            to: [
+              {
+                namespaceSelector: {
+                  matchExpressions: [
+                    { key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['a'] },
+                  ],
+                },
+                podSelector: { matchLabels: { app: 'web' } },
+              },
+            ],
+          },
+        ],
+      }),
+    ];
+    const r = reachersIn(objects, 'b', [{}]);
+    expect(r.egress.namespaces).to.deep.equal([{ namespace: 'c', openedBy: ['NetworkPolicy/to-web'] }]);
+    expect(r.egress).to.deep.include({ more: 0, unknown: [], unknownMore: 0 });
+    expect(r.ingress.namespaces).to.deep.equal([]);
+  });
+
   it('names at most the cap, in name order, and counts the rest', () => {
     const objects = [ns('api'), ...['d', 'a', 'c', 'b', 'e'].map((n) => ns(n))];
     const r = reachersIn(objects, 'api', undefined, 2);
