@@ -91,6 +91,7 @@ current-context: ctx
     { flag: 'discovery.interval', value: '30d', message: /--discovery.interval takes a duration from 1s/ },
     { flag: 'pod-isolation', value: 'yes', message: /--pod-isolation takes true or false, not "yes"/ },
     { flag: 'exposure', value: 'no', message: /--exposure takes true or false, not "no"/ },
+    { flag: 'internet-facing', value: 'off', message: /--internet-facing takes true or false, not "off"/ },
     // Lists of names, globs or label keys: every string is a valid (possibly empty) list.
     { flag: 'namespaces.include', anyValue: 'comma-separated names or globs' },
     { flag: 'namespaces.exclude', anyValue: 'comma-separated names or globs' },
