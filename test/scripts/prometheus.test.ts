@@ -19,13 +19,16 @@ import {
 
 const now = Math.floor(Date.now() / 1000);
 
-// What the exporter would serve for a cluster with one covered and one uncovered namespace (see docs/metrics.md).
+// What the exporter would serve for a cluster with one covered namespace, one uncovered, and one uncovered that the
+// internet reaches through an Ingress (see docs/metrics.md).
 const exposition = `# TYPE netpol_namespace_network_policies gauge
 netpol_namespace_network_policies{namespace="payments"} 2
 netpol_namespace_network_policies{namespace="legacy"} 0
+netpol_namespace_network_policies{namespace="storefront"} 0
 # TYPE netpol_namespace_covered gauge
 netpol_namespace_covered{namespace="payments"} 1
 netpol_namespace_covered{namespace="legacy"} 0
+netpol_namespace_covered{namespace="storefront"} 0
 # TYPE netpol_namespace_default_deny gauge
 netpol_namespace_default_deny{namespace="payments",direction="ingress"} 1
 netpol_namespace_default_deny{namespace="payments",direction="egress"} 0
@@ -34,14 +37,18 @@ netpol_namespace_default_deny{namespace="legacy",direction="egress"} 0
 # TYPE netpol_namespace_created_timestamp_seconds gauge
 netpol_namespace_created_timestamp_seconds{namespace="payments"} ${now - 86400}
 netpol_namespace_created_timestamp_seconds{namespace="legacy"} ${now - 3600}
+netpol_namespace_created_timestamp_seconds{namespace="storefront"} ${now - 3600}
 # TYPE netpol_namespace_status_phase gauge
 netpol_namespace_status_phase{namespace="payments",phase="Active"} 1
 netpol_namespace_status_phase{namespace="payments",phase="Terminating"} 0
 netpol_namespace_status_phase{namespace="legacy",phase="Active"} 1
 netpol_namespace_status_phase{namespace="legacy",phase="Terminating"} 0
+netpol_namespace_status_phase{namespace="storefront",phase="Active"} 1
+netpol_namespace_status_phase{namespace="storefront",phase="Terminating"} 0
 # TYPE netpol_namespace_exempt gauge
 netpol_namespace_exempt{namespace="payments"} 1
 netpol_namespace_exempt{namespace="legacy"} 0
+netpol_namespace_exempt{namespace="storefront"} 0
 # TYPE netpol_namespace_exemption_info gauge
 netpol_namespace_exemption_info{namespace="payments",owner="team-payments",reason="PCI review, CHG-7"} 1
 # TYPE netpol_namespace_exemption_expiry_timestamp_seconds gauge
@@ -49,6 +56,7 @@ netpol_namespace_exemption_expiry_timestamp_seconds{namespace="payments"} ${now 
 # TYPE netpol_namespace_excluded gauge
 netpol_namespace_excluded{namespace="payments"} 0
 netpol_namespace_excluded{namespace="legacy"} 0
+netpol_namespace_excluded{namespace="storefront"} 0
 # TYPE netpol_namespace_protected gauge
 netpol_namespace_protected{namespace="payments",source="networkpolicy"} 1
 netpol_namespace_protected{namespace="payments",source="calico_globalnetworkpolicy"} 1
@@ -78,6 +86,9 @@ netpol_namespace_reachable{namespace="legacy",direction="egress",peer="other_nam
 netpol_namespace_reachable{namespace="legacy",direction="egress",peer="all_namespaces"} 1
 netpol_namespace_reachable{namespace="legacy",direction="egress",peer="ip_blocks"} 1
 netpol_namespace_reachable{namespace="legacy",direction="egress",peer="anywhere"} 1
+# TYPE netpol_namespace_internet_facing gauge
+netpol_namespace_internet_facing{namespace="payments",via="ingress"} 1
+netpol_namespace_internet_facing{namespace="storefront",via="ingress"} 1
 # TYPE netpol_namespace_reachability_unknown gauge
 netpol_namespace_reachability_unknown{namespace="payments",direction="ingress"} 0
 netpol_namespace_reachability_unknown{namespace="payments",direction="egress"} 0
@@ -155,13 +166,15 @@ describe('Prometheus + Alertmanager harness with the real rules', function () {
       runbook_url:
         'https://github.com/netpol-exporter/netpol-exporter/blob/main/docs/runbooks/netpolnamespaceuncovered.md',
     });
-    // Only the uncovered namespace stays firing: no exporter-health alert for a healthy target. (With `for: 2s`,
-    // NetpolExporterAbsent may fire briefly before the first scrape creates `up`; it must resolve.)
-    await waitFor('only NetpolNamespaceUncovered/legacy firing', async () => {
+    // Only the uncovered namespaces stay firing, the internet-facing one as critical: no exporter-health alert for a
+    // healthy target. (With `for: 2s`, NetpolExporterAbsent may fire briefly before the first scrape creates `up`.)
+    const only = ['NetpolInternetFacingNamespaceUncovered/storefront', 'NetpolNamespaceUncovered/legacy'];
+    await waitFor(`only ${only.join(' and ')} firing`, async () => {
       const firing = (await prometheus.alerts())
         .filter((a) => a.state === 'firing')
-        .map((a) => `${a.labels.alertname}/${a.labels.namespace ?? ''}`);
-      return firing.length === 1 && firing[0] === 'NetpolNamespaceUncovered/legacy' ? true : undefined;
+        .map((a) => `${a.labels.alertname}/${a.labels.namespace ?? ''}`)
+        .sort();
+      return JSON.stringify(firing) === JSON.stringify(only) ? true : undefined;
     });
   });
 
@@ -170,7 +183,13 @@ describe('Prometheus + Alertmanager harness with the real rules', function () {
     for (const [record, samples] of results) {
       for (const s of samples) expect(s.metric.cluster, record).to.equal('e2e');
     }
-    expect(results.get('cluster:netpol_namespace_coverage:ratio')?.[0]?.value[1]).to.equal('0.5');
+    expect(Number(results.get('cluster:netpol_namespace_coverage:ratio')?.[0]?.value[1])).to.be.closeTo(
+      1 / 3,
+      1e-9,
+    );
+    expect(results.get('cluster:netpol_namespaces_internet_facing_uncovered:count')?.[0]?.value[1]).to.equal(
+      '1',
+    );
   });
 
   it('returns data for every dashboard query and variable', async () => {

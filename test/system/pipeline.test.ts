@@ -28,6 +28,7 @@ import {
 const CLUSTER = 'e2e';
 const JOB = 'netpol-exporter';
 const UNCOVERED = 'NetpolNamespaceUncovered';
+const INTERNET_UNCOVERED = 'NetpolInternetFacingNamespaceUncovered';
 const OPEN_TO_ALL = 'NetpolNamespaceReachableFromAllNamespaces';
 // A namespace whose default deny is undone by an allow-all beside it: open to every namespace until narrowed.
 const OPEN_DOOR = 'open-door';
@@ -73,6 +74,30 @@ function uncoveredActiveNamespaces(sim: SimulatedCluster): string[] {
     .map((ns) => ns.metadata?.name as string)
     .filter((name) => !withPolicy.has(name))
     .sort();
+}
+
+/**
+ * Namespaces the internet reaches, from the simulator's own objects (the demo's are plain: a LoadBalancer Service
+ * without a cloud's internal annotation, an Ingress): their uncovered ones alert as the critical
+ * NetpolInternetFacingNamespaceUncovered instead of NetpolNamespaceUncovered.
+ */
+function internetFacingNamespaces(sim: SimulatedCluster): Set<string> {
+  const names = new Set<string>();
+  for (const svc of sim.list('services') as (Obj & { spec?: { type?: string } })[])
+    if (svc.spec?.type === 'LoadBalancer' || svc.spec?.type === 'NodePort')
+      names.add(svc.metadata?.namespace ?? '');
+  for (const ingress of sim.list('ingresses') as Obj[]) names.add(ingress.metadata?.namespace ?? '');
+  return names;
+}
+
+/** The uncovered Active namespaces each alert names: the internet-facing ones, and the rest. */
+function uncoveredByAlert(sim: SimulatedCluster): { internetFacing: string[]; rest: string[] } {
+  const internet = internetFacingNamespaces(sim);
+  const uncovered = uncoveredActiveNamespaces(sim);
+  return {
+    internetFacing: uncovered.filter((n) => internet.has(n)),
+    rest: uncovered.filter((n) => !internet.has(n)),
+  };
 }
 
 /**
@@ -240,9 +265,21 @@ describe('pipeline: simulator -> exporter -> Prometheus -> Alertmanager', functi
   });
 
   it('fires NetpolNamespaceUncovered for exactly the uncovered Active namespaces, up to Alertmanager', async () => {
-    const expected = uncoveredActiveNamespaces(sim);
+    const { internetFacing, rest: expected } = uncoveredByAlert(sim);
     expect(expected).to.include(FIXED).and.not.include.members([TERMINATING, EXEMPT]);
     expect(expected).to.include.members(['default', 'kube-system']); // CIS 5.3.2 spares no namespace
+    // The demo's Ingress makes legacy-billing internet-facing: it alerts as critical, under its own name.
+    expect(internetFacing).to.deep.equal(['legacy-billing']);
+    const critical = await waitFor(
+      'the internet-facing uncovered namespace to fire in Prometheus',
+      async () => {
+        const names = firing(await prometheus.alerts(), INTERNET_UNCOVERED)
+          .map((a) => a.labels.namespace as string)
+          .sort();
+        return JSON.stringify(names) === JSON.stringify(internetFacing) ? names : undefined;
+      },
+    ).catch(explain);
+    expect(critical).to.deep.equal(internetFacing);
 
     const inPrometheus = await waitFor('the uncovered namespaces to fire in Prometheus', async () => {
       const names = firing(await prometheus.alerts(), UNCOVERED)
@@ -257,17 +294,17 @@ describe('pipeline: simulator -> exporter -> Prometheus -> Alertmanager', functi
     await waitFor('a notification per uncovered namespace at the webhook', async () =>
       expected.every((ns) => webhook.alerts.some(notified(ns))) ? true : undefined,
     ).catch(explain);
-    const legacy = webhook.alerts.find(notified('legacy-billing'));
-    expect(legacy?.labels).to.deep.equal({
+    const notifiedDefault = webhook.alerts.find(notified('default'));
+    expect(notifiedDefault?.labels).to.deep.equal({
       alertname: UNCOVERED,
       cluster: CLUSTER,
-      namespace: 'legacy-billing',
+      namespace: 'default',
       severity: 'warning',
     });
-    expect(legacy?.annotations).to.deep.equal({
+    expect(notifiedDefault?.annotations).to.deep.equal({
       summary: 'A namespace is not protected by any network policy (CIS 5.3.2).',
       description:
-        'Namespace legacy-billing in cluster e2e is Active and has had no network policy protecting it for ' +
+        'Namespace default in cluster e2e is Active and has had no network policy protecting it for ' +
         'longer than its grace period: all traffic into and out of its pods is allowed.',
       runbook_url:
         'https://github.com/netpol-exporter/netpol-exporter/blob/main/docs/runbooks/netpolnamespaceuncovered.md',
@@ -362,7 +399,7 @@ describe('pipeline: simulator -> exporter -> Prometheus -> Alertmanager', functi
     );
     // The others keep firing.
     const rest = firing(await prometheus.alerts(), UNCOVERED).map((a) => a.labels.namespace);
-    expect(rest.sort()).to.deep.equal(uncoveredActiveNamespaces(sim));
+    expect(rest.sort()).to.deep.equal(uncoveredByAlert(sim).rest);
   });
 
   it('fires NetpolNamespaceReachableFromAllNamespaces for exactly the protected namespaces open to every namespace', async () => {
