@@ -69,6 +69,23 @@ function westCluster(): Record<string, unknown>[] {
     denyAll('checkout'),
     pod('checkout', 'web-0'),
     namespace('data-lake'),
+    // An Ingress into data-lake, which has no policy: west's uncovered internet-facing namespace.
+    {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: { name: 'lake-ui', namespace: 'data-lake' },
+      spec: {
+        rules: [
+          {
+            http: {
+              paths: [
+                { path: '/', pathType: 'Prefix', backend: { service: { name: 'ui', port: { number: 80 } } } },
+              ],
+            },
+          },
+        ],
+      },
+    },
     namespace('ci-runners', {
       [`${EXEMPTION}exempt`]: 'true',
       [`${EXEMPTION}owner`]: 'west-platform@example.com',
@@ -94,10 +111,19 @@ function truthOf(sim: SimulatedCluster) {
   const active = (sim.list('namespaces') as Obj[]).filter((ns) => !ns.metadata?.deletionTimestamp);
   const uncovered = active.filter((ns) => !withPolicy.has(ns.metadata?.name));
   const names = (list: Obj[]) => list.map((ns) => ns.metadata?.name as string).sort();
+  // Reached from the internet (these clusters' entry points are plain: a LoadBalancer Service, an Ingress): their
+  // uncovered namespaces alert as the critical NetpolInternetFacingNamespaceUncovered instead.
+  const internet = new Set<string | undefined>();
+  for (const svc of sim.list('services') as (Obj & { spec?: { type?: string } })[])
+    if (svc.spec?.type === 'LoadBalancer' || svc.spec?.type === 'NodePort')
+      internet.add(svc.metadata?.namespace);
+  for (const ingress of sim.list('ingresses') as Obj[]) internet.add(ingress.metadata?.namespace);
+  const alerting = uncovered.filter((ns) => !validlyExempt(ns));
   return {
     active: active.length,
     uncovered: names(uncovered),
-    alerting: names(uncovered.filter((ns) => !validlyExempt(ns))),
+    alerting: names(alerting.filter((ns) => !internet.has(ns.metadata?.name))),
+    internetAlerting: names(alerting.filter((ns) => internet.has(ns.metadata?.name))),
     exempt: active.filter(validlyExempt).length,
   };
 }
@@ -187,7 +213,9 @@ describe('fleet: two clusters, two exporters, one Prometheus', function () {
   it('fires NetpolNamespaceUncovered with `cluster` for exactly each cluster’s uncovered namespaces', async () => {
     const expected = clusters.flatMap((c) => truth(c).alerting.map((ns) => `${c}/${ns}`)).sort();
     expect(expected).to.include('west/payments').and.not.include('east/payments');
-    expect(expected).to.include.members(['east/legacy-billing', 'west/data-lake', 'west/kube-system']);
+    expect(expected).to.include.members(['east/default', 'west/kube-system']);
+    const critical = clusters.flatMap((c) => truth(c).internetAlerting.map((ns) => `${c}/${ns}`)).sort();
+    expect(critical).to.deep.equal(['east/legacy-billing', 'west/data-lake']);
     expect(expected).to.include('east/ci-runners').and.not.include('west/ci-runners'); // exempt in west only
 
     const key = (a: PrometheusAlert) => `${a.labels.cluster}/${a.labels.namespace}`;
@@ -196,6 +224,12 @@ describe('fleet: two clusters, two exporters, one Prometheus', function () {
         .map(key)
         .sort();
       return JSON.stringify(got) === JSON.stringify(expected) ? true : undefined;
+    }).catch(explain);
+    await waitFor('each cluster’s uncovered internet-facing namespaces to fire as critical', async () => {
+      const got = firing(await prometheus.alerts(), 'NetpolInternetFacingNamespaceUncovered')
+        .map(key)
+        .sort();
+      return JSON.stringify(got) === JSON.stringify(critical) ? true : undefined;
     }).catch(explain);
 
     const west = firing(await prometheus.alerts(), UNCOVERED).find((a) => key(a) === 'west/payments');
