@@ -1,6 +1,6 @@
 // What opens each namespace to the outside, read for an audit or a remediation: Services, Ingresses, Gateway API
-// routes and ReferenceGrants from manifests (with file:line) or from a cluster (one paginated list per kind the
-// server serves). The answer itself comes from the core's classifier.
+// routes and ReferenceGrants from manifests (with file:line), or from a cluster (internet-facing-cluster.ts). The
+// answer itself comes from the core's classifier.
 import {
   classifyInternetFacing,
   type InternetFacingAnswer,
@@ -11,7 +11,6 @@ import {
   type IngressFacts,
   ingressFacts,
   isRouteKind,
-  listPath,
   type ReferenceGrantFacts,
   type RouteFacts,
   referenceGrantFacts,
@@ -19,7 +18,6 @@ import {
   type ServiceFacts,
   serviceFacts,
 } from '../core/internet-facing/facts.ts';
-import { ApiError, type KubeApi } from '../watch/kube-api.ts';
 import type { AdmittedObject } from './admission.ts';
 import { groupOf } from './api-scope.ts';
 
@@ -33,14 +31,14 @@ export interface InternetFacingInventory {
   unread: string[];
 }
 
-interface Collected {
+export interface Collected {
   services: ServiceFacts[];
   ingresses: IngressFacts[];
   routes: RouteFacts[];
   grants: ReferenceGrantFacts[];
 }
 
-function collect(
+export function collect(
   kind: string,
   object: unknown,
   into: Collected,
@@ -71,7 +69,12 @@ function collect(
 
 const GROUPS: Record<string, string> = Object.fromEntries(EXPOSING_KINDS.map((k) => [k.kind, k.group]));
 
-function inventory(c: Collected, grantsKnown: boolean, locations: Map<string, string>, unread: string[]) {
+export function internetFacingInventory(
+  c: Collected,
+  grantsKnown: boolean,
+  locations: Map<string, string>,
+  unread: string[],
+): InternetFacingInventory {
   return {
     answer: classifyInternetFacing({
       services: c.services,
@@ -102,40 +105,5 @@ export function internetFacingFromManifests(
     collect(kind, object, c);
     locations.set(objectText({ kind, namespace, name }), location);
   }
-  return inventory(c, complete, locations, []);
-}
-
-/** From a cluster: kinds the server does not serve are skipped, forbidden ones are named in `unread` and warned. */
-export async function internetFacingFromCluster(
-  api: KubeApi,
-  pageSize: number,
-  warnings: string[],
-  fail: (what: string, err: unknown) => Error,
-): Promise<InternetFacingInventory> {
-  const c: Collected = { services: [], ingresses: [], routes: [], grants: [] };
-  const unread: string[] = [];
-  let grantsKnown = false;
-  for (const kind of EXPOSING_KINDS) {
-    for (const version of kind.versions) {
-      try {
-        const items = (await api.listAll(listPath(kind, version), pageSize)).items;
-        for (const item of items) collect(kind.kind, item, c);
-        if (kind.kind === 'ReferenceGrant') grantsKnown = true;
-        break;
-      } catch (err) {
-        if (err instanceof ApiError && err.statusCode === 404) continue;
-        if (err instanceof ApiError && err.statusCode === 403) {
-          unread.push(kind.resource);
-          warnings.push(
-            `not permitted to list ${kind.resource}; the namespaces they would open to the internet are not known`,
-          );
-          break;
-        }
-        throw fail(kind.resource, err);
-      }
-    }
-  }
-  // Not served at all: no Gateway API, so no ReferenceGrant can exist and none is needed.
-  if (!grantsKnown && !unread.includes('referencegrants') && c.routes.length === 0) grantsKnown = true;
-  return inventory(c, grantsKnown, new Map(), unread);
+  return internetFacingInventory(c, complete, locations, []);
 }

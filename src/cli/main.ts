@@ -1,7 +1,6 @@
 // Command-line entry: `netpol-exporter [serve|demo|simulate] [flags]`. Usage errors exit 2 with one line.
 
 import { buildInfo } from '../support/build-info.ts';
-import { createLogger } from '../support/log.ts';
 import { flagsHelp, parseArgs, type ServeConfig, serveFlags, UsageError } from './flags.ts';
 
 const COMMANDS: Record<string, string> = {
@@ -31,8 +30,10 @@ ${flagsHelp(serveFlags)}
 }
 
 async function serve(config: ServeConfig): Promise<void> {
-  // Loaded on demand so that --help and usage errors answer without loading the Kubernetes client.
+  // Loaded on demand so that --help, usage errors and the one-shot commands load neither the Kubernetes client nor
+  // the logger.
   const { loadKubeConfig } = await import('./kubeconfig.ts');
+  const { createLogger } = await import('../support/log.ts');
   const { startExporter, stopOnSignals } = await import('./serve.ts');
   const log = createLogger(config.logLevel, config.logFormat);
   const kc = loadKubeConfig(config.kubeconfig, config.context);

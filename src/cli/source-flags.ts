@@ -1,11 +1,6 @@
 // Where a one-shot command (audit, remediate) reads namespaces and policies from: a live cluster with the same
 // connection flags as `serve`, or manifests with `--manifests PATH` (repeatable, comma-separated, `-` for stdin).
-import {
-  ConnectionError,
-  type Inventory,
-  inventoryFromCluster,
-  inventoryFromManifests,
-} from '../audit/inventory.ts';
+import { ConnectionError, type Inventory, inventoryFromManifests } from '../audit/inventory.ts';
 import { InputError, type ReadProgress, readManifests } from '../audit/manifests.ts';
 import { NamespaceContextRules } from '../core/context/namespace-context.ts';
 import type { CoverageState } from '../core/coverage-state.ts';
@@ -141,6 +136,7 @@ export async function loadInventory(
     );
   // Loaded on demand: manifests mode never needs the Kubernetes client.
   const { loadKubeConfig } = await import('./kubeconfig.ts');
+  const { inventoryFromCluster } = await import('../audit/cluster-inventory.ts');
   const kc = loadKubeConfig(config.kubeconfig, config.context);
   return inventoryFromCluster(kc, config.pageSize, {
     coverageSources: config.coverageSources,
