@@ -1,10 +1,11 @@
 // `netpol-exporter audit`: the control's own check ("namespaces without network policies; expected: the empty
 // list") as a command for CI, against a live cluster or manifests. Exit 0 when nothing in scope is uncovered,
 // 1 when something is, 2 on usage, input or connection errors.
+import { once } from 'node:events';
 import { type Inventory, nothingToCheck } from '../audit/inventory.ts';
 import { InputError } from '../audit/manifests.ts';
 import { mayMatchUndeclared, podMakerText } from '../audit/open-world.ts';
-import { formatReport, OUTPUT_FORMAT_NAMES, outputFormatsHelp } from '../audit/output-formats.ts';
+import { OUTPUT_FORMAT_NAMES, outputFormatsHelp, reportChunks } from '../audit/output-formats.ts';
 import { policySelection } from '../audit/workloads.ts';
 import { ExposureState } from '../core/exposure/exposure-state.ts';
 import { PEER_CLASSES, type PeerClass } from '../core/exposure/peer-classes.ts';
@@ -12,14 +13,15 @@ import { reachersOf } from '../core/exposure/reachers.ts';
 import { type LabelSelector, selectorKey } from '../core/facts.ts';
 import { selectorText, type Tri } from '../core/selectors/label-selector.ts';
 import {
-  coverageReport,
-  exposureCheck,
   internetFacingOf,
+  lazyRows,
   type NamespaceInternetFacing,
   type NamespaceOpenWorld,
   type ReportNamespace,
-  rowsFrom,
+  streamedReport,
+  withOtherNamespaces,
 } from '../report/coverage-report.ts';
+import { inChunks } from '../report/json-chunks.ts';
 import { buildInfo } from '../support/build-info.ts';
 import { flag, flagsHelp, parseArgs, parsers, UsageError } from './flags.ts';
 import {
@@ -81,7 +83,8 @@ ${flagsHelp(auditFlags)}
 }
 
 export interface CommandIo {
-  stdout: (text: string) => void;
+  /** A promise when the writer should wait before writing more (a pipe that is full). */
+  stdout: (text: string) => void | Promise<void>;
   stderr: (text: string) => void;
   readStdin?: () => Promise<string>;
   now?: () => Date;
@@ -90,7 +93,10 @@ export interface CommandIo {
 }
 
 const processIo: CommandIo = {
-  stdout: (text) => process.stdout.write(text),
+  // The report of a monorepo is tens of megabytes: written a chunk at a time, each when the pipe has taken the last
+  // (a pipe's writes are asynchronous, and Node would otherwise hold all that is not taken yet).
+  stdout: (text) =>
+    process.stdout.write(text) ? undefined : once(process.stdout, 'drain').then(() => undefined),
   stderr: (text) => process.stderr.write(text),
   stderrIsTerminal: process.stderr.isTTY === true,
 };
@@ -123,6 +129,8 @@ function exposureOf(inventory: Inventory, undeclared: Map<string, Set<string>>):
   const fromCluster = inventory.origin.mode === 'cluster';
   const answers = new Map<string, Tri>();
   return new ExposureState(inventory.state, {
+    // Everything is read before the first question: nothing is kept for later events.
+    fixed: true,
     ...(workloads
       ? {
           podsIn: (namespace: string) => {
@@ -217,25 +225,37 @@ export async function auditMain(
     const undeclared = new Map<string, Set<string>>();
     const exposure = exposureOf(inventory, undeclared);
     const internetFacing = internetFacingLookup(inventory);
-    const rows = rowsFrom(inventory.state, contextLookup(values, inventory.state, now), {
+    // The names behind other_namespaces go into the JSON only, each namespace's as it is written: at 24,000
+    // namespaces all of them at once would be hundreds of megabytes.
+    const reachers = values.names ? reachersOf(exposure) : undefined;
+    // Rows are made as they are needed, once for the summary and again as they are written, and never held all at
+    // once: at 24,000 namespaces they are tens of megabytes (each namespace's reachability is computed once).
+    const rows = lazyRows(inventory.state, contextLookup(values, inventory.state, now), {
       dangling: (name) => danglingPolicies(inventory, name),
       exposure: (name) => exposure.reachability(name),
-      ...(values.names ? { reachers: reachersOf(exposure) } : {}),
       ...(internetFacing ? { internetFacing } : {}),
-    }).map((row) => {
-      const openWorld = openWorldOf(inventory, undeclared, row);
-      return openWorld ? { ...row, openWorld } : row;
+      openWorld: (row) => openWorldOf(inventory, undeclared, row),
     });
-    const report = coverageReport({
+    const report = streamedReport({
       rows,
       source: inventory.origin,
       version: buildInfo.version,
       now,
       locations: inventory.locations,
+      failOn: values.failOnExposure,
     });
-    if (values.failOnExposure) report.exposureCheck = exposureCheck(report.namespaces, values.failOnExposure);
     const { policyLocations } = inventory;
-    io.stdout(formatReport(report, values.output, policyLocations ? { policyLocations } : {}));
+    const chunks = reportChunks(report, values.output, {
+      ...(policyLocations ? { policyLocations } : {}),
+      ...(reachers
+        ? {
+            jsonNamespaces: (function* () {
+              for (const row of report.namespaces) yield withOtherNamespaces(row, reachers(row.name));
+            })(),
+          }
+        : {}),
+    });
+    for (const chunk of inChunks(chunks)) await io.stdout(chunk);
     return report.passed && (report.exposureCheck?.passed ?? true) ? EXIT.passed : EXIT.failed;
   } catch (err) {
     if (!isInputProblem(err)) throw err;

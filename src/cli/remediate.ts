@@ -218,7 +218,9 @@ export async function remediateMain(
   argv: string[],
   env: Record<string, string | undefined>,
   io: CommandIo = {
-    stdout: (text) => process.stdout.write(text),
+    stdout: (text) => {
+      process.stdout.write(text);
+    },
     stderr: (text) => process.stderr.write(text),
   },
 ): Promise<number> {

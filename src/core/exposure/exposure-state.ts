@@ -33,6 +33,12 @@ export interface ExposureOptions {
    * namespace" unknown where the held namespaces alone would say false: such a namespace may exist.
    */
   undeclared?: (selector: LabelSelector | undefined, asker: string) => Tri;
+  /**
+   * The coverage state will not change (an audit reads everything once): each answer is computed when it is first
+   * read, and what it asked about other namespaces is not kept (the bookkeeping that lets an exporter recompute only
+   * what an event moves: at 24,000 namespaces, tens of megabytes an audit never reads).
+   */
+  fixed?: boolean;
 }
 
 /** A selector some answer asked about, with how many namespaces match it now. */
@@ -147,8 +153,10 @@ export class ExposureState {
     private readonly options: ExposureOptions = {},
   ) {
     this.held = options.held ?? false;
-    coverage.onSourcePolicyChange((before, after) => this.sourcePolicyChanged(before, after));
-    coverage.onChange((name) => this.namespaceChanged(name));
+    if (!options.fixed) {
+      coverage.onSourcePolicyChange((before, after) => this.sourcePolicyChanged(before, after));
+      coverage.onChange((name) => this.namespaceChanged(name));
+    }
     // Whatever the coverage state already holds (the audit fills it before asking).
     for (const facts of coverage.sourcePolicies()) this.storeSourcePolicy(undefined, facts);
     const names = [...coverage.allVerdicts()].map((v) => v.name);
@@ -158,6 +166,7 @@ export class ExposureState {
       this.known.set(name, facts);
       this.index(name, namespaceLabels(name, facts.labels));
     }
+    if (options.fixed) return;
     for (const name of names) this.mark(name);
     if (!this.held) this.flush();
   }
@@ -167,13 +176,34 @@ export class ExposureState {
   }
 
   reachability(name: string): NamespaceReachability | undefined {
+    if (this.options.fixed) return this.answer(name);
     this.flush();
     return this.results.get(name);
   }
 
   all(): IterableIterator<NamespaceReachability> {
+    if (this.options.fixed) return this.answers();
     this.flush();
     return this.results.values();
+  }
+
+  private *answers(): Generator<NamespaceReachability> {
+    for (const name of this.known.keys()) {
+      const answer = this.answer(name);
+      if (answer) yield answer;
+    }
+  }
+
+  /** One namespace's answer, computed when first read, without recording what it asked (fixed). */
+  private answer(name: string): NamespaceReachability | undefined {
+    const known = this.results.get(name);
+    if (known) return known;
+    const input = this.inputFor(name);
+    if (!input) return undefined;
+    this.recomputations++;
+    const result = namespaceReachability({ ...input, others: this.oracleFor(name) });
+    this.results.set(name, result);
+    return result;
   }
 
   /** Call when a namespace's pods changed (--pod-isolation). */
@@ -401,12 +431,12 @@ export class ExposureState {
     return this.labels.has(name) ? [name] : [];
   }
 
-  /** The oracle one namespace's computation asks, recording what it asked into `deps`. */
-  private oracleFor(own: string, deps: Dependencies): OtherNamespaces {
+  /** The oracle one namespace's computation asks, recording what it asked into `deps` (when given). */
+  private oracleFor(own: string, deps?: Dependencies): OtherNamespaces {
     return {
       any: (selector, asker) => {
         const w = this.watch(selector);
-        if (!w.asked.has(own)) {
+        if (deps && !w.asked.has(own)) {
           w.asked.add(own);
           if (deps.asked) deps.asked.push(w);
           else deps.asked = [w];
@@ -434,6 +464,7 @@ export class ExposureState {
           const tested = test(ns);
           const t = m === true ? tested : tested === false ? false : 'unknown';
           if (t === true) {
+            if (!deps) return true;
             // Found: only this namespace's own changes can take the answer back.
             let set = this.witnessFor.get(name);
             if (!set) {
@@ -447,6 +478,7 @@ export class ExposureState {
           }
           if (t === 'unknown') out = 'unknown';
         }
+        if (!deps) return this.orUndeclared(out, selector, asker);
         if (w) {
           if (!w.searched.has(own)) {
             w.searched.add(own);
