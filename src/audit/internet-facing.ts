@@ -23,7 +23,10 @@ import { groupOf } from './api-scope.ts';
 
 export interface InternetFacingInventory {
   answer: InternetFacingAnswer;
-  /** Every Service read, by `namespace/name`: remediation keeps their target ports open. */
+  /**
+   * Every Service read, by `namespace/name`: remediation keeps their target ports open. Empty where the reader said
+   * it does not need them (the audit).
+   */
   services: Map<string, ServiceFacts>;
   /** Manifests mode: `Kind namespace/name` to `file:line`. */
   locations: Map<string, string>;
@@ -74,6 +77,7 @@ export function internetFacingInventory(
   grantsKnown: boolean,
   locations: Map<string, string>,
   unread: string[],
+  keepServices = true,
 ): InternetFacingInventory {
   return {
     answer: classifyInternetFacing({
@@ -82,7 +86,7 @@ export function internetFacingInventory(
       routes: c.routes,
       referenceGrants: grantsKnown ? c.grants : undefined,
     }),
-    services: new Map(c.services.map((s) => [`${s.namespace}/${s.name}`, s])),
+    services: new Map(keepServices ? c.services.map((s) => [`${s.namespace}/${s.name}`, s]) : []),
     locations,
     unread,
   };
@@ -91,11 +95,12 @@ export function internetFacingInventory(
 /**
  * From admitted manifests. A repository is an open world: a ReferenceGrant that allows a route's cross-namespace
  * backendRef may live elsewhere, so those references count (the rule says why) unless `complete` says the input is
- * the whole cluster.
+ * the whole cluster. `keepServices` false: the Services are read for the answer and not kept.
  */
 export function internetFacingFromManifests(
   objects: readonly AdmittedObject[],
   complete = false,
+  keepServices = true,
 ): InternetFacingInventory {
   const c: Collected = { services: [], ingresses: [], routes: [], grants: [] };
   const locations = new Map<string, string>();
@@ -105,5 +110,5 @@ export function internetFacingFromManifests(
     collect(kind, object, c);
     locations.set(objectText({ kind, namespace, name }), location);
   }
-  return internetFacingInventory(c, complete, locations, []);
+  return internetFacingInventory(c, complete, locations, [], keepServices);
 }

@@ -56,6 +56,8 @@ export interface ManifestInventoryOptions {
   namespace?: string | undefined;
   /** --whole-cluster: the input is a whole cluster's dump; what it does not declare does not exist. */
   wholeCluster?: boolean | undefined;
+  /** Keep every Service read (internetFacing.services, for remediation); default true. */
+  services?: boolean | undefined;
 }
 
 /**
@@ -160,7 +162,11 @@ export function inventoryFromManifests(
       );
     }
   }
-  const internetFacing = internetFacingFromManifests(admission.objects, options.wholeCluster === true);
+  const internetFacing = internetFacingFromManifests(
+    admission.objects,
+    options.wholeCluster === true,
+    options.services ?? true,
+  );
   return {
     state,
     origin: { mode: 'manifests', paths },

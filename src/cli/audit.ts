@@ -8,7 +8,7 @@ import { mayMatchUndeclared, podMakerText } from '../audit/open-world.ts';
 import { OUTPUT_FORMAT_NAMES, outputFormatsHelp, reportChunks } from '../audit/output-formats.ts';
 import { policySelection } from '../audit/workloads.ts';
 import { ExposureState } from '../core/exposure/exposure-state.ts';
-import { PEER_CLASSES, type PeerClass } from '../core/exposure/peer-classes.ts';
+import { type NamespaceReachability, PEER_CLASSES, type PeerClass } from '../core/exposure/peer-classes.ts';
 import { reachersOf } from '../core/exposure/reachers.ts';
 import { type LabelSelector, selectorKey } from '../core/facts.ts';
 import { selectorText, type Tri } from '../core/selectors/label-selector.ts';
@@ -116,19 +116,30 @@ function danglingPolicies(inventory: Inventory, namespace: string): readonly str
     .sort();
 }
 
+/** A namespace's reachability, and the selectors a namespace the input does not declare may match (sorted). */
+interface Reach {
+  reachability: NamespaceReachability | undefined;
+  undeclared: string[];
+}
+
 /**
- * Who can reach each namespace, from what the audit read. Pods come from the workloads where they are known: a
- * cluster's listed pods (a namespace without any has none), or the manifests' workloads (a namespace with none in
- * the input runs its pods elsewhere, and one with objects that may make more pods runs those too: its pods are not
- * known). In an open world, a namespace the input does not declare may match a selector: `undeclared` collects, per
- * namespace, the selectors that made an answer unknown for that reason.
+ * Who can reach each namespace, from what the audit read, computed when asked. Pods come from the workloads where
+ * they are known: a cluster's listed pods (a namespace without any has none), or the manifests' workloads (a
+ * namespace with none in the input runs its pods elsewhere, and one with objects that may make more pods runs those
+ * too: its pods are not known). In an open world, a namespace the input does not declare may match a selector: each
+ * answer comes with the selectors that made it unknown for that reason. An answer is kept only for the namespace
+ * last asked about (its row asks twice), or for all of them with `keep` (read again for a second pass).
  */
-function exposureOf(inventory: Inventory, undeclared: Map<string, Set<string>>): ExposureState {
+function reachOf(
+  inventory: Inventory,
+  keep: boolean,
+): { exposure: ExposureState; reach: (name: string) => Reach } {
   const workloads = inventory.workloads;
   const open = inventory.openWorld;
   const fromCluster = inventory.origin.mode === 'cluster';
   const answers = new Map<string, Tri>();
-  return new ExposureState(inventory.state, {
+  const undeclared = new Map<string, Set<string>>();
+  const exposure = new ExposureState(inventory.state, {
     // Everything is read before the first question: nothing is kept for later events.
     fixed: true,
     ...(workloads
@@ -160,6 +171,22 @@ function exposureOf(inventory: Inventory, undeclared: Map<string, Set<string>>):
         }
       : {}),
   });
+  const kept = new Map<string, Reach>();
+  let last: { name: string; reach: Reach } | undefined;
+  const reach = (name: string): Reach => {
+    if (last?.name === name) return last.reach;
+    let answer = kept.get(name);
+    if (!answer) {
+      const reachability = exposure.reachability(name);
+      const asked = undeclared.get(name);
+      undeclared.delete(name);
+      answer = { reachability, undeclared: asked ? [...asked].sort() : [] };
+      if (keep) kept.set(name, answer);
+    }
+    last = { name, reach: answer };
+    return answer;
+  };
+  return { exposure, reach };
 }
 
 /** Per namespace, what opens it to the internet (none is an answer too); undefined when not read. */
@@ -179,7 +206,7 @@ function internetFacingLookup(
 /** What the open world leaves unknown in a namespace, when anything does. */
 function openWorldOf(
   inventory: Inventory,
-  undeclared: Map<string, Set<string>>,
+  undeclared: readonly string[],
   row: ReportNamespace,
 ): NamespaceOpenWorld | undefined {
   const open = inventory.openWorld;
@@ -194,7 +221,7 @@ function openWorldOf(
           .sort()
       : [];
   const exposureUnknown = row.exposure?.ingress.unknown || row.exposure?.egress.unknown;
-  const undeclaredPeers = exposureUnknown ? [...(undeclared.get(row.name) ?? [])].sort() : [];
+  const undeclaredPeers = exposureUnknown ? [...undeclared] : [];
   if (possiblePods.length === 0 && undeclaredPeers.length === 0) return undefined;
   return { possiblePods, danglingUnknown, undeclaredPeers };
 }
@@ -212,37 +239,42 @@ export async function auditMain(
     }
     if (positional.length > 0)
       throw new UsageError(`unexpected argument ${JSON.stringify(positional[0])} (use --manifests PATH)`);
-    const inventory = await loadInventory(
-      values,
-      io.readStdin,
-      io.stderrIsTerminal ? { progress: progressLine(io.stderr) } : {},
-    );
+    const inventory = await loadInventory(values, io.readStdin, {
+      ...(io.stderrIsTerminal ? { progress: progressLine(io.stderr) } : {}),
+      // What opens a namespace to the internet is kept, not every Service read (remediation's).
+      services: false,
+    });
     for (const warning of inventory.warnings) io.stderr(`netpol-exporter: warning: ${warning}\n`);
     // Nothing checked is never a pass.
     const nothing = nothingToCheck(inventory);
     if (nothing) throw new InputError(nothing);
     const now = io.now?.() ?? new Date();
-    const undeclared = new Map<string, Set<string>>();
-    const exposure = exposureOf(inventory, undeclared);
+    // --fail-on-exposure reads every namespace's reachability for the check, before the rows are written: those
+    // answers are kept for the rows. Without it, the summary needs none, and each is computed as its row is written.
+    const failOn = values.failOnExposure;
+    const { exposure, reach } = reachOf(inventory, failOn !== undefined);
     const internetFacing = internetFacingLookup(inventory);
     // The names behind other_namespaces go into the JSON only, each namespace's as it is written: at 24,000
     // namespaces all of them at once would be hundreds of megabytes.
     const reachers = values.names ? reachersOf(exposure) : undefined;
     // Rows are made as they are needed, once for the summary and again as they are written, and never held all at
-    // once: at 24,000 namespaces they are tens of megabytes (each namespace's reachability is computed once).
-    const rows = lazyRows(inventory.state, contextLookup(values, inventory.state, now), {
-      dangling: (name) => danglingPolicies(inventory, name),
-      exposure: (name) => exposure.reachability(name),
+    // once: at 24,000 namespaces they are tens of megabytes.
+    const contextOf = contextLookup(values, inventory.state, now);
+    const dangling = (name: string) => danglingPolicies(inventory, name);
+    const rows = lazyRows(inventory.state, contextOf, {
+      dangling,
+      exposure: (name) => reach(name).reachability,
       ...(internetFacing ? { internetFacing } : {}),
-      openWorld: (row) => openWorldOf(inventory, undeclared, row),
+      openWorld: (row) => openWorldOf(inventory, reach(row.name).undeclared, row),
     });
     const report = streamedReport({
       rows,
+      summaryRows: failOn ? rows : lazyRows(inventory.state, contextOf, { dangling }),
       source: inventory.origin,
       version: buildInfo.version,
       now,
       locations: inventory.locations,
-      failOn: values.failOnExposure,
+      failOn,
     });
     const { policyLocations } = inventory;
     const chunks = reportChunks(report, values.output, {

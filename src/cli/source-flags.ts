@@ -107,7 +107,12 @@ export function manifestPaths(config: SourceConfig): string[] {
 export async function loadInventory(
   config: SourceConfig,
   readStdin?: () => Promise<string>,
-  options: { pods?: boolean; progress?: (progress: ReadProgress) => void } = {},
+  options: {
+    pods?: boolean;
+    progress?: (progress: ReadProgress) => void;
+    /** Keep every Service read from manifests (remediation keeps their ports open); default true. */
+    services?: boolean;
+  } = {},
 ): Promise<Inventory> {
   const paths = manifestPaths(config);
   if (paths.length > 0) {
@@ -121,6 +126,7 @@ export async function loadInventory(
         coverageSources: config.coverageSources,
         namespace: config.namespace,
         wholeCluster: config.wholeCluster,
+        services: options.services,
       },
     );
     inventory.warnings.unshift(...readWarnings);

@@ -323,6 +323,11 @@ export interface StreamedReport extends Omit<CoverageReport, 'namespaces'> {
  */
 export function streamedReport(options: {
   rows: Iterable<ReportNamespace>;
+  /**
+   * Rows enough for the summary and the result, when cheaper to make than `rows` (without what only the writers
+   * show: reachability, what faces the internet); with `failOn` they must carry reachability, for the check.
+   */
+  summaryRows?: Iterable<ReportNamespace>;
   source: ReportOrigin;
   version: string;
   now: Date;
@@ -342,9 +347,10 @@ export function streamedReport(options: {
     : rows;
   let failing = false;
   const check = options.failOn ? exposureChecker(options.failOn) : undefined;
+  const summaryRows = options.summaryRows ?? namespaces;
   const summary = summarize(
     (function* () {
-      for (const row of namespaces) {
+      for (const row of summaryRows) {
         if (row.verdict === 'uncovered' && !isUnknown(row)) failing = true;
         check?.add(row);
         yield row;

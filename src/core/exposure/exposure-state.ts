@@ -34,9 +34,10 @@ export interface ExposureOptions {
    */
   undeclared?: (selector: LabelSelector | undefined, asker: string) => Tri;
   /**
-   * The coverage state will not change (an audit reads everything once): each answer is computed when it is first
-   * read, and what it asked about other namespaces is not kept (the bookkeeping that lets an exporter recompute only
-   * what an event moves: at 24,000 namespaces, tens of megabytes an audit never reads).
+   * The coverage state will not change (an audit reads everything once): each answer is computed when it is read,
+   * and neither it nor what it asked about other namespaces is kept (the bookkeeping that lets an exporter recompute
+   * only what an event moves: at 24,000 namespaces, tens of megabytes an audit never reads). A caller that reads an
+   * answer twice keeps it.
    */
   fixed?: boolean;
 }
@@ -194,16 +195,12 @@ export class ExposureState {
     }
   }
 
-  /** One namespace's answer, computed when first read, without recording what it asked (fixed). */
+  /** One namespace's answer, computed now and recorded nowhere (fixed). */
   private answer(name: string): NamespaceReachability | undefined {
-    const known = this.results.get(name);
-    if (known) return known;
     const input = this.inputFor(name);
     if (!input) return undefined;
     this.recomputations++;
-    const result = namespaceReachability({ ...input, others: this.oracleFor(name) });
-    this.results.set(name, result);
-    return result;
+    return namespaceReachability({ ...input, others: this.oracleFor(name) });
   }
 
   /** Call when a namespace's pods changed (--pod-isolation). */
