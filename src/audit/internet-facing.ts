@@ -1,14 +1,24 @@
 // What opens each namespace to the outside, read for an audit or a remediation: Services, Ingresses, Gateway API
 // routes and ReferenceGrants from manifests (with file:line) or from a cluster (one paginated list per kind the
-// server serves). The answer itself comes from the core's classifier.
+// server serves). The answer itself comes from the core's classifier. For a remediation, also the IngressClasses,
+// GatewayClasses and Gateways that say which controller forwards each Ingress's and route's traffic.
 import {
   classifyInternetFacing,
   type InternetFacingAnswer,
   objectText,
 } from '../core/internet-facing/classify.ts';
+import { type ControllerAnswer, findForwarders } from '../core/internet-facing/controllers.ts';
 import {
+  CONTROLLER_KINDS,
+  type ControllerKind,
   EXPOSING_KINDS,
+  type GatewayClassFacts,
+  type GatewayFacts,
+  gatewayClassFacts,
+  gatewayFacts,
+  type IngressClassFacts,
   type IngressFacts,
+  ingressClassFacts,
   ingressFacts,
   isRouteKind,
   listPath,
@@ -31,6 +41,8 @@ export interface InternetFacingInventory {
   locations: Map<string, string>;
   /** Kinds that could not be read (forbidden): what they would open is unknown. */
   unread: string[];
+  /** Where each Ingress's and route's forwarded traffic comes from; undefined when not looked for. */
+  controllers?: ControllerAnswer;
 }
 
 interface Collected {
@@ -38,6 +50,32 @@ interface Collected {
   ingresses: IngressFacts[];
   routes: RouteFacts[];
   grants: ReferenceGrantFacts[];
+  ingressClasses: IngressClassFacts[];
+  gatewayClasses: GatewayClassFacts[];
+  gateways: GatewayFacts[];
+}
+
+const collected = (): Collected => ({
+  services: [],
+  ingresses: [],
+  routes: [],
+  grants: [],
+  ingressClasses: [],
+  gatewayClasses: [],
+  gateways: [],
+});
+
+function collectController(kind: ControllerKind['kind'], object: unknown, into: Collected): void {
+  if (kind === 'IngressClass') {
+    const f = ingressClassFacts(object);
+    if (f) into.ingressClasses.push(f);
+  } else if (kind === 'GatewayClass') {
+    const f = gatewayClassFacts(object);
+    if (f) into.gatewayClasses.push(f);
+  } else {
+    const f = gatewayFacts(object);
+    if (f) into.gateways.push(f);
+  }
 }
 
 function collect(
@@ -70,9 +108,36 @@ function collect(
 }
 
 const GROUPS: Record<string, string> = Object.fromEntries(EXPOSING_KINDS.map((k) => [k.kind, k.group]));
+const CONTROLLER_GROUPS: Record<string, string> = Object.fromEntries(
+  CONTROLLER_KINDS.map((k) => [k.kind, k.group]),
+);
+const isControllerKind = (kind: string): kind is ControllerKind['kind'] =>
+  Object.hasOwn(CONTROLLER_GROUPS, kind);
 
-function inventory(c: Collected, grantsKnown: boolean, locations: Map<string, string>, unread: string[]) {
+/** Which controller kinds were read: undefined for a kind not read (forbidden, or not asked for). */
+interface ControllersRead {
+  ingressClasses: boolean;
+  gatewayClasses: boolean;
+  gateways: boolean;
+}
+
+function inventory(
+  c: Collected,
+  grantsKnown: boolean,
+  locations: Map<string, string>,
+  unread: string[],
+  read: ControllersRead | undefined,
+): InternetFacingInventory {
+  const controllers = read
+    ? findForwarders(c.ingresses, c.routes, {
+        services: c.services,
+        ingressClasses: read.ingressClasses ? c.ingressClasses : undefined,
+        gatewayClasses: read.gatewayClasses ? c.gatewayClasses : undefined,
+        gateways: read.gateways ? c.gateways : undefined,
+      })
+    : undefined;
   return {
+    ...(controllers ? { controllers } : {}),
     answer: classifyInternetFacing({
       services: c.services,
       ingresses: c.ingresses,
@@ -94,25 +159,39 @@ export function internetFacingFromManifests(
   objects: readonly AdmittedObject[],
   complete = false,
 ): InternetFacingInventory {
-  const c: Collected = { services: [], ingresses: [], routes: [], grants: [] };
+  const c = collected();
   const locations = new Map<string, string>();
   for (const { object, location, apiVersion, kind, name, namespace } of objects) {
+    if (isControllerKind(kind)) {
+      if (groupOf(apiVersion) === CONTROLLER_GROUPS[kind]) collectController(kind, object, c);
+      continue;
+    }
     const group = GROUPS[kind];
     if (group === undefined || groupOf(apiVersion) !== group) continue;
     collect(kind, object, c);
     locations.set(objectText({ kind, namespace, name }), location);
   }
-  return inventory(c, complete, locations, []);
+  // A repository may hold its IngressClasses and Gateways elsewhere: one that is missing leaves its traffic unknown.
+  return inventory(c, complete, locations, [], {
+    ingressClasses: true,
+    gatewayClasses: true,
+    gateways: true,
+  });
 }
 
-/** From a cluster: kinds the server does not serve are skipped, forbidden ones are named in `unread` and warned. */
+/**
+ * From a cluster: kinds the server does not serve are skipped, forbidden ones are named in `unread` and warned. With
+ * `controllers`, also the IngressClasses (when some Ingress exists) and GatewayClasses and Gateways (when some route
+ * exists) that say where the traffic they forward comes from.
+ */
 export async function internetFacingFromCluster(
   api: KubeApi,
   pageSize: number,
   warnings: string[],
   fail: (what: string, err: unknown) => Error,
+  options: { controllers?: boolean } = {},
 ): Promise<InternetFacingInventory> {
-  const c: Collected = { services: [], ingresses: [], routes: [], grants: [] };
+  const c = collected();
   const unread: string[] = [];
   let grantsKnown = false;
   for (const kind of EXPOSING_KINDS) {
@@ -137,5 +216,43 @@ export async function internetFacingFromCluster(
   }
   // Not served at all: no Gateway API, so no ReferenceGrant can exist and none is needed.
   if (!grantsKnown && !unread.includes('referencegrants') && c.routes.length === 0) grantsKnown = true;
-  return inventory(c, grantsKnown, new Map(), unread);
+  let read: ControllersRead | undefined;
+  if (options.controllers) {
+    const wanted = (k: ControllerKind) => (k.kind === 'IngressClass' ? c.ingresses : c.routes).length > 0;
+    const ok = new Set<string>();
+    for (const kind of CONTROLLER_KINDS) {
+      // Nothing to resolve: nothing to ask (and no permission needed).
+      if (!wanted(kind)) {
+        ok.add(kind.kind);
+        continue;
+      }
+      for (const version of kind.versions) {
+        try {
+          const items = (await api.listAll(listPath(kind, version), pageSize)).items;
+          for (const item of items) collectController(kind.kind, item, c);
+          ok.add(kind.kind);
+          break;
+        } catch (err) {
+          // Not served at any version: none exists, so no Ingress or route can name one.
+          if (err instanceof ApiError && err.statusCode === 404) {
+            if (version === kind.versions.at(-1)) ok.add(kind.kind);
+            continue;
+          }
+          if (err instanceof ApiError && err.statusCode === 403) {
+            warnings.push(
+              `not permitted to list ${kind.resource}; which controllers forward to Ingress and route backends is not known, so their allows admit every source`,
+            );
+            break;
+          }
+          throw fail(kind.resource, err);
+        }
+      }
+    }
+    read = {
+      ingressClasses: ok.has('IngressClass'),
+      gatewayClasses: ok.has('GatewayClass'),
+      gateways: ok.has('Gateway'),
+    };
+  }
+  return inventory(c, grantsKnown, new Map(), unread, read);
 }

@@ -112,7 +112,7 @@ export function manifestPaths(config: SourceConfig): string[] {
 export async function loadInventory(
   config: SourceConfig,
   readStdin?: () => Promise<string>,
-  options: { pods?: boolean; progress?: (progress: ReadProgress) => void } = {},
+  options: { pods?: boolean; controllers?: boolean; progress?: (progress: ReadProgress) => void } = {},
 ): Promise<Inventory> {
   const paths = manifestPaths(config);
   if (paths.length > 0) {
@@ -145,6 +145,7 @@ export async function loadInventory(
   return inventoryFromCluster(kc, config.pageSize, {
     coverageSources: config.coverageSources,
     ...(options.pods ? { pods: true } : {}),
+    ...(options.controllers ? { controllers: true } : {}),
   });
 }
 
