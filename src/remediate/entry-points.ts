@@ -67,14 +67,19 @@ function portsOf(service: ServiceFacts, backends: readonly BackendFacts[]): Poli
   return targetPorts(named.length > 0 ? named : service.ports);
 }
 
-const egressNameOf = (service: string) => `allow-egress-from-${service}-to-cluster`;
+const egressNameOf = (service: string) => `allow-egress-from-${service}`;
 
-/** Egress from the selected pods to every pod of the cluster: a proxy forwards to backends in any namespace. */
-const egressToCluster = (namespace: string, name: string, selector: Record<string, string>) =>
+/**
+ * All egress from the selected pods: a proxy forwards to backends in any namespace (and to ExternalName backends
+ * outside the cluster), and a controller that is its own proxy (ingress-nginx, Traefik, HAProxy, Kong) watches the API
+ * server, whose address is not known here and is outside the pod network. Under a default deny without this, the
+ * controller loses its configuration on its next restart and the public service behind it goes down.
+ */
+const allEgress = (namespace: string, name: string, selector: Record<string, string>) =>
   policy(namespace, name, {
     podSelector: { matchLabels: { ...selector } },
     policyTypes: ['Egress'],
-    egress: [{ to: [{ namespaceSelector: {} }] }],
+    egress: [{}],
   });
 
 type Peer = { namespaceSelector: object; podSelector?: object };
@@ -167,9 +172,9 @@ export function entryPointAllows(
     if (options.controllerNamespaces === undefined && options.controllersForward && !proxy) {
       // It may be an Ingress controller or a Gateway: under a default deny it could no longer reach the backends.
       const egressName = egressNameOf(name);
-      policies.push(egressToCluster(namespace, egressName, service.selector));
+      policies.push(allEgress(namespace, egressName, service.selector));
       lines.push(
-        `${egressName} keeps egress from pods ${selectorText(service.selector)} to every pod of the cluster: behind Service ${name} may run an Ingress controller or a Gateway that forwards to backends (${options.controllers ? 'some Ingress or route has a controller not found from the input; ' : ''}--ingress-controller-namespaces says where they run, and then this allow is written only there).`,
+        `${egressName} keeps all egress from pods ${selectorText(service.selector)}: behind Service ${name} may run an Ingress controller or a Gateway that forwards to backends and watches the API server (${options.controllers ? 'some Ingress or route has a controller not found from the input; ' : ''}--ingress-controller-namespaces says where they run, and then this allow is written only there).`,
       );
     }
   }
@@ -213,15 +218,9 @@ export function entryPointAllows(
 
   if (controllers?.includes(namespace)) {
     const egressName = 'allow-ingress-controller-egress';
-    policies.push(
-      policy(namespace, egressName, {
-        podSelector: {},
-        policyTypes: ['Egress'],
-        egress: [{ to: [{ namespaceSelector: {} }] }],
-      }),
-    );
+    policies.push(allEgress(namespace, egressName, {}));
     lines.push(
-      `${egressName} keeps egress from every pod here to every pod of the cluster: an Ingress controller or Gateway runs here (--ingress-controller-namespaces) and forwards to backends in any namespace.`,
+      `${egressName} keeps all egress from every pod here: an Ingress controller or Gateway runs here (--ingress-controller-namespaces); it forwards to backends anywhere and may watch the API server.`,
     );
   }
   if (!controllers)
@@ -229,9 +228,9 @@ export function entryPointAllows(
       if (proxy.namespace !== namespace) continue;
       const egressName = egressNameOf(proxy.service);
       if (policies.some((p) => p.metadata.name === egressName)) continue;
-      policies.push(egressToCluster(namespace, egressName, proxy.selector));
+      policies.push(allEgress(namespace, egressName, proxy.selector));
       lines.push(
-        `${egressName} keeps egress from pods ${selectorText(proxy.selector)} to every pod of the cluster: they are the ${proxy.implementation} proxy behind Service ${proxy.service} that ${forObjects.join(', ')} forward${forObjects.length === 1 ? 's' : ''} through.`,
+        `${egressName} keeps all egress from pods ${selectorText(proxy.selector)}: they are the ${proxy.implementation} proxy behind Service ${proxy.service} that ${forObjects.join(', ')} forward${forObjects.length === 1 ? 's' : ''} through, to backends anywhere, and may watch the API server.`,
       );
     }
   return { policies, lines };

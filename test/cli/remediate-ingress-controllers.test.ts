@@ -223,7 +223,7 @@ describe('remediate: the Ingress controllers and Gateway proxies found from the 
       '   allow-controller-to-store keeps pods app=store reachable from pods gateway.networking.k8s.io/gateway-name=gw in edge (HTTPRoute store/store: Gateway edge/gw of GatewayClass istio: controller istio.io/gateway-controller is Istio',
     );
     expect(result.stderr).to.contain(
-      '   allow-egress-from-gw-istio-to-cluster keeps egress from pods gateway.networking.k8s.io/gateway-name=gw to every pod of the cluster: they are the Istio proxy behind Service gw-istio that HTTPRoute store/store forwards through.',
+      '   allow-egress-from-gw-istio keeps all egress from pods gateway.networking.k8s.io/gateway-name=gw: they are the Istio proxy behind Service gw-istio that HTTPRoute store/store forwards through, to backends anywhere, and may watch the API server.',
     );
     const c = applied(sim, result.stdout);
     const r = roles(c);

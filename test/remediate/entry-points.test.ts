@@ -157,6 +157,8 @@ const nginx = () => pod('ingress-nginx', 'ingress-nginx');
 const istio = () => pod('edge', 'gw');
 const nsLabels = (name: string) => namespaceLabels({ name, labels: {} });
 const internet: Endpoint = { kind: 'address', address: address('203.0.113.9') };
+/** A control-plane node's address: what the `kubernetes` Service's ClusterIP is translated to. */
+const apiServer: Endpoint = { kind: 'address', address: address('172.18.0.2') };
 const asPeer = (p: Pod): Endpoint => ({
   kind: 'pod',
   namespace: p.namespace,
@@ -191,6 +193,15 @@ describe('remediate keeps public entry points working (reference model)', () => 
       it('the Ingress controller and the Gateway proxy still reach their backends', () => {
         expect(connects(c, nginx(), pod('blog', 'blog'), 3000)).to.equal(true);
         expect(connects(c, istio(), pod('store', 'store'), 8080)).to.equal(true);
+      });
+
+      it('the Ingress controller still reaches the API server, outside the pod network (it watches Ingresses)', () => {
+        expect(
+          allowed(c, nginx(), nsLabels('ingress-nginx'), 'egress', apiServer, {
+            protocol: 'TCP',
+            port: 6443,
+          }),
+        ).to.equal(true);
       });
 
       it('and nothing else opens: other ports, other pods, and other namespaces stay closed', () => {
