@@ -24,6 +24,8 @@ export interface ClusterInventoryOptions {
   pods?: boolean;
   /** List Services, Ingresses and Gateway API routes to know what faces the internet (default true). */
   internetFacing?: boolean;
+  /** Also list the IngressClasses, GatewayClasses and Gateways that say which controllers forward (remediate). */
+  controllers?: boolean;
 }
 
 export async function inventoryFromCluster(
@@ -97,6 +99,7 @@ export async function inventoryFromCluster(
           pageSize,
           warnings,
           (what, err) => new ConnectionError(`cannot list ${what} from ${server}: ${describe(err)}`),
+          options.controllers ? { controllers: true } : {},
         );
   return {
     state,

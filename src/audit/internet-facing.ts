@@ -1,14 +1,24 @@
 // What opens each namespace to the outside, read for an audit or a remediation: Services, Ingresses, Gateway API
 // routes and ReferenceGrants from manifests (with file:line), or from a cluster (internet-facing-cluster.ts). The
-// answer itself comes from the core's classifier.
+// answer itself comes from the core's classifier. For a remediation, also the IngressClasses, GatewayClasses and
+// Gateways that say which controller forwards each Ingress's and route's traffic.
 import {
   classifyInternetFacing,
   type InternetFacingAnswer,
   objectText,
 } from '../core/internet-facing/classify.ts';
+import { type ControllerAnswer, findForwarders } from '../core/internet-facing/controllers.ts';
 import {
+  CONTROLLER_KINDS,
+  type ControllerKind,
   EXPOSING_KINDS,
+  type GatewayClassFacts,
+  type GatewayFacts,
+  gatewayClassFacts,
+  gatewayFacts,
+  type IngressClassFacts,
   type IngressFacts,
+  ingressClassFacts,
   ingressFacts,
   isRouteKind,
   type ReferenceGrantFacts,
@@ -32,6 +42,8 @@ export interface InternetFacingInventory {
   locations: Map<string, string>;
   /** Kinds that could not be read (forbidden): what they would open is unknown. */
   unread: string[];
+  /** Where each Ingress's and route's forwarded traffic comes from; undefined when not looked for. */
+  controllers?: ControllerAnswer;
 }
 
 export interface Collected {
@@ -39,6 +51,32 @@ export interface Collected {
   ingresses: IngressFacts[];
   routes: RouteFacts[];
   grants: ReferenceGrantFacts[];
+  ingressClasses: IngressClassFacts[];
+  gatewayClasses: GatewayClassFacts[];
+  gateways: GatewayFacts[];
+}
+
+export const collected = (): Collected => ({
+  services: [],
+  ingresses: [],
+  routes: [],
+  grants: [],
+  ingressClasses: [],
+  gatewayClasses: [],
+  gateways: [],
+});
+
+export function collectController(kind: ControllerKind['kind'], object: unknown, into: Collected): void {
+  if (kind === 'IngressClass') {
+    const f = ingressClassFacts(object);
+    if (f) into.ingressClasses.push(f);
+  } else if (kind === 'GatewayClass') {
+    const f = gatewayClassFacts(object);
+    if (f) into.gatewayClasses.push(f);
+  } else {
+    const f = gatewayFacts(object);
+    if (f) into.gateways.push(f);
+  }
 }
 
 export function collect(
@@ -71,15 +109,37 @@ export function collect(
 }
 
 const GROUPS: Record<string, string> = Object.fromEntries(EXPOSING_KINDS.map((k) => [k.kind, k.group]));
+const CONTROLLER_GROUPS: Record<string, string> = Object.fromEntries(
+  CONTROLLER_KINDS.map((k) => [k.kind, k.group]),
+);
+const isControllerKind = (kind: string): kind is ControllerKind['kind'] =>
+  Object.hasOwn(CONTROLLER_GROUPS, kind);
+
+/** Which controller kinds were read: undefined for a kind not read (forbidden, or not asked for). */
+export interface ControllersRead {
+  ingressClasses: boolean;
+  gatewayClasses: boolean;
+  gateways: boolean;
+}
 
 export function internetFacingInventory(
   c: Collected,
   grantsKnown: boolean,
   locations: Map<string, string>,
   unread: string[],
+  read: ControllersRead | undefined,
   keepServices = true,
 ): InternetFacingInventory {
+  const controllers = read
+    ? findForwarders(c.ingresses, c.routes, {
+        services: c.services,
+        ingressClasses: read.ingressClasses ? c.ingressClasses : undefined,
+        gatewayClasses: read.gatewayClasses ? c.gatewayClasses : undefined,
+        gateways: read.gateways ? c.gateways : undefined,
+      })
+    : undefined;
   return {
+    ...(controllers ? { controllers } : {}),
     answer: classifyInternetFacing({
       services: c.services,
       ingresses: c.ingresses,
@@ -102,13 +162,25 @@ export function internetFacingFromManifests(
   complete = false,
   keepServices = true,
 ): InternetFacingInventory {
-  const c: Collected = { services: [], ingresses: [], routes: [], grants: [] };
+  const c = collected();
   const locations = new Map<string, string>();
   for (const { object, location, apiVersion, kind, name, namespace } of objects) {
+    if (isControllerKind(kind)) {
+      if (groupOf(apiVersion) === CONTROLLER_GROUPS[kind]) collectController(kind, object, c);
+      continue;
+    }
     const group = GROUPS[kind];
     if (group === undefined || groupOf(apiVersion) !== group) continue;
     collect(kind, object, c);
     locations.set(objectText({ kind, namespace, name }), location);
   }
-  return internetFacingInventory(c, complete, locations, [], keepServices);
+  // A repository may hold its IngressClasses and Gateways elsewhere: one that is missing leaves its traffic unknown.
+  return internetFacingInventory(
+    c,
+    complete,
+    locations,
+    [],
+    { ingressClasses: true, gatewayClasses: true, gateways: true },
+    keepServices,
+  );
 }

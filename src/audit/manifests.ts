@@ -5,7 +5,12 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { isCollection, LineCounter, parseAllDocuments, visit } from 'yaml';
 import { isObject } from '../core/facts.ts';
-import { EXPOSING_KINDS } from '../core/internet-facing/facts.ts';
+import {
+  CONTROLLER_KINDS,
+  DEFAULT_INGRESS_CLASS_ANNOTATION,
+  EXPOSING_KINDS,
+  INGRESS_CLASS_ANNOTATION,
+} from '../core/internet-facing/facts.ts';
 import { LOAD_BALANCER_ANNOTATIONS } from '../core/internet-facing/internal-load-balancer.ts';
 import { sourceOfManifest } from '../core/sources/index.ts';
 import { podMetadataPath } from './workloads.ts';
@@ -216,8 +221,16 @@ function unpack(
   }
 }
 
-/** The kinds internet-facing.ts reads (Services, Ingresses, Gateway API routes, ReferenceGrants). */
-const EXPOSING: ReadonlySet<string> = new Set(EXPOSING_KINDS.map((k) => k.kind));
+/**
+ * The kinds internet-facing.ts reads (Services, Ingresses, Gateway API routes, ReferenceGrants, and the
+ * IngressClasses, GatewayClasses and Gateways that say which controller forwards), and the annotations it reads.
+ */
+const EXPOSING: ReadonlySet<string> = new Set([...EXPOSING_KINDS, ...CONTROLLER_KINDS].map((k) => k.kind));
+const KEPT_ANNOTATIONS: Record<string, ReadonlySet<string>> = {
+  Service: LOAD_BALANCER_ANNOTATIONS,
+  Ingress: new Set([INGRESS_CLASS_ANNOTATION]),
+  IngressClass: new Set([DEFAULT_INGRESS_CLASS_ANNOTATION]),
+};
 
 /**
  * Only what the audit reads of an object, so a large repository's container specs, config data, annotations and
@@ -231,12 +244,13 @@ function slim(object: Record<string, unknown>): Record<string, unknown> {
   const slimMeta: Record<string, unknown> = {};
   if (meta?.name !== undefined) slimMeta.name = meta.name;
   if (meta?.namespace !== undefined) slimMeta.namespace = meta.namespace;
-  // What may open a namespace to the internet (internet-facing.ts): its spec, and a Service's load balancer
-  // annotations (internal or not).
+  // What may open a namespace to the internet (internet-facing.ts): its spec, and the annotations read there (a
+  // Service's load balancer ones, an Ingress's class, an IngressClass's default mark).
   if (typeof kind === 'string' && EXPOSING.has(kind)) {
-    if (kind === 'Service' && isObject(meta?.annotations))
+    const kept = KEPT_ANNOTATIONS[kind];
+    if (kept && isObject(meta?.annotations))
       slimMeta.annotations = Object.fromEntries(
-        Object.entries(meta.annotations).filter(([key]) => LOAD_BALANCER_ANNOTATIONS.has(key)),
+        Object.entries(meta.annotations).filter(([key]) => kept.has(key)),
       );
     return { apiVersion, kind, metadata: slimMeta, spec: object.spec };
   }

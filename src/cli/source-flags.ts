@@ -109,6 +109,7 @@ export async function loadInventory(
   readStdin?: () => Promise<string>,
   options: {
     pods?: boolean;
+    controllers?: boolean;
     progress?: (progress: ReadProgress) => void;
     /** Keep every Service read from manifests (remediation keeps their ports open); default true. */
     services?: boolean;
@@ -147,6 +148,7 @@ export async function loadInventory(
   return inventoryFromCluster(kc, config.pageSize, {
     coverageSources: config.coverageSources,
     ...(options.pods ? { pods: true } : {}),
+    ...(options.controllers ? { controllers: true } : {}),
   });
 }
 
