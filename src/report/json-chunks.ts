@@ -30,10 +30,37 @@ function walkable(value: unknown): value is Record<string, unknown> | unknown[] 
   );
 }
 
-/** JSON.stringify(value, null, 2), starting at `indent`: JSON text holds no raw newline but between its tokens. */
+/** What JSON.stringify writes before and after a value it finds `levels` arrays deep. */
+const wrappers: { before: string; after: string }[] = [];
+function wrapper(levels: number): { before: string; after: string } {
+  let known = wrappers[levels];
+  if (!known) {
+    let before = '';
+    let after = '';
+    for (let i = 0; i < levels; i++) {
+      before += `${'  '.repeat(i)}[\n`;
+      after = `\n${'  '.repeat(i)}]${after}`;
+    }
+    known = { before: before + '  '.repeat(levels), after };
+    wrappers[levels] = known;
+  }
+  return known;
+}
+
+/**
+ * JSON.stringify(value, null, 2), starting at `indent` (two spaces a level): the value written inside as many arrays,
+ * and cut out, is exactly that (cheaper than indenting each line of the text afterwards).
+ */
 function whole(value: unknown, indent: string): string | undefined {
-  const text = JSON.stringify(value, null, 2) as string | undefined;
-  return text === undefined || indent === '' ? text : text.replaceAll('\n', `\n${indent}`);
+  if (indent === '') return JSON.stringify(value, null, 2) as string | undefined;
+  const levels = indent.length / 2;
+  let wrapped: unknown = value;
+  for (let i = 0; i < levels; i++) wrapped = [wrapped];
+  const text = JSON.stringify(wrapped, null, 2);
+  const { before, after } = wrapper(levels);
+  const inner = text.slice(before.length, text.length - after.length);
+  // In an array, what JSON leaves out (undefined, a function, what a toJSON makes undefined) is null.
+  return inner === 'null' && value !== null && JSON.stringify(value) === undefined ? undefined : inner;
 }
 
 /**
