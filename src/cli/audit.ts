@@ -48,7 +48,7 @@ export const auditFlags = {
     doc:
       'Up to 200 names per list, each with the policy that opens the way, and the namespaces that could not be judged ' +
       '([exposure.md](exposure.md#the-names-behind-other_namespaces)). Off by default: for every namespace they cost ' +
-      'seconds at 10,000 namespaces; at 24,000 they add about 20 s and make the JSON about 540 MB (written as it is ' +
+      'seconds at 10,000 namespaces; at 24,000 they add 20-30 s and make the JSON about 540 MB (written as it is ' +
       'made, a namespace at a time).',
     default: 'false',
     parse: parsers.bool,
