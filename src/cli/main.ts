@@ -86,6 +86,14 @@ main(process.argv.slice(2), process.env).catch((err: unknown) => {
     process.stderr.write(`netpol-exporter: ${err.message}\n`);
     process.exit(2);
   }
+  if ((err as NodeJS.ErrnoException).code === 'EPIPE') {
+    // The reader of stdout went away (`| head`): the output is cut short, which is not a finding (exit 1 means
+    // uncovered namespaces to audit's users), so it ends as the other input and output errors do.
+    process.stderr.write(
+      'netpol-exporter: stdout was closed before the output was written (its reader exited)\n',
+    );
+    process.exit(2);
+  }
   process.stderr.write(`netpol-exporter: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });

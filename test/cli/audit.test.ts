@@ -524,6 +524,12 @@ metadata:
     expect(piped.stderr).to.equal('');
     expect(piped.code).to.equal(1);
     expect(piped.stdout).to.equal('400\n');
+    // A reader that goes away (`| head`): one line and exit 2, never 1 (which says uncovered namespaces were found).
+    const cut = await shell(`$CLI audit --manifests ${file} --output json | head -c 10 > /dev/null`);
+    expect(cut.stderr).to.equal(
+      'netpol-exporter: stdout was closed before the output was written (its reader exited)\n',
+    );
+    expect(cut.code).to.equal(2);
   });
 });
 
