@@ -297,7 +297,15 @@ export function coverageReport(options: {
   });
   const summary = summarize(namespaces);
   const data = options.data ?? COMPLETE;
-  const result = resultOf(data, namespaces, summary);
+  return { ...reportHead(options, resultOf(data, namespaces, summary), data), summary, namespaces };
+}
+
+/** What every report begins with, whichever way its rows are made. */
+function reportHead(
+  options: { source: ReportOrigin; version: string; now: Date },
+  result: ReportResult,
+  data: DataStatus,
+): Omit<CoverageReport, 'summary' | 'namespaces' | 'exposureCheck'> {
   return {
     schemaVersion: SCHEMA_VERSION,
     tool: { name: 'netpol-exporter', version: options.version },
@@ -307,8 +315,6 @@ export function coverageReport(options: {
     result,
     state: data.state,
     stateReasons: [...data.reasons],
-    summary,
-    namespaces,
   };
 }
 
@@ -359,14 +365,7 @@ export function streamedReport(options: {
   );
   const result: ReportResult = passes(summary) ? 'pass' : failing ? 'fail' : 'unknown';
   return {
-    schemaVersion: SCHEMA_VERSION,
-    tool: { name: 'netpol-exporter', version: options.version },
-    generatedAt: options.now.toISOString(),
-    source: options.source,
-    passed: result === 'pass',
-    result,
-    state: COMPLETE.state,
-    stateReasons: [...COMPLETE.reasons],
+    ...reportHead(options, result, COMPLETE),
     summary,
     namespaces,
     ...(check ? { exposureCheck: check.result() } : {}),
