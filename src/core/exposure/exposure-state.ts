@@ -6,13 +6,14 @@
 // or second match of a selector many policies use, and a change of a cluster-scoped policy.
 import type { CoverageState } from '../coverage-state.ts';
 import type { Direction } from '../direction.ts';
-import { type LabelSelector, NAMESPACE_NAME_LABEL, type NamespaceFacts, selectorKey } from '../facts.ts';
+import type { LabelSelector, NamespaceFacts } from '../facts.ts';
 import { lookupIn, matchSelector, namespaceLabels, type Tri } from '../selectors/label-selector.ts';
 import type { SourcePolicyFacts } from '../sources/index.ts';
 import { type OpaqueEffect, type OpaqueReach, strongest, type TierPolicy } from '../sources/reader.ts';
 import { matchesEveryNamespace, type NamespaceLabels, type OtherNamespaces } from './other-namespaces.ts';
 import { type DirectionReachability, type NamespaceReachability, PEER_CLASSES } from './peer-classes.ts';
 import { namespaceReachability, type ReachabilityInput } from './reachability.ts';
+import { indexedTermsOf, indexTerms, keyOf, NAME_TERM, termsOf } from './selector-index.ts';
 
 export type ExposureListener = (name: string, reachability: NamespaceReachability | undefined) => void;
 
@@ -64,43 +65,8 @@ interface Dependencies {
   witnesses?: string[];
 }
 
-/** Selector keys, computed once per selector object (policies keep theirs for their lifetime). */
-const keys = new WeakMap<LabelSelector, string>();
-function keyOf(selector: LabelSelector): string {
-  let key = keys.get(selector);
-  if (key === undefined) {
-    key = selectorKey(selector);
-    keys.set(selector, key);
-  }
-  return key;
-}
-
 const matchTri = (selector: LabelSelector, labels: Record<string, string>): Tri =>
   matchSelector(selector, lookupIn(labels));
-
-const NAME_TERM = `${NAMESPACE_NAME_LABEL}=`;
-
-/** The terms a namespace carries: every `key=value` and every `key`. */
-function termsOf(labels: Record<string, string>): string[] {
-  const out: string[] = [];
-  for (const [k, v] of Object.entries(labels)) out.push(`${k}=${v}`, k);
-  return out;
-}
-
-/** Terms kept in the namespace index: `kubernetes.io/metadata.name=<name>` needs none (the name is the key). */
-const indexedTermsOf = (labels: Record<string, string>): string[] =>
-  termsOf(labels).filter((t) => !t.startsWith(NAME_TERM));
-
-/** A requirement every match must meet, as index terms (any one of them): a label, an `In` set, or an `Exists` key. */
-function indexTerms(selector: LabelSelector): string[] | undefined {
-  const labels = Object.entries(selector.matchLabels).sort(([a], [b]) => (a < b ? -1 : 1));
-  const first = labels[0];
-  if (first) return [`${first[0]}=${first[1]}`];
-  const inSet = selector.matchExpressions.find((e) => e.operator === 'In' && e.values.length > 0);
-  if (inSet) return inSet.values.map((v) => `${inSet.key}=${v}`);
-  const exists = selector.matchExpressions.find((e) => e.operator === 'Exists' && e.values.length === 0);
-  return exists ? [exists.key] : undefined;
-}
 
 const sameLabels = (a: Record<string, string>, b: Record<string, string>): boolean => {
   const ka = Object.keys(a);
