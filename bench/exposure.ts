@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { SimulatedCluster } from '@netpol-exporter/kube-sim';
 import { type Child, cpuSeconds, rssBytes, startChild } from './process.ts';
+import { formatReachers, measureReachers, type ReachersResult } from './reachers.ts';
 import { percentile, ScrapeClient, sampleValue } from './scrape.ts';
 
 /** One keep-alive connection for the step's scrapes, as Prometheus holds one per target. */
@@ -52,6 +53,8 @@ export interface ExposureResult {
   perEvent: { event: string; events: number; recomputedPerEvent: number; microsPerEvent: number }[];
   /** In process: building every namespace's answer from a filled state. */
   coreSyncMs: number;
+  /** In process, on the seeded cluster: the names behind other_namespaces (bench/reachers.ts). */
+  reachers: ReachersResult;
 }
 
 const log = (message: string) => process.stderr.write(`[bench] exposure: ${message}\n`);
@@ -167,28 +170,31 @@ type Core = {
   namespaceFacts: typeof import('../src/core/facts.ts').namespaceFacts;
   policyFacts: typeof import('../src/core/facts.ts').policyFacts;
   sourcePolicyFacts: typeof import('../src/core/sources/index.ts').sourcePolicyFacts;
+  reachersOf: typeof import('../src/core/exposure/reachers.ts').reachersOf;
 };
 
 async function compiledCore(buildDir: string): Promise<Core> {
   const load = (file: string) => import(pathToFileURL(path.join(buildDir, 'src', 'core', file)).href);
-  const [coverage, exposure, facts, sources] = await Promise.all([
+  const [coverage, exposure, facts, sources, reachers] = await Promise.all([
     load('coverage-state.js'),
     load('exposure/exposure-state.js'),
     load('facts.js'),
     load('sources/index.js'),
+    load('exposure/reachers.js'),
   ]);
-  return { ...coverage, ...exposure, ...facts, ...sources } as Core;
+  return { ...coverage, ...exposure, ...facts, ...sources, ...reachers } as Core;
 }
 
 /**
- * In process, on the seeded objects: build the answers, then count recomputations per kind of event, each event in
- * its own tick (flushed), as churn arrives.
+ * In process, on the seeded objects: build the answers, name who reaches each namespace (one page at a time, then
+ * all), then count recomputations per kind of event, each event in its own tick (flushed), as churn arrives.
  */
 async function inProcess(
   sim: SimulatedCluster,
   buildDir: string,
-): Promise<Pick<ExposureResult, 'perEvent' | 'coreSyncMs'>> {
-  const { CoverageState, ExposureState, namespaceFacts, policyFacts, sourcePolicyFacts } =
+  quick: boolean,
+): Promise<Pick<ExposureResult, 'perEvent' | 'coreSyncMs' | 'reachers'>> {
+  const { CoverageState, ExposureState, namespaceFacts, policyFacts, sourcePolicyFacts, reachersOf } =
     await compiledCore(buildDir);
   const state = new CoverageState();
   const namespaces = sim.list('namespaces').flatMap((o) => namespaceFacts(o) ?? []);
@@ -200,6 +206,8 @@ async function inProcess(
   const t0 = performance.now();
   const exposure = new ExposureState(state);
   const coreSyncMs = performance.now() - t0;
+  log(`in process: answers built in ${coreSyncMs.toFixed(0)} ms; the names behind other_namespaces`);
+  const reachers = measureReachers(reachersOf, exposure, quick ? 10 : 50);
   const seeded = namespaces.filter((n) => n.name.startsWith('ns-'));
   const measure = (event: string, count: number, apply: (i: number) => void) => {
     const r0 = exposure.recomputations;
@@ -265,7 +273,7 @@ async function inProcess(
       state.deleteNamespace('kube-system'),
     ),
   ];
-  return { perEvent, coreSyncMs };
+  return { perEvent, coreSyncMs, reachers };
 }
 
 async function variant(
@@ -302,8 +310,7 @@ export async function benchExposure(o: ExposureBenchOptions): Promise<ExposureRe
     log(
       `${o.size.name}: ${seeded.namespaces} namespaces, ${seeded.policies} policies (${withSelector} with a namespaceSelector peer)`,
     );
-    const core = await inProcess(sim, o.buildDir);
-    log(`in process: answers built in ${core.coreSyncMs.toFixed(0)} ms`);
+    const core = await inProcess(sim, o.buildDir, o.quick);
     const kubeconfig = await o.kubeconfig(sim);
     const count = o.quick ? 20 : 200;
     // Ready time, the variants started alternately, one at a time: neither competes with the other for the two
@@ -397,6 +404,8 @@ export function formatExposure(r: ExposureResult): string {
     '| event | namespaces recomputed per event | µs per event |',
     '|---|---|---|',
     ...r.perEvent.map((e) => `| ${e.event} | ${f(e.recomputedPerEvent, 2)} | ${f(e.microsPerEvent, 0)} |`),
+    '',
+    formatReachers(r.reachers, `${r.size} (in process, the seeded cluster)`),
     '',
     `Targets: ready under 10 s ${r.withExposure.readySeconds < 10 ? 'met' : 'MISSED'} (median ${f(r.withExposure.readySeconds, 2)} s, ${f(r.withoutExposure.readySeconds, 2)} s without); p50 scrape under 10 ms: gzip (what Prometheus asks for) ${r.withExposure.gzipP50 < 10 ? 'met' : 'MISSED'} (${f(r.withExposure.gzipP50, 2)} ms), identity ${r.withExposure.scrapeP50 < 10 ? 'met' : 'MISSED'} (${f(r.withExposure.scrapeP50, 2)} ms, ${f(r.withExposure.bytes / 1048576, 1)} MB).`,
   ];

@@ -1,4 +1,5 @@
-// `npm run bench [-- --sizes=S,M,L,L+pods] [--quick] [--no-load] [--reference=REV|--no-reference] [--out=FILE]`:
+// `npm run bench [-- --sizes=S,M,L,L+pods,L+services] [--quick] [--no-load] [--reference=REV|--no-reference]
+// [--out=FILE]` (sizes in bench/sizes.ts; S+services only when asked):
 // the exporter against the obvious implementation and list-on-scrape, same simulated cluster, same run; then
 // concurrent scrapers under churn against this exporter and an earlier revision (bench/load.ts). Every child runs
 // compiled with production's Node flags, the exporter bundled as the image ships it. Prints a table with every
@@ -10,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 import { SimulatedCluster } from '@netpol-exporter/kube-sim';
 import { serveFlags } from '../src/cli/flags.ts';
 import { type AuditResult, benchAudit, formatAudit } from './audit.ts';
@@ -27,9 +29,9 @@ import {
 import { deploymentMemory, type Production, production } from './production-flags.ts';
 import { buildReference, buildThisTree, REFERENCE_REVISION, thisTree } from './reference.ts';
 import { percentile, type Scrape, ScrapeClient, sampleValue } from './scrape.ts';
-import { SIZES, type Size } from './sizes.ts';
+import { DEFAULT_SIZES, SIZES, type Size, seedOptions } from './sizes.ts';
 import { soak } from './soak.ts';
-import { type ImplResult, printTable, type Report, type SizeResult } from './table.ts';
+import { type ImplResult, loadAvg, printTable, type Report, type SizeResult } from './table.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // The exporter runs as the image ships it: compiled, then bundled by scripts/bundle.ts (bench/reference.ts).
@@ -64,8 +66,9 @@ interface Settings {
 function parseSettings(argv: string[]): Settings {
   const get = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
   const quick = argv.includes('--quick');
-  const sizes = (get('sizes') ?? (quick ? 'S' : 'S,M,L,L+pods')).split(',').filter(Boolean);
-  for (const s of sizes) if (!SIZES[s]) throw new Error(`unknown size ${s} (S, M, L, L+pods)`);
+  const sizes = (get('sizes') ?? (quick ? 'S' : DEFAULT_SIZES.join(','))).split(',').filter(Boolean);
+  for (const s of sizes)
+    if (!SIZES[s]) throw new Error(`unknown size ${s} (${Object.keys(SIZES).join(', ')})`);
   const scrapes = get('scrapes');
   return {
     sizes,
@@ -273,20 +276,21 @@ async function freshness(sim: SimulatedCluster, url: string, s: Settings) {
   }
 }
 
-async function exporterEvents(client: ScrapeClient, url: string): Promise<number> {
-  const body = (await client.scrape(`${url}/metrics`)).body.toString('utf8');
+/** Watch events handled so far (added, modified, deleted; every resource), from a scrape's body. */
+function exporterEvents(body: Buffer): number {
+  const text = body.toString('utf8');
   // A type not seen yet has no series.
   return ['added', 'modified', 'deleted']
-    .map((type) => sampleValue(body, 'netpol_exporter_events_total', `type="${type}"`))
+    .map((type) => sampleValue(text, 'netpol_exporter_events_total', `type="${type}"`))
     .reduce((sum, n) => sum + (Number.isNaN(n) ? 0 : n), 0);
 }
 
 async function cpuPerThousandEvents(client: ScrapeClient, child: Child, seconds: number) {
-  const events0 = await exporterEvents(client, child.url);
+  const events0 = exporterEvents(await metricsText(client, child.url));
   const cpu0 = cpuSeconds(child.pid);
   await sleep(seconds * 1000);
   const cpu1 = cpuSeconds(child.pid);
-  const events = (await exporterEvents(client, child.url)) - events0;
+  const events = exporterEvents(await metricsText(client, child.url)) - events0;
   return {
     events,
     cpuSeconds: cpu1 - cpu0,
@@ -294,14 +298,60 @@ async function cpuPerThousandEvents(client: ScrapeClient, child: Child, seconds:
   };
 }
 
-/** Everything has been handled once a sentinel written after it, on each watched resource, is on /metrics. */
+/** Watch restarts so far by `resource reason` (netpol_exporter_watch_restarts_total), from a scrape's body. */
+function watchRestarts(body: Buffer): Record<string, number> {
+  const out: Record<string, number> = {};
+  const text = body.toString('utf8');
+  for (const m of text.matchAll(
+    /^netpol_exporter_watch_restarts_total\{resource="([^"]*)",reason="([^"]*)"\} (\d+)$/gm,
+  ))
+    out[`${m[1]} ${m[2]}`] = Number(m[3]);
+  return out;
+}
+
+/** What grew from `before` to `after`: the watch restarts of one phase. */
+function restartsSince(
+  before: Record<string, number>,
+  after: Record<string, number>,
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [key, n] of Object.entries(after)) if (n > (before[key] ?? 0)) out[key] = n - (before[key] ?? 0);
+  return out;
+}
+
+const describeRestarts = (r: Record<string, number>) =>
+  Object.entries(r)
+    .map(([key, n]) => `${key} ${n}`)
+    .join(', ') || 'none';
+
+/** A gzip scrape, as Prometheus asks, unzipped. */
+async function metricsText(client: ScrapeClient, url: string): Promise<Buffer> {
+  const r = await client.scrape(`${url}/metrics`, { gzip: true });
+  return r.body[0] === 0x1f ? gunzipSync(r.body) : r.body;
+}
+
+/** Without an event handled for this long, a sentinel not yet seen will not be: the exporter is stuck. */
+const SENTINEL_STALL_MS = 120_000;
+/** However much progress: a backlog this old is a failure of its own. */
+const SENTINEL_MAX_MS = 1_800_000;
+
+/**
+ * Everything has been handled once a sentinel written after it, on each watched resource, is on /metrics. Polled
+ * with a gzip scrape a second, as a fast Prometheus would (back-to-back identity scrapes of 16 MB at L took the
+ * exporter's CPU from the backlog it was catching up on). A loaded machine only slows the catch-up: the wait lasts
+ * while events are being handled, and ends in an error naming the watch restarts once none has been for
+ * SENTINEL_STALL_MS (a relist loop, a watch that stopped).
+ */
 async function sentinel(
   client: ScrapeClient,
   sim: SimulatedCluster,
   url: string,
   tag: string,
-): Promise<void> {
+): Promise<{ scrapes: number; restarts: Record<string, number> }> {
   const ns = `bench-sentinel-${tag}`;
+  const needle = Buffer.from(`netpol_namespace_network_policies{namespace="${ns}"} 1\n`);
+  const start = performance.now();
+  const restarts0 = watchRestarts(await metricsText(client, url));
   sim.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
   sim.create({
     apiVersion: 'networking.k8s.io/v1',
@@ -309,13 +359,24 @@ async function sentinel(
     metadata: { name: 'sentinel', namespace: ns },
     spec: { podSelector: {} },
   });
-  await firstScrapeShowing(
-    client,
-    url,
-    `netpol_namespace_network_policies{namespace="${ns}"} 1\n`,
-    performance.now(),
-    300_000,
-  );
+  let handled = -1;
+  let progressAt = performance.now();
+  for (let scrapes = 1; ; scrapes++) {
+    const polled = performance.now();
+    const body = await metricsText(client, url);
+    if (body.includes(needle)) return { scrapes, restarts: watchRestarts(body) };
+    const events = exporterEvents(body);
+    if (events > handled) {
+      handled = events;
+      progressAt = performance.now();
+    }
+    const stalled = performance.now() - progressAt > SENTINEL_STALL_MS;
+    if (stalled || performance.now() - start > SENTINEL_MAX_MS)
+      throw new Error(
+        `sentinel ${ns} not seen within ${((performance.now() - start) / 1000).toFixed(0)} s (${stalled ? `no event handled for ${SENTINEL_STALL_MS / 1000} s` : 'still catching up'}; ${handled} events handled; watch restarts meanwhile: ${describeRestarts(restartsSince(restarts0, watchRestarts(body)))})`,
+      );
+    await sleep(Math.max(0, 1000 - (performance.now() - polled)));
+  }
 }
 
 /** Light scraping (a gzip scrape a second) until `until`, as a fast Prometheus would. */
@@ -365,7 +426,7 @@ async function benchOurs(
     } finally {
       await churn.stop();
     }
-    await sentinel(client, sim, child.url, 'churn');
+    const before = await sentinel(client, sim, child.url, 'churn');
     const rssBeforeSoakMb = mb(rssBytes(child.pid));
     log(`${size.name}: soak, ${s.soakEvents} events at up to ${s.soakRate}/s`);
     const cpu0 = cpuSeconds(child.pid);
@@ -378,9 +439,16 @@ async function benchOurs(
     });
     if (driven.failed > driven.events / 10)
       throw new Error(`soak: ${driven.failed} of ${driven.events} writes failed`);
-    await sentinel(client, sim, child.url, 'soak');
+    log(
+      `${size.name}: soak driven in ${driven.seconds.toFixed(0)} s; waiting for the exporter to catch up (load average ${loadAvg(os.loadavg())})`,
+    );
+    const after = await sentinel(client, sim, child.url, 'soak');
     const caughtUpSeconds = (performance.now() - t0) / 1000;
     const soakCpu = cpuSeconds(child.pid) - cpu0;
+    const soakRestarts = restartsSince(before.restarts, after.restarts);
+    log(
+      `${size.name}: caught up ${caughtUpSeconds.toFixed(0)} s after the soak began; watch restarts meanwhile: ${describeRestarts(soakRestarts)}`,
+    );
     return {
       implementation: 'netpol-exporter',
       readySeconds,
@@ -405,6 +473,8 @@ async function benchOurs(
         rssBeforeMb: rssBeforeSoakMb,
         rssAfterMb: mb(rssBytes(child.pid)),
         peakRssMb: mb(peakRssBytes(child.pid)),
+        watchRestarts: soakRestarts,
+        loadAverage: os.loadavg(),
       },
     };
   } catch (err) {
@@ -466,21 +536,17 @@ async function benchSize(size: Size, s: Settings, dir: string, prod: Production)
   const sim = await SimulatedCluster.start({ namespaceDeletionDelayMs: 100 });
   try {
     const t0 = performance.now();
-    const seeded = sim.seedScale({
-      namespaces: size.namespaces,
-      policiesPerNamespace: size.policiesPerNamespace,
-      podsPerNamespace: size.podsPerNamespace,
-      uncoveredEvery: 0,
-    });
+    const seeded = sim.seedScale(seedOptions(size));
     log(
       `${size.name}: seeded ${JSON.stringify(seeded).slice(0, 80)} in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
     );
     const kubeconfig = path.join(dir, `kubeconfig-${size.name}`);
     await sim.writeKubeconfig(kubeconfig);
     // Baselines first, on the cluster exactly as seeded; the exporter's churn phases come last. The baselines have
-    // no pod isolation, so they are not run where the size is about pods.
+    // no pod isolation and watch no Services, so they are not run where the size is about pods or a variant of
+    // another size (compared with that size's exporter instead).
     const baselines: ImplResult[] = [];
-    if (size.podsPerNamespace === 0)
+    if (size.podsPerNamespace === 0 && !size.comparedWith)
       for (const kind of ['obvious', 'list-on-scrape'] as const)
         baselines.push(await benchBaseline(sim, kubeconfig, size, kind, s, prod));
     const ours = await benchOurs(sim, kubeconfig, size, s, prod);
@@ -489,6 +555,8 @@ async function benchSize(size: Size, s: Settings, dir: string, prod: Production)
       namespaces: seeded.namespaces,
       policies: seeded.policies,
       pods: seeded.pods,
+      services: seeded.services,
+      ingresses: seeded.ingresses,
       results: [ours, ...baselines],
       loadAverage: os.loadavg(),
     };

@@ -5,6 +5,7 @@ import type { AuditResult } from './audit.ts';
 import type { ExposureResult } from './exposure.ts';
 import { formatLoad, type LoadReport } from './load.ts';
 import type { Machine } from './process.ts';
+import { SIZES } from './sizes.ts';
 
 export interface ImplResult {
   implementation: string;
@@ -54,6 +55,10 @@ export interface ImplResult {
     rssBeforeMb: number;
     rssAfterMb: number;
     peakRssMb: number;
+    /** Watch restarts from before the soak to its sentinel, by `resource reason` (closed: the server's timeout). */
+    watchRestarts?: Record<string, number>;
+    /** When the exporter had caught up. */
+    loadAverage?: number[];
   };
 }
 
@@ -62,6 +67,8 @@ export interface SizeResult {
   namespaces?: number;
   policies?: number;
   pods?: number;
+  services?: number;
+  ingresses?: number;
   skipped?: string;
   results: ImplResult[];
   loadAverage: number[];
@@ -123,6 +130,61 @@ export function derivedMemory(
     limit: mebibytes(peak * 1.5, 64),
     basis: `${size} steady ${f(ours.rssSteadyMb, 0)} MB + 10%; peak ${f(peak, 0)} MB x 1.5`,
   };
+}
+
+/**
+ * Watch restarts of a soak other than `closed` (the API server ending a watch at its timeout, resumed from where it
+ * was): each of those relists from scratch or reconnects after a failure.
+ */
+function relists(restarts: Record<string, number> | undefined): string {
+  if (!restarts) return '-';
+  const notable = Object.entries(restarts).filter(([key]) => !key.endsWith(' closed'));
+  return notable.length === 0 ? '0' : notable.map(([key, n]) => `${key} ${n}`).join(', ');
+}
+
+/** `1.05x`: a over b, or `-` when either is missing. */
+function ratio(a: number | undefined, b: number | undefined): string {
+  return a === undefined || b === undefined || !(b > 0) ? '-' : `${f(a / b, 2)}x`;
+}
+
+/**
+ * A variant (L+services) beside the size it varies (L), both measured in this run: each figure of the exporter and
+ * the ratio, which survives the shared machine's noise better than either figure.
+ */
+export function besideTable(sizes: SizeResult[], variant: SizeResult): string | undefined {
+  const spec = SIZES[variant.size];
+  if (!spec?.comparedWith) return undefined;
+  const exporter = (s: SizeResult | undefined) =>
+    s?.results.find((r) => r.implementation === 'netpol-exporter');
+  const base = sizes.find((s) => s.size === spec.comparedWith);
+  const a = exporter(base);
+  const b = exporter(variant);
+  if (!a || !b) return `${variant.size} beside ${spec.comparedWith}: not both measured in this run`;
+  const rows: [string, string, number | undefined, number | undefined, number][] = [
+    ['ready', 's', a.readySeconds, b.readySeconds, 2],
+    ['RSS steady', 'MB', a.rssSteadyMb, b.rssSteadyMb, 0],
+    ['RSS peak', 'MB', a.peakRssMb, b.peakRssMb, 0],
+    ['heap used (steady)', 'MB', a.heapUsedMb, b.heapUsedMb, 0],
+    ['RSS after forced GC', 'MB', a.rssAfterGcMb, b.rssAfterGcMb, 0],
+    ['apply p50 (500 events/s)', 'ms', a.freshness?.applyP50, b.freshness?.applyP50, 1],
+    ['apply p99 (500 events/s)', 'ms', a.freshness?.applyP99, b.freshness?.applyP99, 1],
+    ['probe scrape p50 (churn)', 'ms', a.freshness?.scrapeP50UnderChurn, b.freshness?.scrapeP50UnderChurn, 1],
+    ['/metrics gzip p50', 'ms', a.gzipP50, b.gzipP50, 2],
+    ['/metrics identity p50', 'ms', a.p50, b.p50, 1],
+    ['body', 'KB', a.bytes / 1024, b.bytes / 1024, 0],
+    ['CPU per 1k events (500/s)', 's', a.cpuPerThousandEvents, b.cpuPerThousandEvents, 3],
+    ['CPU per 1k events (soak)', 's', a.soak?.cpuPerThousandEvents, b.soak?.cpuPerThousandEvents, 3],
+    ['soak peak RSS', 'MB', a.soak?.peakRssMb, b.soak?.peakRssMb, 0],
+  ];
+  const ingresses = variant.ingresses ?? 0;
+  const cluster = `${variant.services ?? 0} Services, ${ingresses} Ingress${ingresses === 1 ? '' : 'es'}`;
+  return [
+    `${variant.size} beside ${spec.comparedWith} (the same cluster plus ${cluster}; netpol-exporter, this run; ratio = ${variant.size} / ${spec.comparedWith}):`,
+    grid([
+      ['figure', 'unit', spec.comparedWith, variant.size, 'ratio'],
+      ...rows.map(([name, unit, x, y, digits]) => [name, unit, f(x, digits), f(y, digits), ratio(y, x)]),
+    ]),
+  ].join('\n');
 }
 
 export function printTable(report: Report): string {
@@ -213,10 +275,12 @@ export function printTable(report: Report): string {
       'probe scrape p50/p99 ms',
       'CPU s/1k ev @500/s',
       'soak events',
+      'caught up s',
       'handled ev/s',
       'CPU s/1k ev soak',
       'RSS before->after soak',
       'peak',
+      'relists in soak',
       'load avg',
     ],
   ];
@@ -240,15 +304,17 @@ export function printTable(report: Report): string {
     if (!ours) continue;
     own.push([
       size.size,
-      `${size.namespaces} ns, ${size.policies} pol${size.pods ? `, ${size.pods} pods` : ''}`,
+      `${size.namespaces} ns, ${size.policies} pol${size.pods ? `, ${size.pods} pods` : ''}${size.services ? `, ${size.services} svc, ${size.ingresses ?? 0} ing` : ''}`,
       `${f(ours.freshness?.applyP50)}/${f(ours.freshness?.applyP99)}`,
       `${f(ours.freshness?.scrapeP50UnderChurn, 2)}/${f(ours.freshness?.scrapeP99UnderChurn, 2)}`,
       f(ours.cpuPerThousandEvents, 3),
       String(ours.soak?.events ?? '-'),
+      f(ours.soak?.caughtUpSeconds, 0),
       f(ours.soak?.eventsPerSecondHandled, 0),
       f(ours.soak?.cpuPerThousandEvents, 3),
       `${f(ours.soak?.rssBeforeMb, 0)}->${f(ours.soak?.rssAfterMb, 0)}`,
       f(ours.soak?.peakRssMb, 0),
+      relists(ours.soak?.watchRestarts),
       loadAvg(size.loadAverage),
     ]);
     for (const other of size.results.filter((r) => r !== ours)) {
@@ -270,6 +336,10 @@ export function printTable(report: Report): string {
     'Ratios (how many times slower or bigger than netpol-exporter):',
     grid(ratios),
   );
+  for (const variant of sizes) {
+    const text = besideTable(sizes, variant);
+    if (text) out.push('', text);
+  }
   if (report.load) out.push('', formatLoad(report.load));
 
   const ours = (name: string) =>
@@ -277,6 +347,7 @@ export function printTable(report: Report): string {
   const small = ours('S');
   const large = ours('L');
   const pods = ours('L+pods');
+  const services = ours('L+services');
   const loadOurs = report.load?.results.find((r) => r.implementation === 'netpol-exporter');
   const loadRef = report.load?.results.find((r) => r.implementation.startsWith('netpol-exporter@'));
   const lines = ['', 'Targets (in this run):'];
@@ -303,6 +374,16 @@ export function printTable(report: Report): string {
       (pods.rssSteadyMb ?? Infinity) < 350,
     );
   else lines.push('  L+pods not run');
+  if (services) {
+    target(
+      `L+services (two Services per namespace, an Ingress per hundred) steady RSS ${f(services.rssSteadyMb, 0)} MB < 200 MB (${ratio(services.rssSteadyMb, large?.rssSteadyMb)} L's)`,
+      (services.rssSteadyMb ?? Infinity) < 200,
+    );
+    target(
+      `L+services apply latency p99 ${f(services.freshness?.applyP99)} ms < 50 ms at 500 events/s (${ratio(services.freshness?.applyP99, large?.freshness?.applyP99)} L's)`,
+      (services.freshness?.applyP99 ?? Infinity) < 50,
+    );
+  } else lines.push('  L+services not run');
   if (small)
     target(`S steady RSS ${f(small.rssSteadyMb, 0)} MB < 100 MB`, (small.rssSteadyMb ?? Infinity) < 100);
   if (loadOurs) {
@@ -330,6 +411,11 @@ export function printTable(report: Report): string {
       `  Deployment memory from these figures: request ${derived.request}Mi, limit ${derived.limit}Mi (${derived.basis}); deploy/base has ${request}/${limit}${matches ? '' : ' (differs)'}`,
     );
   }
+  const withServices = derivedMemory(sizes, 'L+services');
+  if (withServices)
+    lines.push(
+      `  with two Services per namespace (L+services): request ${withServices.request}Mi, limit ${withServices.limit}Mi (${withServices.basis})`,
+    );
   const withPods = derivedMemory(sizes, 'L+pods');
   if (withPods)
     lines.push(

@@ -12,7 +12,7 @@ function runBench(args: string[]) {
 }
 
 describe('npm run bench -- --quick', function () {
-  this.timeout(180_000);
+  this.timeout(300_000);
   let dir: string;
   before(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'bench-test-'));
@@ -23,7 +23,7 @@ describe('npm run bench -- --quick', function () {
 
   it('prints the comparison table and writes a JSON report with every figure', async () => {
     const out = path.join(dir, 'report.json');
-    const run = await runBench(['--quick', `--out=${out}`]);
+    const run = await runBench(['--quick', '--sizes=S,S+services', `--out=${out}`]);
     expect(run.code, run.stderr.slice(-3000)).to.equal(0);
     for (const text of [
       'implementation',
@@ -34,6 +34,11 @@ describe('npm run bench -- --quick', function () {
       'Ratios',
       'Load: 5 concurrent scrapers',
       'Targets (in this run):',
+      // The Services variant beside the size it varies, with the ratio of each figure.
+      'S+services beside S (the same cluster plus 200 Services, 1 Ingress;',
+      'apply p99 (500 events/s)',
+      // The names behind other_namespaces, measured in the exposure step.
+      'Names behind other_namespaces (reachers) at S',
     ])
       expect(run.stdout).to.contain(text);
     // Every target printed is met or missed with its figure, or says why it was not measured.
@@ -42,8 +47,8 @@ describe('npm run bench -- --quick', function () {
     expect(run.stdout).to.match(/S steady RSS \d+ MB < 100 MB/);
 
     const report = JSON.parse(await readFile(out, 'utf8'));
-    expect(report.command).to.equal(`npm run bench -- --quick --out=${out}`);
-    expect(report.sizes.map((s: { size: string }) => s.size)).to.deep.equal(['S']);
+    expect(report.command).to.equal(`npm run bench -- --quick --sizes=S,S+services --out=${out}`);
+    expect(report.sizes.map((s: { size: string }) => s.size)).to.deep.equal(['S', 'S+services']);
     // The children run with production's Node flags (the Dockerfile's and deploy/base's).
     expect(report.nodeFlags.some((f: string) => f.startsWith('--max-semi-space-size='))).to.equal(true);
     // The load step: concurrent scrapers under churn, all answered, the exporter's CPU per scrape measured.
@@ -93,5 +98,27 @@ describe('npm run bench -- --quick', function () {
     expect(ours.freshness.applyP99).to.be.a('number');
     expect(ours.soak.events).to.be.greaterThan(0);
     expect(ours.soak.rssAfterMb).to.be.a('number').and.be.greaterThan(0);
+
+    // S+services: the same cluster with a ClusterIP and a LoadBalancer Service in every namespace and an Ingress
+    // per hundred, measured as S is (no baselines: they watch no Services).
+    const variant = report.sizes[1];
+    expect(variant).to.include({ namespaces: 100, services: 200, ingresses: 1 });
+    expect(variant.results.map((r: { implementation: string }) => r.implementation)).to.deep.equal([
+      'netpol-exporter',
+    ]);
+    const [withServices] = variant.results;
+    expect(withServices.rssSteadyMb).to.be.a('number').and.be.greaterThan(0);
+    expect(withServices.freshness.samples).to.be.greaterThan(0);
+    expect(withServices.freshness.applyP99).to.be.a('number');
+    // The exporter saw the Services: their namespaces' internet-facing series are on /metrics.
+    expect(withServices.seriesLines).to.be.greaterThan(ours.seriesLines);
+    const beside = run.stdout.slice(run.stdout.indexOf('S+services beside S'));
+    expect(beside).to.match(/RSS steady +MB +\d+ +\d+ +\d+\.\d\dx/);
+
+    // The reachers: a namespace page's names p50/p99, every namespace's names, their bytes.
+    const { reachers } = report.exposure;
+    expect(reachers.namespaces).to.equal(104);
+    for (const key of ['pageP50Ms', 'pageP99Ms', 'allMs', 'pairs', 'bytes'])
+      expect(reachers[key], key).to.be.a('number').and.be.greaterThan(0);
   });
 });

@@ -139,12 +139,22 @@ export interface ScaleOptions {
   uncoveredEvery?: number;
   /** Namespace name prefix; default `ns-`. */
   prefix?: string;
+  /**
+   * Services per namespace, 0 to 2 (default 0): a ClusterIP `api` (port 80 to the pods' 8080) and a LoadBalancer
+   * `web` (443 to 8443, with the node port and load balancer address the API server and the cloud would add), both
+   * with selectors on labels the pods carry. Every fourth namespace's load balancer is internal (AWS annotation).
+   */
+  servicesPerNamespace?: number;
+  /** Every Nth namespace gets an Ingress to its `api` Service (needs servicesPerNamespace >= 1); 0 = none (default). */
+  ingressEvery?: number;
 }
 
 export interface ScaleResult {
   namespaces: number;
   policies: number;
   pods: number;
+  services: number;
+  ingresses: number;
   /** Names of the namespaces generated without any policy. */
   uncovered: string[];
 }
@@ -198,15 +208,104 @@ const SHAPES: { name: string; spec: (i: number) => PolicySpec }[] = [
   },
 ];
 
+/** The Services seedScale puts in namespace number i, as the API server stores them (allocated IPs and node ports). */
+const SERVICE_SHAPES: ((ns: string, i: number) => KObject)[] = [
+  (ns, i) => ({
+    metadata: { name: 'api', namespace: ns, labels: { app: `api-${(i + 2) % 7}` } },
+    spec: {
+      type: 'ClusterIP',
+      // The label of the namespace's third seeded pod (podsPerNamespace), as `web` selects its first.
+      selector: { app: `api-${(i + 2) % 7}` },
+      ports: [{ name: 'http', protocol: 'TCP', port: 80, targetPort: 8080 }],
+      clusterIP: clusterIp(i, 0),
+      clusterIPs: [clusterIp(i, 0)],
+      ipFamilies: ['IPv4'],
+      ipFamilyPolicy: 'SingleStack',
+      internalTrafficPolicy: 'Cluster',
+      sessionAffinity: 'None',
+    },
+    status: { loadBalancer: {} },
+  }),
+  (ns, i) => ({
+    metadata: {
+      name: 'web',
+      namespace: ns,
+      labels: { app: 'web' },
+      ...(i % 4 === 3
+        ? { annotations: { 'service.beta.kubernetes.io/aws-load-balancer-internal': 'true' } }
+        : {}),
+    },
+    spec: {
+      type: 'LoadBalancer',
+      selector: { app: 'web' },
+      ports: [{ name: 'https', protocol: 'TCP', port: 443, targetPort: 8443, nodePort: 30000 + (i % 2768) }],
+      clusterIP: clusterIp(i, 1),
+      clusterIPs: [clusterIp(i, 1)],
+      ipFamilies: ['IPv4'],
+      ipFamilyPolicy: 'SingleStack',
+      internalTrafficPolicy: 'Cluster',
+      externalTrafficPolicy: 'Cluster',
+      allocateLoadBalancerNodePorts: true,
+      sessionAffinity: 'None',
+    },
+    status: { loadBalancer: { ingress: [{ ip: `203.0.${Math.floor(i / 250) % 256}.${(i % 250) + 1}` }] } },
+  }),
+];
+
+/** A distinct address in 10.96.0.0/12 for Service j of namespace i. */
+function clusterIp(i: number, j: number): string {
+  const n = i * 2 + j + 10;
+  return `10.${96 + ((n >> 16) & 15)}.${(n >> 8) & 255}.${n & 255}`;
+}
+
+function ingressFor(ns: string): KObject {
+  return {
+    metadata: { name: 'api', namespace: ns },
+    spec: {
+      ingressClassName: 'nginx',
+      rules: [
+        {
+          host: `${ns}.example.com`,
+          http: {
+            paths: [
+              {
+                path: '/',
+                pathType: 'Prefix',
+                backend: { service: { name: 'api', port: { name: 'http' } } },
+              },
+            ],
+          },
+        },
+      ],
+    },
+    status: { loadBalancer: { ingress: [{ ip: '203.0.113.10' }] } },
+  };
+}
+
 export function seedScale(store: Store, o: ScaleOptions): ScaleResult {
   const nsKind = store.namespaces;
   const netpol = store.kinds.resolve('networkpolicies');
   const pods = store.kinds.resolve('pods');
+  const services = store.kinds.resolve('services');
+  const ingresses = store.kinds.resolve('ingresses');
   const every = o.uncoveredEvery ?? 10;
   const prefix = o.prefix ?? 'ns-';
   const width = String(Math.max(1, o.namespaces - 1)).length;
+  const servicesPerNamespace = o.servicesPerNamespace ?? 0;
+  if (!Number.isInteger(servicesPerNamespace) || servicesPerNamespace < 0 || servicesPerNamespace > 2)
+    throw new Error(`servicesPerNamespace must be 0, 1 or 2 (got ${servicesPerNamespace})`);
+  const ingressEvery = o.ingressEvery ?? 0;
+  if (ingressEvery > 0 && servicesPerNamespace === 0)
+    throw new Error('ingressEvery needs servicesPerNamespace >= 1: the Ingress routes to the api Service');
   const items: { kind: KindDef; object: KObject }[] = [];
-  const result: ScaleResult = { namespaces: 0, policies: 0, pods: 0, uncovered: [] };
+  const result: ScaleResult = {
+    namespaces: 0,
+    policies: 0,
+    pods: 0,
+    services: 0,
+    ingresses: 0,
+    uncovered: [],
+  };
   for (let i = 0; i < o.namespaces; i++) {
     const ns = `${prefix}${String(i).padStart(width, '0')}`;
     items.push({
@@ -241,6 +340,16 @@ export function seedScale(store: Store, o: ScaleOptions): ScaleResult {
         },
       });
       result.pods++;
+    }
+    for (let j = 0; j < servicesPerNamespace; j++) {
+      const shape = SERVICE_SHAPES[j];
+      if (!shape) continue;
+      items.push({ kind: services, object: shape(ns, i) });
+      result.services++;
+    }
+    if (ingressEvery > 0 && i % ingressEvery === 0) {
+      items.push({ kind: ingresses, object: ingressFor(ns) });
+      result.ingresses++;
     }
   }
   store.bulkInsert(items);

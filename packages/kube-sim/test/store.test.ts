@@ -144,6 +144,53 @@ describe('simulator store', () => {
     expect(store.list(store.namespaces, { fieldSelector: 'metadata.name=ns-2' }).items).to.have.length(1);
   });
 
+  it('seeds two Services per namespace and an Ingress every Nth, selecting the seeded pods', () => {
+    const r = seedScale(store, {
+      namespaces: 20,
+      policiesPerNamespace: 1,
+      podsPerNamespace: 3,
+      servicesPerNamespace: 2,
+      ingressEvery: 5,
+      uncoveredEvery: 0,
+    });
+    expect(r).to.include({ namespaces: 20, services: 40, ingresses: 4 });
+    const services = store.list(store.kinds.resolve('services')).items;
+    const pods = store.list(store.kinds.resolve('pods')).items;
+    expect(services).to.have.length(40);
+    const spec = (o: { spec?: unknown }) => o.spec as Record<string, unknown>;
+    for (const namespace of store.list(ns()).items.map((n) => n.metadata.name)) {
+      if (!namespace?.startsWith('ns-')) continue;
+      const mine = services.filter((s) => s.metadata.namespace === namespace);
+      expect(mine.map((s) => spec(s).type).sort(), namespace).to.deep.equal(['ClusterIP', 'LoadBalancer']);
+      for (const s of mine) {
+        // Each selects a pod of its namespace, and sends to a target port of its own.
+        const selector = spec(s).selector as Record<string, string>;
+        const selected = pods.filter(
+          (p) =>
+            p.metadata.namespace === namespace &&
+            Object.entries(selector).every(([k, v]) => p.metadata.labels?.[k] === v),
+        );
+        expect(selected, `${namespace}/${s.metadata.name}`).to.not.be.empty;
+        const [port] = spec(s).ports as { port: number; targetPort: number }[];
+        expect(port?.targetPort).to.be.a('number').and.not.equal(port?.port);
+      }
+    }
+    // Cluster IPs are distinct; every fourth load balancer is internal.
+    expect(new Set(services.map((s) => spec(s).clusterIP)).size).to.equal(40);
+    const balancers = services.filter((s) => spec(s).type === 'LoadBalancer');
+    expect(balancers.filter((s) => s.metadata.annotations)).to.have.length(5);
+    // Each Ingress routes to its namespace's ClusterIP Service by a port name that Service has.
+    const ingresses = store.list(store.kinds.resolve('ingresses')).items;
+    expect(ingresses.map((o) => o.metadata.namespace)).to.deep.equal(['ns-00', 'ns-05', 'ns-10', 'ns-15']);
+    for (const ing of ingresses) {
+      const backend = JSON.stringify(spec(ing).rules);
+      expect(backend).to.contain('"service":{"name":"api","port":{"name":"http"}}');
+    }
+    expect(() => seedScale(newStore(), { namespaces: 1, policiesPerNamespace: 0, ingressEvery: 1 })).to.throw(
+      /ingressEvery needs servicesPerNamespace/,
+    );
+  });
+
   it('keeps a bounded history and answers too-old resourceVersions with 410 Expired', () => {
     store = newStore(10);
     for (let i = 0; i < 40; i++) store.create(ns(), { metadata: { name: `n${i}` } }, undefined);

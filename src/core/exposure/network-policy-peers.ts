@@ -98,9 +98,20 @@ export function everyAddressOfAFamily(answers: readonly [AddressPoint, Tri][]): 
   return of((a) => a.kind !== 'ip') === true ? family : 'unknown';
 }
 
+const NO_ADDRESS: { ip_blocks: Tri; anywhere: Tri } = Object.freeze({ ip_blocks: false, anywhere: false });
+const UNKNOWN_ADDRESS: { ip_blocks: Tri; anywhere: Tri } = Object.freeze({
+  ip_blocks: 'unknown',
+  anywhere: 'unknown',
+});
+
 /** `ip_blocks` and `anywhere` for pods the policies `selectedBy` select, without tier rules. */
 export function npAddressClasses(selectedBy: readonly PeerFacts[]): { ip_blocks: Tri; anywhere: Tri } {
   if (selectedBy.some((p) => p.everything)) return { ip_blocks: true, anywhere: true };
+  // Without ipBlocks no address is admitted, or (an unreadable rule) any may be: what the address points below
+  // would answer, without making them. Most policies have no ipBlock, and this runs per policy per recomputed
+  // namespace: the points made for nothing doubled the young garbage of every event.
+  if (selectedBy.every((p) => p.blocks.length === 0))
+    return selectedBy.some((p) => p.unreadable) ? UNKNOWN_ADDRESS : NO_ADDRESS;
   const points = addressPoints([], blockCidrs(selectedBy));
   const answers = points.map((a): [AddressPoint, Tri] => [a, npAdmitsAddress(selectedBy, a)]);
   return { ip_blocks: orAny(answers.map(([, t]) => t)), anywhere: everyAddressOfAFamily(answers) };

@@ -74,6 +74,22 @@ describe('anywhere: every address outside the cluster of one family', () => {
     );
   });
 
+  it('without an ipBlock no address, whatever the other peers; an unreadable rule leaves addresses unknown', () => {
+    const peers = [ns('a'), ns('b'), denyIngress('a')];
+    const from = [{ namespaceSelector: {} }, { podSelector: { matchLabels: { app: 'web' } } }];
+    expect(classes(reachabilityIn([...peers, allowFrom('a', 'pods', from)], 'a').ingress)).to.equal(
+      'same=1 other=1 all=1 ip=0 any=0',
+    );
+    // A peer with no type at all: the API server would refuse it, so what it admits is unknown, addresses too.
+    const unreadable = allowFrom('a', 'odd', [{}]);
+    expect(classes(reachabilityIn([...peers, unreadable], 'a').ingress)).to.equal(
+      'same=? other=? all=? ip=? any=?',
+    );
+    // Beside a block elsewhere, the block decides its addresses, the unreadable rule the rest.
+    const both = [...peers, unreadable, allowFrom('a', 'v4', [block('0.0.0.0/0')])];
+    expect(classes(reachabilityIn(both, 'a').ingress)).to.equal('same=? other=? all=? ip=1 any=1');
+  });
+
   it('an admin Deny of 192.168.0.0/16 leaves every other address reachable: anywhere', () => {
     const deny = anp('deny-private', {
       priority: 1,
