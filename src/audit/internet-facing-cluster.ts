@@ -5,6 +5,7 @@ import {
   CONTROLLER_KINDS,
   type ControllerKind,
   EXPOSING_KINDS,
+  type ExposingKind,
   listPath,
 } from '../core/internet-facing/facts.ts';
 import { ApiError, type KubeApi } from '../watch/kube-api.ts';
@@ -33,23 +34,15 @@ export async function internetFacingFromCluster(
   const unread: string[] = [];
   let grantsKnown = false;
   for (const kind of EXPOSING_KINDS) {
-    for (const version of kind.versions) {
-      try {
-        const items = (await api.listAll(listPath(kind, version), pageSize)).items;
-        for (const item of items) collect(kind.kind, item, c);
-        if (kind.kind === 'ReferenceGrant') grantsKnown = true;
-        break;
-      } catch (err) {
-        if (err instanceof ApiError && err.statusCode === 404) continue;
-        if (err instanceof ApiError && err.statusCode === 403) {
-          unread.push(kind.resource);
-          warnings.push(
-            `not permitted to list ${kind.resource}; the namespaces they would open to the internet are not known`,
-          );
-          break;
-        }
-        throw fail(kind.resource, err);
-      }
+    const items = await listServed(api, kind, pageSize, fail);
+    if (items === 'forbidden') {
+      unread.push(kind.resource);
+      warnings.push(
+        `not permitted to list ${kind.resource}; the namespaces they would open to the internet are not known`,
+      );
+    } else if (items !== 'not served') {
+      for (const item of items) collect(kind.kind, item, c);
+      if (kind.kind === 'ReferenceGrant') grantsKnown = true;
     }
   }
   // Not served at all: no Gateway API, so no ReferenceGrant can exist and none is needed.
@@ -64,27 +57,16 @@ export async function internetFacingFromCluster(
         ok.add(kind.kind);
         continue;
       }
-      for (const version of kind.versions) {
-        try {
-          const items = (await api.listAll(listPath(kind, version), pageSize)).items;
-          for (const item of items) collectController(kind.kind, item, c);
-          ok.add(kind.kind);
-          break;
-        } catch (err) {
-          // Not served at any version: none exists, so no Ingress or route can name one.
-          if (err instanceof ApiError && err.statusCode === 404) {
-            if (version === kind.versions.at(-1)) ok.add(kind.kind);
-            continue;
-          }
-          if (err instanceof ApiError && err.statusCode === 403) {
-            warnings.push(
-              `not permitted to list ${kind.resource}; which controllers forward to Ingress and route backends is not known, so their allows admit every source`,
-            );
-            break;
-          }
-          throw fail(kind.resource, err);
-        }
+      const items = await listServed(api, kind, pageSize, fail);
+      if (items === 'forbidden') {
+        warnings.push(
+          `not permitted to list ${kind.resource}; which controllers forward to Ingress and route backends is not known, so their allows admit every source`,
+        );
+        continue;
       }
+      // Not served at any version: none exists, so no Ingress or route can name one.
+      if (items !== 'not served') for (const item of items) collectController(kind.kind, item, c);
+      ok.add(kind.kind);
     }
     read = {
       ingressClasses: ok.has('IngressClass'),
@@ -93,4 +75,23 @@ export async function internetFacingFromCluster(
     };
   }
   return internetFacingInventory(c, grantsKnown, new Map(), unread, read);
+}
+
+/** The items of the newest version of a kind the server serves; a 403 and a kind served at no version say so. */
+async function listServed(
+  api: KubeApi,
+  kind: ExposingKind | ControllerKind,
+  pageSize: number,
+  fail: (what: string, err: unknown) => Error,
+): Promise<unknown[] | 'forbidden' | 'not served'> {
+  for (const version of kind.versions) {
+    try {
+      return (await api.listAll(listPath(kind, version), pageSize)).items;
+    } catch (err) {
+      if (err instanceof ApiError && err.statusCode === 404) continue;
+      if (err instanceof ApiError && err.statusCode === 403) return 'forbidden';
+      throw fail(kind.resource, err);
+    }
+  }
+  return 'not served';
 }
