@@ -367,12 +367,22 @@ export function buildDashboard(opts: DashboardOptions = {}): dashboard.Dashboard
       .gridPos(gridPos(0, 91, 24, 1)),
   );
   b.withPanel(
+    statPanel(
+      'Uncovered internet-facing',
+      'Active namespaces the internet reaches that no policy protects, per cluster: the first batch to remediate (exempt and excluded ones included, as in the coverage figures). 0 when none is; no data when the exporter runs with --internet-facing=false.',
+      'short',
+      { expr: queries.internetFacingUncoveredCount, legend: '{{cluster}}' },
+    )
+      .thresholds(thresholds([null, 'green'], [1, 'red']))
+      .gridPos(gridPos(0, 92, 6, 9)),
+  );
+  b.withPanel(
     timeseriesPanel(
       'Internet-facing namespaces by way in',
       'Active namespaces the internet reaches, per way in: load_balancer (not internal by its annotation nor limited to private source ranges), node_port, external_ip, ingress, gateway_route. One namespace reached several ways counts once per way.',
       'short',
       { expr: queries.internetFacingByVia, legend: '{{cluster}} {{via}}' },
-    ).gridPos(gridPos(0, 92, 12, 9)),
+    ).gridPos(gridPos(6, 92, 9, 9)),
   );
   b.withPanel(
     tablePanel(
@@ -381,7 +391,7 @@ export function buildDashboard(opts: DashboardOptions = {}): dashboard.Dashboard
       'short',
       { expr: queries.internetFacingUncovered },
       'Internet-facing',
-    ).gridPos(gridPos(12, 92, 12, 9)),
+    ).gridPos(gridPos(15, 92, 9, 9)),
   );
 
   return assignIds(b.build());

@@ -103,6 +103,18 @@ and on (cluster, namespace) (${active} == 1)`,
   internetFacingUncovered: `max by (cluster, namespace) (netpol_namespace_internet_facing{${m}})
 and on (cluster, namespace) (${covered} == 0)
 and on (cluster, namespace) (${active} == 1)`,
+  // How many, as the recording rule counts them: 0 rather than no data where none is uncovered (or none faces the
+  // internet), and no data where the exporter does not watch Services (--internet-facing=false: not known).
+  internetFacingUncoveredCount: `sum by (cluster) (
+  (1 - ${covered})
+  * on (cluster, namespace) max by (cluster, namespace) (netpol_namespace_internet_facing{${m}})
+  * on (cluster, namespace) ${active}
+)
+or on (cluster)
+(
+  0 * sum by (cluster) (${active})
+  and on (cluster) max by (cluster) (netpol_exporter_cache_synced{resource="services", ${m}})
+)`,
 
   targetsUp: `sum by (cluster, job) (up{${m}})`,
   cacheSynced: `min by (cluster, instance, resource) (netpol_exporter_cache_synced{${m}})`,

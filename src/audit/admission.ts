@@ -231,9 +231,14 @@ function defaults(
   location: string,
   warnings: string[],
 ): Record<string, unknown> {
+  // Most objects already say what the server would: kept as they are (at 24,000 namespaces, two copies fewer of
+  // each of 120,000 objects while the inventory is built).
+  const isNamespace = apiVersion === 'v1' && kind === 'Namespace';
+  if (!isNamespace && metadata.namespace === (namespace || undefined) && object.metadata === metadata)
+    return object;
   const { namespace: _dropped, ...rest } = metadata;
   const meta: Record<string, unknown> = namespace ? { ...rest, namespace } : rest;
-  if (apiVersion === 'v1' && kind === 'Namespace') {
+  if (isNamespace) {
     const labels = isObject(meta.labels) ? meta.labels : {};
     const written = labels[NAMESPACE_NAME_LABEL];
     if (written !== undefined && written !== name)

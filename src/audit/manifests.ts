@@ -1,15 +1,21 @@
 // Kubernetes objects from YAML files, folders (recursively) or stdin (`-`), each with the file and line it came
 // from. Malformed YAML is an InputError naming file:line:column, never a parser stack trace.
 
+import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { isCollection, LineCounter, parseAllDocuments, visit } from 'yaml';
 import { isObject } from '../core/facts.ts';
-import { EXPOSING_KINDS } from '../core/internet-facing/facts.ts';
+import {
+  CONTROLLER_KINDS,
+  DEFAULT_INGRESS_CLASS_ANNOTATION,
+  EXPOSING_KINDS,
+  INGRESS_CLASS_ANNOTATION,
+} from '../core/internet-facing/facts.ts';
 import { LOAD_BALANCER_ANNOTATIONS } from '../core/internet-facing/internal-load-balancer.ts';
 import { sourceOfManifest } from '../core/sources/index.ts';
 import { podMetadataPath } from './workloads.ts';
-import { eachDocument } from './yaml-documents.ts';
+import { DocumentSplitter, eachDocument } from './yaml-documents.ts';
 
 /** Bad input the user must fix (unreadable path, malformed YAML): exit code 2, one line, no stack. */
 export class InputError extends Error {
@@ -65,15 +71,8 @@ export async function readManifests(
       add(parseManifests(await readStdin(), '<stdin>', warnings, onProgress && counted));
       continue;
     }
-    for (const file of await manifestFiles(path)) {
-      let text: string;
-      try {
-        text = await readFile(file, 'utf8');
-      } catch (err) {
-        throw new InputError(`${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-      }
-      add(parseManifests(text, displayName(file), warnings, onProgress && counted));
-    }
+    for (const file of await manifestFiles(path))
+      add(await parseManifestFile(file, displayName(file), warnings, onProgress && counted));
   }
   progress.done = true;
   onProgress?.(progress);
@@ -111,10 +110,86 @@ async function manifestFiles(path: string): Promise<string[]> {
  * A Helm chart's templates (`{{ .Values.x }}`, `{{- include ... }}`) are not YAML until Helm renders them: the parse
  * error alone ("Block collections are not allowed within flow collections") does not say so.
  */
-const TEMPLATE = /\{\{-?\s*[^}]*\}\}/;
+export const TEMPLATE = /\{\{-?\s*[^}]*\}\}/;
 
 const HELM_HINT =
   'a Helm template ({{ ... }}) is not YAML until Helm renders it: pipe `helm template RELEASE CHART` into --manifests -';
+
+/**
+ * Bytes of a file read at a time: small enough that each chunk's text is a young object that dies young (a string of
+ * a megabyte would live in V8's large-object space until the next full collection).
+ */
+export const READ_CHUNK = 1 << 16;
+
+/** A file's text, a chunk at a time (as readFile decodes it, a character split between chunks kept whole). */
+async function* textChunks(file: string): AsyncGenerator<string> {
+  try {
+    for await (const chunk of createReadStream(file, { encoding: 'utf8', highWaterMark: READ_CHUNK }))
+      yield chunk as string;
+  } catch (err) {
+    throw unreadable(file, err);
+  }
+}
+
+const unreadable = (file: string, err: unknown) =>
+  new InputError(`${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+
+/**
+ * What parseManifests reads in a file, read a chunk at a time: a monorepo's file of tens of megabytes is never one
+ * string (nor its bytes) on the fast way. Where the fast way cannot read it (a Helm template, what only the full
+ * parser reads right), the whole text goes to parseManifests.
+ */
+async function parseManifestFile(
+  file: string,
+  name: string,
+  warnings: string[],
+  onObject?: (object: ManifestObject) => void,
+): Promise<ManifestObject[]> {
+  const fast: ManifestObject[] = [];
+  const fastWarnings: string[] = [];
+  const documents = new DocumentSplitter(({ value, line }) => {
+    const before = fast.length;
+    unpack(value, `${name}:${line}`, fast, fastWarnings);
+    if (onObject) for (let i = before; i < fast.length; i++) onObject(fast[i] as ManifestObject);
+  });
+  const templates = templateSpotter();
+  let read = true;
+  for await (const chunk of textChunks(file)) {
+    if (templates(chunk) || !documents.push(chunk)) {
+      read = false;
+      break;
+    }
+  }
+  if (read && documents.end()) {
+    for (const w of fastWarnings) warnings.push(w);
+    return fast;
+  }
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw unreadable(file, err);
+  }
+  return parseManifests(text, name, warnings, onObject);
+}
+
+/**
+ * Whether TEMPLATE matches the pieces of a text joined, piece by piece. A match may span pieces: a `{{` is decided by
+ * the first `}` after it (a match when another `}` follows), so what could still begin one is kept for the next piece:
+ * from the first `{{` after the last `}` that is not the text's last character, or a last `{`.
+ */
+export function templateSpotter(): (piece: string) => boolean {
+  let open = '';
+  return (piece) => {
+    const text = open + piece;
+    if (TEMPLATE.test(text)) return true;
+    const end = text.endsWith('}') ? text.length - 1 : text.length;
+    const after = text.slice((end > 0 ? text.lastIndexOf('}', end - 1) : -1) + 1);
+    const start = after.indexOf('{{');
+    open = start >= 0 ? after.slice(start) : after.endsWith('{') ? '{' : '';
+    return false;
+  };
+}
 
 /**
  * All objects of a multi-document YAML text. Lists are unpacked as kubectl's decoder unpacks them: `kind: List` (as
@@ -216,8 +291,16 @@ function unpack(
   }
 }
 
-/** The kinds internet-facing.ts reads (Services, Ingresses, Gateway API routes, ReferenceGrants). */
-const EXPOSING: ReadonlySet<string> = new Set(EXPOSING_KINDS.map((k) => k.kind));
+/**
+ * The kinds internet-facing.ts reads (Services, Ingresses, Gateway API routes, ReferenceGrants, and the
+ * IngressClasses, GatewayClasses and Gateways that say which controller forwards), and the annotations it reads.
+ */
+const EXPOSING: ReadonlySet<string> = new Set([...EXPOSING_KINDS, ...CONTROLLER_KINDS].map((k) => k.kind));
+const KEPT_ANNOTATIONS: Record<string, ReadonlySet<string>> = {
+  Service: LOAD_BALANCER_ANNOTATIONS,
+  Ingress: new Set([INGRESS_CLASS_ANNOTATION]),
+  IngressClass: new Set([DEFAULT_INGRESS_CLASS_ANNOTATION]),
+};
 
 /**
  * Only what the audit reads of an object, so a large repository's container specs, config data, annotations and
@@ -231,12 +314,13 @@ function slim(object: Record<string, unknown>): Record<string, unknown> {
   const slimMeta: Record<string, unknown> = {};
   if (meta?.name !== undefined) slimMeta.name = meta.name;
   if (meta?.namespace !== undefined) slimMeta.namespace = meta.namespace;
-  // What may open a namespace to the internet (internet-facing.ts): its spec, and a Service's load balancer
-  // annotations (internal or not).
+  // What may open a namespace to the internet (internet-facing.ts): its spec, and the annotations read there (a
+  // Service's load balancer ones, an Ingress's class, an IngressClass's default mark).
   if (typeof kind === 'string' && EXPOSING.has(kind)) {
-    if (kind === 'Service' && isObject(meta?.annotations))
+    const kept = KEPT_ANNOTATIONS[kind];
+    if (kept && isObject(meta?.annotations))
       slimMeta.annotations = Object.fromEntries(
-        Object.entries(meta.annotations).filter(([key]) => LOAD_BALANCER_ANNOTATIONS.has(key)),
+        Object.entries(meta.annotations).filter(([key]) => kept.has(key)),
       );
     return { apiVersion, kind, metadata: slimMeta, spec: object.spec };
   }

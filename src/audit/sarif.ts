@@ -6,8 +6,10 @@
 import { createHash } from 'node:crypto';
 import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { PeerClass } from '../core/exposure/peer-classes.ts';
 import { isUnknown, type PolicyRef } from '../core/namespace-row.ts';
-import type { CoverageReport, ReportNamespace } from '../report/coverage-report.ts';
+import type { ReportNamespace, StreamedReport } from '../report/coverage-report.ts';
+import { JsonArray, jsonChunks } from '../report/json-chunks.ts';
 import { RUNBOOKS } from '../report/runbooks.ts';
 import { policyKey } from './inventory.ts';
 
@@ -119,8 +121,15 @@ function internetText(ns: ReportNamespace): string {
   return `; the internet reaches it (${ways.join('; ')}): remediate it first`;
 }
 
+/** The --fail-on-exposure check's namespaces, as sets: one lookup per namespace, not a scan of the list. */
+interface CheckSets {
+  failOn: PeerClass;
+  reachable: ReadonlySet<string>;
+  unknown: ReadonlySet<string>;
+}
+
 /** Every finding of one namespace, in rule order. */
-function findingsOf(ns: ReportNamespace, report: CoverageReport): Finding[] {
+function findingsOf(ns: ReportNamespace, check: CheckSets | undefined): Finding[] {
   const out: Finding[] = [];
   const where = `namespace ${ns.name}`;
   if (ns.verdict === 'uncovered' && isUnknown(ns))
@@ -151,14 +160,13 @@ function findingsOf(ns: ReportNamespace, report: CoverageReport): Finding[] {
       message: `NetworkPolicy ${ns.name}/${name} selects none of the namespace's pods, so it isolates nothing`,
       policy: { source: 'networkpolicy', kind: 'NetworkPolicy', namespace: ns.name, name },
     });
-  const check = report.exposureCheck;
-  if (check?.reachable.includes(ns.name))
+  if (check?.reachable.has(ns.name))
     out.push({
       rule: 'exposure',
       ns,
       message: `${where} is reachable (ingress) from ${check.failOn}, opened by ${(ns.exposure?.ingress.openedBy[check.failOn] ?? []).join(', ')}`,
     });
-  else if (check?.unknown.includes(ns.name))
+  else if (check?.unknown.has(ns.name))
     out.push({
       rule: 'exposure',
       ns,
@@ -238,8 +246,15 @@ function rule(r: Rule): Record<string, unknown> {
   };
 }
 
-export function sarif(report: CoverageReport, context: SarifContext = {}): string {
-  const results = report.namespaces.flatMap((ns) => findingsOf(ns, report).map((f) => result(f, context)));
+/** The SARIF log, a result at a time: the results are made as they are written (JSON.stringify's bytes). */
+export function* sarifChunks(report: StreamedReport, context: SarifContext = {}): Generator<string> {
+  const check = report.exposureCheck;
+  const sets = check
+    ? { failOn: check.failOn, reachable: new Set(check.reachable), unknown: new Set(check.unknown) }
+    : undefined;
+  const results = new JsonArray(function* () {
+    for (const ns of report.namespaces) for (const f of findingsOf(ns, sets)) yield result(f, context);
+  });
   // What the audit could not read is said, not dropped: an incomplete or unknown read is a notification.
   const notifications = report.stateReasons.map((reason) => ({
     level: 'warning',
@@ -271,5 +286,7 @@ export function sarif(report: CoverageReport, context: SarifContext = {}): strin
       },
     ],
   };
-  return `${JSON.stringify(log, null, 2)}\n`;
+  // Opened down to the results: the log, its runs, the run, its results.
+  yield* jsonChunks(log, 4);
+  yield '\n';
 }

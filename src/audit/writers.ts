@@ -4,11 +4,11 @@
 import { PEER_CLASSES, WIDEST_FIRST } from '../core/exposure/peer-classes.ts';
 import { isUnknown, type PolicyRef } from '../core/namespace-row.ts';
 import {
-  type CoverageReport,
   type ExposureCheck,
   type ReportNamespace,
   reachableFromText,
   resultLine,
+  type StreamedReport,
 } from '../report/coverage-report.ts';
 
 /** Values from annotations can hold anything: one line, no terminal control characters. */
@@ -101,72 +101,90 @@ function internetFindings(ns: ReportNamespace): string[] {
   );
 }
 
-/** How many namespaces face the internet, and which of them are uncovered (those go first). */
-function internetFacingLine(report: CoverageReport): string | undefined {
-  const facing = report.namespaces.filter((ns) => (ns.internetFacing?.vias.length ?? 0) > 0);
-  if (facing.length === 0) return undefined;
-  const uncovered = facing.filter((ns) => ns.verdict === 'uncovered').map((ns) => ns.name);
-  return `INTERNET-FACING: ${facing.length} namespace${facing.length === 1 ? '' : 's'}, ${uncovered.length} uncovered${uncovered.length > 0 ? `: ${names(uncovered)}` : ''}`;
-}
-
 const sourcesCell = (ns: ReportNamespace) =>
   [...ns.sources, ...ns.unknown.map((s) => `unknown:${s}`)].join(',') || '-';
 
-export function table(report: CoverageReport): string {
+/**
+ * The table, a line at a time, from one pass over the namespaces (each row is made as it is read): what a line needs
+ * of its namespace is kept (its cells, its notes), not the namespace.
+ */
+export function* tableChunks(report: StreamedReport): Generator<string> {
   const header = ['NAMESPACE', 'VERDICT', 'POLICIES', 'DENY-INGRESS', 'DENY-EGRESS', 'SOURCES', 'EXEMPTION'];
-  const exposure = report.namespaces.some((ns) => ns.exposure !== undefined);
-  if (exposure) header.push('REACHABLE-FROM');
-  // Shown when something faces the internet: a column of dashes says nothing the last line does not.
-  const internet = report.namespaces.some((ns) => (ns.internetFacing?.vias.length ?? 0) > 0);
-  if (internet) header.push('INTERNET-FACING');
-  const rows = report.namespaces.map((ns) => [
-    printable(ns.name),
-    ns.verdict,
-    String(ns.policies),
-    yesNo(ns.defaultDeny.ingress),
-    yesNo(ns.defaultDeny.egress),
-    sourcesCell(ns),
-    exemptionText(ns),
-    ...(exposure ? [reachableFromText(ns.exposure)] : []),
-    ...(internet ? [ns.internetFacing?.vias.join(',') || '-'] : []),
-  ]);
-  // Manifests mode: where each namespace is declared or first referenced, as the JSON and JUnit outputs say.
-  if (report.namespaces.some((ns) => ns.location !== undefined)) {
-    header.push('LOCATION');
-    for (const [i, ns] of report.namespaces.entries()) rows[i]?.push(printable(ns.location ?? '-'));
+  // Every cell a line may have; the optional columns are shown only where some namespace has something to say.
+  const rows: string[][] = [];
+  const notes: string[] = [];
+  let exposure = false;
+  let location = false;
+  let openWorld = false;
+  // Namespaces per kind of line listed below the table, so the counts and the lines agree.
+  let exposureUnknown = 0;
+  let openWorldNotes = 0;
+  // How many namespaces face the internet, and which of them are uncovered (those go first).
+  let facing = 0;
+  const facingUncovered: string[] = [];
+  for (const ns of report.namespaces) {
+    exposure ||= ns.exposure !== undefined;
+    location ||= ns.location !== undefined;
+    openWorld ||= ns.openWorld !== undefined;
+    const vias = ns.internetFacing?.vias ?? [];
+    if (vias.length > 0) {
+      facing++;
+      if (ns.verdict === 'uncovered') facingUncovered.push(ns.name);
+    }
+    const found = findings(ns);
+    if (found.some((f) => f.startsWith('exposure unknown:'))) exposureUnknown++;
+    if (found.some((f) => f.startsWith('open world:'))) openWorldNotes++;
+    for (const f of [...internetFindings(ns), ...found]) notes.push(`  ${printable(ns.name)}: ${f}`);
+    rows.push([
+      printable(ns.name),
+      ns.verdict,
+      String(ns.policies),
+      yesNo(ns.defaultDeny.ingress),
+      yesNo(ns.defaultDeny.egress),
+      sourcesCell(ns),
+      exemptionText(ns),
+      reachableFromText(ns.exposure),
+      vias.join(',') || '-',
+      printable(ns.location ?? '-'),
+    ]);
   }
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  // Shown when something faces the internet: a column of dashes says nothing the last line does not.
+  const shown = [true, true, true, true, true, true, true, exposure, facing > 0, location];
+  for (const [name, show] of [
+    ['REACHABLE-FROM', exposure],
+    ['INTERNET-FACING', facing > 0],
+    // Manifests mode: where each namespace is declared or first referenced, as the JSON and JUnit outputs say.
+    ['LOCATION', location],
+  ] as const)
+    if (show) header.push(name);
+  const cellsOf = (row: string[]) => row.filter((_, i) => shown[i]);
+  const widths = header.map((h) => h.length);
+  for (const row of rows)
+    for (const [i, cell] of cellsOf(row).entries()) widths[i] = Math.max(widths[i] ?? 0, cell.length);
   const line = (cells: string[]) =>
-    cells
+    `${cells
       .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
       .join('  ')
-      .trimEnd();
+      .trimEnd()}\n`;
+  if (rows.length === 0) yield '(no namespaces found)\n';
+  else {
+    yield line(header);
+    for (const row of rows) yield line(cellsOf(row));
+  }
+  // One blank line before the notes, when there are any.
+  for (const [i, note] of notes.entries()) yield `${i === 0 ? '\n' : ''}${note}\n`;
   const s = report.summary;
   const { word, why } = resultLine(report);
   const counts = `${s.covered} covered, ${s.uncovered} uncovered, ${s.exempt} exempt, ${s.excluded} excluded`;
-  const body = rows.length > 0 ? [line(header), ...rows.map(line)].join('\n') : '(no namespaces found)';
-  const notes = report.namespaces.flatMap((ns) =>
-    [...internetFindings(ns), ...findings(ns)].map((f) => `  ${printable(ns.name)}: ${f}`),
-  );
-  const internetLine = internetFacingLine(report);
-  // Namespaces per kind of line listed above, so the counts and the lines agree.
-  const having = (kind: string) =>
-    report.namespaces.filter((ns) => findings(ns).some((f) => f.startsWith(kind))).length;
   const flagged =
     `unknown ${s.unknown}; allow-all ingress ${s.allowAll.ingress}, egress ${s.allowAll.egress}; dangling ${s.dangling}; ` +
-    `exposure unknown ${having('exposure unknown:')}${report.namespaces.some((ns) => ns.openWorld) ? `; open world ${having('open world:')}` : ''}`;
-  const last = `${word}: ${s.namespaces} namespaces: ${counts}; default deny ingress ${s.defaultDeny.ingress}, egress ${s.defaultDeny.egress}; ${flagged}`;
+    `exposure unknown ${exposureUnknown}${openWorld ? `; open world ${openWorldNotes}` : ''}`;
+  yield `\n${word}: ${s.namespaces} namespaces: ${counts}; default deny ingress ${s.defaultDeny.ingress}, egress ${s.defaultDeny.egress}; ${flagged}\n`;
+  if (why) yield `${word}: ${printable(why)}\n`;
   const check = report.exposureCheck;
-  return [
-    body,
-    ...(notes.length > 0 ? ['', ...notes] : []),
-    '',
-    last,
-    ...(why ? [`${word}: ${printable(why)}`] : []),
-    ...(check ? [exposureLine(check)] : []),
-    ...(internetLine ? [internetLine] : []),
-    '',
-  ].join('\n');
+  if (check) yield `${exposureLine(check)}\n`;
+  if (facing > 0)
+    yield `INTERNET-FACING: ${facing} namespace${facing === 1 ? '' : 's'}, ${facingUncovered.length} uncovered${facingUncovered.length > 0 ? `: ${names(facingUncovered)}` : ''}\n`;
 }
 
 const names = (list: readonly string[]) => list.map(printable).join(', ');
@@ -230,63 +248,80 @@ function testcase(ns: ReportNamespace): string {
   }
 }
 
-/** One testcase per namespace for --fail-on-exposure: a failure when reachable from the class, an error when unknown. */
-function exposureSuite(
-  report: CoverageReport,
-  check: ExposureCheck,
-): { suite: string; tests: number; skipped: number } {
+/** The --fail-on-exposure suite's counts: one testcase per namespace, failures and errors from the check. */
+function exposureCounts(report: StreamedReport, check: ExposureCheck) {
   const reachable = new Set(check.reachable);
   const unknown = new Set(check.unknown);
+  let tests = 0;
   let skipped = 0;
-  const cases = report.namespaces.map((ns) => {
-    const open = `    <testcase classname="exposure" name="${xml(ns.name)}"`;
+  for (const ns of report.namespaces) {
+    tests++;
+    if (
+      !reachable.has(ns.name) &&
+      !unknown.has(ns.name) &&
+      (ns.verdict === 'exempt' || ns.verdict === 'excluded' || ns.phase === 'Terminating')
+    )
+      skipped++;
+  }
+  return { reachable, unknown, tests, skipped };
+}
+
+/** One testcase per namespace for --fail-on-exposure: a failure when reachable from the class, an error when unknown. */
+function* exposureSuite(
+  report: StreamedReport,
+  check: ExposureCheck,
+  { reachable, unknown, tests, skipped }: ReturnType<typeof exposureCounts>,
+): Generator<string> {
+  const counts = `tests="${tests}" failures="${reachable.size}" errors="${unknown.size}" skipped="${skipped}"`;
+  yield `  <testsuite name="Exposure: no namespace reachable from ${check.failOn} (ingress)" ${counts} timestamp="${xml(report.generatedAt)}">\n`;
+  let first = true;
+  for (const ns of report.namespaces) {
+    const open = `${first ? '' : '\n'}    <testcase classname="exposure" name="${xml(ns.name)}"`;
+    first = false;
     const where = ns.location ? ` (${ns.location})` : '';
     const detail = [...exposureFindings(ns), ...findings(ns)].join('\n');
     if (reachable.has(ns.name))
-      return `${open}>
+      yield `${open}>
       <failure type="exposed" message="${xml(`namespace ${ns.name} is reachable from ${check.failOn}${where}`)}">${xml(
         `namespace ${ns.name} can receive traffic from ${check.failOn}${where}, opened by ${(ns.exposure?.ingress.openedBy[check.failOn] ?? []).join(', ')}.\n${detail}`,
       )}</failure>
     </testcase>`;
-    if (unknown.has(ns.name))
-      return `${open}>
+    else if (unknown.has(ns.name))
+      yield `${open}>
       <error type="unknown" message="${xml(`namespace ${ns.name}: whether ${check.failOn} can reach it could not be judged${where}`)}">${xml(detail)}</error>
     </testcase>`;
-    if (ns.verdict === 'exempt' || ns.verdict === 'excluded' || ns.phase === 'Terminating') {
-      skipped++;
-      return `${open}>
+    else if (ns.verdict === 'exempt' || ns.verdict === 'excluded' || ns.phase === 'Terminating')
+      yield `${open}>
       <skipped message="${xml(`${ns.phase === 'Terminating' ? 'Terminating' : ns.verdict}: not checked for exposure`)}"/>
     </testcase>`;
-    }
-    return `${open}>
+    else
+      yield `${open}>
       <system-out>${xml(`reachable from: ${reachableFromText(ns.exposure)}`)}</system-out>
     </testcase>`;
-  });
-  const counts = `tests="${cases.length}" failures="${reachable.size}" errors="${unknown.size}" skipped="${skipped}"`;
-  return {
-    suite: `  <testsuite name="Exposure: no namespace reachable from ${check.failOn} (ingress)" ${counts} timestamp="${xml(report.generatedAt)}">
-${cases.join('\n')}
-  </testsuite>
-`,
-    tests: cases.length,
-    skipped,
-  };
+  }
+  yield '\n  </testsuite>\n';
 }
 
-export function junit(report: CoverageReport): string {
+/** JUnit XML, a testcase at a time. */
+export function* junitChunks(report: StreamedReport): Generator<string> {
   const s = report.summary;
   const counts = `tests="${s.namespaces}" failures="${s.uncovered - s.unknown}" errors="${s.unknown}" skipped="${s.excluded}"`;
   const check = report.exposureCheck;
-  const extra = check ? exposureSuite(report, check) : undefined;
+  const extra = check ? exposureCounts(report, check) : undefined;
   const total =
     check && extra
       ? `tests="${s.namespaces + extra.tests}" failures="${s.uncovered - s.unknown + check.reachable.length}" errors="${s.unknown + check.unknown.length}" skipped="${s.excluded + extra.skipped}"`
       : counts;
-  return `<?xml version="1.0" encoding="UTF-8"?>
+  yield `<?xml version="1.0" encoding="UTF-8"?>
 <testsuites name="netpol-exporter audit" ${total}>
   <testsuite name="CIS 5.3.2: all namespaces have network policies" ${counts} timestamp="${xml(report.generatedAt)}">
-${report.namespaces.map(testcase).join('\n')}
-  </testsuite>
-${extra?.suite ?? ''}</testsuites>
 `;
+  let first = true;
+  for (const ns of report.namespaces) {
+    yield `${first ? '' : '\n'}${testcase(ns)}`;
+    first = false;
+  }
+  yield '\n  </testsuite>\n';
+  if (check && extra) yield* exposureSuite(report, check, extra);
+  yield '</testsuites>\n';
 }

@@ -1,25 +1,27 @@
 // `netpol-exporter audit`: the control's own check ("namespaces without network policies; expected: the empty
 // list") as a command for CI, against a live cluster or manifests. Exit 0 when nothing in scope is uncovered,
 // 1 when something is, 2 on usage, input or connection errors.
+import { once } from 'node:events';
 import { type Inventory, nothingToCheck } from '../audit/inventory.ts';
 import { InputError } from '../audit/manifests.ts';
 import { mayMatchUndeclared, podMakerText } from '../audit/open-world.ts';
-import { formatReport, OUTPUT_FORMAT_NAMES, outputFormatsHelp } from '../audit/output-formats.ts';
+import { OUTPUT_FORMAT_NAMES, outputFormatsHelp, reportChunks } from '../audit/output-formats.ts';
 import { policySelection } from '../audit/workloads.ts';
 import { ExposureState } from '../core/exposure/exposure-state.ts';
-import { PEER_CLASSES, type PeerClass } from '../core/exposure/peer-classes.ts';
+import { type NamespaceReachability, PEER_CLASSES, type PeerClass } from '../core/exposure/peer-classes.ts';
 import { reachersOf } from '../core/exposure/reachers.ts';
 import { type LabelSelector, selectorKey } from '../core/facts.ts';
 import { selectorText, type Tri } from '../core/selectors/label-selector.ts';
 import {
-  coverageReport,
-  exposureCheck,
   internetFacingOf,
+  lazyRows,
   type NamespaceInternetFacing,
   type NamespaceOpenWorld,
   type ReportNamespace,
-  rowsFrom,
+  streamedReport,
+  withOtherNamespaces,
 } from '../report/coverage-report.ts';
+import { inChunks } from '../report/json-chunks.ts';
 import { buildInfo } from '../support/build-info.ts';
 import { flag, flagsHelp, parseArgs, parsers, UsageError } from './flags.ts';
 import {
@@ -46,7 +48,8 @@ export const auditFlags = {
     doc:
       'Up to 200 names per list, each with the policy that opens the way, and the namespaces that could not be judged ' +
       '([exposure.md](exposure.md#the-names-behind-other_namespaces)). Off by default: for every namespace they cost ' +
-      'seconds at 10,000 namespaces, and at 24,000 the JSON outgrew what Node can hold as one string.',
+      'seconds at 10,000 namespaces; at 24,000 they add 20-30 s and make the JSON about 540 MB (written as it is ' +
+      'made, a namespace at a time).',
     default: 'false',
     parse: parsers.bool,
   }),
@@ -81,7 +84,8 @@ ${flagsHelp(auditFlags)}
 }
 
 export interface CommandIo {
-  stdout: (text: string) => void;
+  /** A promise when the writer should wait before writing more (a pipe that is full). */
+  stdout: (text: string) => void | Promise<void>;
   stderr: (text: string) => void;
   readStdin?: () => Promise<string>;
   now?: () => Date;
@@ -90,7 +94,10 @@ export interface CommandIo {
 }
 
 const processIo: CommandIo = {
-  stdout: (text) => process.stdout.write(text),
+  // The report of a monorepo is tens of megabytes: written a chunk at a time, each when the pipe has taken the last
+  // (a pipe's writes are asynchronous, and Node would otherwise hold all that is not taken yet).
+  stdout: (text) =>
+    process.stdout.write(text) ? undefined : once(process.stdout, 'drain').then(() => undefined),
   stderr: (text) => process.stderr.write(text),
   stderrIsTerminal: process.stderr.isTTY === true,
 };
@@ -110,19 +117,32 @@ function danglingPolicies(inventory: Inventory, namespace: string): readonly str
     .sort();
 }
 
+/** A namespace's reachability, and the selectors a namespace the input does not declare may match (sorted). */
+interface Reach {
+  reachability: NamespaceReachability | undefined;
+  undeclared: string[];
+}
+
 /**
- * Who can reach each namespace, from what the audit read. Pods come from the workloads where they are known: a
- * cluster's listed pods (a namespace without any has none), or the manifests' workloads (a namespace with none in
- * the input runs its pods elsewhere, and one with objects that may make more pods runs those too: its pods are not
- * known). In an open world, a namespace the input does not declare may match a selector: `undeclared` collects, per
- * namespace, the selectors that made an answer unknown for that reason.
+ * Who can reach each namespace, from what the audit read, computed when asked. Pods come from the workloads where
+ * they are known: a cluster's listed pods (a namespace without any has none), or the manifests' workloads (a
+ * namespace with none in the input runs its pods elsewhere, and one with objects that may make more pods runs those
+ * too: its pods are not known). In an open world, a namespace the input does not declare may match a selector: each
+ * answer comes with the selectors that made it unknown for that reason. An answer is kept only for the namespace
+ * last asked about (its row asks twice), or for all of them with `keep` (read again for a second pass).
  */
-function exposureOf(inventory: Inventory, undeclared: Map<string, Set<string>>): ExposureState {
+function reachOf(
+  inventory: Inventory,
+  keep: boolean,
+): { exposure: ExposureState; reach: (name: string) => Reach } {
   const workloads = inventory.workloads;
   const open = inventory.openWorld;
   const fromCluster = inventory.origin.mode === 'cluster';
   const answers = new Map<string, Tri>();
-  return new ExposureState(inventory.state, {
+  const undeclared = new Map<string, Set<string>>();
+  const exposure = new ExposureState(inventory.state, {
+    // Everything is read before the first question: nothing is kept for later events.
+    fixed: true,
     ...(workloads
       ? {
           podsIn: (namespace: string) => {
@@ -152,6 +172,22 @@ function exposureOf(inventory: Inventory, undeclared: Map<string, Set<string>>):
         }
       : {}),
   });
+  const kept = new Map<string, Reach>();
+  let last: { name: string; reach: Reach } | undefined;
+  const reach = (name: string): Reach => {
+    if (last?.name === name) return last.reach;
+    let answer = kept.get(name);
+    if (!answer) {
+      const reachability = exposure.reachability(name);
+      const asked = undeclared.get(name);
+      undeclared.delete(name);
+      answer = { reachability, undeclared: asked ? [...asked].sort() : [] };
+      if (keep) kept.set(name, answer);
+    }
+    last = { name, reach: answer };
+    return answer;
+  };
+  return { exposure, reach };
 }
 
 /** Per namespace, what opens it to the internet (none is an answer too); undefined when not read. */
@@ -171,7 +207,7 @@ function internetFacingLookup(
 /** What the open world leaves unknown in a namespace, when anything does. */
 function openWorldOf(
   inventory: Inventory,
-  undeclared: Map<string, Set<string>>,
+  undeclared: readonly string[],
   row: ReportNamespace,
 ): NamespaceOpenWorld | undefined {
   const open = inventory.openWorld;
@@ -186,7 +222,7 @@ function openWorldOf(
           .sort()
       : [];
   const exposureUnknown = row.exposure?.ingress.unknown || row.exposure?.egress.unknown;
-  const undeclaredPeers = exposureUnknown ? [...(undeclared.get(row.name) ?? [])].sort() : [];
+  const undeclaredPeers = exposureUnknown ? [...undeclared] : [];
   if (possiblePods.length === 0 && undeclaredPeers.length === 0) return undefined;
   return { possiblePods, danglingUnknown, undeclaredPeers };
 }
@@ -204,38 +240,55 @@ export async function auditMain(
     }
     if (positional.length > 0)
       throw new UsageError(`unexpected argument ${JSON.stringify(positional[0])} (use --manifests PATH)`);
-    const inventory = await loadInventory(
-      values,
-      io.readStdin,
-      io.stderrIsTerminal ? { progress: progressLine(io.stderr) } : {},
-    );
+    const inventory = await loadInventory(values, io.readStdin, {
+      ...(io.stderrIsTerminal ? { progress: progressLine(io.stderr) } : {}),
+      // What opens a namespace to the internet is kept, not every Service read (remediation's).
+      services: false,
+    });
     for (const warning of inventory.warnings) io.stderr(`netpol-exporter: warning: ${warning}\n`);
     // Nothing checked is never a pass.
     const nothing = nothingToCheck(inventory);
     if (nothing) throw new InputError(nothing);
     const now = io.now?.() ?? new Date();
-    const undeclared = new Map<string, Set<string>>();
-    const exposure = exposureOf(inventory, undeclared);
+    // --fail-on-exposure reads every namespace's reachability for the check, before the rows are written: those
+    // answers are kept for the rows. Without it, the summary needs none, and each is computed as its row is written.
+    const failOn = values.failOnExposure;
+    const { exposure, reach } = reachOf(inventory, failOn !== undefined);
     const internetFacing = internetFacingLookup(inventory);
-    const rows = rowsFrom(inventory.state, contextLookup(values, inventory.state, now), {
-      dangling: (name) => danglingPolicies(inventory, name),
-      exposure: (name) => exposure.reachability(name),
-      ...(values.names ? { reachers: reachersOf(exposure) } : {}),
+    // The names behind other_namespaces go into the JSON only, each namespace's as it is written: at 24,000
+    // namespaces all of them at once would be hundreds of megabytes.
+    const reachers = values.names ? reachersOf(exposure) : undefined;
+    // Rows are made as they are needed, once for the summary and again as they are written, and never held all at
+    // once: at 24,000 namespaces they are tens of megabytes.
+    const contextOf = contextLookup(values, inventory.state, now);
+    const dangling = (name: string) => danglingPolicies(inventory, name);
+    const rows = lazyRows(inventory.state, contextOf, {
+      dangling,
+      exposure: (name) => reach(name).reachability,
       ...(internetFacing ? { internetFacing } : {}),
-    }).map((row) => {
-      const openWorld = openWorldOf(inventory, undeclared, row);
-      return openWorld ? { ...row, openWorld } : row;
+      openWorld: (row) => openWorldOf(inventory, reach(row.name).undeclared, row),
     });
-    const report = coverageReport({
+    const report = streamedReport({
       rows,
+      summaryRows: failOn ? rows : lazyRows(inventory.state, contextOf, { dangling }),
       source: inventory.origin,
       version: buildInfo.version,
       now,
       locations: inventory.locations,
+      failOn,
     });
-    if (values.failOnExposure) report.exposureCheck = exposureCheck(report.namespaces, values.failOnExposure);
     const { policyLocations } = inventory;
-    io.stdout(formatReport(report, values.output, policyLocations ? { policyLocations } : {}));
+    const chunks = reportChunks(report, values.output, {
+      ...(policyLocations ? { policyLocations } : {}),
+      ...(reachers
+        ? {
+            jsonNamespaces: (function* () {
+              for (const row of report.namespaces) yield withOtherNamespaces(row, reachers(row.name));
+            })(),
+          }
+        : {}),
+    });
+    for (const chunk of inChunks(chunks)) await io.stdout(chunk);
     return report.passed && (report.exposureCheck?.passed ?? true) ? EXIT.passed : EXIT.failed;
   } catch (err) {
     if (!isInputProblem(err)) throw err;

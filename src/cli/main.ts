@@ -1,7 +1,6 @@
 // Command-line entry: `netpol-exporter [serve|demo|simulate] [flags]`. Usage errors exit 2 with one line.
 
 import { buildInfo } from '../support/build-info.ts';
-import { createLogger } from '../support/log.ts';
 import { flagsHelp, parseArgs, type ServeConfig, serveFlags, UsageError } from './flags.ts';
 
 const COMMANDS: Record<string, string> = {
@@ -31,8 +30,10 @@ ${flagsHelp(serveFlags)}
 }
 
 async function serve(config: ServeConfig): Promise<void> {
-  // Loaded on demand so that --help and usage errors answer without loading the Kubernetes client.
+  // Loaded on demand so that --help, usage errors and the one-shot commands load neither the Kubernetes client nor
+  // the logger.
   const { loadKubeConfig } = await import('./kubeconfig.ts');
+  const { createLogger } = await import('../support/log.ts');
   const { startExporter, stopOnSignals } = await import('./serve.ts');
   const log = createLogger(config.logLevel, config.logFormat);
   const kc = loadKubeConfig(config.kubeconfig, config.context);
@@ -83,6 +84,14 @@ export async function main(argv: string[], env: Record<string, string | undefine
 main(process.argv.slice(2), process.env).catch((err: unknown) => {
   if (err instanceof UsageError) {
     process.stderr.write(`netpol-exporter: ${err.message}\n`);
+    process.exit(2);
+  }
+  if ((err as NodeJS.ErrnoException).code === 'EPIPE') {
+    // The reader of stdout went away (`| head`): the output is cut short, which is not a finding (exit 1 means
+    // uncovered namespaces to audit's users), so it ends as the other input and output errors do.
+    process.stderr.write(
+      'netpol-exporter: stdout was closed before the output was written (its reader exited)\n',
+    );
     process.exit(2);
   }
   process.stderr.write(`netpol-exporter: ${err instanceof Error ? err.message : String(err)}\n`);

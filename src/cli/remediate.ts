@@ -86,12 +86,15 @@ export const remediateFlags = {
   ingressControllerNamespaces: flag({
     name: 'ingress-controller-namespaces',
     value: 'NS,...',
-    help: 'where the Ingress controllers and Gateways run: backends of Ingresses and routes then accept traffic from these namespaces only (default: from anywhere, as the controller is not known)',
+    help: 'where the Ingress controllers and Gateways run: backends of Ingresses and routes then accept traffic from these namespaces only (default: from the proxy pods found from the input, else from anywhere)',
     doc:
-      'Without it, the backends of Ingresses and Gateway API routes keep their traffic from anywhere on the ports ' +
-      'they serve, and the pods behind public Services keep egress to every pod (one of them may be the ' +
-      'controller). With it, the backends accept traffic from these namespaces only and these namespaces keep ' +
-      'their egress to every pod. See [internet-facing](internet-facing.md#remediate).',
+      "Without it, remediate finds each Ingress's and route's controller from the input (IngressClass, " +
+      'GatewayClass, Gateway, and the Service that selects the proxy pods by the labels the controller puts on ' +
+      'them): the backends accept traffic from those pods only, and the pods keep egress to every pod. Where ' +
+      'nothing identifies the controller, the backends keep their traffic from anywhere on the ports they serve, ' +
+      'and the pods behind public Services keep egress to every pod (one of them may be the controller). With it, ' +
+      'the backends accept traffic from these namespaces only and these namespaces keep their egress to every pod. ' +
+      'See [internet-facing](internet-facing.md#remediate).',
     default: '',
     parse: (raw: string, name: string) => {
       const list = raw
@@ -103,6 +106,13 @@ export const remediateFlags = {
         throw new UsageError(`--${name} takes namespace names, not ${JSON.stringify(bad)}`);
       return list;
     },
+  }),
+  ingressControllerDetection: flag({
+    name: 'ingress-controller-detection',
+    help: "find where each Ingress's and route's controller forwards from (IngressClasses, GatewayClasses, Gateways, and the Services that select the proxies; with a cluster, needs list on them); false: their backends accept traffic from anywhere unless --ingress-controller-namespaces",
+    doc: 'Which controllers are recognised and how: [internet-facing](internet-facing.md#where-the-controllers-run).',
+    default: 'true',
+    parse: parsers.bool,
   }),
   priorityLabels: flag({
     name: 'priority-labels',
@@ -218,7 +228,9 @@ export async function remediateMain(
   argv: string[],
   env: Record<string, string | undefined>,
   io: CommandIo = {
-    stdout: (text) => process.stdout.write(text),
+    stdout: (text) => {
+      process.stdout.write(text);
+    },
     stderr: (text) => process.stderr.write(text),
   },
 ): Promise<number> {
@@ -235,7 +247,11 @@ export async function remediateMain(
       );
     // Before reading a cluster: a folder it could never write is the first thing to know.
     if (values.outDir) await checkOutDir(values.outDir);
-    const inventory = await loadInventory(values, io.readStdin, { pods: values.podIsolation });
+    const detect = values.ingressControllerDetection && values.ingressControllerNamespaces.length === 0;
+    const inventory = await loadInventory(values, io.readStdin, {
+      pods: values.podIsolation,
+      controllers: detect,
+    });
     for (const warning of inventory.warnings) io.stderr(`netpol-exporter: warning: ${warning}\n`);
     const nothing = nothingToCheck(inventory);
     if (nothing) throw new InputError(nothing);
@@ -288,8 +304,16 @@ export async function remediateMain(
       })),
       values.priorityLabels,
     );
+    // Found from the input: only an Ingress or route whose controller is not known leaves every public Service's
+    // pods possibly its proxy.
+    const controllersFound = detect ? internet?.controllers : undefined;
     const controllersForward = [...(internet?.answer.byNamespace.values() ?? [])].some((list) =>
-      list.some((e) => e.via === 'ingress' || e.via === 'gateway_route'),
+      list.some(
+        (e) =>
+          (e.via === 'ingress' || e.via === 'gateway_route') &&
+          (controllersFound === undefined ||
+            controllersFound.byObject.get(objectText(e.object))?.kind === 'unknown'),
+      ),
     );
     const controllerNamespaces =
       values.ingressControllerNamespaces.length > 0 ? values.ingressControllerNamespaces : undefined;
@@ -325,6 +349,7 @@ export async function remediateMain(
         services: internet?.services ?? new Map(),
         controllerNamespaces,
         controllersForward,
+        controllers: controllersFound,
       });
       const policies = [...remediationPolicies(ns.name, options), ...entry.policies];
       const workloads: AffectedWorkload[] | undefined =

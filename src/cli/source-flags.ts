@@ -1,11 +1,6 @@
 // Where a one-shot command (audit, remediate) reads namespaces and policies from: a live cluster with the same
 // connection flags as `serve`, or manifests with `--manifests PATH` (repeatable, comma-separated, `-` for stdin).
-import {
-  ConnectionError,
-  type Inventory,
-  inventoryFromCluster,
-  inventoryFromManifests,
-} from '../audit/inventory.ts';
+import { ConnectionError, type Inventory, inventoryFromManifests } from '../audit/inventory.ts';
 import { InputError, type ReadProgress, readManifests } from '../audit/manifests.ts';
 import { NamespaceContextRules } from '../core/context/namespace-context.ts';
 import type { CoverageState } from '../core/coverage-state.ts';
@@ -112,7 +107,13 @@ export function manifestPaths(config: SourceConfig): string[] {
 export async function loadInventory(
   config: SourceConfig,
   readStdin?: () => Promise<string>,
-  options: { pods?: boolean; progress?: (progress: ReadProgress) => void } = {},
+  options: {
+    pods?: boolean;
+    controllers?: boolean;
+    progress?: (progress: ReadProgress) => void;
+    /** Keep every Service read from manifests (remediation keeps their ports open); default true. */
+    services?: boolean;
+  } = {},
 ): Promise<Inventory> {
   const paths = manifestPaths(config);
   if (paths.length > 0) {
@@ -126,6 +127,7 @@ export async function loadInventory(
         coverageSources: config.coverageSources,
         namespace: config.namespace,
         wholeCluster: config.wholeCluster,
+        services: options.services,
       },
     );
     inventory.warnings.unshift(...readWarnings);
@@ -141,10 +143,12 @@ export async function loadInventory(
     );
   // Loaded on demand: manifests mode never needs the Kubernetes client.
   const { loadKubeConfig } = await import('./kubeconfig.ts');
+  const { inventoryFromCluster } = await import('../audit/cluster-inventory.ts');
   const kc = loadKubeConfig(config.kubeconfig, config.context);
   return inventoryFromCluster(kc, config.pageSize, {
     coverageSources: config.coverageSources,
     ...(options.pods ? { pods: true } : {}),
+    ...(options.controllers ? { controllers: true } : {}),
   });
 }
 
@@ -182,7 +186,19 @@ export function contextLookup(
   };
 }
 
-/** Input and connection problems are the user's to fix: one line on stderr and exit code 2, never a stack. */
+// The names the classes give their errors.
+const INPUT_PROBLEMS = new Set(['InputError', 'ConnectionError', 'UsageError']);
+
+/**
+ * Input and connection problems are the user's to fix: one line on stderr and exit code 2, never a stack. Known by
+ * name as well as by class: a module loaded on demand (the cluster inventory) may come with its own copy of the
+ * classes where a test runner compiles the modules it imports apart from those imported on demand.
+ */
 export function isInputProblem(err: unknown): err is Error {
-  return err instanceof InputError || err instanceof ConnectionError || err instanceof UsageError;
+  return (
+    err instanceof InputError ||
+    err instanceof ConnectionError ||
+    err instanceof UsageError ||
+    (err instanceof Error && INPUT_PROBLEMS.has(err.name))
+  );
 }

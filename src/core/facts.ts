@@ -165,20 +165,36 @@ export function policyFacts(obj: unknown): PolicyFacts | undefined {
   return {
     namespace: key.namespace,
     name: key.name,
-    podSelector: labelSelectorFrom(spec.podSelector),
-    ingress: {
-      applies: types.ingress,
-      rules: ruleCount(spec.ingress),
-      allowsAll: types.ingress && hasAllowAllRule(spec.ingress, 'from'),
-      peers: peerFacts(spec.ingress, 'from'),
-    },
-    egress: {
-      applies: types.egress,
-      rules: ruleCount(spec.egress),
-      allowsAll: types.egress && hasAllowAllRule(spec.egress, 'to'),
-      peers: peerFacts(spec.egress, 'to'),
-    },
+    podSelector: shared(labelSelectorFrom(spec.podSelector)),
+    ingress: direction(
+      types.ingress,
+      ruleCount(spec.ingress),
+      types.ingress && hasAllowAllRule(spec.ingress, 'from'),
+      peerFacts(spec.ingress, 'from'),
+    ),
+    egress: direction(
+      types.egress,
+      ruleCount(spec.egress),
+      types.egress && hasAllowAllRule(spec.egress, 'to'),
+      peerFacts(spec.egress, 'to'),
+    ),
   };
+}
+
+const sharedDirections = new Map<string, DirectionFacts>();
+/**
+ * A direction's facts; one object per distinct direction without peers (a default deny's, the commonest), shared
+ * like the selectors: facts are never changed. Bounded as they are.
+ */
+function direction(applies: boolean, rules: number, allowsAll: boolean, peers: PeerFacts): DirectionFacts {
+  if (peers !== NO_PEERS) return { applies, rules, allowsAll, peers };
+  const key = `${applies}/${rules}/${allowsAll}`;
+  const known = sharedDirections.get(key);
+  if (known) return known;
+  if (sharedDirections.size >= 10_000) sharedDirections.clear();
+  const made = { applies, rules, allowsAll, peers };
+  sharedDirections.set(key, made);
+  return made;
 }
 
 /**
@@ -242,8 +258,9 @@ export function selectorKey(selector: LabelSelector): string {
 
 const sharedSelectors = new Map<string, LabelSelector>();
 /**
- * One object per distinct peer podSelector: thousands of policies name the same few (`app: prometheus`), and
- * facts are never changed. Bounded: past 10,000 distinct selectors the table starts again.
+ * One object per distinct selector (a policy's podSelector, a peer's podSelector or namespaceSelector): thousands of
+ * policies name the same few (`app: prometheus`, a DNS rule's kube-system), and facts are never changed. Bounded:
+ * past 10,000 distinct selectors the table starts again.
  */
 function shared(selector: LabelSelector): LabelSelector {
   if (isEmptySelector(selector)) return EMPTY_SELECTOR;
@@ -300,7 +317,7 @@ function peerFacts(rules: unknown, field: 'from' | 'to'): PeerFacts {
         continue;
       }
       const pods = hasPods ? shared(labelSelectorFrom(peer.podSelector)) : EMPTY_SELECTOR;
-      const namespaces = hasNs ? labelSelectorFrom(peer.namespaceSelector) : undefined;
+      const namespaces = hasNs ? shared(labelSelectorFrom(peer.namespaceSelector)) : undefined;
       if (!isEmptySelector(pods)) podPeers.push(namespaces ? { namespaces, pods } : { pods });
       else if (!namespaces) facts.ownNamespace = true;
       else {

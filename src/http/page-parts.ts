@@ -14,8 +14,11 @@ export function escapeHtml(value: string): string {
     .replace(/'/g, '&#39;');
 }
 
-/** What the verdict alone does not say: unknown protection, allow-all and dangling policies, as badges. */
-export function flagBadges(ns: ReportNamespace): string {
+/**
+ * What the verdict alone does not say: unknown protection, allow-all and dangling policies, and internet-facing, as
+ * badges. The status page shows internet-facing in a column of its own beside the verdict (`internetFacing: false`).
+ */
+export function flagBadges(ns: ReportNamespace, show: { internetFacing?: boolean } = {}): string {
   const badges: string[] = [];
   // Uncovered with a policy that could not be judged is "unknown"; beside real protection it is only a note.
   if (ns.unknown.length > 0) {
@@ -35,7 +38,7 @@ export function flagBadges(ns: ReportNamespace): string {
     badges.push(`<span class="badge dangling" data-flag="dangling">${ns.dangling.length} dangling</span>`);
   // The control's first batch: the internet reaches it (how, in the title; which objects, on its page).
   const vias = ns.internetFacing?.vias ?? [];
-  if (vias.length > 0)
+  if (vias.length > 0 && show.internetFacing !== false)
     badges.push(
       `<span class="badge internet" data-flag="internet-facing" title="${escapeHtml(`internet-facing via ${vias.join(', ')}`)}">internet-facing</span>`,
     );

@@ -66,6 +66,12 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .verdict.uncovered { color: var(--uncovered); }
 .verdict.exempt { color: var(--exempt); }
 .verdict.excluded { color: var(--excluded); }
+/* Internet-facing is exposure to anyone: the risk colour, as reachable from anywhere. Its column is kept narrow
+   (several ways in wrap between them), so the namespace names beside it keep their room. */
+#namespaces thead th[data-key="internet"] { width: 8rem; }
+.internet { color: var(--uncovered); font-weight: 600; }
+.internet .via { white-space: nowrap; }
+.internet abbr { text-decoration: none; }
 .yes { color: var(--covered); }
 .no, .none { color: var(--muted); }
 .badge { display: inline-block; font-size: .75rem; padding: 0 6px; border: 1px solid var(--line); border-radius: 10px; }

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import type express from 'express';
 import { WIDEST_FIRST } from '../core/exposure/peer-classes.ts';
+import type { InternetVia } from '../core/internet-facing/classify.ts';
 import { isUnknown, ROW_VERDICTS, type RowVerdict } from '../core/namespace-row.ts';
 import type { CoverageReport, ReportNamespace } from '../report/coverage-report.ts';
 import { renderNamespacePage } from './namespace-page.ts';
@@ -16,6 +17,7 @@ import { type NamesFor, type StatusView, statusReport } from './status-data.ts';
 export const SORT_KEYS = [
   'name',
   'verdict',
+  'internet',
   'policies',
   'deny',
   'reachable',
@@ -67,12 +69,20 @@ export function parseStatusQuery(query: Record<string, unknown>): StatusQuery {
 
 /** Most urgent first when sorting by verdict. */
 const VERDICT_ORDER: Record<RowVerdict, number> = { uncovered: 0, exempt: 1, excluded: 2, covered: 3 };
+const VERDICTS = Object.keys(VERDICT_ORDER).length;
+
+const facesInternet = (ns: ReportNamespace) => (ns.internetFacing?.vias.length ?? 0) > 0;
 
 function sortValue(ns: ReportNamespace, key: SortKey): string | number {
   switch (key) {
     case 'verdict':
       // Within a verdict, internet-facing first: an uncovered namespace the internet reaches is the most urgent.
-      return 2 * VERDICT_ORDER[ns.verdict] + ((ns.internetFacing?.vias.length ?? 0) > 0 ? 0 : 1);
+      return 2 * VERDICT_ORDER[ns.verdict] + (facesInternet(ns) ? 0 : 1);
+    case 'internet':
+      // Internet-facing first, most urgent verdict first among them (uncovered: the control's first batch); then the
+      // rest by verdict; not known (--internet-facing=false) last.
+      if (!ns.internetFacing) return 2 * VERDICTS;
+      return (facesInternet(ns) ? 0 : VERDICTS) + VERDICT_ORDER[ns.verdict];
     case 'policies':
       return ns.policies;
     case 'deny':
@@ -135,10 +145,12 @@ function href(query: StatusQuery, change: Partial<StatusQuery>): string {
 }
 
 // Few and narrow enough for a laptop (1280 px): what each policy is and which sources protect it, the exemption's
-// reason and egress exposure are on the namespace's own page.
+// reason and egress exposure are on the namespace's own page. Internet-facing sits beside the verdict: the mark of
+// the control's first batch, sortable on its own.
 const COLUMNS: { key: SortKey; title: string; numeric?: boolean }[] = [
   { key: 'name', title: 'Namespace' },
   { key: 'verdict', title: 'Verdict' },
+  { key: 'internet', title: 'Internet-facing' },
   { key: 'policies', title: 'Policies', numeric: true },
   { key: 'deny', title: 'Default deny' },
   { key: 'reachable', title: 'Reachable from' },
@@ -185,6 +197,25 @@ function reachableCell(ns: ReportNamespace): string {
   return `${widest}${e.unknown ? ' <span class="badge unknown" title="some class could not be judged: a lower bound">unknown</span>' : ''}`;
 }
 
+/** Each way in, short (the metric's `via` values in the title); a long list wraps between them. */
+const VIA_WORDS: Record<InternetVia, string> = {
+  load_balancer: '<abbr title="load balancer">LB</abbr>',
+  node_port: 'NodePort',
+  external_ip: 'external IP',
+  ingress: 'Ingress',
+  gateway_route: 'route',
+};
+
+/** How the internet reaches the namespace; `no` when nothing known opens it, `–` when not known at all. */
+function internetCell(ns: ReportNamespace): string {
+  const f = ns.internetFacing;
+  if (!f)
+    return '<span class="none" title="not known: the exporter runs with --internet-facing=false">–</span>';
+  if (f.vias.length === 0) return '<span class="no">no</span>';
+  const ways = f.vias.map((v) => `<span class="via">${VIA_WORDS[v]}</span>`).join(', ');
+  return `<span class="internet" data-flag="internet-facing" title="${escapeHtml(`internet-facing via ${f.vias.join(', ')}`)}">${ways}</span>`;
+}
+
 /** Date and time to the minute, on one line each; the seconds are in the datetime attribute. */
 function changedCell(ns: ReportNamespace): string {
   if (!ns.changedAt) return '<span class="none">–</span>';
@@ -197,7 +228,8 @@ function row(ns: ReportNamespace): string {
   const excluded = ns.excluded && ns.verdict !== 'excluded' ? ' <span class="badge">excluded</span>' : '';
   return `<tr data-namespace="${escapeHtml(ns.name)}" data-verdict="${ns.verdict}"${isUnknown(ns) ? ' data-unknown="true"' : ''}>
 <th scope="row" data-label="Namespace"><a href="${namespaceHref(ns.name)}">${escapeHtml(ns.name)}</a>${terminating}</th>
-<td data-label="Verdict"><span class="verdict ${ns.verdict}">${ns.verdict}</span>${excluded}${flagBadges(ns)}</td>
+<td data-label="Verdict"><span class="verdict ${ns.verdict}">${ns.verdict}</span>${excluded}${flagBadges(ns, { internetFacing: false })}</td>
+<td data-label="Internet-facing"${ns.internetFacing ? ` data-vias="${ns.internetFacing.vias.join(' ')}"` : ''}>${internetCell(ns)}</td>
 <td data-label="Policies" class="num">${ns.policies}</td>
 <td data-label="Default deny">${denyCell(ns)}</td>
 <td data-label="Reachable from"${ns.exposure ? ` data-widest="${ns.exposure.ingress.widest ?? 'none'}"` : ''}>${reachableCell(ns)}</td>

@@ -1,21 +1,29 @@
 // The allows that keep a namespace's public entry points working under the remediation's default deny: the pods
 // behind a LoadBalancer, NodePort or external-IP Service accept connections from anywhere on the Service's target
-// ports; the backends of an Ingress or a Gateway API route accept connections from the namespaces their controller
-// runs in (from anywhere when that is not known: some controllers send from load balancer or node addresses, so
-// anything narrower could take the service down); and a controller's own pods keep their egress to the backends.
+// ports; the backends of an Ingress or a Gateway API route accept connections from the proxy pods their controller
+// runs, as found from the input (src/core/internet-facing/controllers.ts), or from the namespaces
+// --ingress-controller-namespaces names, or from anywhere when neither is known (some controllers send from load
+// balancer or node addresses, so anything narrower could take the service down); and the proxies keep their egress
+// to the backends.
 
 import { NAMESPACE_NAME_LABEL } from '../core/facts.ts';
 import { type EntryPoint, objectText } from '../core/internet-facing/classify.ts';
+import type { ControllerAnswer, Forwarder, ProxyPods } from '../core/internet-facing/controllers.ts';
 import type { BackendFacts, ServiceFacts, ServicePortFacts } from '../core/internet-facing/facts.ts';
 import { MANAGED_BY, type NetworkPolicyObject } from './policies.ts';
 
 export interface EntryPointOptions {
   /** The Services of the cluster or input, by `namespace/name`. */
   services: ReadonlyMap<string, ServiceFacts>;
-  /** Where Ingress and Gateway controllers run; undefined when not known. */
+  /** Where Ingress and Gateway controllers run (--ingress-controller-namespaces); undefined when not given. */
   controllerNamespaces: readonly string[] | undefined;
-  /** Some namespace is reached through an Ingress or a route, so some controller forwards traffic. */
+  /**
+   * Some namespace is reached through an Ingress or a route whose controller is not known, so the pods behind any
+   * public Service may be the proxy that forwards it.
+   */
   controllersForward: boolean;
+  /** Where each Ingress's and route's traffic comes from, as found from the input; undefined when not looked for. */
+  controllers?: ControllerAnswer | undefined;
 }
 
 export interface EntryPointPlan {
@@ -57,6 +65,54 @@ function portsOf(service: ServiceFacts, backends: readonly BackendFacts[]): Poli
   if (backends.some((b) => b.port === undefined)) return targetPorts(service.ports);
   const named = service.ports.filter((p) => backends.some((b) => b.port === p.port || b.port === p.name));
   return targetPorts(named.length > 0 ? named : service.ports);
+}
+
+const egressNameOf = (service: string) => `allow-egress-from-${service}`;
+
+/**
+ * All egress from the selected pods: a proxy forwards to backends in any namespace (and to ExternalName backends
+ * outside the cluster), and a controller that is its own proxy (ingress-nginx, Traefik, HAProxy, Kong) watches the API
+ * server, whose address is not known here and is outside the pod network. Under a default deny without this, the
+ * controller loses its configuration on its next restart and the public service behind it goes down.
+ */
+const allEgress = (namespace: string, name: string, selector: Record<string, string>) =>
+  policy(namespace, name, {
+    podSelector: { matchLabels: { ...selector } },
+    policyTypes: ['Egress'],
+    egress: [{}],
+  });
+
+type Peer = { namespaceSelector: object; podSelector?: object };
+
+/**
+ * The sources a backend admits when the controllers were looked for: the proxy pods of every object that forwards to
+ * it, when each was found; else every source (one object whose traffic cannot be named decides for all).
+ */
+function foundSource(
+  why: readonly string[],
+  answer: ControllerAnswer,
+): { from: Peer[] | undefined; source: string } {
+  const each = why.map((object) => ({
+    object,
+    f: answer.byObject.get(object) ?? ({ kind: 'unknown', rule: 'not looked for' } as Forwarder),
+  }));
+  const open = each.filter(({ f }) => f.kind !== 'pods');
+  if (open.length > 0)
+    return {
+      from: undefined,
+      source: `from anywhere (${open.map(({ object, f }) => `${object}: ${f.rule}`).join('; ')}${open.some(({ f }) => f.kind === 'unknown') ? '; --ingress-controller-namespaces names where it runs' : ''})`,
+    };
+  const proxies = new Map<string, ProxyPods>();
+  for (const { f } of each)
+    if (f.kind === 'pods') for (const p of f.proxies) proxies.set(`${p.namespace}/${p.service}`, p);
+  const peers = [...proxies.values()];
+  return {
+    from: peers.map((p) => ({
+      namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: p.namespace } },
+      podSelector: { matchLabels: { ...p.selector } },
+    })),
+    source: `from ${peers.map((p) => `pods ${selectorText(p.selector)} in ${p.namespace}`).join(' and ')} (${each.map(({ object, f }) => `${object}: ${f.rule}`).join('; ')})`,
+  };
 }
 
 const hasSelector = (s: ServiceFacts): s is ServiceFacts & { selector: Record<string, string> } =>
@@ -110,18 +166,15 @@ export function entryPointAllows(
     lines.push(
       `${policyName} keeps pods ${selectorText(service.selector)} reachable from anywhere on ${portsText(ports)}: Service ${name} faces the internet (${rules.join('; ')}).`,
     );
-    if (options.controllerNamespaces === undefined && options.controllersForward) {
+    const proxy = options.controllers?.proxies.find(
+      (p) => p.proxy.namespace === namespace && p.proxy.service === name,
+    );
+    if (options.controllerNamespaces === undefined && options.controllersForward && !proxy) {
       // It may be an Ingress controller or a Gateway: under a default deny it could no longer reach the backends.
-      const egressName = `allow-egress-from-${name}-to-cluster`;
-      policies.push(
-        policy(namespace, egressName, {
-          podSelector: { matchLabels: { ...service.selector } },
-          policyTypes: ['Egress'],
-          egress: [{ to: [{ namespaceSelector: {} }] }],
-        }),
-      );
+      const egressName = egressNameOf(name);
+      policies.push(allEgress(namespace, egressName, service.selector));
       lines.push(
-        `${egressName} keeps egress from pods ${selectorText(service.selector)} to every pod of the cluster: behind Service ${name} may run an Ingress controller or a Gateway that forwards to backends (--ingress-controller-namespaces says where they run, and then this allow is written only there).`,
+        `${egressName} keeps all egress from pods ${selectorText(service.selector)}: behind Service ${name} may run an Ingress controller or a Gateway that forwards to backends and watches the API server (${options.controllers ? 'some Ingress or route has a controller not found from the input; ' : ''}--ingress-controller-namespaces says where they run, and then this allow is written only there).`,
       );
     }
   }
@@ -137,9 +190,20 @@ export function entryPointAllows(
     }
     const ports = portsOf(service, backends);
     const policyName = `allow-controller-to-${name}`;
-    const from = controllers?.map((ns) => ({
-      namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: ns } },
-    }));
+    const { from, source } = controllers
+      ? {
+          from: controllers.map((ns) => ({
+            namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: ns } },
+          })),
+          source: `from ${controllers.join(', ')} (--ingress-controller-namespaces)`,
+        }
+      : options.controllers
+        ? foundSource(why, options.controllers)
+        : {
+            from: undefined,
+            source:
+              'from anywhere (where the Ingress controller or Gateway runs is not known: --ingress-controller-namespaces narrows it; some controllers send from load balancer or node addresses)',
+          };
     policies.push(
       policy(namespace, policyName, {
         podSelector: { matchLabels: { ...service.selector } },
@@ -147,9 +211,6 @@ export function entryPointAllows(
         ingress: [{ ...(from ? { from } : {}), ...(ports.length > 0 ? { ports } : {}) }],
       }),
     );
-    const source = controllers
-      ? `from ${controllers.join(', ')} (--ingress-controller-namespaces)`
-      : 'from anywhere (where the Ingress controller or Gateway runs is not known: --ingress-controller-namespaces narrows it; some controllers send from load balancer or node addresses)';
     lines.push(
       `${policyName} keeps pods ${selectorText(service.selector)} reachable ${source} on ${portsText(ports)}: ${why.join(', ')} forward${why.length === 1 ? 's' : ''} internet traffic to Service ${name}.`,
     );
@@ -157,16 +218,20 @@ export function entryPointAllows(
 
   if (controllers?.includes(namespace)) {
     const egressName = 'allow-ingress-controller-egress';
-    policies.push(
-      policy(namespace, egressName, {
-        podSelector: {},
-        policyTypes: ['Egress'],
-        egress: [{ to: [{ namespaceSelector: {} }] }],
-      }),
-    );
+    policies.push(allEgress(namespace, egressName, {}));
     lines.push(
-      `${egressName} keeps egress from every pod here to every pod of the cluster: an Ingress controller or Gateway runs here (--ingress-controller-namespaces) and forwards to backends in any namespace.`,
+      `${egressName} keeps all egress from every pod here: an Ingress controller or Gateway runs here (--ingress-controller-namespaces); it forwards to backends anywhere and may watch the API server.`,
     );
   }
+  if (!controllers)
+    for (const { proxy, forObjects } of options.controllers?.proxies ?? []) {
+      if (proxy.namespace !== namespace) continue;
+      const egressName = egressNameOf(proxy.service);
+      if (policies.some((p) => p.metadata.name === egressName)) continue;
+      policies.push(allEgress(namespace, egressName, proxy.selector));
+      lines.push(
+        `${egressName} keeps all egress from pods ${selectorText(proxy.selector)}: they are the ${proxy.implementation} proxy behind Service ${proxy.service} that ${forObjects.join(', ')} forward${forObjects.length === 1 ? 's' : ''} through, to backends anywhere, and may watch the API server.`,
+      );
+    }
   return { policies, lines };
 }

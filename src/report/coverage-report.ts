@@ -24,6 +24,7 @@ import {
   type RowSummary,
   summarize,
 } from '../core/namespace-row.ts';
+import type { NamespaceVerdict } from '../core/verdict.ts';
 
 export const SCHEMA_VERSION = 2;
 
@@ -95,6 +96,22 @@ function directionExposure(r: DirectionReachability, names?: DirectionReachers):
     openedBy: Object.fromEntries(reachable.map((c) => [c, [...r.openedBy[c]]])),
     denyUndone: r.denyUndone,
     ...(names ? { otherNamespaces: namesOf(names) } : {}),
+  };
+}
+
+/** The row with the names behind other_namespaces added to its exposure (where it has one), as exposureOf adds them. */
+export function withOtherNamespaces(
+  row: ReportNamespace,
+  names: NamespaceReachers | undefined,
+): ReportNamespace {
+  const e = row.exposure;
+  if (!names || !e) return row;
+  return {
+    ...row,
+    exposure: {
+      ingress: { ...e.ingress, otherNamespaces: namesOf(names.ingress) },
+      egress: { ...e.egress, otherNamespaces: namesOf(names.egress) },
+    },
   };
 }
 
@@ -199,35 +216,64 @@ export interface RowSources {
   reachers?: (name: string) => NamespaceReachers | undefined;
   /** What opens a namespace to the internet; undefined when not read. */
   internetFacing?: (name: string) => NamespaceInternetFacing | undefined;
+  /** What the open world leaves unknown in the namespace, from its row so far (the audit of manifests). */
+  openWorld?: (row: ReportNamespace) => NamespaceOpenWorld | undefined;
+}
+
+/** One namespace's row: the one place where verdicts become rows. */
+function rowOf(
+  state: CoverageState,
+  verdict: NamespaceVerdict,
+  contextOf: ((name: string) => RowContext | undefined) | undefined,
+  sources: RowSources,
+): ReportNamespace {
+  const dangling = sources.dangling?.(verdict.name);
+  const base = namespaceRow(verdict, contextOf?.(verdict.name), {
+    networkPolicies: state.policiesIn(verdict.name),
+    sourcePolicies: state.sourcePoliciesFor(verdict.name),
+    ...(dangling ? { dangling } : {}),
+  });
+  const reachability = sources.exposure?.(verdict.name);
+  const internetFacing = sources.internetFacing?.(verdict.name);
+  const row: ReportNamespace = {
+    ...base,
+    ...(reachability ? { exposure: exposureOf(reachability, sources.reachers?.(verdict.name)) } : {}),
+    ...(internetFacing ? { internetFacing } : {}),
+  };
+  const openWorld = sources.openWorld?.(row);
+  return openWorld ? { ...row, openWorld } : row;
 }
 
 /**
- * Every namespace's row, by name: the one place where verdicts become rows. `contextOf` gives a namespace's
- * exemption and scope as of now (the exporter's tracker, or the audit's own rules); without it nothing is exempt
- * or excluded.
+ * Every namespace's row, by name. `contextOf` gives a namespace's exemption and scope as of now (the exporter's
+ * tracker, or the audit's own rules); without it nothing is exempt or excluded.
  */
 export function rowsFrom(
   state: CoverageState,
   contextOf?: (name: string) => RowContext | undefined,
   sources: RowSources = {},
 ): ReportNamespace[] {
-  return [...state.allVerdicts()]
-    .map((verdict): ReportNamespace => {
-      const dangling = sources.dangling?.(verdict.name);
-      const row = namespaceRow(verdict, contextOf?.(verdict.name), {
-        networkPolicies: state.policiesIn(verdict.name),
-        sourcePolicies: state.sourcePoliciesFor(verdict.name),
-        ...(dangling ? { dangling } : {}),
-      });
-      const reachability = sources.exposure?.(verdict.name);
-      const internetFacing = sources.internetFacing?.(verdict.name);
-      return {
-        ...row,
-        ...(reachability ? { exposure: exposureOf(reachability, sources.reachers?.(verdict.name)) } : {}),
-        ...(internetFacing ? { internetFacing } : {}),
-      };
-    })
-    .sort(byName);
+  return [...state.allVerdicts()].map((verdict) => rowOf(state, verdict, contextOf, sources)).sort(byName);
+}
+
+/**
+ * The rows of rowsFrom, in the same order, made one at a time each time they are iterated, and held by no one: at
+ * 24,000 namespaces the rows are tens of megabytes, and an output written as it goes needs one row at a time.
+ */
+export function lazyRows(
+  state: CoverageState,
+  contextOf?: (name: string) => RowContext | undefined,
+  sources: RowSources = {},
+): Iterable<ReportNamespace> {
+  const names = [...state.allVerdicts()].map((v) => v.name).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return {
+    *[Symbol.iterator]() {
+      for (const name of names) {
+        const verdict = state.verdict(name);
+        if (verdict) yield rowOf(state, verdict, contextOf, sources);
+      }
+    },
+  };
 }
 
 function resultOf(data: DataStatus, rows: readonly NamespaceRow[], summary: RowSummary): ReportResult {
@@ -251,7 +297,15 @@ export function coverageReport(options: {
   });
   const summary = summarize(namespaces);
   const data = options.data ?? COMPLETE;
-  const result = resultOf(data, namespaces, summary);
+  return { ...reportHead(options, resultOf(data, namespaces, summary), data), summary, namespaces };
+}
+
+/** What every report begins with, whichever way its rows are made. */
+function reportHead(
+  options: { source: ReportOrigin; version: string; now: Date },
+  result: ReportResult,
+  data: DataStatus,
+): Omit<CoverageReport, 'summary' | 'namespaces' | 'exposureCheck'> {
   return {
     schemaVersion: SCHEMA_VERSION,
     tool: { name: 'netpol-exporter', version: options.version },
@@ -261,8 +315,60 @@ export function coverageReport(options: {
     result,
     state: data.state,
     stateReasons: [...data.reasons],
+  };
+}
+
+/** A report whose namespaces may be made as they are read (lazyRows): iterated once per pass, each time anew. */
+export interface StreamedReport extends Omit<CoverageReport, 'namespaces'> {
+  namespaces: Iterable<ReportNamespace>;
+}
+
+/**
+ * The report of coverageReport over rows that are not held: one pass makes the summary, the result and (with
+ * `failOn`) the --fail-on-exposure check; the writers make the rows again as they write them.
+ */
+export function streamedReport(options: {
+  rows: Iterable<ReportNamespace>;
+  /**
+   * Rows enough for the summary and the result, when cheaper to make than `rows` (without what only the writers
+   * show: reachability, what faces the internet); with `failOn` they must carry reachability, for the check.
+   */
+  summaryRows?: Iterable<ReportNamespace>;
+  source: ReportOrigin;
+  version: string;
+  now: Date;
+  locations?: Map<string, string>;
+  failOn?: PeerClass | undefined;
+}): StreamedReport {
+  const { rows, locations } = options;
+  const namespaces: Iterable<ReportNamespace> = locations
+    ? {
+        *[Symbol.iterator]() {
+          for (const row of rows) {
+            const location = locations.get(row.name);
+            yield location === undefined ? row : { ...row, location };
+          }
+        },
+      }
+    : rows;
+  let failing = false;
+  const check = options.failOn ? exposureChecker(options.failOn) : undefined;
+  const summaryRows = options.summaryRows ?? namespaces;
+  const summary = summarize(
+    (function* () {
+      for (const row of summaryRows) {
+        if (row.verdict === 'uncovered' && !isUnknown(row)) failing = true;
+        check?.add(row);
+        yield row;
+      }
+    })(),
+  );
+  const result: ReportResult = passes(summary) ? 'pass' : failing ? 'fail' : 'unknown';
+  return {
+    ...reportHead(options, result, COMPLETE),
     summary,
     namespaces,
+    ...(check ? { exposureCheck: check.result() } : {}),
   };
 }
 
@@ -270,16 +376,30 @@ const inExposureScope = (ns: ReportNamespace) =>
   ns.verdict !== 'exempt' && ns.verdict !== 'excluded' && ns.phase !== 'Terminating';
 
 /** The --fail-on-exposure check over a report's namespaces (a namespace without exposure data is unknown). */
-export function exposureCheck(namespaces: readonly ReportNamespace[], failOn: PeerClass): ExposureCheck {
+export function exposureCheck(namespaces: Iterable<ReportNamespace>, failOn: PeerClass): ExposureCheck {
+  const check = exposureChecker(failOn);
+  for (const ns of namespaces) check.add(ns);
+  return check.result();
+}
+
+/** The check as namespaces go by: `add` each, then the `result`. */
+function exposureChecker(failOn: PeerClass) {
   const reachable: string[] = [];
   const unknown: string[] = [];
-  for (const ns of namespaces) {
-    if (!inExposureScope(ns)) continue;
-    const ingress = ns.exposure?.ingress;
-    if (ingress?.reachable.includes(failOn)) reachable.push(ns.name);
-    else if (!ingress || ingress.unknownClasses.includes(failOn)) unknown.push(ns.name);
-  }
-  return { failOn, passed: reachable.length === 0 && unknown.length === 0, reachable, unknown };
+  return {
+    add(ns: ReportNamespace): void {
+      if (!inExposureScope(ns)) return;
+      const ingress = ns.exposure?.ingress;
+      if (ingress?.reachable.includes(failOn)) reachable.push(ns.name);
+      else if (!ingress || ingress.unknownClasses.includes(failOn)) unknown.push(ns.name);
+    },
+    result: (): ExposureCheck => ({
+      failOn,
+      passed: reachable.length === 0 && unknown.length === 0,
+      reachable,
+      unknown,
+    }),
+  };
 }
 
 /** The widest class a namespace is reachable from (ingress), marked when some class could not be judged. */
@@ -291,7 +411,10 @@ export function reachableFromText(exposure: NamespaceExposure | undefined): stri
 }
 
 /** The result as the outputs print it, with why when it is not a plain pass or fail. */
-export function resultLine(report: CoverageReport): { word: string; why: string } {
+export function resultLine(report: Pick<CoverageReport, 'result' | 'state' | 'summary' | 'stateReasons'>): {
+  word: string;
+  why: string;
+} {
   const word = report.result.toUpperCase();
   if (report.result === 'unknown' && report.state === 'complete')
     return {

@@ -34,6 +34,8 @@ export interface InformerOptions<F> {
   facts: (obj: unknown) => F | undefined;
   onUpsert: (slim: Slim<F>) => void;
   onDelete: (slim: Slim<F>) => void;
+  /** The cache holds a complete list (called as each watch opens after one, relists included). */
+  onSynced?: () => void;
   backoff?: Backoff;
   random?: () => number;
   now?: () => number;
@@ -93,6 +95,7 @@ export class ResilientInformer<F> {
       onMalformed,
       onRelist: (reason, detail) =>
         log.warn({ resource: status.resource, reason }, `watch ended, relisting from scratch: ${detail}`),
+      ...(options.onSynced ? { onSynced: options.onSynced } : {}),
       // The first event or bookmark of a new watch: the server serves again, the next failure is a first one.
       onLive: () => {
         this.failures = 0;

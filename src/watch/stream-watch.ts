@@ -26,6 +26,8 @@ export interface StreamWatchOptions {
   kinds?: readonly string[];
   /** The watch ended in a way only a list from scratch repairs (ListWatch relists next): why, in one line. */
   onRelist?: (reason: RestartReason, detail: string) => void;
+  /** A complete list was applied to the cache (called as each watch opens after one). */
+  onSynced?: () => void;
   /** The longest line read; MAX_WATCH_LINE_BYTES when omitted. */
   maxLineBytes?: number;
 }
@@ -75,6 +77,7 @@ export class StreamWatch {
     const { api, status, stallTimeoutMs } = this.options;
     // ListWatch only opens a watch after a complete list has been applied to its cache.
     status.synced = true;
+    this.options.onSynced?.();
     const controller = new AbortController();
     let finished = false;
     let sawGone = false;

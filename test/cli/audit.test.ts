@@ -468,6 +468,69 @@ metadata:
     expect(usage.code).to.equal(2);
     expect(usage.stderr).to.equal('netpol-exporter audit: unknown flag --no-such-flag (see --help)\n');
   });
+
+  it('writes a large report a chunk at a time, each when the reader has taken the last, and loses nothing', async function () {
+    this.timeout(180_000);
+    // 400 namespaces, half of them uncovered: a JSON report of about a megabyte.
+    const many = Array.from(
+      { length: 400 },
+      (_, i) =>
+        `apiVersion: v1\nkind: Namespace\nmetadata: {name: team-${i}, labels: {team: t${i % 7}}}\n` +
+        (i % 2 === 0
+          ? '---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n' +
+            `metadata: {name: deny, namespace: team-${i}}\nspec: {podSelector: {}, policyTypes: [Ingress]}\n`
+          : ''),
+    ).join('---\n');
+    const file = join(scratch, 'many.yaml');
+    await writeFile(file, many);
+    const whole = await audit(['--manifests', file, '--output', 'json']);
+    expect(whole.code).to.equal(1);
+    for (const output of ['json', 'table', 'junit', 'sarif']) {
+      const want = (await audit(['--manifests', file, '--output', output])).stdout;
+      // A reader slower than the writer: each write is taken a little later, and the next must wait for it.
+      let stdout = '';
+      let writes = 0;
+      let waiting = false;
+      const code = await auditMain(
+        ['--manifests', file, '--output', output],
+        {},
+        {
+          stdout: (text) => {
+            expect(waiting, `${output}: a write while the last is not taken`).to.equal(false);
+            waiting = true;
+            writes++;
+            stdout += text;
+            return new Promise<void>((resolve) =>
+              setTimeout(() => {
+                waiting = false;
+                resolve();
+              }, 1),
+            );
+          },
+          stderr: () => {},
+        },
+      );
+      expect(code, output).to.equal(1);
+      const sameTime = (text: string) =>
+        text.replaceAll(/("generatedAt": |"endTimeUtc": |timestamp=)"[^"]+"/g, '$1"T"');
+      expect(sameTime(stdout), output).to.equal(sameTime(want));
+      if (output === 'json') expect(writes, 'JSON writes').to.be.greaterThan(5);
+    }
+    expect(json(whole).namespaces).to.have.length(400);
+    // The binary through a pipe to a reader that starts late: the whole report arrives, and it is valid JSON.
+    const piped = await shell(
+      `$CLI audit --manifests ${file} --output json | (sleep 1; cat) | node -e 'let t="";process.stdin.on("data",(d)=>{t+=d}).on("end",()=>{console.log(JSON.parse(t).namespaces.length)})'`,
+    );
+    expect(piped.stderr).to.equal('');
+    expect(piped.code).to.equal(1);
+    expect(piped.stdout).to.equal('400\n');
+    // A reader that goes away (`| head`): one line and exit 2, never 1 (which says uncovered namespaces were found).
+    const cut = await shell(`$CLI audit --manifests ${file} --output json | head -c 10 > /dev/null`);
+    expect(cut.stderr).to.equal(
+      'netpol-exporter: stdout was closed before the output was written (its reader exited)\n',
+    );
+    expect(cut.code).to.equal(2);
+  });
 });
 
 describe('audit against a cluster', function () {

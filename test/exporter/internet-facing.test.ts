@@ -108,3 +108,98 @@ describe('exporter: internet-facing namespaces', function () {
     expect(await exporter.scrape()).not.to.contain('resource="services"');
   });
 });
+
+describe('exporter: ReferenceGrants decide cross-namespace route backends', function () {
+  this.timeout(120_000);
+  let sim: SimulatedCluster;
+  const running: TestExporter[] = [];
+  const GATEWAY = 'gateway.networking.k8s.io';
+  const grant = {
+    apiVersion: `${GATEWAY}/v1beta1`,
+    kind: 'ReferenceGrant',
+    metadata: { name: 'from-store', namespace: 'db' },
+    spec: {
+      from: [{ group: GATEWAY, kind: 'HTTPRoute', namespace: 'store' }],
+      to: [{ group: '', kind: 'Service', name: 'orders' }],
+    },
+  };
+
+  before(async () => {
+    sim = await SimulatedCluster.start({
+      systemNamespaces: false,
+      enabledKinds: [`httproutes.${GATEWAY}`, `referencegrants.${GATEWAY}`],
+    });
+    for (const name of ['store', 'db']) sim.create(namespace(name));
+    // A route in store that sends part of its traffic to a Service in db: the Gateway refuses that reference
+    // unless a ReferenceGrant in db allows it.
+    sim.create({
+      apiVersion: `${GATEWAY}/v1`,
+      kind: 'HTTPRoute',
+      metadata: { name: 'store', namespace: 'store' },
+      spec: {
+        parentRefs: [{ name: 'gw', namespace: 'edge' }],
+        rules: [
+          {
+            backendRefs: [
+              { name: 'web', port: 80 },
+              { name: 'orders', namespace: 'db', port: 80 },
+            ],
+          },
+        ],
+      },
+    });
+  });
+  after(async () => {
+    for (const e of running) await e.dispose();
+    await sim?.stop();
+  });
+
+  const routes = { resource: 'httproutes', group: GATEWAY, verbs: ['list', 'watch'] };
+  const grants = { resource: 'referencegrants', group: GATEWAY, verbs: ['list', 'watch'] };
+
+  it('watched: the backend namespace faces the internet only while a grant allows the reference', async () => {
+    sim.addToken('grants', [...EXPORTER_PERMISSIONS, routes, grants]);
+    const exporter = await exporterFor(sim, { token: 'grants' });
+    running.push(exporter);
+    await eventually(
+      async () => expect((await fetch(`${exporter.http.url}/readyz`)).status).to.equal(200),
+      60_000,
+    );
+    const storeOnly = [`${FAMILY}{namespace="store",via="gateway_route"}`];
+    await eventually(async () => expect(await series(exporter)).to.deep.equal(storeOnly), 20_000);
+    sim.create(grant);
+    await eventually(
+      async () =>
+        expect(await series(exporter)).to.deep.equal([
+          `${FAMILY}{namespace="db",via="gateway_route"}`,
+          ...storeOnly,
+        ]),
+      20_000,
+    );
+    const report = (await (await fetch(`${exporter.http.url}/api/v1/namespaces`)).json()) as CoverageReport;
+    expect(report.namespaces.find((n) => n.name === 'db')?.internetFacing?.entryPoints[0]?.rule).to.equal(
+      'HTTPRoute on Gateway edge/gw sends traffic to orders; allowed by a ReferenceGrant in db',
+    );
+    sim.delete('referencegrants', 'db', 'from-store');
+    await eventually(async () => expect(await series(exporter)).to.deep.equal(storeOnly), 20_000);
+  });
+
+  it('not permitted: the reference counts, as it may be allowed, and the rule says why', async () => {
+    sim.addToken('no-grants', [...EXPORTER_PERMISSIONS, routes]);
+    const exporter = await exporterFor(sim, { token: 'no-grants' });
+    running.push(exporter);
+    await eventually(
+      async () =>
+        expect(await series(exporter)).to.deep.equal([
+          `${FAMILY}{namespace="db",via="gateway_route"}`,
+          `${FAMILY}{namespace="store",via="gateway_route"}`,
+        ]),
+      20_000,
+    );
+    expect((await fetch(`${exporter.http.url}/readyz`)).status).to.equal(200);
+    const report = (await (await fetch(`${exporter.http.url}/api/v1/namespaces`)).json()) as CoverageReport;
+    expect(report.namespaces.find((n) => n.name === 'db')?.internetFacing?.entryPoints[0]?.rule).to.contain(
+      'ReferenceGrants not known',
+    );
+  });
+});

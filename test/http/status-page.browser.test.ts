@@ -26,6 +26,18 @@ const policy = (ns: string, name: string, spec: Record<string, unknown>) => ({
   metadata: { name, namespace: ns },
   spec,
 });
+const service = (ns: string, name: string, spec: Record<string, unknown>) => ({
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: { name, namespace: ns },
+  spec: { selector: { app: name }, ports: [{ port: 80 }], ...spec },
+});
+const ingress = (ns: string, name: string) => ({
+  apiVersion: 'networking.k8s.io/v1',
+  kind: 'Ingress',
+  metadata: { name, namespace: ns },
+  spec: { defaultBackend: { service: { name, port: { number: 80 } } } },
+});
 
 /** The summary as /metrics implies it: covered first, then excluded, then exempt (the page's precedence). */
 function countsFromMetrics(text: string): Record<string, number> {
@@ -83,6 +95,11 @@ describe('status page in headless Chromium', function () {
     );
     sim.create(policy('web-frontend', 'deny-in', { podSelector: {} }));
     sim.create(policy('shop', 'allow-all', { podSelector: {}, ingress: [{}] }));
+    // The internet reaches batch (uncovered) through a load balancer and an Ingress, web-frontend (covered) through
+    // an Ingress.
+    sim.create(service('batch', 'jobs-ui', { type: 'LoadBalancer' }));
+    sim.create(ingress('batch', 'jobs-ui'));
+    sim.create(ingress('web-frontend', 'www'));
     exporter = await exporterFor(sim, { args: ['--namespaces.exclude=kube-node-lease,kube-public'] });
     await eventually(() => expect(exporter.exporter.readiness().ready).to.equal(true), 60_000);
     browser = await chromium.launch({
@@ -263,6 +280,70 @@ describe('status page in headless Chromium', function () {
     expect(order[0]).to.equal('anywhere');
   });
 
+  it('marks internet-facing namespaces in a column beside the verdict, sortable: uncovered ones first', async () => {
+    await eventually(
+      async () => {
+        await page.goto(`${exporter.http.url}/`);
+        expect(
+          await page.locator('tr[data-namespace="batch"] [data-flag="internet-facing"]').count(),
+        ).to.equal(1);
+      },
+      60_000,
+      200,
+    );
+    const headers = await page
+      .locator('#namespaces thead th')
+      .evaluateAll((ths) => ths.map((th) => th.textContent?.trim()));
+    expect(headers.slice(0, 3)).to.deep.equal(['Namespace ▲', 'Verdict', 'Internet-facing']);
+    const cell = (name: string) =>
+      page.locator(`tr[data-namespace="${name}"] [data-label="Internet-facing"]`);
+    expect(await cell('batch').textContent()).to.equal('LB, Ingress');
+    expect(await cell('batch').locator('[data-flag="internet-facing"]').getAttribute('title')).to.equal(
+      'internet-facing via load_balancer, ingress',
+    );
+    expect(await cell('web-frontend').textContent()).to.equal('Ingress');
+    expect(await cell('payments').textContent()).to.equal('no');
+    // The mark is in the risk colour, as reachable from anywhere is.
+    const colours = await page.evaluate<{ mark: string; bad: string }>(`(() => ({
+      mark: getComputedStyle(document.querySelector('[data-flag="internet-facing"]')).color,
+      bad: getComputedStyle(document.querySelector('.verdict.uncovered')).color,
+    }))()`);
+    expect(colours.mark).to.equal(colours.bad);
+
+    const rows = () =>
+      page.locator('#namespaces tbody tr[data-namespace]').evaluateAll((trs) =>
+        trs.map((tr) => {
+          const vias = tr.querySelector('[data-label="Internet-facing"]')?.getAttribute('data-vias');
+          return `${tr.getAttribute('data-namespace')}/${tr.getAttribute('data-verdict')}/${vias ? 'internet' : '-'}`;
+        }),
+      );
+    const byName = await rows();
+    await page.click('th[data-key="internet"] a');
+    expect(new URL(page.url()).searchParams.get('sort')).to.equal('internet');
+    expect(await page.locator('th[data-key="internet"]').getAttribute('aria-sort')).to.equal('ascending');
+    expect(await page.locator('th[data-key="name"]').getAttribute('aria-sort')).to.equal('none');
+    const ascending = await rows();
+    // The uncovered internet-facing namespace first, then the covered one, then the rest, uncovered first.
+    expect(ascending.slice(0, 2)).to.deep.equal([
+      'batch/uncovered/internet',
+      'web-frontend/covered/internet',
+    ]);
+    expect(ascending.slice(2).every((r) => r.endsWith('/-'))).to.equal(true);
+    expect(ascending[2]).to.match(/\/uncovered\/-$/);
+    expect([...ascending].sort()).to.deep.equal([...byName].sort());
+    await page.click('th[data-key="internet"] a');
+    expect(await page.locator('th[data-key="internet"]').getAttribute('aria-sort')).to.equal('descending');
+    const descending = await rows();
+    expect(descending.slice(-2)).to.deep.equal(['web-frontend/covered/internet', 'batch/uncovered/internet']);
+    expect(descending[0]).to.match(/\/covered\/-$/);
+    // The form offers the same sort (on a phone the headers are hidden).
+    expect(await page.locator('#sort-key option[value="internet"]').textContent()).to.equal(
+      'internet-facing',
+    );
+    expect(await page.locator('#sort-key').inputValue()).to.equal('internet');
+    expect(problems).to.deep.equal([]);
+  });
+
   it('shows a namespace that lost its last policy as uncovered after a refresh', async () => {
     await page.goto(`${exporter.http.url}/?q=shop`);
     expect(await page.locator('tr[data-namespace="shop"]').getAttribute('data-verdict')).to.equal('covered');
@@ -353,6 +434,15 @@ describe('status page in headless Chromium', function () {
       expect(Math.round(card.owner)).to.equal(Math.round(card.content));
       expect(Math.round(card.reason)).to.equal(Math.round(card.content));
       await legacy.screenshot({ path: join(ARTIFACTS, 'status-page-phone-card.png') });
+      // An internet-facing card: the ways in on their own labelled line, under the verdict.
+      const batch = phone.locator('tr[data-namespace="batch"]');
+      expect(
+        await phone.evaluate<string>(
+          `getComputedStyle(document.querySelector('tr[data-namespace="batch"] [data-label="Internet-facing"]'), '::before').content`,
+        ),
+      ).to.equal('"Internet-facing"');
+      expect(await batch.locator('[data-label="Internet-facing"]').textContent()).to.equal('LB, Ingress');
+      await batch.screenshot({ path: join(ARTIFACTS, 'status-page-phone-internet-facing.png') });
     } finally {
       await phone.close();
     }
@@ -387,6 +477,13 @@ describe('status page in headless Chromium', function () {
               }
             : {};
         sim.create(namespace(name, { annotations }));
+        // The widest mark: the long-named namespaces are reached four ways (a load balancer with external IPs, a
+        // NodePort, an Ingress).
+        if (i % 5 === 0) {
+          sim.create(service(name, 'edge', { type: 'LoadBalancer', externalIPs: ['203.0.113.10'] }));
+          sim.create(service(name, 'debug', { type: 'NodePort' }));
+          sim.create(ingress(name, 'edge'));
+        }
         if (i % 3 === 0)
           sim.create(policy(name, 'deny-all', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] }));
         if (i % 3 === 1) sim.create(policy(name, 'allow-all', { podSelector: {}, ingress: [{}] }));
@@ -403,6 +500,9 @@ describe('status page in headless Chromium', function () {
           await page.goto(`${exporter.http.url}/`);
           expect((await rowNames(page)).length).to.be.at.least(40);
           expect(await page.locator('[data-widest="other_namespaces"]').count()).to.be.greaterThan(0);
+          expect(
+            await page.locator('[data-vias="load_balancer node_port external_ip ingress"]').count(),
+          ).to.equal(7);
         },
         60_000,
         200,
@@ -436,7 +536,7 @@ describe('status page in headless Chromium', function () {
                 const r = th.getBoundingClientRect();
                 return r.width === 0 || r.left < box.left - 0.5 || r.right > box.right + 0.5 || th.scrollWidth > th.clientWidth + 1;
               }).map((th) => th.textContent.trim()),
-              broken: [...table.querySelectorAll('.exposure, time')]
+              broken: [...table.querySelectorAll('.exposure, time, .internet .via')]
                 .filter((el) => {
                   // Every piece of its text on one line: one top for all the rectangles it occupies.
                   const range = document.createRange();
@@ -449,8 +549,9 @@ describe('status page in headless Chromium', function () {
           expect(fit.overflow, 'table wider than its box, px').to.be.at.most(0);
           expect(fit.page, 'page wider than the window, px').to.be.at.most(0);
           expect(fit.headers).to.have.length.at.least(5);
+          expect(fit.headers).to.include('Internet-facing');
           expect(fit.hidden, 'column headers clipped or outside the box').to.deep.equal([]);
-          expect(fit.broken, 'class names and times broken across lines').to.deep.equal([]);
+          expect(fit.broken, 'class names, times and ways in broken across lines').to.deep.equal([]);
 
           // Reachable from anywhere is the risk colour, not the colour that means covered.
           const colours = await desktop.evaluate<{
@@ -471,6 +572,10 @@ describe('status page in headless Chromium', function () {
           expect(colours.anywhere).to.equal(colours.bad);
           expect(colours.none).to.equal(colours.good);
           await desktop.screenshot({ path: join(ARTIFACTS, `status-page-${width}.png`) });
+          await desktop.goto(`${exporter.http.url}/?sort=internet`);
+          await desktop.locator('#namespaces').screenshot({
+            path: join(ARTIFACTS, `status-page-${width}-internet-facing.png`),
+          });
 
           // The namespace's page: "reachable from anywhere: yes" is not in the good colour either.
           await desktop.goto(`${exporter.http.url}/namespaces/payments`);

@@ -347,7 +347,7 @@ describe('status page: who can reach each namespace', () => {
     const nothing = renderStatusPage(reportOf(), parseStatusQuery({ q: 'no-such' }), {
       telemetryPath: '/metrics',
     });
-    expect(nothing).to.contain('<td colspan="7">No namespace matches.</td>');
+    expect(nothing).to.contain('<td colspan="8">No namespace matches.</td>');
     const off = renderStatusPage(reportOf(false), parseStatusQuery({}), { telemetryPath: '/metrics' });
     expect(widest(off)).to.deep.equal(['bare:-', 'closed:-', 'open:-', 'undone:-']);
   });

@@ -124,6 +124,8 @@ function truthOf(sim: SimulatedCluster) {
     uncovered: names(uncovered),
     alerting: names(alerting.filter((ns) => !internet.has(ns.metadata?.name))),
     internetAlerting: names(alerting.filter((ns) => internet.has(ns.metadata?.name))),
+    // Exempt ones included, as the coverage figures count them.
+    internetUncovered: names(uncovered.filter((ns) => internet.has(ns.metadata?.name))),
     exempt: active.filter(validlyExempt).length,
   };
 }
@@ -268,6 +270,9 @@ describe('fleet: two clusters, two exporters, one Prometheus', function () {
       expect(value('cluster:netpol_namespaces_uncovered:count', c), c).to.equal(t.uncovered.length);
       expect(value('cluster:netpol_namespaces_covered:count', c), c).to.equal(t.active - t.uncovered.length);
       expect(value('cluster:netpol_namespaces_exempt:count', c), c).to.equal(t.exempt);
+      expect(value('cluster:netpol_namespaces_internet_facing_uncovered:count', c), c).to.equal(
+        t.internetUncovered.length,
+      );
       expect(value('cluster:netpol_namespace_coverage:ratio', c), c).to.be.closeTo(
         (t.active - t.uncovered.length) / t.active,
         1e-9,
@@ -292,11 +297,15 @@ describe('fleet: two clusters, two exporters, one Prometheus', function () {
       const table = inCluster(panels.get('uncoveredNamespaceAge') ?? [], c).map((s) => s.metric.namespace);
       expect(table.sort(), `the uncovered namespaces table in ${c}`).to.deep.equal(t.uncovered);
       expect(Number(inCluster(panels.get('targetsUp') ?? [], c)[0]?.value[1]), c).to.equal(1);
+      expect(Number(inCluster(panels.get('internetFacingUncoveredCount') ?? [], c)[0]?.value[1]), c).to.equal(
+        t.internetUncovered.length,
+      );
     }
     // The figures a fleet view reads first: one value per cluster, never one summed over the fleet.
     for (const name of [
       'coverageRatio',
       'uncoveredCount',
+      'internetFacingUncoveredCount',
       'exemptCount',
       'excludedCount',
       'targetsUp',

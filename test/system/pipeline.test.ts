@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { SimulatedCluster } from '@netpol-exporter/kube-sim';
 import { expect } from 'chai';
 import { rulesPath } from '../../deploy/rules/generate.ts';
+import { queries } from '../../grafana/queries.ts';
+import { expandVariables } from '../../grafana/variables.ts';
 import { EXPORTER_PERMISSIONS } from '../../src/cli/demo.ts';
 import { demoCluster } from '../../src/cli/demo-cluster.ts';
 import { exitOf, killSpawned, listeningAddress, spawnExporter } from '../helpers/exporter.ts';
@@ -364,6 +366,18 @@ describe('pipeline: simulator -> exporter -> Prometheus -> Alertmanager', functi
       1e-9,
     );
     expect(value('cluster:netpol_namespaces_exempt:count')).to.equal(exempt);
+    // The demo's legacy-billing, uncovered behind its Ingress (none of the exempt namespaces faces the internet).
+    const internet = internetFacingNamespaces(sim);
+    const internetUncovered = [
+      ...expected,
+      ...namespaces.filter(validlyExempt).map((ns) => ns.metadata?.name),
+    ]
+      .filter((name) => internet.has(name ?? ''))
+      .sort();
+    expect(internetUncovered).to.deep.equal(['legacy-billing']);
+    expect(value('cluster:netpol_namespaces_internet_facing_uncovered:count')).to.equal(
+      internetUncovered.length,
+    );
 
     const panels = await dashboardQueryResults(prometheus);
     const table = (panels.get('uncoveredNamespaceAge') ?? []).map((s) => s.metric.namespace).sort();
@@ -372,6 +386,9 @@ describe('pipeline: simulator -> exporter -> Prometheus -> Alertmanager', functi
     expect(exemptNames).to.include(EXEMPT);
     expect(table, 'the "uncovered namespaces" table').to.deep.equal([...expected, ...exemptNames].sort());
     expect(Number(panels.get('uncoveredCount')?.[0]?.value[1])).to.equal(uncovered);
+    expect(Number(panels.get('internetFacingUncoveredCount')?.[0]?.value[1])).to.equal(
+      internetUncovered.length,
+    );
   });
 
   it('resolves the alert of a namespace once it gets a NetworkPolicy', async () => {
@@ -455,6 +472,28 @@ describe('pipeline: simulator -> exporter -> Prometheus -> Alertmanager', functi
     const rest = firing(await prometheus.alerts(), OPEN_TO_ALL).map((a) => a.labels.namespace);
     expect(rest.sort()).to.deep.equal(openToAllNamespaces(sim));
     expect(rest).to.not.include(OPEN_DOOR);
+  });
+
+  it('once the internet-facing namespace is covered, its critical alert resolves and its count reads 0, not absent', async () => {
+    sim.create({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'default-deny-ingress', namespace: 'legacy-billing' },
+      spec: { podSelector: {}, policyTypes: ['Ingress'] },
+    });
+    expect(uncoveredByAlert(sim).internetFacing).to.deep.equal([]);
+    const record = 'cluster:netpol_namespaces_internet_facing_uncovered:count';
+    const zero = await waitFor(`${record} to read 0`, async () => {
+      const samples = await prometheus.query(record);
+      return samples.length === 1 && samples[0]?.value[1] === '0' ? samples : undefined;
+    }).catch(explain);
+    expect(zero[0]?.metric).to.deep.equal({ __name__: record, cluster: CLUSTER });
+    await waitFor(`${INTERNET_UNCOVERED} to stop firing`, async () =>
+      firing(await prometheus.alerts(), INTERNET_UNCOVERED).length === 0 ? true : undefined,
+    ).catch(explain);
+    // The dashboard's stat shows 0 for the cluster, not "No data" (its table beside it is empty now).
+    const stat = await prometheus.query(expandVariables(queries.internetFacingUncoveredCount));
+    expect(stat.map((s) => [s.metric.cluster, s.value[1]])).to.deep.equal([[CLUSTER, '0']]);
   });
 
   it('fires NetpolExporterDown when the exporter process stops', async () => {

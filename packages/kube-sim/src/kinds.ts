@@ -56,6 +56,10 @@ export const KINDS: readonly KindDef[] = [
   row('gateway.networking.k8s.io', 'v1alpha2', 'tcproutes', 'TCPRoute', true, {}),
   row('gateway.networking.k8s.io', 'v1alpha2', 'udproutes', 'UDPRoute', true, {}),
   row('gateway.networking.k8s.io', 'v1beta1', 'referencegrants', 'ReferenceGrant', true, {}),
+  // What says which controller forwards an Ingress's or a route's traffic (remediate reads them).
+  row('networking.k8s.io', 'v1', 'ingressclasses', 'IngressClass', false, { builtin: true }),
+  row('gateway.networking.k8s.io', 'v1', 'gatewayclasses', 'GatewayClass', false, { shortNames: ['gc'] }),
+  row('gateway.networking.k8s.io', 'v1', 'gateways', 'Gateway', true, { shortNames: ['gtw'] }),
   row('crd.projectcalico.org', 'v1', 'globalnetworkpolicies', 'GlobalNetworkPolicy', false, {}),
   row('crd.projectcalico.org', 'v1', 'networkpolicies', 'NetworkPolicy', true, {}),
   row('cilium.io', 'v2', 'ciliumnetworkpolicies', 'CiliumNetworkPolicy', true, {

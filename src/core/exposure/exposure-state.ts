@@ -6,13 +6,14 @@
 // or second match of a selector many policies use, and a change of a cluster-scoped policy.
 import type { CoverageState } from '../coverage-state.ts';
 import type { Direction } from '../direction.ts';
-import { type LabelSelector, NAMESPACE_NAME_LABEL, type NamespaceFacts, selectorKey } from '../facts.ts';
+import type { LabelSelector, NamespaceFacts } from '../facts.ts';
 import { lookupIn, matchSelector, namespaceLabels, type Tri } from '../selectors/label-selector.ts';
 import type { SourcePolicyFacts } from '../sources/index.ts';
 import { type OpaqueEffect, type OpaqueReach, strongest, type TierPolicy } from '../sources/reader.ts';
 import { matchesEveryNamespace, type NamespaceLabels, type OtherNamespaces } from './other-namespaces.ts';
 import { type DirectionReachability, type NamespaceReachability, PEER_CLASSES } from './peer-classes.ts';
 import { namespaceReachability, type ReachabilityInput } from './reachability.ts';
+import { indexedTermsOf, indexTerms, keyOf, NAME_TERM, termsOf } from './selector-index.ts';
 
 export type ExposureListener = (name: string, reachability: NamespaceReachability | undefined) => void;
 
@@ -33,6 +34,13 @@ export interface ExposureOptions {
    * namespace" unknown where the held namespaces alone would say false: such a namespace may exist.
    */
   undeclared?: (selector: LabelSelector | undefined, asker: string) => Tri;
+  /**
+   * The coverage state will not change (an audit reads everything once): each answer is computed when it is read,
+   * and neither it nor what it asked about other namespaces is kept (the bookkeeping that lets an exporter recompute
+   * only what an event moves: at 24,000 namespaces, tens of megabytes an audit never reads). A caller that reads an
+   * answer twice keeps it.
+   */
+  fixed?: boolean;
 }
 
 /** A selector some answer asked about, with how many namespaces match it now. */
@@ -57,43 +65,8 @@ interface Dependencies {
   witnesses?: string[];
 }
 
-/** Selector keys, computed once per selector object (policies keep theirs for their lifetime). */
-const keys = new WeakMap<LabelSelector, string>();
-function keyOf(selector: LabelSelector): string {
-  let key = keys.get(selector);
-  if (key === undefined) {
-    key = selectorKey(selector);
-    keys.set(selector, key);
-  }
-  return key;
-}
-
 const matchTri = (selector: LabelSelector, labels: Record<string, string>): Tri =>
   matchSelector(selector, lookupIn(labels));
-
-const NAME_TERM = `${NAMESPACE_NAME_LABEL}=`;
-
-/** The terms a namespace carries: every `key=value` and every `key`. */
-function termsOf(labels: Record<string, string>): string[] {
-  const out: string[] = [];
-  for (const [k, v] of Object.entries(labels)) out.push(`${k}=${v}`, k);
-  return out;
-}
-
-/** Terms kept in the namespace index: `kubernetes.io/metadata.name=<name>` needs none (the name is the key). */
-const indexedTermsOf = (labels: Record<string, string>): string[] =>
-  termsOf(labels).filter((t) => !t.startsWith(NAME_TERM));
-
-/** A requirement every match must meet, as index terms (any one of them): a label, an `In` set, or an `Exists` key. */
-function indexTerms(selector: LabelSelector): string[] | undefined {
-  const labels = Object.entries(selector.matchLabels).sort(([a], [b]) => (a < b ? -1 : 1));
-  const first = labels[0];
-  if (first) return [`${first[0]}=${first[1]}`];
-  const inSet = selector.matchExpressions.find((e) => e.operator === 'In' && e.values.length > 0);
-  if (inSet) return inSet.values.map((v) => `${inSet.key}=${v}`);
-  const exists = selector.matchExpressions.find((e) => e.operator === 'Exists' && e.values.length === 0);
-  return exists ? [exists.key] : undefined;
-}
 
 const sameLabels = (a: Record<string, string>, b: Record<string, string>): boolean => {
   const ka = Object.keys(a);
@@ -147,8 +120,10 @@ export class ExposureState {
     private readonly options: ExposureOptions = {},
   ) {
     this.held = options.held ?? false;
-    coverage.onSourcePolicyChange((before, after) => this.sourcePolicyChanged(before, after));
-    coverage.onChange((name) => this.namespaceChanged(name));
+    if (!options.fixed) {
+      coverage.onSourcePolicyChange((before, after) => this.sourcePolicyChanged(before, after));
+      coverage.onChange((name) => this.namespaceChanged(name));
+    }
     // Whatever the coverage state already holds (the audit fills it before asking).
     for (const facts of coverage.sourcePolicies()) this.storeSourcePolicy(undefined, facts);
     const names = [...coverage.allVerdicts()].map((v) => v.name);
@@ -158,6 +133,7 @@ export class ExposureState {
       this.known.set(name, facts);
       this.index(name, namespaceLabels(name, facts.labels));
     }
+    if (options.fixed) return;
     for (const name of names) this.mark(name);
     if (!this.held) this.flush();
   }
@@ -167,13 +143,30 @@ export class ExposureState {
   }
 
   reachability(name: string): NamespaceReachability | undefined {
+    if (this.options.fixed) return this.answer(name);
     this.flush();
     return this.results.get(name);
   }
 
   all(): IterableIterator<NamespaceReachability> {
+    if (this.options.fixed) return this.answers();
     this.flush();
     return this.results.values();
+  }
+
+  private *answers(): Generator<NamespaceReachability> {
+    for (const name of this.known.keys()) {
+      const answer = this.answer(name);
+      if (answer) yield answer;
+    }
+  }
+
+  /** One namespace's answer, computed now and recorded nowhere (fixed). */
+  private answer(name: string): NamespaceReachability | undefined {
+    const input = this.inputFor(name);
+    if (!input) return undefined;
+    this.recomputations++;
+    return namespaceReachability({ ...input, others: this.oracleFor(name) });
   }
 
   /** Call when a namespace's pods changed (--pod-isolation). */
@@ -401,12 +394,12 @@ export class ExposureState {
     return this.labels.has(name) ? [name] : [];
   }
 
-  /** The oracle one namespace's computation asks, recording what it asked into `deps`. */
-  private oracleFor(own: string, deps: Dependencies): OtherNamespaces {
+  /** The oracle one namespace's computation asks, recording what it asked into `deps` (when given). */
+  private oracleFor(own: string, deps?: Dependencies): OtherNamespaces {
     return {
       any: (selector, asker) => {
         const w = this.watch(selector);
-        if (!w.asked.has(own)) {
+        if (deps && !w.asked.has(own)) {
           w.asked.add(own);
           if (deps.asked) deps.asked.push(w);
           else deps.asked = [w];
@@ -434,6 +427,7 @@ export class ExposureState {
           const tested = test(ns);
           const t = m === true ? tested : tested === false ? false : 'unknown';
           if (t === true) {
+            if (!deps) return true;
             // Found: only this namespace's own changes can take the answer back.
             let set = this.witnessFor.get(name);
             if (!set) {
@@ -447,6 +441,7 @@ export class ExposureState {
           }
           if (t === 'unknown') out = 'unknown';
         }
+        if (!deps) return this.orUndeclared(out, selector, asker);
         if (w) {
           if (!w.searched.has(own)) {
             w.searched.add(own);

@@ -42,7 +42,12 @@ export interface IngressFacts {
   namespace: string;
   name: string;
   backends: BackendFacts[];
+  /** The IngressClass it names, and where: which controller serves it. Absent when it names none. */
+  ingressClass?: { name: string; field: string };
 }
+
+/** The annotation that named an Ingress's class before spec.ingressClassName (still honoured by most controllers). */
+export const INGRESS_CLASS_ANNOTATION = 'kubernetes.io/ingress.class';
 
 const ROUTE_KINDS = ['HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute', 'UDPRoute'] as const;
 export type RouteKind = (typeof ROUTE_KINDS)[number];
@@ -162,7 +167,16 @@ export function ingressFacts(obj: unknown, defaultNamespace = 'default'): Ingres
     for (const path of list(rule.http.paths))
       if (isObject(path)) add(ingressBackend(path.backend, key.namespace));
   }
-  return { namespace: key.namespace, name: key.name, backends };
+  const facts: IngressFacts = { namespace: key.namespace, name: key.name, backends };
+  // The field wins over the annotation, as the API server and the controllers read them.
+  const annotation = isObject(key.metadata.annotations)
+    ? key.metadata.annotations[INGRESS_CLASS_ANNOTATION]
+    : undefined;
+  if (typeof spec.ingressClassName === 'string' && spec.ingressClassName !== '')
+    facts.ingressClass = { name: spec.ingressClassName, field: 'spec.ingressClassName' };
+  else if (typeof annotation === 'string' && annotation !== '')
+    facts.ingressClass = { name: annotation, field: `annotation ${INGRESS_CLASS_ANNOTATION}` };
+  return facts;
 }
 
 function routeBackend(value: unknown, routeNamespace: string): BackendFacts | undefined {
@@ -234,6 +248,69 @@ export function referenceGrantFacts(
   };
 }
 
+/** networking.k8s.io/v1 IngressClass (cluster-scoped): the controller that serves Ingresses of this class. */
+export interface IngressClassFacts {
+  name: string;
+  controller: string;
+  /** Annotated ingressclass.kubernetes.io/is-default-class: "true": Ingresses that name no class get it. */
+  isDefault: boolean;
+}
+
+/** gateway.networking.k8s.io GatewayClass (cluster-scoped): the controller that serves Gateways of this class. */
+export interface GatewayClassFacts {
+  name: string;
+  controllerName: string;
+}
+
+/** gateway.networking.k8s.io Gateway: the class that decides which controller (and proxy) serves it. */
+export interface GatewayFacts {
+  namespace: string;
+  name: string;
+  className: string;
+}
+
+export const DEFAULT_INGRESS_CLASS_ANNOTATION = 'ingressclass.kubernetes.io/is-default-class';
+
+export function ingressClassFacts(obj: unknown): IngressClassFacts | undefined {
+  const key = keyOf(obj, '');
+  if (!key) return undefined;
+  const spec = isObject((obj as Json).spec) ? ((obj as Json).spec as Json) : {};
+  const annotations = isObject(key.metadata.annotations) ? key.metadata.annotations : {};
+  return {
+    name: key.name,
+    controller: str(spec.controller),
+    isDefault: str(annotations[DEFAULT_INGRESS_CLASS_ANNOTATION]) === 'true',
+  };
+}
+
+export function gatewayClassFacts(obj: unknown): GatewayClassFacts | undefined {
+  const key = keyOf(obj, '');
+  if (!key) return undefined;
+  const spec = isObject((obj as Json).spec) ? ((obj as Json).spec as Json) : {};
+  return { name: key.name, controllerName: str(spec.controllerName) };
+}
+
+export function gatewayFacts(obj: unknown, defaultNamespace = 'default'): GatewayFacts | undefined {
+  const key = keyOf(obj, defaultNamespace);
+  if (!key) return undefined;
+  const spec = isObject((obj as Json).spec) ? ((obj as Json).spec as Json) : {};
+  return { namespace: key.namespace, name: key.name, className: str(spec.gatewayClassName) };
+}
+
+/** What names the controllers that forward to Ingress and route backends: read by remediate, not the exporter. */
+export interface ControllerKind {
+  kind: 'IngressClass' | 'GatewayClass' | 'Gateway';
+  group: string;
+  versions: readonly string[];
+  resource: string;
+}
+
+export const CONTROLLER_KINDS: readonly ControllerKind[] = [
+  { kind: 'IngressClass', group: 'networking.k8s.io', versions: ['v1'], resource: 'ingressclasses' },
+  { kind: 'GatewayClass', group: GATEWAY_GROUP, versions: ['v1', 'v1beta1'], resource: 'gatewayclasses' },
+  { kind: 'Gateway', group: GATEWAY_GROUP, versions: ['v1', 'v1beta1'], resource: 'gateways' },
+];
+
 /** An API resource that can open a namespace, with the versions to try, newest first. */
 export interface ExposingKind {
   kind: 'Service' | 'Ingress' | RouteKind | 'ReferenceGrant';
@@ -261,5 +338,5 @@ export const isRouteKind = (kind: string): kind is RouteKind =>
   (ROUTE_KINDS as readonly string[]).includes(kind);
 
 /** The list path of a kind at a version, cluster-wide. */
-export const listPath = (k: ExposingKind, version: string): string =>
+export const listPath = (k: Pick<ExposingKind, 'group' | 'resource'>, version: string): string =>
   k.group === '' ? `/api/${version}/${k.resource}` : `/apis/${k.group}/${version}/${k.resource}`;

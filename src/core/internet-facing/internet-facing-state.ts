@@ -1,6 +1,8 @@
 // The exporter's incremental view of what opens each namespace to the internet: each watched object's entry points,
 // kept by object so an update or a delete replaces exactly its own, and a change callback per namespace whose ways
-// in changed. ReferenceGrants are not watched: a route's cross-namespace backendRef counts (its rule says why).
+// in changed. ReferenceGrants count once their watch holds a complete list: until then (or when they may not be
+// read) a route's cross-namespace backendRef counts, and its rule says why; a grant that changes re-judges the
+// routes that reach into another namespace.
 import {
   type EntryPoint,
   type InternetVia,
@@ -9,7 +11,7 @@ import {
   serviceEntryPoints,
   viasOf,
 } from './classify.ts';
-import type { IngressFacts, RouteFacts, ServiceFacts } from './facts.ts';
+import type { IngressFacts, ReferenceGrantFacts, RouteFacts, ServiceFacts } from './facts.ts';
 
 export interface NamespaceInternetFacing {
   name: string;
@@ -25,6 +27,11 @@ export class InternetFacingState {
   /** Per namespace, the objects that open it. */
   private readonly byNamespace = new Map<string, Map<string, EntryPoint[]>>();
   private readonly listeners: Listener[] = [];
+  /** The routes that reach into another namespace, by key: a grant that changes re-judges them. */
+  private readonly crossRoutes = new Map<string, RouteFacts>();
+  private readonly grants = new Map<string, ReferenceGrantFacts>();
+  /** The grants held are every grant there is (their watch synced); otherwise they are not known. */
+  private grantsKnown = false;
 
   onChange(listener: Listener): void {
     this.listeners.push(listener);
@@ -47,16 +54,60 @@ export class InternetFacingState {
   }
 
   upsertRoute(f: RouteFacts): void {
-    this.put(`${f.kind} ${f.namespace}/${f.name}`, routeEntryPoints(f, undefined).entries);
+    const key = `${f.kind} ${f.namespace}/${f.name}`;
+    if (f.backends.some((b) => b.namespace !== f.namespace)) this.crossRoutes.set(key, f);
+    else this.crossRoutes.delete(key);
+    this.judgeRoute(key, f);
   }
 
   deleteRoute(kind: string, namespace: string, name: string): void {
-    this.put(`${kind} ${namespace}/${name}`, []);
+    const key = `${kind} ${namespace}/${name}`;
+    this.crossRoutes.delete(key);
+    this.put(key, []);
+  }
+
+  upsertReferenceGrant(f: ReferenceGrantFacts): void {
+    this.grants.set(`${f.namespace}/${f.name}`, f);
+    if (this.grantsKnown) this.rejudge(f.namespace);
+  }
+
+  deleteReferenceGrant(namespace: string, name: string): void {
+    if (!this.grants.delete(`${namespace}/${name}`)) return;
+    if (this.grantsKnown) this.rejudge(namespace);
+  }
+
+  /**
+   * Whether the grants held are all there are: true once their watch holds a complete list; false while they may not
+   * be read (then every cross-namespace reference counts again). The grants held are kept, as the watch's cache keeps
+   * them: a list that follows sends only what changed.
+   */
+  setReferenceGrantsKnown(known: boolean): void {
+    if (known === this.grantsKnown) return;
+    this.grantsKnown = known;
+    this.rejudge(undefined);
   }
 
   /** Forget every object of a kind (its watch stopped: the kind is no longer served or permitted). */
   clearKind(kind: string): void {
+    if (kind === 'ReferenceGrant') {
+      this.grants.clear();
+      if (this.grantsKnown) this.setReferenceGrantsKnown(false);
+      return;
+    }
+    for (const key of [...this.crossRoutes.keys()])
+      if (key.startsWith(`${kind} `)) this.crossRoutes.delete(key);
     for (const key of [...this.byObject.keys()]) if (key.startsWith(`${kind} `)) this.put(key, []);
+  }
+
+  private judgeRoute(key: string, f: RouteFacts): void {
+    this.put(key, routeEntryPoints(f, this.grantsKnown ? [...this.grants.values()] : undefined).entries);
+  }
+
+  /** Re-judge the routes that reach into `namespace` (every namespace when undefined). */
+  private rejudge(namespace: string | undefined): void {
+    for (const [key, f] of this.crossRoutes)
+      if (namespace === undefined || f.backends.some((b) => b.namespace === namespace))
+        this.judgeRoute(key, f);
   }
 
   entryPoints(namespace: string): EntryPoint[] {

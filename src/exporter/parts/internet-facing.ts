@@ -1,13 +1,16 @@
-// --internet-facing: Services and Ingresses watched (list and watch, slim facts), the Gateway API route kinds the
-// API server serves discovered at start and every --discovery.interval and watched too, and per namespace the ways
-// the internet reaches it rendered as netpol_namespace_internet_facing. A kind RBAC forbids does not block
-// readiness: it is logged, and what it would open is not known (the metric then has no series for it).
+// --internet-facing: Services and Ingresses watched (list and watch, slim facts), the Gateway API route kinds and
+// ReferenceGrants the API server serves discovered at start and every --discovery.interval and watched too, and per
+// namespace the ways the internet reaches it rendered as netpol_namespace_internet_facing. A kind RBAC forbids does
+// not block readiness: it is logged, and what it would open is not known (the metric then has no series for it).
+// ReferenceGrants count once their watch holds a complete list; before that, and while they may not be read, a
+// route's backendRef into another namespace counts (as the audit counts it when it cannot list them).
 import {
   EXPOSING_KINDS,
   type ExposingKind,
   ingressFacts,
   isRouteKind,
   listPath,
+  referenceGrantFacts,
   routeFacts,
   serviceFacts,
 } from '../../core/internet-facing/facts.ts';
@@ -24,12 +27,16 @@ import { informerFor, type WatchSettings } from '../../watch/watch-settings.ts';
 import { type RestartReason, WatchStatus } from '../../watch/watch-status.ts';
 import type { Part, Readiness } from '../part.ts';
 
-/** A WatchStatus that remembers the API server answered 403. */
+/** A WatchStatus that remembers the API server answered 403 (and says so to whoever asked). */
 class KindStatus extends WatchStatus {
   forbidden = false;
+  onForbidden: (() => void) | undefined;
   override countRestart(reason: RestartReason): void {
     super.countRestart(reason);
-    if (reason === 'forbidden') this.forbidden = true;
+    if (reason === 'forbidden') {
+      this.forbidden = true;
+      this.onForbidden?.();
+    }
   }
 }
 
@@ -39,7 +46,8 @@ interface Running {
 }
 
 const ALWAYS = EXPOSING_KINDS.filter((k) => k.kind === 'Service' || k.kind === 'Ingress');
-const ROUTES = EXPOSING_KINDS.filter((k) => isRouteKind(k.kind));
+/** Discovered, as the Gateway API may not be installed: the route kinds, and the grants that admit their references. */
+const ROUTES = EXPOSING_KINDS.filter((k) => isRouteKind(k.kind) || k.kind === 'ReferenceGrant');
 
 export class InternetFacingPart implements Part {
   readonly state = new InternetFacingState();
@@ -104,7 +112,7 @@ export class InternetFacingPart implements Part {
     return this.store.pieces();
   }
 
-  /** Route kinds: the newest served version of each; a kind no longer served is stopped and forgotten. */
+  /** Route kinds and grants: the newest served version of each; a kind no longer served is stopped and forgotten. */
   private async discover(): Promise<void> {
     let available: Set<string>;
     try {
@@ -125,7 +133,7 @@ export class InternetFacingPart implements Part {
       const key = kind.resource;
       const current = this.running.get(key);
       if (version && !current) {
-        this.settings.log.info({ resource: key, version }, 'watching Gateway API routes');
+        this.settings.log.info({ resource: key, version }, `watching Gateway API ${key}`);
         this.launch(kind, version);
       } else if (!version && current) {
         this.running.delete(key);
@@ -139,11 +147,13 @@ export class InternetFacingPart implements Part {
   private launch(kind: ExposingKind, version: string): void {
     const status = new KindStatus(kind.resource);
     const path = listPath(kind, version);
-    // A watch event of another kind is dropped (and the watch relists); RBAC for routes is a component's.
+    // A watch event of another kind is dropped (and the watch relists); RBAC for routes and grants is a component's.
     const common = {
       path,
       kinds: [kind.kind],
-      ...(isRouteKind(kind.kind) ? { grantedBy: 'deploy/components/gateway-api' } : {}),
+      ...(kind.group !== '' && kind.group !== 'networking.k8s.io'
+        ? { grantedBy: 'deploy/components/gateway-api' }
+        : {}),
     };
     const state = this.state;
     let informer: ResilientInformer<unknown>;
@@ -168,6 +178,16 @@ export class InternetFacingPart implements Part {
         facts: (obj) => routeFacts(routeKind, obj),
         onUpsert: (slim) => state.upsertRoute(slim.facts),
         onDelete: (slim) => state.deleteRoute(routeKind, slim.facts.namespace, slim.facts.name),
+      }) as ResilientInformer<unknown>;
+    } else if (kind.kind === 'ReferenceGrant') {
+      // Forbidden: the grants held may be gone, so none is known; a complete list (again) makes them known.
+      status.onForbidden = () => state.setReferenceGrantsKnown(false);
+      informer = informerFor(this.settings, status, {
+        ...common,
+        facts: (obj) => referenceGrantFacts(obj),
+        onUpsert: (slim) => state.upsertReferenceGrant(slim.facts),
+        onDelete: (slim) => state.deleteReferenceGrant(slim.facts.namespace, slim.facts.name),
+        onSynced: () => state.setReferenceGrantsKnown(true),
       }) as ResilientInformer<unknown>;
     } else return;
     this.running.set(kind.resource, { informer, status });

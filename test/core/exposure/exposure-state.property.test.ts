@@ -260,10 +260,16 @@ function check(events: Event[], attachAt: number, withPods: boolean): void {
   if (!exposure) attach();
   const objects = [...world.objects.values()];
   const live = NAMES.filter((n) => world.objects.has(`ns/${n}`));
+  // What an audit builds once everything is read: answers computed when asked, nothing recorded for later events.
+  const fixed = new ExposureState(state, {
+    fixed: true,
+    ...(withPods ? { podsIn: (ns: string) => world.pods.get(ns)?.values() ?? [] } : {}),
+  });
   for (const name of NAMES) {
     const got = exposure?.reachability(name);
     if (!live.includes(name)) {
       expect(got, `${name} is gone`).to.equal(undefined);
+      expect(fixed.reachability(name), `${name} is gone (fixed)`).to.equal(undefined);
       continue;
     }
     const want = reachabilityIn(
@@ -272,6 +278,10 @@ function check(events: Event[], attachAt: number, withPods: boolean): void {
       withPods ? [...(world.pods.get(name)?.values() ?? [])] : undefined,
     );
     expect(got, `namespace ${name} after ${JSON.stringify(events)}`).to.deep.equal(want);
+    expect(
+      fixed.reachability(name),
+      `namespace ${name}, fixed, after ${JSON.stringify(events)}`,
+    ).to.deep.equal(want);
   }
 }
 

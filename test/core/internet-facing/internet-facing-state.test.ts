@@ -6,7 +6,9 @@ import { classifyInternetFacing, viasOf } from '../../../src/core/internet-facin
 import {
   type IngressFacts,
   ingressFacts,
+  type ReferenceGrantFacts,
   type RouteFacts,
+  referenceGrantFacts,
   routeFacts,
   type ServiceFacts,
   serviceFacts,
@@ -63,19 +65,50 @@ const routeArb = fc
       }) as RouteFacts,
   );
 
+/** A grant in a namespace for HTTPRoutes from one namespace, to every Service or to one by name. */
+const grantArb = fc
+  .record({
+    ns: fc.constantFrom(...NAMESPACES),
+    name: fc.constantFrom(...NAMES),
+    from: fc.constantFrom(...NAMESPACES),
+    kind: fc.constantFrom('HTTPRoute', 'GRPCRoute'),
+    to: fc.constantFrom<string | undefined>(undefined, 'b', 'other'),
+  })
+  .map(
+    (g) =>
+      referenceGrantFacts({
+        metadata: { namespace: g.ns, name: g.name },
+        spec: {
+          from: [{ group: 'gateway.networking.k8s.io', kind: g.kind, namespace: g.from }],
+          to: [{ group: '', kind: 'Service', ...(g.to ? { name: g.to } : {}) }],
+        },
+      }) as ReferenceGrantFacts,
+  );
+
 type Op =
   | { op: 'service'; f: ServiceFacts }
   | { op: 'ingress'; f: IngressFacts }
   | { op: 'route'; f: RouteFacts }
-  | { op: 'delete'; kind: 'Service' | 'Ingress' | 'HTTPRoute'; ns: string; name: string };
+  | { op: 'grant'; f: ReferenceGrantFacts }
+  | { op: 'grants-known'; known: boolean }
+  | { op: 'grants-gone' }
+  | { op: 'delete'; kind: 'Service' | 'Ingress' | 'HTTPRoute' | 'ReferenceGrant'; ns: string; name: string };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   serviceArb.map((f) => ({ op: 'service' as const, f })),
   ingressArb.map((f) => ({ op: 'ingress' as const, f })),
   routeArb.map((f) => ({ op: 'route' as const, f })),
+  grantArb.map((f) => ({ op: 'grant' as const, f })),
+  fc.boolean().map((known) => ({ op: 'grants-known' as const, known })),
+  fc.constant({ op: 'grants-gone' as const }),
   fc
     .record({
-      kind: fc.constantFrom('Service' as const, 'Ingress' as const, 'HTTPRoute' as const),
+      kind: fc.constantFrom(
+        'Service' as const,
+        'Ingress' as const,
+        'HTTPRoute' as const,
+        'ReferenceGrant' as const,
+      ),
       ns: fc.constantFrom(...NAMESPACES),
       name: fc.constantFrom(...NAMES),
     })
@@ -83,7 +116,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 );
 
 describe('InternetFacingState', () => {
-  it('always agrees with the batch classifier, and calls back when (and only when) a namespace’s ways in change', () => {
+  it('always agrees with the batch classifier (ReferenceGrants known or not), and calls back when (and only when) a namespace’s ways in change', () => {
     fc.assert(
       fc.property(fc.array(opArb, { maxLength: 30 }), (ops) => {
         const state = new InternetFacingState();
@@ -92,6 +125,8 @@ describe('InternetFacingState', () => {
         const services = new Map<string, ServiceFacts>();
         const ingresses = new Map<string, IngressFacts>();
         const routes = new Map<string, RouteFacts>();
+        const grants = new Map<string, ReferenceGrantFacts>();
+        let known = false;
         for (const op of ops) {
           if (op.op === 'service') {
             services.set(`${op.f.namespace}/${op.f.name}`, op.f);
@@ -102,6 +137,18 @@ describe('InternetFacingState', () => {
           } else if (op.op === 'route') {
             routes.set(`${op.f.namespace}/${op.f.name}`, op.f);
             state.upsertRoute(op.f);
+          } else if (op.op === 'grant') {
+            grants.set(`${op.f.namespace}/${op.f.name}`, op.f);
+            state.upsertReferenceGrant(op.f);
+          } else if (op.op === 'grants-known') {
+            // Forbidden, or listed in full (again): the grants held stay, as the watch's cache keeps them.
+            known = op.known;
+            state.setReferenceGrantsKnown(op.known);
+          } else if (op.op === 'grants-gone') {
+            // The kind is no longer served: its watch and cache are gone.
+            grants.clear();
+            known = false;
+            state.clearKind('ReferenceGrant');
           } else {
             const key = `${op.ns}/${op.name}`;
             if (op.kind === 'Service') {
@@ -110,6 +157,9 @@ describe('InternetFacingState', () => {
             } else if (op.kind === 'Ingress') {
               ingresses.delete(key);
               state.deleteIngress(op.ns, op.name);
+            } else if (op.kind === 'ReferenceGrant') {
+              grants.delete(key);
+              state.deleteReferenceGrant(op.ns, op.name);
             } else {
               routes.delete(key);
               state.deleteRoute('HTTPRoute', op.ns, op.name);
@@ -120,11 +170,15 @@ describe('InternetFacingState', () => {
           services: services.values(),
           ingresses: ingresses.values(),
           routes: routes.values(),
-          referenceGrants: undefined,
+          referenceGrants: known ? grants.values() : undefined,
         });
+        const rules = (entries: readonly { object: { kind: string; name: string }; rule: string }[]) =>
+          entries.map((e) => `${e.object.kind} ${e.object.name}: ${e.rule}`).sort();
         for (const ns of NAMESPACES) {
           const want = viasOf(batch.byNamespace.get(ns) ?? []);
           expect(state.answer(ns)?.vias ?? [], ns).to.deep.equal(want);
+          // Each entry point's rule too: what a grant allows, or that grants are not known, is said as it is now.
+          expect(rules(state.entryPoints(ns)), ns).to.deep.equal(rules(batch.byNamespace.get(ns) ?? []));
           // The last callback for the namespace said what holds now (no callback: it never faced the internet).
           expect(seen.get(ns) ?? '', ns).to.equal(want.join());
         }
