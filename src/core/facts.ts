@@ -1,5 +1,6 @@
 // Slim facts taken from Kubernetes API objects: only what the verdicts need, so the cache never holds
 // managedFields, last-applied-configuration or pod specs. Every reader tolerates malformed input.
+import { keptList, NO_ITEMS } from './kept-list.ts';
 
 export interface LabelSelectorRequirement {
   key: string;
@@ -229,7 +230,7 @@ export interface IpBlock {
   except: readonly string[];
 }
 
-const NONE: readonly never[] = Object.freeze([]);
+const NONE = NO_ITEMS;
 
 export const NO_PEERS: Readonly<PeerFacts> = Object.freeze({
   everything: false,
@@ -329,8 +330,8 @@ function peerFacts(rules: unknown, field: 'from' | 'to'): PeerFacts {
       }
     }
   }
-  if (facts.namespaceSelectors.length === 0) facts.namespaceSelectors = NONE as unknown as LabelSelector[];
-  if (podPeers.length > 0) facts.podPeers = podPeers;
-  if (blocks.length > 0) facts.blocks = blocks;
+  facts.namespaceSelectors = keptList(facts.namespaceSelectors) as LabelSelector[];
+  facts.podPeers = keptList(podPeers);
+  facts.blocks = keptList(blocks);
   return facts;
 }

@@ -8,9 +8,9 @@ import { SOURCES } from './sources/index.ts';
 
 export interface Protection {
   /** Sources with at least one policy that protects the namespace, in SOURCES order. */
-  protectedBy: Source[];
+  protectedBy: readonly Source[];
   /** Sources with a policy whose reach into the namespace could not be evaluated (and none that protects it). */
-  unknown: Source[];
+  unknown: readonly Source[];
 }
 
 export interface ProtectionContext {
@@ -23,6 +23,19 @@ export interface ProtectionContext {
    * their policies are unknown, so a namespace they might protect is unknown, not uncovered.
    */
   unread?: ReadonlySet<Source>;
+}
+
+const sourceLists = new Map<string, readonly Source[]>();
+
+/** One shared, frozen list per distinct list of sources (a handful exist): every namespace's verdict holds three. */
+export function sourceList(list: readonly Source[]): readonly Source[] {
+  const key = list.join();
+  let known = sourceLists.get(key);
+  if (!known) {
+    known = Object.freeze([...list]);
+    sourceLists.set(key, known);
+  }
+  return known;
 }
 
 /** The namespace's protection, and whether it is covered by a source that counts. */
@@ -41,7 +54,7 @@ export function combineProtection(
       !protectedBy.includes(s) &&
       ((!covered && context.unread?.has(s)) || (s !== 'networkpolicy' && context.other?.unknown.has(s))),
   );
-  return { protectedBy, unknown, covered };
+  return { protectedBy: sourceList(protectedBy), unknown: sourceList(unknown), covered };
 }
 
 export interface SourcePolicies {

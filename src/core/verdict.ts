@@ -2,7 +2,7 @@
 
 import { DIRECTIONS, type Direction } from './direction.ts';
 import { isEmptySelector, type NamespaceFacts, type PolicyFacts } from './facts.ts';
-import { combineProtection, type ProtectionContext } from './protection.ts';
+import { combineProtection, type ProtectionContext, sourceList } from './protection.ts';
 import type { Source } from './sources/index.ts';
 
 export interface NamespaceVerdict {
@@ -20,14 +20,14 @@ export interface NamespaceVerdict {
    */
   allowAll: Record<Direction, boolean>;
   /** Sources that protect the namespace (`networkpolicy` when it has at least one NetworkPolicy). */
-  protectedBy: Source[];
+  protectedBy: readonly Source[];
   /** Sources whose policies could not be evaluated for the namespace (including those that could not be read). */
-  protectionUnknown: Source[];
+  protectionUnknown: readonly Source[];
   /**
    * Sources that could not be read at all (forbidden, not discovered, not synced). With NetworkPolicy among them the
    * policy count, default denies and allow-alls are unknown; with any that counts, an uncovered namespace is unknown.
    */
-  unread: Source[];
+  unread: readonly Source[];
 }
 
 /** Covered or not is a verdict only when the namespace is covered or every counted source could be read. */
@@ -75,6 +75,6 @@ export function namespaceVerdict(
     allowAll,
     protectedBy,
     protectionUnknown: unknown,
-    unread: [...(protection.unread ?? [])],
+    unread: sourceList([...(protection.unread ?? [])]),
   };
 }

@@ -9,10 +9,22 @@ import { ApiError, describeError, type KubeApi, ListTimeoutError } from './kube-
 import { StreamWatch } from './stream-watch.ts';
 import type { RestartReason, WatchStatus } from './watch-status.ts';
 
-/** What the cache keeps of an object: its identity and the slim facts made from it. */
-export interface Slim<F> {
-  metadata: { name: string; namespace?: string; resourceVersion?: string };
-  facts: F;
+/**
+ * What the cache keeps of an object: its identity and the slim facts made from it. It is its own `metadata` (all
+ * client-node's cache reads of an object is metadata's name, namespace and resourceVersion): one object per cached
+ * item rather than two, 2.5 MB at L's 80,000.
+ */
+export class Slim<F> {
+  constructor(
+    readonly name: string,
+    readonly namespace: string | undefined,
+    readonly resourceVersion: string | undefined,
+    readonly facts: F,
+  ) {}
+
+  get metadata(): Slim<F> {
+    return this;
+  }
 }
 
 export interface InformerOptions<F> {
@@ -32,6 +44,12 @@ export interface InformerOptions<F> {
   grantedBy?: string;
   /** Facts from an API object; undefined when the object is malformed (it is logged and skipped). */
   facts: (obj: unknown) => F | undefined;
+  /**
+   * Whether an object matters (every one when omitted). One that does not is held as absent: not cached, and an
+   * update that makes a cached one not matter is delivered to onDelete. The cache then costs what matters: the
+   * exporter's Services watch keeps the few that open a namespace, not every ClusterIP Service.
+   */
+  keep?: (facts: F) => boolean;
   onUpsert: (slim: Slim<F>) => void;
   onDelete: (slim: Slim<F>) => void;
   /** The cache holds a complete list (called as each watch opens after one, relists included). */
@@ -74,13 +92,13 @@ export class ResilientInformer<F> {
   private listAbort = new AbortController();
 
   constructor(private readonly options: InformerOptions<F>) {
-    const { api, status, log, path } = options;
+    const { api, status, log, path, keep } = options;
     const slim = (obj: unknown): Slim<F> | undefined => {
       const facts = options.facts(obj);
-      const metadata = (obj as { metadata?: Slim<F>['metadata'] } | null)?.metadata;
+      const metadata = (obj as { metadata?: Pick<Slim<F>, 'name' | 'namespace' | 'resourceVersion'> } | null)
+        ?.metadata;
       if (facts === undefined || !metadata) return undefined;
-      const { name, namespace, resourceVersion } = metadata;
-      return { metadata: { name, namespace, resourceVersion }, facts };
+      return new Slim(metadata.name, metadata.namespace, metadata.resourceVersion, facts);
     };
     const onMalformed = (detail: string): void => log.warn({ resource: status.resource }, detail);
     const watch = new StreamWatch({
@@ -89,6 +107,7 @@ export class ResilientInformer<F> {
       stallTimeoutMs: options.stallTimeoutMs,
       ...(options.accept ? { accept: options.accept.watch } : {}),
       ...(options.kinds ? { kinds: options.kinds } : {}),
+      ...(keep ? { keeps: (s: unknown) => keep((s as Slim<F>).facts) } : {}),
       timeoutSeconds: () => 300 * (1 + this.random()),
       slim,
       onRestart: (reason) => status.countRestart(reason),
@@ -110,7 +129,7 @@ export class ResilientInformer<F> {
         (item) => {
           const s = slim(item);
           if (!s) onMalformed(`malformed object in list: ${JSON.stringify(item).slice(0, 200)}`);
-          return s;
+          return s && (keep?.(s.facts) ?? true) ? s : undefined;
         },
         { timeoutMs: options.listTimeoutMs ?? DEFAULT_LIST_TIMEOUT_MS, signal: this.listAbort.signal },
       );

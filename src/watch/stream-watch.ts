@@ -18,6 +18,11 @@ export interface StreamWatchOptions {
   timeoutSeconds?: () => number;
   /** Turns each event object into what the cache keeps; undefined drops a malformed object. */
   slim: (obj: unknown) => unknown;
+  /**
+   * Whether the cache keeps an object (every one when omitted). One it does not keep arrives as a deletion: the
+   * cache drops it if it held it (an update made it not matter) and never holds it otherwise.
+   */
+  keeps?: (slim: unknown) => boolean;
   onRestart: (reason: RestartReason) => void;
   onMalformed: (detail: string) => void;
   /** The first event or bookmark of a watch request arrived: the API server is serving again. */
@@ -262,7 +267,7 @@ export class StreamWatch {
       this.options.onMalformed(`${type} event with a malformed object: ${line.slice(0, 200)}`);
       return undefined;
     }
-    callback(type, slim);
+    callback(type !== 'DELETED' && this.options.keeps?.(slim) === false ? 'DELETED' : type, slim);
     return undefined;
   }
 }

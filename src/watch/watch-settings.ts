@@ -23,7 +23,7 @@ export interface WatchSettings {
 /** What one watch adds to the settings: its collection and what to do with each object. */
 export type InformerSpec<F> = Pick<
   InformerOptions<F>,
-  'path' | 'kinds' | 'facts' | 'onUpsert' | 'onDelete' | 'onSynced' | 'accept' | 'grantedBy'
+  'path' | 'kinds' | 'facts' | 'keep' | 'onUpsert' | 'onDelete' | 'onSynced' | 'accept' | 'grantedBy'
 >;
 
 /** An informer for one collection, its requests counted on its status. */

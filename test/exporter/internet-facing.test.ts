@@ -97,6 +97,42 @@ describe('exporter: internet-facing namespaces', function () {
     expect(store?.internetFacing?.entryPoints.map((e) => e.object)).to.deep.equal(['HTTPRoute store/store']);
   });
 
+  // The Services watch caches only Services that open their namespace: one that stops opening it must still take
+  // its series away, whether the change arrives as a watch event or is found by a relist after a 410.
+  it('drops a Service that stops opening its namespace, by event and by relist, and takes one up that starts', async () => {
+    sim.create(namespace('depot'));
+    sim.create(service('depot', 'front', { type: 'LoadBalancer' }));
+    sim.create(service('depot', 'back', { type: 'ClusterIP' }));
+    const exporter = await exporterFor(sim);
+    running.push(exporter);
+    const depot = async () => (await series(exporter)).filter((s) => s.includes('namespace="depot"'));
+    await eventually(
+      async () => expect(await depot()).to.deep.equal([`${FAMILY}{namespace="depot",via="load_balancer"}`]),
+      20_000,
+    );
+    sim.update(service('depot', 'front', { type: 'ClusterIP' }));
+    await eventually(async () => expect(await depot()).to.deep.equal([]), 20_000);
+    sim.update(service('depot', 'back', { type: 'NodePort' }));
+    await eventually(
+      async () => expect(await depot()).to.deep.equal([`${FAMILY}{namespace="depot",via="node_port"}`]),
+      20_000,
+    );
+    // Disconnected, the history forgotten: the relist, not an event, must find that `back` opens nothing now.
+    sim.faults.refuseConnections(true);
+    sim.faults.closeWatches();
+    await eventually(
+      async () => expect(await exporter.scrape()).to.contain('watch_up{resource="services"} 0'),
+      20_000,
+    );
+    sim.update(service('depot', 'back', { type: 'ClusterIP' }));
+    sim.faults.forgetHistory();
+    sim.faults.refuseConnections(false);
+    await eventually(async () => {
+      expect(await exporter.scrape()).to.contain('watch_up{resource="services"} 1');
+      expect(await depot()).to.deep.equal([]);
+    }, 20_000);
+  });
+
   it('--internet-facing=false watches none of it and exports nothing', async () => {
     const exporter = await exporterFor(sim, { args: ['--internet-facing=false'] });
     running.push(exporter);

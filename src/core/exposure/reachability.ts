@@ -10,6 +10,7 @@
 
 import { DIRECTIONS, type Direction } from '../direction.ts';
 import { isEmptySelector, type LabelSelector, NO_PEERS, type PeerFacts, type PolicyFacts } from '../facts.ts';
+import { keptList, NO_ITEMS } from '../kept-list.ts';
 import {
   and,
   lookupIn,
@@ -33,7 +34,7 @@ import {
 } from './peer-classes.ts';
 import { type ActiveRule, DirectionWalk, type PodKind } from './tier-walk.ts';
 
-const NONE_OPEN: readonly string[] = Object.freeze([]);
+const NONE_OPEN: readonly string[] = NO_ITEMS;
 const openers = new Map<string, string>();
 /** `Kind/name`, one string per distinct opener. */
 function opener(kind: string, name: string): string {
@@ -396,7 +397,7 @@ function direction(
         list.push(opener(t.kind, t.name));
     }
     if (unisolated && viaUnisolated[c] === true) list.push(UNISOLATED);
-    if (list.length > 0) openedBy[c] = list;
+    if (list.length > 0) openedBy[c] = keptList(list);
   }
 
   const denyUndone =

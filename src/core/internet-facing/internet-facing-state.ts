@@ -1,8 +1,11 @@
 // The exporter's incremental view of what opens each namespace to the internet: each watched object's entry points,
 // kept by object so an update or a delete replaces exactly its own, and a change callback per namespace whose ways
-// in changed. ReferenceGrants count once their watch holds a complete list: until then (or when they may not be
+// in changed. Only objects that open something are held (most Services open nothing), each namespace names its
+// objects in a small array rather than a Map: at 10,000 namespaces a Map each cost more than the entry points. ReferenceGrants count once their watch holds a complete list: until then (or when they may not be
 // read) a route's cross-namespace backendRef counts, and its rule says why; a grant that changes re-judges the
 // routes that reach into another namespace.
+
+import { keptList, NO_ITEMS } from '../kept-list.ts';
 import {
   type EntryPoint,
   type InternetVia,
@@ -21,11 +24,15 @@ export interface NamespaceInternetFacing {
 
 type Listener = (namespace: string, facing: NamespaceInternetFacing | undefined) => void;
 
+/** A Service's entry points as the exporter keeps them: the many that open nothing share one empty list. */
+export const serviceEntries = (f: ServiceFacts): readonly EntryPoint[] =>
+  keptList(serviceEntryPoints(f).entries);
+
 export class InternetFacingState {
-  /** Per object key (`Kind ns/name`), the entry points it opens. */
-  private readonly byObject = new Map<string, EntryPoint[]>();
-  /** Per namespace, the objects that open it. */
-  private readonly byNamespace = new Map<string, Map<string, EntryPoint[]>>();
+  /** Per object key (`Kind ns/name`), the entry points it opens; an object that opens nothing is absent. */
+  private readonly byObject = new Map<string, readonly EntryPoint[]>();
+  /** Per namespace, the keys of the objects with an entry point into it. */
+  private readonly byNamespace = new Map<string, string[]>();
   private readonly listeners: Listener[] = [];
   /** The routes that reach into another namespace, by key: a grant that changes re-judges them. */
   private readonly crossRoutes = new Map<string, RouteFacts>();
@@ -38,7 +45,12 @@ export class InternetFacingState {
   }
 
   upsertService(f: ServiceFacts): void {
-    this.put(`Service ${f.namespace}/${f.name}`, serviceEntryPoints(f).entries);
+    this.putService(f.namespace, f.name, serviceEntries(f));
+  }
+
+  /** A Service by its entry points alone (serviceEntries): what the exporter's watch keeps of each. */
+  putService(namespace: string, name: string, entries: readonly EntryPoint[]): void {
+    this.put(`Service ${namespace}/${name}`, entries);
   }
 
   deleteService(namespace: string, name: string): void {
@@ -111,7 +123,9 @@ export class InternetFacingState {
   }
 
   entryPoints(namespace: string): EntryPoint[] {
-    return [...(this.byNamespace.get(namespace)?.values() ?? [])].flat();
+    return (this.byNamespace.get(namespace) ?? []).flatMap((key) =>
+      (this.byObject.get(key) ?? []).filter((e) => e.namespace === namespace),
+    );
   }
 
   answer(namespace: string): NamespaceInternetFacing | undefined {
@@ -123,29 +137,25 @@ export class InternetFacingState {
     return this.byNamespace.keys();
   }
 
-  private put(key: string, entries: EntryPoint[]): void {
-    const before = this.byObject.get(key) ?? [];
+  private put(key: string, entries: readonly EntryPoint[]): void {
+    const before = this.byObject.get(key) ?? NO_ITEMS;
     if (before.length === 0 && entries.length === 0) return;
     const touched = new Set([...before, ...entries].map((e) => e.namespace));
     const beforeVias = new Map([...touched].map((ns) => [ns, viasOf(this.entryPoints(ns)).join()]));
-    for (const ns of new Set(before.map((e) => e.namespace))) {
-      const objects = this.byNamespace.get(ns);
-      objects?.delete(key);
-      if (objects?.size === 0) this.byNamespace.delete(ns);
+    const after = new Set(entries.map((e) => e.namespace));
+    for (const ns of touched) {
+      const keys = this.byNamespace.get(ns);
+      const at = keys?.indexOf(key) ?? -1;
+      if (after.has(ns) && at < 0) {
+        if (keys) keys.push(key);
+        else this.byNamespace.set(ns, [key]);
+      } else if (keys && !after.has(ns) && at >= 0) {
+        keys.splice(at, 1);
+        if (keys.length === 0) this.byNamespace.delete(ns);
+      }
     }
     if (entries.length === 0) this.byObject.delete(key);
     else this.byObject.set(key, entries);
-    for (const entry of entries) {
-      let objects = this.byNamespace.get(entry.namespace);
-      if (!objects) {
-        objects = new Map();
-        this.byNamespace.set(entry.namespace, objects);
-      }
-      objects.set(
-        key,
-        entries.filter((e) => e.namespace === entry.namespace),
-      );
-    }
     // Listeners re-render on a change of the ways in (the metric); the entry points' details are read on demand.
     for (const ns of touched) {
       if (viasOf(this.entryPoints(ns)).join() === beforeVias.get(ns)) continue;
