@@ -549,7 +549,13 @@ export class ExposureState {
     const old = this.clearDependencies(name);
     const deps: Dependencies = {};
     const result = namespaceReachability({ ...input, others: this.oracleFor(name, deps) });
-    if (deps.asked || deps.searched || deps.searchedAll || deps.witnesses) this.dependencies.set(name, deps);
+    if (deps.asked || deps.searched || deps.searchedAll || deps.witnesses) {
+      // Kept as long as the answer: at their length, not push's (kept-list.ts).
+      if (deps.asked) deps.asked = deps.asked.slice();
+      if (deps.searched) deps.searched = deps.searched.slice();
+      if (deps.witnesses) deps.witnesses = deps.witnesses.slice();
+      this.dependencies.set(name, deps);
+    }
     for (const w of [...(old?.asked ?? []), ...(old?.searched ?? [])]) this.unwatchIfUnused(w);
     const previous = this.results.get(name);
     this.results.set(name, result);
