@@ -186,19 +186,7 @@ export function contextLookup(
   };
 }
 
-// The names the classes give their errors.
-const INPUT_PROBLEMS = new Set(['InputError', 'ConnectionError', 'UsageError']);
-
-/**
- * Input and connection problems are the user's to fix: one line on stderr and exit code 2, never a stack. Known by
- * name as well as by class: a module loaded on demand (the cluster inventory) may come with its own copy of the
- * classes where a test runner compiles the modules it imports apart from those imported on demand.
- */
+/** Input and connection problems are the user's to fix: one line on stderr and exit code 2, never a stack. */
 export function isInputProblem(err: unknown): err is Error {
-  return (
-    err instanceof InputError ||
-    err instanceof ConnectionError ||
-    err instanceof UsageError ||
-    (err instanceof Error && INPUT_PROBLEMS.has(err.name))
-  );
+  return err instanceof InputError || err instanceof ConnectionError || err instanceof UsageError;
 }
