@@ -1,6 +1,5 @@
 // Slim facts taken from Kubernetes API objects: only what the verdicts need, so the cache never holds
 // managedFields, last-applied-configuration or pod specs. Every reader tolerates malformed input.
-import { keptList, NO_ITEMS } from './kept-list.ts';
 
 export interface LabelSelectorRequirement {
   key: string;
@@ -230,7 +229,15 @@ export interface IpBlock {
   except: readonly string[];
 }
 
+// Lists the core keeps for as long as a policy or namespace lives. An array built with push (or filter) keeps room
+// for 17 elements, 184 bytes for one; at 10,000 namespaces the spare room of a few lists each was 8 MB of heap
+// (docs/performance.md). keptList stores a list at its length, and every empty one as the same frozen list.
+export const NO_ITEMS: readonly never[] = Object.freeze([]);
 const NONE = NO_ITEMS;
+
+export function keptList<T>(list: readonly T[]): readonly T[] {
+  return list.length === 0 ? NO_ITEMS : list.slice();
+}
 
 export const NO_PEERS: Readonly<PeerFacts> = Object.freeze({
   everything: false,

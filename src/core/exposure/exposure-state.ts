@@ -550,7 +550,7 @@ export class ExposureState {
     const deps: Dependencies = {};
     const result = namespaceReachability({ ...input, others: this.oracleFor(name, deps) });
     if (deps.asked || deps.searched || deps.searchedAll || deps.witnesses) {
-      // Kept as long as the answer: at their length, not push's (kept-list.ts).
+      // Kept as long as the answer: at their length, not push's (keptList in facts.ts).
       if (deps.asked) deps.asked = deps.asked.slice();
       if (deps.searched) deps.searched = deps.searched.slice();
       if (deps.witnesses) deps.witnesses = deps.witnesses.slice();

@@ -9,8 +9,15 @@
 // report only `true` as reachable and flag the rest as unknown: the reported figures are then a lower bound.
 
 import { DIRECTIONS, type Direction } from '../direction.ts';
-import { isEmptySelector, type LabelSelector, NO_PEERS, type PeerFacts, type PolicyFacts } from '../facts.ts';
-import { keptList, NO_ITEMS } from '../kept-list.ts';
+import {
+  isEmptySelector,
+  keptList,
+  type LabelSelector,
+  NO_ITEMS,
+  NO_PEERS,
+  type PeerFacts,
+  type PolicyFacts,
+} from '../facts.ts';
 import {
   and,
   lookupIn,

@@ -5,7 +5,7 @@
 // read) a route's cross-namespace backendRef counts, and its rule says why; a grant that changes re-judges the
 // routes that reach into another namespace.
 
-import { keptList, NO_ITEMS } from '../kept-list.ts';
+import { keptList, NO_ITEMS } from '../facts.ts';
 import {
   type EntryPoint,
   type InternetVia,
