@@ -233,7 +233,6 @@ export interface IpBlock {
 // for 17 elements, 184 bytes for one; at 10,000 namespaces the spare room of a few lists each was 8 MB of heap
 // (docs/performance.md). keptList stores a list at its length, and every empty one as the same frozen list.
 export const NO_ITEMS: readonly never[] = Object.freeze([]);
-const NONE = NO_ITEMS;
 
 export function keptList<T>(list: readonly T[]): readonly T[] {
   return list.length === 0 ? NO_ITEMS : list.slice();
@@ -243,8 +242,8 @@ export const NO_PEERS: Readonly<PeerFacts> = Object.freeze({
   everything: false,
   ownNamespace: false,
   namespaceSelectors: [],
-  podPeers: NONE,
-  blocks: NONE,
+  podPeers: NO_ITEMS,
+  blocks: NO_ITEMS,
   unreadable: false,
 });
 
@@ -317,7 +316,7 @@ function peerFacts(rules: unknown, field: 'from' | 'to'): PeerFacts {
         }
         const except = peer.ipBlock.except;
         const excepts = Array.isArray(except) ? except.filter((e) => typeof e === 'string') : [];
-        blocks.push({ cidr, except: excepts.length > 0 ? excepts : NONE });
+        blocks.push({ cidr, except: excepts.length > 0 ? excepts : NO_ITEMS });
         continue;
       }
       if (!hasNs && !hasPods) {

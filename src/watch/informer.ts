@@ -12,7 +12,7 @@ import type { RestartReason, WatchStatus } from './watch-status.ts';
 /**
  * What the cache keeps of an object: its identity and the slim facts made from it. It is its own `metadata` (all
  * client-node's cache reads of an object is metadata's name, namespace and resourceVersion): one object per cached
- * item rather than two, 2.5 MB at L's 80,000.
+ * item rather than two (about 2 MB at L's 60,000).
  */
 export class Slim<F> {
   constructor(

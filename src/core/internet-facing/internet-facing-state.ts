@@ -1,10 +1,10 @@
 // The exporter's incremental view of what opens each namespace to the internet: each watched object's entry points,
 // kept by object so an update or a delete replaces exactly its own, and a change callback per namespace whose ways
-// in changed. Only objects that open something are held (most Services open nothing), each namespace names its
-// objects in a small array rather than a Map: at 10,000 namespaces a Map each cost more than the entry points. ReferenceGrants count once their watch holds a complete list: until then (or when they may not be
-// read) a route's cross-namespace backendRef counts, and its rule says why; a grant that changes re-judges the
-// routes that reach into another namespace.
-
+// in changed. Only objects that open something are held (most Services open nothing), and each namespace names its
+// objects in a small array, not a Map: at 10,000 namespaces a Map each cost more than the entry points.
+// ReferenceGrants count once their watch holds a complete list: until then (or when they may not be read) a route's
+// cross-namespace backendRef counts, and its rule says why; a grant that changes re-judges the routes that reach
+// into another namespace.
 import { keptList, NO_ITEMS } from '../facts.ts';
 import {
   type EntryPoint,
