@@ -217,4 +217,44 @@ describe('ResilientInformer', () => {
     expect(refused()?.address).to.equal(`127.0.0.1:${port}`);
     expect(w.status.lastError).to.match(/ECONNREFUSED|ECONNRESET/);
   });
+  // keep: what does not matter is never handed on as present; what stops mattering is handed on as deleted, whether
+  // an event says so or a relist finds it (the cache holds it no longer either way).
+  it('hands on only the objects that matter (keep): one that stops mattering is deleted, by event and by relist', async () => {
+    const labelled = (name: string, watched: boolean) => ({
+      ...namespace(name),
+      metadata: { name, labels: { watched: String(watched) } },
+    });
+    const seen: string[] = [];
+    const w = informerFor(sim, {
+      facts: (obj) => {
+        const m = (obj as { metadata?: { name?: string; labels?: Record<string, string> } }).metadata;
+        return m?.name ? `${m.name}:${m.labels?.watched ?? 'false'}` : undefined;
+      },
+      keep: (facts) => facts.endsWith(':true'),
+      onUpsert: (slim) => seen.push(`upsert ${slim.facts}`),
+      onDelete: (slim) => seen.push(`delete ${slim.name}`),
+    });
+    stop = () => w.informer.stop();
+    sim.create(labelled('kept', true));
+    sim.create(labelled('ignored', false));
+    w.informer.start();
+    await eventually(() => expect(seen).to.deep.equal(['upsert kept:true']), 60_000);
+    sim.update(labelled('kept', false));
+    sim.update(labelled('ignored', true));
+    await eventually(
+      () => expect(seen.slice(1)).to.deep.equal(['delete kept', 'upsert ignored:true']),
+      60_000,
+    );
+    // Disconnected with the history forgotten: the relist finds `ignored` no longer matters.
+    sim.faults.refuseConnections(true);
+    sim.faults.closeWatches();
+    await eventually(() => expect(w.failures().length).to.be.greaterThan(0), 60_000);
+    sim.update(labelled('ignored', false));
+    sim.faults.forgetHistory();
+    sim.faults.refuseConnections(false);
+    await eventually(() => expect(seen.slice(3)).to.deep.equal(['delete ignored']), 60_000);
+    sim.delete('namespaces', '', 'ignored');
+    sim.create(labelled('late', true));
+    await eventually(() => expect(seen.slice(4)).to.deep.equal(['upsert late:true']), 60_000);
+  });
 });
