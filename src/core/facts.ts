@@ -181,20 +181,30 @@ export function policyFacts(obj: unknown): PolicyFacts | undefined {
   };
 }
 
-const sharedDirections = new Map<string, DirectionFacts>();
 /**
- * A direction's facts; one object per distinct direction without peers (a default deny's, the commonest), shared
- * like the selectors: facts are never changed. Bounded as they are.
+ * The value kept under `key`, else the one `make` makes, kept from now on: facts are never changed, so equal ones
+ * can be one object (thousands of policies name the same few selectors). Bounded: past 10,000 keys a table starts
+ * again.
  */
+export function interned<T>(table: Map<string, T>, key: string, make: () => T): T {
+  const known = table.get(key);
+  if (known !== undefined) return known;
+  if (table.size >= 10_000) table.clear();
+  const made = make();
+  table.set(key, made);
+  return made;
+}
+
+const sharedDirections = new Map<string, DirectionFacts>();
+/** A direction's facts; one object per distinct direction without peers (a default deny's, the commonest). */
 function direction(applies: boolean, rules: number, allowsAll: boolean, peers: PeerFacts): DirectionFacts {
   if (peers !== NO_PEERS) return { applies, rules, allowsAll, peers };
-  const key = `${applies}/${rules}/${allowsAll}`;
-  const known = sharedDirections.get(key);
-  if (known) return known;
-  if (sharedDirections.size >= 10_000) sharedDirections.clear();
-  const made = { applies, rules, allowsAll, peers };
-  sharedDirections.set(key, made);
-  return made;
+  return interned(sharedDirections, `${applies}/${rules}/${allowsAll}`, () => ({
+    applies,
+    rules,
+    allowsAll,
+    peers,
+  }));
 }
 
 /**
@@ -266,17 +276,12 @@ export function selectorKey(selector: LabelSelector): string {
 const sharedSelectors = new Map<string, LabelSelector>();
 /**
  * One object per distinct selector (a policy's podSelector, a peer's podSelector or namespaceSelector): thousands of
- * policies name the same few (`app: prometheus`, a DNS rule's kube-system), and facts are never changed. Bounded:
- * past 10,000 distinct selectors the table starts again.
+ * policies name the same few (`app: prometheus`, a DNS rule's kube-system).
  */
 function shared(selector: LabelSelector): LabelSelector {
-  if (isEmptySelector(selector)) return EMPTY_SELECTOR;
-  const key = selectorKey(selector);
-  const known = sharedSelectors.get(key);
-  if (known) return known;
-  if (sharedSelectors.size >= 10_000) sharedSelectors.clear();
-  sharedSelectors.set(key, selector);
-  return selector;
+  return isEmptySelector(selector)
+    ? EMPTY_SELECTOR
+    : interned(sharedSelectors, selectorKey(selector), () => selector);
 }
 
 /** The peers of a direction's rules (`ingress[].from` or `egress[].to`). */

@@ -2,7 +2,7 @@
 // sources (cluster-scoped ones judged against every namespace, namespaced ones against their own), and which
 // sources could not be judged. Pure: facts in, answers out.
 
-import type { NamespaceFacts } from './facts.ts';
+import { interned, type NamespaceFacts } from './facts.ts';
 import type { ExtraSource, Source, SourcePolicyFacts } from './sources/index.ts';
 import { SOURCES } from './sources/index.ts';
 
@@ -28,15 +28,8 @@ export interface ProtectionContext {
 const sourceLists = new Map<string, readonly Source[]>();
 
 /** One shared, frozen list per distinct list of sources (a handful exist): every namespace's verdict holds three. */
-export function sourceList(list: readonly Source[]): readonly Source[] {
-  const key = list.join();
-  let known = sourceLists.get(key);
-  if (!known) {
-    known = Object.freeze([...list]);
-    sourceLists.set(key, known);
-  }
-  return known;
-}
+export const sourceList = (list: readonly Source[]): readonly Source[] =>
+  interned(sourceLists, list.join(), () => Object.freeze([...list]));
 
 /** The namespace's protection, and whether it is covered by a source that counts. */
 export function combineProtection(

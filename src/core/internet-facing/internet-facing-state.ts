@@ -44,10 +44,6 @@ export class InternetFacingState {
     this.listeners.push(listener);
   }
 
-  upsertService(f: ServiceFacts): void {
-    this.putService(f.namespace, f.name, serviceEntries(f));
-  }
-
   /** A Service by its entry points alone (serviceEntries): what the exporter's watch keeps of each. */
   putService(namespace: string, name: string, entries: readonly EntryPoint[]): void {
     this.put(`Service ${namespace}/${name}`, entries);

@@ -13,7 +13,10 @@ import {
   type ServiceFacts,
   serviceFacts,
 } from '../../../src/core/internet-facing/facts.ts';
-import { InternetFacingState } from '../../../src/core/internet-facing/internet-facing-state.ts';
+import {
+  InternetFacingState,
+  serviceEntries,
+} from '../../../src/core/internet-facing/internet-facing-state.ts';
 
 const NAMESPACES = ['a', 'b', 'c'];
 const NAMES = ['x', 'y'];
@@ -130,7 +133,7 @@ describe('InternetFacingState', () => {
         for (const op of ops) {
           if (op.op === 'service') {
             services.set(`${op.f.namespace}/${op.f.name}`, op.f);
-            state.upsertService(op.f);
+            state.putService(op.f.namespace, op.f.name, serviceEntries(op.f));
           } else if (op.op === 'ingress') {
             ingresses.set(`${op.f.namespace}/${op.f.name}`, op.f);
             state.upsertIngress(op.f);
