@@ -14,7 +14,7 @@ let client = new ScrapeClient();
 const scrape = (url: string, options: { gzip?: boolean } = {}) => client.scrape(url, options);
 const status = (url: string) => client.status(url);
 
-import type { Size } from './sizes.ts';
+import { coverageOf, type Size } from './sizes.ts';
 
 export interface ExposureBenchOptions {
   size: Size;
@@ -196,13 +196,7 @@ async function inProcess(
 ): Promise<Pick<ExposureResult, 'perEvent' | 'coreSyncMs' | 'reachers'>> {
   const { CoverageState, ExposureState, namespaceFacts, policyFacts, sourcePolicyFacts, reachersOf } =
     await compiledCore(buildDir);
-  const state = new CoverageState();
-  const namespaces = sim.list('namespaces').flatMap((o) => namespaceFacts(o) ?? []);
-  for (const ns of namespaces) state.upsertNamespace(ns);
-  for (const p of sim.list('networkpolicies')) {
-    const facts = policyFacts(p);
-    if (facts) state.upsertPolicy(facts);
-  }
+  const { state, namespaces } = coverageOf(sim, { CoverageState, namespaceFacts, policyFacts });
   const t0 = performance.now();
   const exposure = new ExposureState(state);
   const coreSyncMs = performance.now() - t0;

@@ -31,6 +31,7 @@ import { cpuSeconds, machine, peakRssBytes, rssBytes, startChild } from './proce
 import { production } from './production-flags.ts';
 import { buildReference, buildThisTree, REFERENCE_REVISION } from './reference.ts';
 import { percentile, ScrapeClient } from './scrape.ts';
+import { coverageOf } from './sizes.ts';
 import { loadAvg } from './table.ts';
 
 setFlagsFromString('--expose-gc');
@@ -84,15 +85,7 @@ async function subjects(namespaces: number) {
   const sim = await SimulatedCluster.start();
   try {
     sim.seedScale({ namespaces, policiesPerNamespace: 5, uncoveredEvery: 0 });
-    const state = new CoverageState();
-    for (const ns of sim.list('namespaces')) {
-      const facts = namespaceFacts(ns);
-      if (facts) state.upsertNamespace(facts);
-    }
-    for (const p of sim.list('networkpolicies')) {
-      const facts = policyFacts(p);
-      if (facts) state.upsertPolicy(facts);
-    }
+    const { state } = coverageOf(sim, { CoverageState, namespaceFacts, policyFacts });
     // The exporter's defaults: the standard exemption prefix, nothing excluded, no labels.
     const rules = new NamespaceContextRules({
       exemption: { prefix: DEFAULT_ANNOTATION_PREFIX, maxDurationSeconds: 365 * 86_400 },

@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { SimulatedCluster } from '@netpol-exporter/kube-sim';
 import type { reachersOf as ReachersOf, ReachersSource } from '../src/core/exposure/reachers.ts';
 import { percentile } from './scrape.ts';
-import { SIZES, seedOptions } from './sizes.ts';
+import { coverageOf, SIZES, seedOptions } from './sizes.ts';
 
 export interface ReachersResult {
   namespaces: number;
@@ -88,15 +88,7 @@ async function main(): Promise<void> {
   const sim = await SimulatedCluster.start({});
   try {
     sim.seedScale(seedOptions(size));
-    const state = new CoverageState();
-    for (const o of sim.list('namespaces')) {
-      const f = namespaceFacts(o);
-      if (f) state.upsertNamespace(f);
-    }
-    for (const p of sim.list('networkpolicies')) {
-      const f = policyFacts(p);
-      if (f) state.upsertPolicy(f);
-    }
+    const { state } = coverageOf(sim, { CoverageState, namespaceFacts, policyFacts });
     const r = measureReachers(reachersOf, new ExposureState(state), 50);
     console.log(
       formatReachers(

@@ -52,6 +52,9 @@ export const SIZES: Record<string, Size> = {
   },
 };
 
+import type { CoverageState } from '../src/core/coverage-state.ts';
+import type { NamespaceFacts, namespaceFacts, policyFacts } from '../src/core/facts.ts';
+
 /** What `npm run bench` measures without --sizes. */
 export const DEFAULT_SIZES = ['S', 'M', 'L', 'L+pods', 'L+services'];
 
@@ -65,4 +68,26 @@ export function seedOptions(size: Size) {
     ingressEvery: size.ingressEvery,
     uncoveredEvery: 0,
   };
+}
+
+/** The core a bench step reads a cluster with: from source, or compiled as the image runs it. */
+export interface ClusterReader {
+  CoverageState: typeof CoverageState;
+  namespaceFacts: typeof namespaceFacts;
+  policyFacts: typeof policyFacts;
+}
+
+/** The simulator's namespaces and NetworkPolicies in a CoverageState, read as the exporter reads them. */
+export function coverageOf(
+  cluster: { list(resource: string): unknown[] },
+  core: ClusterReader,
+): { state: CoverageState; namespaces: NamespaceFacts[] } {
+  const state = new core.CoverageState();
+  const namespaces = cluster.list('namespaces').flatMap((o) => core.namespaceFacts(o) ?? []);
+  for (const ns of namespaces) state.upsertNamespace(ns);
+  for (const p of cluster.list('networkpolicies')) {
+    const facts = core.policyFacts(p);
+    if (facts) state.upsertPolicy(facts);
+  }
+  return { state, namespaces };
 }
